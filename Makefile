@@ -1,0 +1,48 @@
+# The project's vocabulary: make demo, make test, make lint, make bench.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PG_URL ?= postgres://postgres@127.0.0.1:5432/test
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install migrate demo demo-reset test test-sqlite test-postgres lint format bench
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(PY) manage.py migrate --noinput
+
+# Serves the demo marketplace on http://127.0.0.1:8000 with the worker in-process.
+demo: migrate
+	$(PY) manage.py load_demo
+	PLAINT_DEMO=1 PLAINT_DEBUG=1 $(PY) manage.py serve $(HOST):$(PORT)
+
+demo-reset:
+	rm -rf var/
+
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	$(PY) -m pytest
+
+test-postgres: install
+	PLAINT_DATABASE_URL=$(PG_URL) $(PY) -m pytest
+
+lint: install
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: install
+	$(PY) -m ruff check --fix .
+	$(PY) -m ruff format .
+
+bench: install
+	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	PLAINT_DATABASE_URL=$(PG_URL) $(PY) -m bench.intake

@@ -1,0 +1,239 @@
+"""Benchmark: reports created per second through the API, on PostgreSQL, served by gunicorn.
+
+8 concurrent clients (wrk) each POST multipart reports with one small JPEG photo. Prints
+reports/s and p50 / p99 latency, and checks that every 201 made exactly one case.
+
+    make bench            # PLAINT_DATABASE_URL points at PostgreSQL; the bench makes its own database
+"""
+
+import io
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg
+
+ROOT = Path(__file__).resolve().parent.parent
+DURATION = int(os.environ.get("BENCH_SECONDS", "20"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+BENCH_DB = "plaint_bench"
+
+
+def admin_url(url: str) -> str:
+    return url.rsplit("/", 1)[0] + "/postgres"
+
+
+def bench_url(url: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + BENCH_DB
+
+
+def recreate_database(url: str) -> None:
+    with psycopg.connect(admin_url(url), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {BENCH_DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {BENCH_DB}")
+
+
+def setup_data(env: dict[str, str]) -> str:
+    """Migrate, and make a merchant, a delivered order and a consumer with a token; return the token."""
+    subprocess.run([sys.executable, "manage.py", "migrate", "-v0", "--noinput"], cwd=ROOT, env=env, check=True)
+    script = """
+import django, os
+django.setup()
+from datetime import timedelta
+from decimal import Decimal
+from django.utils import timezone
+from plaint.accounts.models import ApiToken, Role, User
+from plaint.marketplace.actions import upsert_merchant, upsert_listing, upsert_order
+from plaint.marketplace.inputs import MerchantIn, ListingIn, OrderIn
+from plaint.marketplace.models import Consumer
+m, _ = upsert_merchant(MerchantIn(id="M-B", name="Bench Shop", country="JP"))
+upsert_listing(ListingIn(id="L-B", merchant_id="M-B", title="Cream"))
+d = timezone.now() - timedelta(days=2)
+upsert_order(OrderIn(id="O-B", consumer={"id": "C-B", "name": "Bench"}, merchant_id="M-B",
+    amount_paid=Decimal("100"), paid_at=d - timedelta(days=3), delivered_at=d,
+    items=[{"listing_id": "L-B", "title": "Cream", "unit_price": "100"}]))
+u = User.objects.create_user("bench", role=Role.CONSUMER, consumer=Consumer.objects.get(external_id="C-B"))
+print(ApiToken.issue(u, key="bench-token")[1])
+"""
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def photo() -> bytes:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (160, 120), "#d4a373").save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def multipart(boundary: str) -> bytes:
+    fields = {
+        "target_type": "order",
+        "target_id": "O-B",
+        "category": "product_quality",
+        "description": "面霜质量有问题，使用后皮肤发红。The cream caused a rash.",
+        "remedy_wanted": "refund",
+        "evidence_kind": "photo_of_product",
+    }
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="evidence"; filename="p.jpg"\r\n'
+        "Content-Type: image/jpeg\r\n\r\n".encode()
+        + photo()
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts)
+
+
+def lua_script(folder: Path, token: str) -> Path:
+    boundary = "plaintbench" + uuid.uuid4().hex
+    body_path = folder / "body.bin"
+    body_path.write_bytes(multipart(boundary))
+    script = folder / "post.lua"
+    script.write_text(
+        f"""
+local f = io.open("{body_path}", "rb")
+wrk.method = "POST"
+wrk.body = f:read("*all")
+f:close()
+wrk.headers["Content-Type"] = "multipart/form-data; boundary={boundary}"
+wrk.headers["Authorization"] = "Bearer {token}"
+local statuses = {{}}
+response = function(status, headers, body)
+  statuses[status] = (statuses[status] or 0) + 1
+end
+done = function(summary, latency, requests)
+  io.write(string.format("p50_us %d\\n", latency:percentile(50)))
+  io.write(string.format("p99_us %d\\n", latency:percentile(99)))
+  io.write(string.format("requests %d\\n", summary.requests))
+  io.write(string.format("errors %d\\n", summary.errors.status + summary.errors.connect + summary.errors.read
+    + summary.errors.write + summary.errors.timeout))
+end
+"""
+    )
+    return script
+
+
+def wait_for(port: int, proc: subprocess.Popen) -> None:
+    import socket
+
+    for _ in range(100):
+        if proc.poll() is not None:
+            raise SystemExit("gunicorn exited before it served")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise SystemExit("gunicorn did not start")
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def count_cases(url: str) -> int:
+    with psycopg.connect(bench_url(url)) as conn:
+        return conn.execute("SELECT count(*) FROM cases_case").fetchone()[0]
+
+
+def main() -> None:
+    url = os.environ.get("PLAINT_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        raise SystemExit("make bench runs on PostgreSQL: set PLAINT_DATABASE_URL=postgres://...")
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is needed: apt-get install wrk")
+    recreate_database(url)
+    media = tempfile.mkdtemp(prefix="plaint-bench-media-")
+    env = os.environ | {
+        "PLAINT_DATABASE_URL": bench_url(url),
+        "PLAINT_MEDIA_ROOT": media,
+        "PLAINT_DB_CONN_MAX_AGE": "600",
+        "PLAINT_LOG_LEVEL": "ERROR",
+    }
+    token = setup_data(env)
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "plaint.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(WORKERS),
+            "--worker-class",
+            "sync",
+            "--log-level",
+            "warning",
+            "--keep-alive",
+            "5",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_for(port, server)
+        with tempfile.TemporaryDirectory() as folder:
+            script = lua_script(Path(folder), token)
+            # A short warm-up so every worker has loaded Django and opened its connection.
+            subprocess.run(
+                ["wrk", "-t2", f"-c{CLIENTS}", "-d3s", "-s", str(script), f"http://127.0.0.1:{port}/api/reports"],
+                check=True,
+                capture_output=True,
+            )
+            before = count_cases(url)
+            out = subprocess.run(
+                [
+                    "wrk",
+                    "-t2",
+                    f"-c{CLIENTS}",
+                    f"-d{DURATION}s",
+                    "--latency",
+                    "-s",
+                    str(script),
+                    f"http://127.0.0.1:{port}/api/reports",
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        shutil.rmtree(media, ignore_errors=True)
+    made = count_cases(url) - before
+    values = dict(re.findall(r"^(p50_us|p99_us|requests|errors) (\d+)$", out, re.M))
+    requests = int(values["requests"])
+    errors = int(values["errors"])
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    print(
+        f"intake benchmark: PostgreSQL, gunicorn {WORKERS} sync workers, {CLIENTS} clients, {DURATION}s, "
+        "one 160x120 JPEG per report"
+    )
+    print(f"  reports created/s : {rate:.0f}")
+    print(f"  p50 latency       : {int(values['p50_us']) / 1000:.1f} ms")
+    print(f"  p99 latency       : {int(values['p99_us']) / 1000:.1f} ms")
+    print(f"  requests {requests}, non-2xx or socket errors {errors}, cases made {made}")
+    # wrk stops with up to one request per client still in flight; those may still make their case.
+    if errors or not requests <= made <= requests + CLIENTS:
+        raise SystemExit("FAIL: some requests did not make exactly one case")
+
+
+if __name__ == "__main__":
+    main()

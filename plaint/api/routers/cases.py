@@ -1,0 +1,141 @@
+"""Filing reports and working on cases as a party (reporter side or merchant)."""
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest
+from ninja import Status, File, Form, Router, UploadedFile
+
+from plaint.cases import actions
+from plaint.cases.access import get_case
+from plaint.cases.inputs import ReportIn, ResponseIn
+from plaint.cases.models import Case
+from plaint.cases.queries import cases_for
+from plaint.cases.reading import describe_case, file_for
+from plaint.errors import InvalidInput, NotFound
+from plaint.evidence.actions import Upload
+
+from ..schemas import CaseOut, Error, Page, WithdrawIn
+
+router = Router()
+ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
+
+
+def uploads_from(request: HttpRequest) -> list[Upload]:
+    """Return the files sent as `evidence`, each paired with the `evidence_kind` sent in the same order."""
+    files = request.FILES.getlist("evidence")
+    kinds = request.POST.getlist("evidence_kind")
+    if len(kinds) == 1 and len(files) > 1:
+        kinds = kinds * len(files)
+    if files and len(kinds) != len(files):
+        raise InvalidInput(
+            "evidence_kind_missing",
+            f"{len(files)} file(s) were sent with {len(kinds)} evidence_kind value(s).",
+            field="evidence_kind",
+            hint="Send one evidence_kind per evidence file, in the same order (or one for all).",
+        )
+    return [Upload(name=f.name or "upload", data=f.read(), kind=kind) for f, kind in zip(files, kinds, strict=True)]
+
+
+def language(request: HttpRequest) -> str:
+    lang = request.GET.get("lang") or getattr(request.auth, "language", None) or "zh-hans"
+    return "en" if lang.startswith("en") else "zh-hans"
+
+
+def _out(request: HttpRequest, case: Case, rejected: list | None = None) -> dict:
+    data = describe_case(case, request.auth, language=language(request))
+    data["rejected_files"] = rejected or []
+    return data
+
+
+def summary(case: Case) -> dict:
+    return {
+        "reference": case.reference,
+        "state": case.state,
+        "category": case.category,
+        "channel": case.channel,
+        "priority": case.priority,
+        "merchant_id": case.merchant.external_id,
+        "merchant_name": case.merchant.name,
+        "opened_at": case.opened_at.isoformat(),
+        "response_due_at": case.response_due_at.isoformat() if case.response_due_at else None,
+        "decision_due_at": case.decision_due_at.isoformat() if case.decision_due_at else None,
+        "evidence_due_at": case.evidence_due_at.isoformat() if case.evidence_due_at else None,
+        "claimed_by": case.claimed_by.username if case.claimed_by_id else None,
+    }
+
+
+def page_of(request: HttpRequest, cases: object, page: int, size: int = 50) -> dict:
+    paginator = Paginator(cases, size)
+    current = paginator.get_page(page)
+    return {
+        "count": paginator.count,
+        "page": current.number,
+        "pages": paginator.num_pages,
+        "results": [summary(c) for c in current.object_list],
+    }
+
+
+@router.post("/reports", response={200: CaseOut, 201: CaseOut, **ERRORS})
+def file_report(request: HttpRequest, data: Form[ReportIn], evidence: File[list[UploadedFile]] = None) -> Status:
+    """File a report (multipart): fields, plus `evidence` files each with an `evidence_kind`.
+
+    Send an `Idempotency-Key` header to make retries safe: the same key returns the same case (200).
+    Files that cannot be accepted are listed in `rejected_files`; the report is filed without them.
+    """
+    filed = actions.file_report(
+        request.auth, data, uploads_from(request), idempotency_key=request.headers.get("Idempotency-Key")
+    )
+    return Status(201 if filed.created else 200, _out(request, filed.case, filed.rejected_files))
+
+
+@router.get("/cases", response={200: Page, **ERRORS})
+def list_cases(request: HttpRequest, state: str | None = None, page: int = 1) -> dict:
+    """The cases you can see, newest first, 50 a page."""
+    return page_of(request, cases_for(request.auth, state).select_related("claimed_by"), page)
+
+
+@router.get("/cases/{reference}", response={200: CaseOut, **ERRORS})
+def read_case(request: HttpRequest, reference: str) -> dict:
+    """Everything you may see about a case: report, evidence, responses, decisions, timeline."""
+    return _out(request, get_case(request.auth, reference))
+
+
+@router.post("/cases/{reference}/evidence", response={200: CaseOut, **ERRORS})
+def add_evidence(request: HttpRequest, reference: str, evidence: File[list[UploadedFile]] = None) -> dict:
+    """Add `evidence` files (multipart, each with an `evidence_kind`) to an open case."""
+    filed = actions.add_evidence(request.auth, get_case(request.auth, reference), uploads_from(request))
+    return _out(request, filed.case, filed.rejected_files)
+
+
+@router.get("/cases/{reference}/evidence/{evidence_id}/file", response={200: None, **ERRORS})
+def download_evidence(request: HttpRequest, reference: str, evidence_id: int) -> FileResponse:
+    """The file: the original for its own side and staff, the copy without location data otherwise."""
+    case = get_case(request.auth, reference)
+    evidence = case.evidence.filter(pk=evidence_id).first()
+    if evidence is None:
+        raise NotFound("evidence_not_found", f"No evidence {evidence_id} on case {reference}.")
+    stored = file_for(request.auth, evidence)
+    response = FileResponse(stored.open("rb"), content_type=evidence.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="evidence-{evidence.pk}{stored.name[-4:]}"'
+    return response
+
+
+@router.post("/cases/{reference}/withdraw", response={200: CaseOut, **ERRORS})
+def withdraw(request: HttpRequest, reference: str, data: WithdrawIn) -> dict:
+    case = actions.withdraw_report(request.auth, get_case(request.auth, reference), data.reason)
+    return _out(request, case)
+
+
+@router.post("/cases/{reference}/response", response={200: CaseOut, **ERRORS})
+def respond(
+    request: HttpRequest, reference: str, data: Form[ResponseIn], evidence: File[list[UploadedFile]] = None
+) -> dict:
+    """The merchant's answer (multipart): kind accept | contest | rectify, explanation, counter-evidence."""
+    filed = actions.respond_as_merchant(request.auth, get_case(request.auth, reference), data, uploads_from(request))
+    return _out(request, filed.case, filed.rejected_files)
+
+
+@router.get("/cases/{reference}/timeline", response={200: list[dict], **ERRORS})
+def read_timeline(request: HttpRequest, reference: str) -> list[dict]:
+    """The case's log as your side may read it, oldest first."""
+    return _out(request, get_case(request.auth, reference))["timeline"]

@@ -1,0 +1,28 @@
+"""The published rulebook: anyone signed in may read the rules their case is judged by."""
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Router
+
+from plaint.errors import NotFound
+from plaint.rulebook import loader
+from plaint.rulebook.loader import RulebookError
+
+router = Router()
+
+
+@router.get("/current", response=dict[str, Any])
+def current(request: HttpRequest) -> dict:
+    """The rulebook version in force now."""
+    return loader.in_force(timezone.now()).model_dump(mode="json")
+
+
+@router.get("/{version}", response=dict[str, Any])
+def by_version(request: HttpRequest, version: str) -> dict:
+    """A rulebook version, as published."""
+    try:
+        return loader.get(version).model_dump(mode="json")
+    except RulebookError:
+        raise NotFound("rulebook_version_not_found", f"No rulebook version {version!r}.") from None

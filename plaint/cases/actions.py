@@ -1,0 +1,894 @@
+"""Everything a person (or Plaint itself) does to a case. Each function is one transaction.
+
+Each action checks who may act, asks `transitions` whether the change is legal, writes the change
+guarded by the case's version (so two people acting at once cannot both succeed), appends the event,
+and writes outbox rows for what must leave, all before it commits.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from plaint.accounts.models import DECIDING_ROLES, Role, User
+from plaint.enforcement.actions import award_points, instruct_remedy
+from plaint.errors import Forbidden, InvalidInput, Refused
+from plaint.evidence.actions import CheckedUpload, Upload, check_uploads, store
+from plaint.evidence.models import Evidence, Party
+from plaint.marketplace.models import Consumer, Listing, Merchant, Order
+from plaint.notifications.outbox import enqueue_webhook
+from plaint.rulebook import evaluation, loader
+from plaint.rulebook.evaluation import ADMITTED, NEEDS_EVIDENCE
+from plaint.rulebook.schema import Category, Rulebook
+
+from . import statements
+from .inputs import DecisionIn, ReportIn, ResponseIn
+from .models import Case, CaseEvent, Channel, Decision, MerchantResponse, Report, ResponseKind, Visibility
+from .transitions import DECIDABLE_STATES, OPEN_STATES, SYSTEM, State, transition
+
+FILING_ROLES = {Role.CONSUMER, Role.AGENT, Role.MARKETPLACE}
+# The channels each filing role may record.
+CHANNELS_BY_ROLE = {
+    Role.CONSUMER: {Channel.WEB, Channel.APP},
+    Role.AGENT: {Channel.HOTLINE, Channel.ONLINE_CHAT, Channel.EMAIL},
+    Role.MARKETPLACE: {Channel.API, Channel.APP, Channel.WEB},
+}
+DEFAULT_CHANNEL = {Role.CONSUMER: Channel.WEB, Role.AGENT: Channel.HOTLINE, Role.MARKETPLACE: Channel.API}
+
+
+@dataclass
+class Filed:
+    case: Case
+    created: bool
+    rejected_files: list[dict[str, str]] = field(default_factory=list)
+
+
+# --- the one place a case changes ---------------------------------------------------------------
+
+
+def _actor_role(user: User | None) -> str:
+    return user.role if user is not None else SYSTEM
+
+
+def _record(
+    case: Case,
+    kind: str,
+    actor: User | None,
+    now: datetime,
+    *,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    visibility: str = Visibility.PARTIES,
+    from_state: str = "",
+    to_state: str = "",
+) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        kind=kind,
+        actor=actor,
+        actor_role=_actor_role(actor),
+        at=now,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        rulebook_version=case.rulebook_version,
+        data=data or {},
+        visibility=visibility,
+    )
+
+
+def _change(case: Case, now: datetime, **changes: Any) -> None:
+    """Write `changes` to the case if nobody changed it since it was read; raise Refused if someone did."""
+    updated = Case.objects.filter(pk=case.pk, version=case.version).update(
+        version=F("version") + 1, updated_at=now, **changes
+    )
+    if updated != 1:
+        raise Refused(
+            "concurrent_change",
+            "Someone else changed this case at the same moment. Reload it and try again.",
+        )
+    for name, value in changes.items():
+        setattr(case, name, value)
+    case.version += 1
+    case.updated_at = now
+
+
+def _apply(
+    case: Case,
+    name: str,
+    actor: User | None,
+    now: datetime,
+    *,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    visibility: str = Visibility.PARTIES,
+    **changes: Any,
+) -> CaseEvent:
+    """Take transition `name` on the case as `actor` (None: Plaint itself), with further field changes."""
+    t = transition(name, case.state, _actor_role(actor))
+    source = case.state
+    if t.target not in OPEN_STATES:
+        changes.setdefault("closed_at", now)
+        changes.setdefault("claimed_by", None)
+        changes.setdefault("claim_expires_at", None)
+    _change(case, now, state=t.target.value, **changes)
+    return _record(
+        case,
+        name,
+        actor,
+        now,
+        reason=reason,
+        data=data,
+        visibility=visibility,
+        from_state=source,
+        to_state=t.target.value,
+    )
+
+
+def _notify(case: Case, topic: str, now: datetime, key: str, **extra: Any) -> None:
+    report = case.report
+    enqueue_webhook(
+        topic,
+        {
+            "case": case.reference,
+            "state": case.state,
+            "category": case.category,
+            "merchant_id": case.merchant.external_id,
+            "consumer_id": case.reporter.external_id,
+            "target_type": report.target_type,
+            "order_id": report.order.external_id if report.order_id else None,
+            "listing_id": report.listing.external_id if report.listing_id else None,
+            "rulebook_version": case.rulebook_version,
+            **extra,
+        },
+        key=key,
+        now=now,
+    )
+
+
+def _locked(case: Case) -> Case:
+    """Return the case read again inside the transaction (rows locked on PostgreSQL)."""
+    return (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("report", "report__order", "report__listing", "merchant", "reporter")
+        .get(pk=case.pk)
+    )
+
+
+# --- intake ---------------------------------------------------------------------------------------
+
+
+def _category(rulebook: Rulebook, code: str) -> Category:
+    category = rulebook.category(code)
+    if category is None:
+        raise InvalidInput(
+            "unknown_category",
+            f"{code!r} is not a category of rulebook version {rulebook.version}.",
+            field="category",
+            hint="Use one of: " + ", ".join(c.code for c in rulebook.categories),
+        )
+    return category
+
+
+def _reporter(actor: User, data: ReportIn) -> Consumer:
+    if actor.role == Role.CONSUMER:
+        if actor.consumer_id is None:
+            raise Forbidden("no_consumer", "This account is not linked to a marketplace consumer.")
+        if data.consumer_id and data.consumer_id != actor.consumer.external_id:
+            raise InvalidInput(
+                "consumer_id", "Consumers report for themselves; leave consumer_id out.", field="consumer_id"
+            )
+        return actor.consumer
+    if not data.consumer_id:
+        raise InvalidInput(
+            "consumer_required",
+            "Say which consumer this report is for.",
+            field="consumer_id",
+            hint="Send the marketplace's consumer id; push the consumer with an order first if it is new.",
+        )
+    consumer = Consumer.objects.filter(external_id=data.consumer_id).first()
+    if consumer is None:
+        raise InvalidInput("unknown_consumer", f"No consumer with id {data.consumer_id!r}.", field="consumer_id")
+    return consumer
+
+
+def _target(data: ReportIn, reporter: Consumer) -> tuple[Order | None, Listing | None, Merchant]:
+    if data.target_type == "order":
+        order = Order.objects.select_related("merchant").filter(external_id=data.target_id).first()
+        if order is None or order.consumer_id != reporter.pk:
+            raise InvalidInput(
+                "unknown_order",
+                f"No order {data.target_id!r} of this consumer.",
+                field="target_id",
+                hint="Check the order number in the consumer's order list.",
+            )
+        return order, None, order.merchant
+    if data.target_type == "listing":
+        listing = Listing.objects.select_related("merchant").filter(external_id=data.target_id).first()
+        if listing is None:
+            raise InvalidInput("unknown_listing", f"No listing {data.target_id!r}.", field="target_id")
+        return None, listing, listing.merchant
+    merchant = Merchant.objects.filter(external_id=data.target_id).first()
+    if merchant is None:
+        raise InvalidInput("unknown_merchant", f"No merchant {data.target_id!r}.", field="target_id")
+    return None, None, merchant
+
+
+def _channel(actor: User, data: ReportIn) -> str:
+    channel = data.channel or DEFAULT_CHANNEL[actor.role]
+    if channel not in CHANNELS_BY_ROLE[actor.role]:
+        raise InvalidInput(
+            "channel_not_allowed",
+            f"A {actor.role} cannot record the channel {channel!r}.",
+            field="channel",
+            hint="Use one of: " + ", ".join(sorted(CHANNELS_BY_ROLE[actor.role])),
+        )
+    return channel
+
+
+def _existing(actor: User, key: str | None) -> Case | None:
+    if not key:
+        return None
+    return Case.objects.filter(report__filed_by=actor, report__idempotency_key=key).first()
+
+
+def file_report(
+    actor: User,
+    data: ReportIn,
+    uploads: list[Upload] = (),
+    *,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Filed:
+    """File a report, decide its admissibility at once, and return the case.
+
+    A retried call with the same idempotency key returns the first case, created=False. Files that
+    fail inspection are listed in `rejected_files`; the report is filed with the others.
+    """
+    now = now or timezone.now()
+    if actor.role not in FILING_ROLES:
+        raise Forbidden("cannot_file", f"A {actor.role} cannot file reports.")
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        raise InvalidInput(
+            "idempotency_key", "The Idempotency-Key must be 1 to 200 characters.", field="Idempotency-Key"
+        )
+    existing = _existing(actor, idempotency_key)
+    if existing:
+        return Filed(existing, created=False)
+    rulebook = loader.in_force(now)
+    category = _category(rulebook, data.category)
+    if len(data.description) > rulebook.intake.description_max_chars:
+        raise InvalidInput(
+            "description_too_long",
+            f"The description has {len(data.description)} characters; the limit is "
+            f"{rulebook.intake.description_max_chars}.",
+            field="description",
+            hint="Shorten it, or attach the rest as a text file of evidence.",
+        )
+    if data.remedy_wanted not in category.remedies:
+        raise InvalidInput(
+            "remedy_not_available",
+            f"{data.remedy_wanted!r} is not a remedy for '{category.title.en}' reports.",
+            field="remedy_wanted",
+            hint="Use one of: " + ", ".join(category.remedies),
+        )
+    reporter = _reporter(actor, data)
+    order, listing, merchant = _target(data, reporter)
+    channel = _channel(actor, data)
+    checked, rejected = check_uploads(list(uploads), rulebook)
+    try:
+        with transaction.atomic():
+            case = _open_case(
+                actor,
+                data,
+                idempotency_key,
+                rulebook,
+                category,
+                reporter,
+                order,
+                listing,
+                merchant,
+                channel,
+                checked,
+                rejected,
+                now,
+            )
+    except IntegrityError:
+        # The same key raced us from another request: return the case that one made.
+        existing = _existing(actor, idempotency_key)
+        if existing is None:
+            raise
+        return Filed(existing, created=False)
+    return Filed(case, created=True, rejected_files=[r.as_dict() for r in rejected])
+
+
+def _open_case(
+    actor: User,
+    data: ReportIn,
+    idempotency_key: str | None,
+    rulebook: Rulebook,
+    category: Category,
+    reporter: Consumer,
+    order: Order | None,
+    listing: Listing | None,
+    merchant: Merchant,
+    channel: str,
+    checked: list[CheckedUpload],
+    rejected: list,
+    now: datetime,
+) -> Case:
+    report = Report.objects.create(
+        reporter=reporter,
+        filed_by=actor,
+        channel=channel,
+        channel_reference=data.channel_reference,
+        target_type=data.target_type,
+        order=order,
+        listing=listing,
+        merchant=merchant,
+        category=category.code,
+        description=data.description,
+        remedy_wanted=data.remedy_wanted,
+        idempotency_key=idempotency_key,
+        submitted_at=now,
+    )
+    case = Case.objects.create(
+        report=report,
+        merchant=merchant,
+        reporter=reporter,
+        category=category.code,
+        channel=channel,
+        priority=category.priority,
+        rulebook_version=rulebook.version,
+        opened_at=now,
+        updated_at=now,
+    )
+    _record(
+        case,
+        "filed",
+        actor,
+        now,
+        data={"channel": channel, "channel_reference": data.channel_reference},
+        to_state=State.NEW,
+    )
+    for item in checked:
+        evidence = store(case, item, actor, Party.REPORTER, now)
+        _record(case, "evidence_added", actor, now, data=_evidence_summary(evidence))
+    if rejected:
+        _record(
+            case,
+            "evidence_rejected",
+            actor,
+            now,
+            data={"files": [r.as_dict() for r in rejected]},
+            visibility=Visibility.REPORTER,
+        )
+    result = evaluation.assess(
+        rulebook,
+        category,
+        data.target_type,
+        timezone.localtime(order.delivered_at) if order and order.delivered_at else None,
+        timezone.localtime(now),
+        {item.kind for item in checked},
+    )
+    case.admissibility = result.as_dict()
+    if result.outcome == ADMITTED:
+        _apply(
+            case,
+            "admit",
+            None,
+            now,
+            reason=result.explanation["en"],
+            data=result.as_dict(),
+            admissibility=case.admissibility,
+            response_due_at=now + timedelta(days=category.response_days),
+        )
+    elif result.outcome == NEEDS_EVIDENCE:
+        _apply(
+            case,
+            "request_evidence",
+            None,
+            now,
+            reason=result.explanation["en"],
+            data=result.as_dict(),
+            admissibility=case.admissibility,
+            evidence_due_at=result.evidence_due_at,
+        )
+    else:
+        _apply(
+            case,
+            "declare_inadmissible",
+            None,
+            now,
+            reason=result.explanation["en"],
+            data=result.as_dict(),
+            admissibility=case.admissibility,
+        )
+    _notify(case, "case.opened", now, key=f"case-{case.reference}-opened", admissibility=result.outcome)
+    return case
+
+
+def _evidence_summary(evidence: Evidence) -> dict[str, Any]:
+    return {
+        "evidence_id": evidence.pk,
+        "kind": evidence.kind,
+        "party": evidence.party,
+        "file": evidence.original_name,
+        "content_type": evidence.content_type,
+        "sha256": evidence.sha256,
+        "captured_at": evidence.captured_at.isoformat() if evidence.captured_at else None,
+    }
+
+
+# --- evidence after filing -------------------------------------------------------------------------
+
+
+def _reporter_side(actor: User, case: Case) -> bool:
+    if actor.role == Role.CONSUMER:
+        return actor.consumer_id == case.reporter_id
+    return actor.role in (Role.AGENT, Role.MARKETPLACE)
+
+
+def add_evidence(actor: User, case: Case, uploads: list[Upload], *, now: datetime | None = None) -> Filed:
+    """Add evidence files to an open case, for the reporter's side or the merchant's.
+
+    When the reporter adds the last piece a case waited for, the case is admitted and goes to the merchant.
+    """
+    now = now or timezone.now()
+    rulebook = loader.get(case.rulebook_version)
+    if _reporter_side(actor, case):
+        party = Party.REPORTER
+    elif actor.role == Role.MERCHANT and actor.merchant_id == case.merchant_id:
+        party = Party.MERCHANT
+    else:
+        raise Forbidden("not_a_party", "Only the parties to a case can add evidence to it.")
+    if case.state not in OPEN_STATES:
+        raise Refused("case_closed", f"The case is {case.state}; evidence can only be added to an open case.")
+    if party == Party.MERCHANT and case.state != State.AWAITING_MERCHANT:
+        raise Refused("not_awaiting_merchant", "The merchant adds counter-evidence while the case awaits its answer.")
+    if case.state == State.NEEDS_EVIDENCE and case.evidence_due_at and now > case.evidence_due_at:
+        raise Refused(
+            "evidence_deadline_passed",
+            f"The deadline for evidence passed at {timezone.localtime(case.evidence_due_at):%Y-%m-%d %H:%M}.",
+        )
+    checked, rejected = check_uploads(list(uploads), rulebook)
+    if not checked:
+        raise InvalidInput(
+            "no_valid_evidence",
+            "None of the files could be accepted.",
+            field="files",
+            details={"rejected_files": [r.as_dict() for r in rejected]},
+        )
+    with transaction.atomic():
+        case = _locked(case)
+        if case.state not in OPEN_STATES:
+            raise Refused("case_closed", f"The case is {case.state}; evidence can only be added to an open case.")
+        for item in checked:
+            evidence = store(case, item, actor, party, now)
+            _record(case, "evidence_added", actor, now, data=_evidence_summary(evidence))
+        if rejected:
+            _record(
+                case,
+                "evidence_rejected",
+                actor,
+                now,
+                data={"files": [r.as_dict() for r in rejected]},
+                visibility=Visibility.REPORTER if party == Party.REPORTER else Visibility.MERCHANT,
+            )
+        _change(case, now)
+        if case.state == State.NEEDS_EVIDENCE:
+            category = _category(rulebook, case.category)
+            present = set(case.evidence.filter(party=Party.REPORTER).values_list("kind", flat=True))
+            missing = evaluation.missing_evidence(category, present)
+            if not missing:
+                admissibility = case.admissibility | {"outcome": ADMITTED, "missing_evidence": []}
+                _apply(
+                    case,
+                    "complete_evidence",
+                    None,
+                    now,
+                    reason="The required evidence is now complete.",
+                    admissibility=admissibility,
+                    evidence_due_at=None,
+                    response_due_at=now + timedelta(days=category.response_days),
+                )
+            else:
+                admissibility = case.admissibility | {"missing_evidence": list(missing)}
+                _change(case, now, admissibility=admissibility)
+    return Filed(case, created=False, rejected_files=[r.as_dict() for r in rejected])
+
+
+def withdraw_report(actor: User, case: Case, reason: str, *, now: datetime | None = None) -> Case:
+    """Withdraw an open report at the reporter's wish."""
+    now = now or timezone.now()
+    if not _reporter_side(actor, case):
+        raise Forbidden("not_reporter", "Only the reporter (or an agent for them) can withdraw a report.")
+    with transaction.atomic():
+        case = _locked(case)
+        _apply(case, "withdraw", actor, now, reason=reason.strip()[:2000])
+        _notify(case, "case.withdrawn", now, key=f"case-{case.reference}-withdrawn")
+    return case
+
+
+# --- merchant -----------------------------------------------------------------------------------
+
+
+def respond_as_merchant(
+    actor: User, case: Case, data: ResponseIn, uploads: list[Upload] = (), *, now: datetime | None = None
+) -> Filed:
+    """Answer a report: accept the remedy, contest it (with counter-evidence), or propose rectification."""
+    now = now or timezone.now()
+    if actor.role != Role.MERCHANT or actor.merchant_id != case.merchant_id:
+        raise Forbidden("not_the_merchant", "Only staff of the merchant reported can answer this case.")
+    if case.state == State.AWAITING_MERCHANT and case.response_due_at and now > case.response_due_at:
+        raise Refused(
+            "response_deadline_passed",
+            f"The deadline to answer passed at {timezone.localtime(case.response_due_at):%Y-%m-%d %H:%M}.",
+        )
+    if data.kind == ResponseKind.RECTIFY and not data.rectification_plan.strip():
+        raise InvalidInput("rectification_plan", "Describe the rectification you propose.", field="rectification_plan")
+    rulebook = loader.get(case.rulebook_version)
+    checked, rejected = check_uploads(list(uploads), rulebook)
+    with transaction.atomic():
+        case = _locked(case)
+        transition(
+            {"accept": "accept_remedy", "contest": "contest", "rectify": "propose_rectification"}[data.kind],
+            case.state,
+            Role.MERCHANT,
+        )
+        MerchantResponse.objects.create(
+            case=case,
+            kind=data.kind,
+            explanation=data.explanation,
+            rectification_plan=data.rectification_plan,
+            responded_by=actor,
+            responded_at=now,
+        )
+        for item in checked:
+            evidence = store(case, item, actor, Party.MERCHANT, now)
+            _record(case, "evidence_added", actor, now, data=_evidence_summary(evidence))
+        if rejected:
+            _record(
+                case,
+                "evidence_rejected",
+                actor,
+                now,
+                data={"files": [r.as_dict() for r in rejected]},
+                visibility=Visibility.MERCHANT,
+            )
+        info = {"response": data.kind, "explanation": data.explanation, "rectification_plan": data.rectification_plan}
+        if data.kind == ResponseKind.ACCEPT:
+            _apply(case, "accept_remedy", actor, now, reason=data.explanation, data=info)
+            instruct_remedy(case, None, case.report.remedy_wanted, None, now)
+            _notify(case, "case.resolved", now, key=f"case-{case.reference}-resolved", remedy=case.report.remedy_wanted)
+        else:
+            name = "contest" if data.kind == ResponseKind.CONTEST else "propose_rectification"
+            _apply(
+                case,
+                name,
+                actor,
+                now,
+                reason=data.explanation,
+                data=info,
+                decision_due_at=now + timedelta(days=rulebook.intake.decision_days),
+            )
+    return Filed(case, created=False, rejected_files=[r.as_dict() for r in rejected])
+
+
+# --- review ------------------------------------------------------------------------------------
+
+
+def _require_decider(actor: User) -> None:
+    if actor.role not in DECIDING_ROLES:
+        raise Forbidden("not_a_reviewer", "Only reviewers and supervisors work the review queue.")
+
+
+def claim_case(actor: User, case: Case, *, now: datetime | None = None) -> Case:
+    """Claim a case for review: nobody else can decide it until released or the claim lapses."""
+    now = now or timezone.now()
+    _require_decider(actor)
+    rulebook = loader.get(case.rulebook_version)
+    with transaction.atomic():
+        case = _locked(case)
+        if case.state not in DECIDABLE_STATES:
+            raise Refused("not_reviewable", f"A case in state '{case.state}' is not in the review queue.")
+        holder = case.claimed_by_id
+        if holder and holder != actor.pk and case.claim_expires_at and case.claim_expires_at > now:
+            raise Refused(
+                "claimed_by_other",
+                f"{case.claimed_by.username} is working on this case.",
+                details={"claimed_by": case.claimed_by.username, "claim_expires_at": case.claim_expires_at.isoformat()},
+            )
+        _change(
+            case, now, claimed_by=actor, claim_expires_at=now + timedelta(minutes=rulebook.intake.claim_timeout_minutes)
+        )
+        _record(
+            case,
+            "claimed",
+            actor,
+            now,
+            visibility=Visibility.STAFF,
+            data={"claim_expires_at": case.claim_expires_at.isoformat()},
+        )
+    return case
+
+
+def release_case(actor: User, case: Case, *, now: datetime | None = None) -> Case:
+    """Give a claimed case back to the queue (its holder, or a supervisor)."""
+    now = now or timezone.now()
+    _require_decider(actor)
+    with transaction.atomic():
+        case = _locked(case)
+        if case.claimed_by_id is None:
+            raise Refused("not_claimed", "The case is not claimed.")
+        if case.claimed_by_id != actor.pk and actor.role != Role.SUPERVISOR:
+            raise Forbidden("not_claim_holder", "Only the reviewer holding the claim or a supervisor can release it.")
+        _change(case, now, claimed_by=None, claim_expires_at=None)
+        _record(case, "released", actor, now, visibility=Visibility.STAFF)
+    return case
+
+
+def _evidence_considered(case: Case, rulebook: Rulebook) -> list[dict[str, Any]]:
+    return [
+        {
+            "evidence_id": e.pk,
+            "kind": e.kind,
+            "kind_title": {"zh": rulebook.evidence_kinds[e.kind].zh, "en": rulebook.evidence_kinds[e.kind].en},
+            "party": e.party,
+            "sha256": e.sha256,
+            "captured_at": timezone.localtime(e.captured_at).isoformat() if e.captured_at else None,
+        }
+        for e in case.evidence.all()
+    ]
+
+
+def _make_decision(
+    case: Case,
+    rulebook: Rulebook,
+    *,
+    outcome: str,
+    reason_codes: list[str],
+    facts: str,
+    remedy: str,
+    remedy_amount: Decimal | None,
+    automated: bool,
+    actor: User | None,
+    missing: list[str],
+    now: datetime,
+) -> Decision:
+    category = _category(rulebook, case.category)
+    points = {"upheld": category.points.upheld, "partly_upheld": category.points.partly_upheld}.get(outcome, 0)
+    order = case.report.order
+    amount = tariff = None
+    if outcome != "not_upheld" and order is not None and remedy in ("refund", "return_and_refund"):
+        amount = remedy_amount if remedy_amount is not None else order.amount_paid
+        tariff = Decimal("0") if remedy_amount is not None else order.tariff_paid
+    statement = statements.compose(
+        rulebook=rulebook,
+        category=category,
+        outcome=outcome,
+        reason_codes=reason_codes,
+        facts=facts,
+        evidence=_evidence_considered(case, rulebook),
+        missing_evidence=missing,
+        automated=automated,
+        decided_by_role=_actor_role(actor),
+        remedy=remedy if outcome != "not_upheld" else "none",
+        remedy_amount=amount,
+        tariff_amount=tariff,
+        currency=order.currency if order else "CNY",
+        points=points,
+        points_expire_at=evaluation.points_expire_at(rulebook, now) if points else None,
+        now=now,
+    )
+    decision = Decision.objects.create(
+        case=case,
+        outcome=outcome,
+        reason_codes=reason_codes,
+        remedy=remedy if outcome != "not_upheld" else "none",
+        remedy_amount=remedy_amount,
+        points=points,
+        track=category.track,
+        automated=automated,
+        decided_by=actor,
+        decided_at=now,
+        rulebook_version=rulebook.version,
+        statement=statement,
+    )
+    if outcome != "not_upheld":
+        instruct_remedy(case, decision, decision.remedy, remedy_amount, now)
+        award_points(case, decision, rulebook, now)
+    _notify(
+        case,
+        "case.decided",
+        now,
+        key=f"decision-{decision.pk}",
+        outcome=outcome,
+        reason_codes=reason_codes,
+        automated=automated,
+        points=points,
+        track=category.track,
+        remedy=decision.remedy,
+        statement=statement,
+    )
+    return decision
+
+
+def decide_case(actor: User, case: Case, data: DecisionIn, *, now: datetime | None = None) -> Decision:
+    """Decide a claimed case with reason codes and a statement of reasons, and enforce the outcome."""
+    now = now or timezone.now()
+    _require_decider(actor)
+    rulebook = loader.get(case.rulebook_version)
+    category = _category(rulebook, case.category)
+    unknown = [code for code in data.reason_codes if code not in rulebook.reason_codes]
+    if unknown:
+        raise InvalidInput(
+            "unknown_reason_code",
+            f"Unknown reason code(s): {', '.join(unknown)}.",
+            field="reason_codes",
+            hint="Use: " + ", ".join(rulebook.reason_codes),
+        )
+    remedy = data.remedy or case.report.remedy_wanted
+    if data.outcome != "not_upheld" and remedy not in category.remedies:
+        raise InvalidInput(
+            "remedy_not_available",
+            f"{remedy!r} is not a remedy for this category.",
+            field="remedy",
+            hint="Use one of: " + ", ".join(category.remedies),
+        )
+    if data.outcome == "partly_upheld" and remedy in ("refund", "return_and_refund") and data.remedy_amount is None:
+        raise InvalidInput(
+            "remedy_amount_required", "A partly upheld refund needs the amount to refund.", field="remedy_amount"
+        )
+    order = case.report.order
+    if data.remedy_amount is not None and order is not None and data.remedy_amount > order.amount_paid:
+        raise InvalidInput(
+            "remedy_amount_too_high",
+            f"The amount is more than the {order.amount_paid} {order.currency} paid.",
+            field="remedy_amount",
+        )
+    with transaction.atomic():
+        case = _locked(case)
+        if case.claimed_by_id != actor.pk or (case.claim_expires_at and case.claim_expires_at <= now):
+            raise Refused("claim_required", "Claim the case before deciding it; your claim may have lapsed.")
+        transition("decide", case.state, actor.role)
+        present = set(case.evidence.filter(party=Party.REPORTER).values_list("kind", flat=True))
+        missing: list[str] = []
+        if "insufficient_evidence" in data.reason_codes:
+            wanted = category.required_evidence + category.recommended_evidence
+            missing = [kind for kind in wanted if kind not in present]
+        decision = _make_decision(
+            case,
+            rulebook,
+            outcome=data.outcome,
+            reason_codes=data.reason_codes,
+            facts=data.statement,
+            remedy=remedy,
+            remedy_amount=data.remedy_amount,
+            automated=False,
+            actor=actor,
+            missing=missing,
+            now=now,
+        )
+        _apply(
+            case,
+            "decide",
+            actor,
+            now,
+            reason=data.statement,
+            data={"decision_id": decision.pk, "outcome": data.outcome, "reason_codes": data.reason_codes},
+        )
+    return decision
+
+
+# --- what the clocks do -------------------------------------------------------------------------
+
+
+def close_for_missing_evidence(case: Case, *, now: datetime | None = None) -> Decision | None:
+    """Close a case whose evidence deadline passed as not upheld for insufficient evidence (automated).
+
+    Return None when the case no longer qualifies (someone acted first).
+    """
+    now = now or timezone.now()
+    rulebook = loader.get(case.rulebook_version)
+    with transaction.atomic():
+        case = _locked(case)
+        if case.state != State.NEEDS_EVIDENCE or not case.evidence_due_at or case.evidence_due_at > now:
+            return None
+        missing = list(case.admissibility.get("missing_evidence") or [])
+        due = timezone.localtime(case.evidence_due_at)
+        facts = (
+            f"The report needed evidence that was not added by the deadline of {due:%Y-%m-%d %H:%M}. "
+            f"报告所需证据未在 {due:%Y-%m-%d %H:%M} 前补充。"
+        )
+        decision = _make_decision(
+            case,
+            rulebook,
+            outcome="not_upheld",
+            reason_codes=["insufficient_evidence"],
+            facts=facts,
+            remedy="none",
+            remedy_amount=None,
+            automated=True,
+            actor=None,
+            missing=missing,
+            now=now,
+        )
+        _apply(
+            case,
+            "close_for_missing_evidence",
+            None,
+            now,
+            reason=facts,
+            data={"decision_id": decision.pk, "outcome": "not_upheld", "missing_evidence": missing},
+        )
+    return decision
+
+
+def handle_merchant_silence(case: Case, *, now: datetime | None = None) -> Case | None:
+    """Apply the rulebook's consequence of merchant silence once the response deadline has passed.
+
+    Return None when the case no longer qualifies.
+    """
+    now = now or timezone.now()
+    rulebook = loader.get(case.rulebook_version)
+    category = _category(rulebook, case.category)
+    with transaction.atomic():
+        case = _locked(case)
+        if case.state != State.AWAITING_MERCHANT or not case.response_due_at or case.response_due_at > now:
+            return None
+        due = timezone.localtime(case.response_due_at)
+        if category.silence == "uphold":
+            facts = (
+                f"The merchant did not answer by the deadline of {due:%Y-%m-%d %H:%M}; under the rulebook "
+                f"a '{category.title.en}' report is then upheld. 商家未在 {due:%Y-%m-%d %H:%M} 前答复，"
+                f"根据规则，“{category.title.zh}”类举报视为成立。"
+            )
+            decision = _make_decision(
+                case,
+                rulebook,
+                outcome="upheld",
+                reason_codes=["merchant_silent"],
+                facts=facts,
+                remedy=case.report.remedy_wanted,
+                remedy_amount=None,
+                automated=True,
+                actor=None,
+                missing=[],
+                now=now,
+            )
+            _apply(
+                case,
+                "uphold_for_silence",
+                None,
+                now,
+                reason=facts,
+                data={"decision_id": decision.pk, "outcome": "upheld"},
+            )
+        else:
+            _apply(
+                case,
+                "refer_silence_to_review",
+                None,
+                now,
+                reason=f"The merchant did not answer by {due:%Y-%m-%d %H:%M}; the case goes to review.",
+                decision_due_at=now + timedelta(days=rulebook.intake.decision_days),
+            )
+    return case
+
+
+def lapse_claim(case: Case, *, now: datetime | None = None) -> Case | None:
+    """Return a case whose claim ran out to the queue; None if it no longer qualifies."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _locked(case)
+        if case.claimed_by_id is None or not case.claim_expires_at or case.claim_expires_at > now:
+            return None
+        holder = case.claimed_by
+        _change(case, now, claimed_by=None, claim_expires_at=None)
+        _record(case, "claim_lapsed", None, now, visibility=Visibility.STAFF, data={"holder": holder.username})
+    return case

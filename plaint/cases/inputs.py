@@ -1,0 +1,44 @@
+"""Typed inputs of the case actions, shared by the API, the pages and the CLI."""
+
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class ReportIn(BaseModel):
+    # Multipart requests carry the files' `evidence_kind` fields beside these; they are read apart.
+    model_config = ConfigDict(extra="ignore")
+
+    target_type: str = Field(pattern="^(order|listing|merchant)$")
+    target_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    description: Text
+    remedy_wanted: str = Field("refund", max_length=30)
+    channel: str | None = Field(None, description="web, app, api, hotline, online_chat, email")
+    channel_reference: str = Field("", max_length=100, description="Call or chat reference (agents)")
+    consumer_id: str | None = Field(
+        None, max_length=64, description="The consumer reported for (agents and the marketplace only)"
+    )
+
+
+class ResponseIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    kind: str = Field(pattern="^(accept|contest|rectify)$")
+    explanation: Text
+    rectification_plan: str = ""
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    outcome: str = Field(pattern="^(upheld|partly_upheld|not_upheld)$")
+    reason_codes: list[str] = Field(min_length=1)
+    statement: Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=20000)] = Field(
+        description="The facts and the reviewer's reasoning, in the reviewer's words"
+    )
+    remedy: str | None = Field(None, description="Defaults to the remedy the consumer asked for")
+    remedy_amount: Decimal | None = Field(None, ge=0, description="For a partial refund")

@@ -1,0 +1,176 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from .transitions import State
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def new_reference() -> str:
+    """Return a random case reference such as PL-7KQ3-M2XA (unguessable, easy to read out on a phone)."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"PL-{chars[:4]}-{chars[4:]}"
+
+
+class Channel(models.TextChoices):
+    WEB = "web", "Web"
+    APP = "app", "App"
+    API = "api", "API"
+    HOTLINE = "hotline", "Hotline"
+    ONLINE_CHAT = "online_chat", "Online chat"
+    EMAIL = "email", "E-mail"
+
+
+class TargetType(models.TextChoices):
+    ORDER = "order", "Order"
+    LISTING = "listing", "Listing"
+    MERCHANT = "merchant", "Merchant"
+
+
+class Report(models.Model):
+    """What the reporter submitted, as submitted."""
+
+    reporter = models.ForeignKey("marketplace.Consumer", on_delete=models.PROTECT, related_name="reports")
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    channel_reference = models.CharField(max_length=100, blank=True, help_text="Call or chat reference")
+    target_type = models.CharField(max_length=10, choices=TargetType.choices)
+    order = models.ForeignKey("marketplace.Order", null=True, blank=True, on_delete=models.PROTECT)
+    listing = models.ForeignKey("marketplace.Listing", null=True, blank=True, on_delete=models.PROTECT)
+    merchant = models.ForeignKey("marketplace.Merchant", on_delete=models.PROTECT, related_name="reports")
+    category = models.CharField(max_length=50)
+    description = models.TextField()
+    remedy_wanted = models.CharField(max_length=30)
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    submitted_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # A retried create with the same key returns the first case instead of making a second.
+            models.UniqueConstraint(fields=["filed_by", "idempotency_key"], name="report_idempotency_key")
+        ]
+
+
+class Case(models.Model):
+    """The platform's handling of a report: its state, clocks and claim. The log is CaseEvent."""
+
+    reference = models.CharField(max_length=20, unique=True, default=new_reference)
+    report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="case")
+    # Copied from the report for the queues' indexes.
+    merchant = models.ForeignKey("marketplace.Merchant", on_delete=models.PROTECT, related_name="cases")
+    reporter = models.ForeignKey("marketplace.Consumer", on_delete=models.PROTECT, related_name="cases")
+    category = models.CharField(max_length=50)
+    channel = models.CharField(max_length=20, choices=Channel.choices)
+    state = models.CharField(max_length=30, choices=[(s.value, s.value) for s in State], default=State.NEW)
+    # Bumped by every change; a change applies only if the version it read is still current.
+    version = models.PositiveIntegerField(default=0)
+    priority = models.SmallIntegerField(default=0, help_text="Higher is more urgent")
+    rulebook_version = models.CharField(max_length=40)
+    admissibility = models.JSONField(default=dict)
+    evidence_due_at = models.DateTimeField(null=True, blank=True)
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    decision_due_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_cases"
+    )
+    claim_expires_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # The review queue: open cases by state, most urgent and earliest due first.
+            models.Index(fields=["state", "-priority", "decision_due_at"], name="case_queue"),
+            # The clocks: cases whose evidence or response deadline has passed.
+            models.Index(fields=["state", "evidence_due_at"], name="case_evidence_clock"),
+            models.Index(fields=["state", "response_due_at"], name="case_response_clock"),
+            models.Index(fields=["merchant", "state"], name="case_merchant"),
+            models.Index(fields=["reporter", "-opened_at"], name="case_reporter"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Visibility(models.TextChoices):
+    PARTIES = "parties", "Reporter, merchant and staff"
+    REPORTER = "reporter", "Reporter and staff"
+    MERCHANT = "merchant", "Merchant and staff"
+    STAFF = "staff", "Staff only"
+
+
+class CaseEvent(models.Model):
+    """One thing that happened to a case. Append-only: the timeline is read from these rows."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    kind = models.CharField(max_length=40)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    actor_role = models.CharField(max_length=20)
+    at = models.DateTimeField()
+    from_state = models.CharField(max_length=30, blank=True)
+    to_state = models.CharField(max_length=30, blank=True)
+    reason = models.TextField(blank=True)
+    rulebook_version = models.CharField(max_length=40)
+    data = models.JSONField(default=dict, blank=True)
+    visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PARTIES)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"], name="event_case_time")]
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if self.pk is not None:
+            raise RuntimeError("case events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("case events are append-only")
+
+
+class ResponseKind(models.TextChoices):
+    ACCEPT = "accept", "Accept the remedy"
+    CONTEST = "contest", "Contest"
+    RECTIFY = "rectify", "Propose rectification"
+
+
+class MerchantResponse(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="responses")
+    kind = models.CharField(max_length=10, choices=ResponseKind.choices)
+    explanation = models.TextField()
+    rectification_plan = models.TextField(blank=True)
+    responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    responded_at = models.DateTimeField()
+
+
+class Outcome(models.TextChoices):
+    UPHELD = "upheld", "Upheld"
+    PARTLY_UPHELD = "partly_upheld", "Partly upheld"
+    NOT_UPHELD = "not_upheld", "Not upheld"
+
+
+class Decision(models.Model):
+    """A decision on a case with its statement of reasons, frozen as written."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="decisions")
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    reason_codes = models.JSONField(default=list)
+    remedy = models.CharField(max_length=30)
+    remedy_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    points = models.PositiveIntegerField(default=0)
+    track = models.CharField(max_length=20, blank=True)
+    automated = models.BooleanField(default=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+    rulebook_version = models.CharField(max_length=40)
+    # The statement of reasons: facts, rule and version, evidence considered, automation, remedy,
+    # points, how to appeal. Stored whole, in both languages, so that nothing published later
+    # changes what this decision says.
+    statement = models.JSONField()
+
+    class Meta:
+        ordering = ["decided_at", "id"]

@@ -1,0 +1,204 @@
+"""What each side reads about a case: one function, used by the API and the pages alike.
+
+The merchant never sees the reporter's contact details, nor the original of an image the reporter
+sent (only the copy without location data); staff see everything.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.utils import timezone
+
+from plaint.accounts.models import User
+from plaint.evidence.models import Evidence, Party
+from plaint.rulebook import loader
+
+from . import statements
+from .access import MERCHANT, REPORTER, STAFF, side_of
+from .models import Case, CaseEvent, Decision
+from .queries import timeline
+from .transitions import DECIDABLE_STATES, allowed
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _masked(name: str) -> str:
+    return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+def evidence_url(case: Case, evidence: Evidence) -> str:
+    return f"/api/cases/{case.reference}/evidence/{evidence.pk}/file"
+
+
+def evidence_item(case: Case, evidence: Evidence) -> dict[str, Any]:
+    return {
+        "id": evidence.pk,
+        "kind": evidence.kind,
+        "party": evidence.party,
+        "file_name": evidence.original_name,
+        "content_type": evidence.content_type,
+        "size": evidence.size,
+        "sha256": evidence.sha256,
+        "captured_at": _iso(evidence.captured_at),
+        "uploaded_at": _iso(evidence.uploaded_at),
+        "url": evidence_url(case, evidence),
+    }
+
+
+def file_for(viewer: User, evidence: Evidence) -> Any:
+    """Return the stored file the viewer may download: the original for its own side and staff."""
+    side = side_of(viewer)
+    own = (side == REPORTER and evidence.party == Party.REPORTER) or (
+        side == MERCHANT and evidence.party == Party.MERCHANT
+    )
+    return evidence.file if side == STAFF or own else evidence.shared_file
+
+
+def event_item(event: CaseEvent, side: str) -> dict[str, Any]:
+    item = {
+        "kind": event.kind,
+        "at": event.at.isoformat(),
+        "actor_role": event.actor_role,
+        "from_state": event.from_state,
+        "to_state": event.to_state,
+        "reason": event.reason,
+        "rulebook_version": event.rulebook_version,
+        "data": event.data,
+    }
+    if side == STAFF:
+        item["actor"] = event.actor.username if event.actor_id else None
+        item["visibility"] = event.visibility
+    return item
+
+
+def decision_item(decision: Decision, language: str) -> dict[str, Any]:
+    return {
+        "id": decision.pk,
+        "outcome": decision.outcome,
+        "reason_codes": decision.reason_codes,
+        "remedy": decision.remedy,
+        "remedy_amount": str(decision.remedy_amount) if decision.remedy_amount is not None else None,
+        "points": decision.points,
+        "track": decision.track,
+        "automated": decision.automated,
+        "decided_at": decision.decided_at.isoformat(),
+        "rulebook_version": decision.rulebook_version,
+        "statement": decision.statement,
+        "statement_text": statements.render(decision.statement, language),
+    }
+
+
+def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: datetime | None = None) -> dict:
+    """Return everything `viewer` may read about the case, in one dict."""
+    now = now or timezone.now()
+    side = side_of(viewer)
+    report = case.report
+    rulebook = loader.get(case.rulebook_version)
+    category = rulebook.category(case.category)
+    reporter = case.reporter
+    order = report.order
+    data: dict[str, Any] = {
+        "reference": case.reference,
+        "state": case.state,
+        "category": case.category,
+        "category_title": {"zh": category.title.zh, "en": category.title.en} if category else None,
+        "channel": case.channel,
+        "priority": case.priority,
+        "rulebook_version": case.rulebook_version,
+        "opened_at": case.opened_at.isoformat(),
+        "updated_at": case.updated_at.isoformat(),
+        "closed_at": _iso(case.closed_at),
+        "target": {
+            "type": report.target_type,
+            "order_id": order.external_id if order else None,
+            "listing_id": report.listing.external_id if report.listing_id else None,
+            "merchant_id": case.merchant.external_id,
+            "merchant_name": case.merchant.name,
+        },
+        "report": {
+            "description": report.description,
+            "remedy_wanted": report.remedy_wanted,
+            "submitted_at": report.submitted_at.isoformat(),
+            "channel_reference": report.channel_reference if side != MERCHANT else "",
+        },
+        "reporter": {
+            "id": reporter.external_id if side != MERCHANT else None,
+            "name": reporter.name if side != MERCHANT else _masked(reporter.name),
+            "email": reporter.email if side != MERCHANT else None,
+            "phone": reporter.phone if side != MERCHANT else None,
+        },
+        "admissibility": case.admissibility,
+        "deadlines": {
+            "evidence_due_at": _iso(case.evidence_due_at),
+            "response_due_at": _iso(case.response_due_at),
+            "decision_due_at": _iso(case.decision_due_at),
+        },
+        "order": None,
+        "evidence": [evidence_item(case, e) for e in case.evidence.all()],
+        "responses": [
+            {
+                "kind": r.kind,
+                "explanation": r.explanation,
+                "rectification_plan": r.rectification_plan,
+                "responded_at": r.responded_at.isoformat(),
+            }
+            for r in case.responses.order_by("responded_at")
+        ],
+        "decisions": [decision_item(d, language) for d in case.decisions.all()],
+        "timeline": [event_item(e, side) for e in timeline(case, side).select_related("actor")],
+        "allowed_actions": allowed_actions(case, viewer, now),
+    }
+    if order is not None:
+        data["order"] = {
+            "id": order.external_id,
+            "currency": order.currency,
+            "amount_paid": str(order.amount_paid),
+            "tariff_paid": str(order.tariff_paid),
+            "paid_at": _iso(order.paid_at),
+            "shipped_at": _iso(order.shipped_at),
+            "delivered_at": _iso(order.delivered_at),
+            "items": [
+                {
+                    "title": i.title,
+                    "quantity": i.quantity,
+                    "unit_price": str(i.unit_price),
+                    "listing_id": i.listing.external_id if i.listing_id else None,
+                }
+                for i in order.items.select_related("listing")
+            ],
+        }
+    if side == STAFF:
+        data["claim"] = {
+            "claimed_by": case.claimed_by.username if case.claimed_by_id else None,
+            "expires_at": _iso(case.claim_expires_at),
+        }
+        data["related"] = {
+            "cases_against_merchant": Case.objects.filter(merchant_id=case.merchant_id).exclude(pk=case.pk).count(),
+            "cases_about_listing": Case.objects.filter(report__listing_id=report.listing_id).exclude(pk=case.pk).count()
+            if report.listing_id
+            else 0,
+        }
+    return data
+
+
+def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
+    """Return what the viewer can do to the case now, for clients to show the right buttons."""
+    side = side_of(viewer)
+    actions: list[str] = []
+    if side == REPORTER or viewer.role in ("agent", "marketplace"):
+        if case.state in ("needs_evidence", "awaiting_merchant", "awaiting_review"):
+            actions += ["add_evidence", "withdraw"]
+    if side == MERCHANT and "contest" in allowed(case.state, "merchant"):
+        actions += ["accept", "contest", "rectify", "add_evidence"]
+    if viewer.role in ("reviewer", "supervisor") and case.state in DECIDABLE_STATES:
+        holder = case.claimed_by_id
+        active = holder and case.claim_expires_at and case.claim_expires_at > now
+        if not active or holder == viewer.pk:
+            actions.append("claim")
+        if holder == viewer.pk and active:
+            actions += ["release", "decide"]
+        elif active and viewer.role == "supervisor":
+            actions.append("release")
+    return actions

@@ -1,0 +1,144 @@
+"""Statements of reasons: composed once at decision time, stored whole, rendered in either language."""
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django.utils import timezone
+
+from plaint.rulebook.schema import Category, Rulebook
+
+OUTCOME_TITLES = {
+    "upheld": {"zh": "举报成立", "en": "Upheld"},
+    "partly_upheld": {"zh": "举报部分成立", "en": "Partly upheld"},
+    "not_upheld": {"zh": "举报不成立", "en": "Not upheld"},
+}
+
+
+def _text(t: Any) -> dict[str, str]:
+    return {"zh": t.zh, "en": t.en}
+
+
+def compose(
+    *,
+    rulebook: Rulebook,
+    category: Category,
+    outcome: str,
+    reason_codes: list[str],
+    facts: str,
+    evidence: list[dict[str, Any]],
+    missing_evidence: list[str],
+    automated: bool,
+    decided_by_role: str,
+    remedy: str,
+    remedy_amount: Decimal | None,
+    tariff_amount: Decimal | None,
+    currency: str,
+    points: int,
+    points_expire_at: datetime | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Return the statement of reasons as a self-contained dict (every title copied, nothing looked up later)."""
+    appeal_until = now + timedelta(days=rulebook.intake.appeal_window_days)
+    local_until = timezone.localtime(appeal_until)
+    return {
+        "outcome": outcome,
+        "outcome_title": OUTCOME_TITLES[outcome],
+        "facts": facts,
+        "rule": {
+            "category": category.code,
+            "title": _text(category.title),
+            "rulebook_version": rulebook.version,
+            "rulebook_title": _text(rulebook.title),
+            "track": category.track,
+            "track_title": _text(rulebook.tracks[category.track].title),
+        },
+        "reason_codes": [{"code": code, **_text(rulebook.reason_codes[code])} for code in reason_codes],
+        "evidence_considered": evidence,
+        "missing_evidence": [{"kind": k, **_text(rulebook.evidence_kinds[k])} for k in missing_evidence],
+        "automated": automated,
+        "decided_by": decided_by_role,
+        "remedy": {
+            "kind": remedy,
+            **_text(rulebook.remedies[remedy]),
+            "amount": str(remedy_amount) if remedy_amount is not None else None,
+            "tariff_amount": str(tariff_amount) if tariff_amount is not None else None,
+            "currency": currency,
+        },
+        "points": {
+            "track": category.track,
+            "points": points,
+            "expires_at": points_expire_at.isoformat() if points_expire_at else None,
+        },
+        "appeal": {
+            "window_days": rulebook.intake.appeal_window_days,
+            "until": appeal_until.isoformat(),
+            "zh": f"对本决定不服的，任何一方可在 {local_until:%Y-%m-%d %H:%M} 前提出申诉，由独立委员会复核。",
+            "en": f"Either party may appeal this decision until {local_until:%Y-%m-%d %H:%M}; "
+            "an independent committee reviews appeals.",
+        },
+        "alternatives": [{"code": a.code, **_text(a.title)} for a in rulebook.alternatives]
+        if outcome == "not_upheld"
+        else [],
+        "decided_at": now.isoformat(),
+    }
+
+
+def render(statement: dict[str, Any], language: str) -> str:
+    """Return the statement as plain text in `language` ("zh-hans" or "en")."""
+    lang = "en" if language.startswith("en") else "zh"
+    zh = lang == "zh"
+    rule = statement["rule"]
+    lines = [
+        ("决定：" if zh else "Decision: ") + statement["outcome_title"][lang],
+        ("理由：" if zh else "Reasons: ") + ("；" if zh else "; ").join(r[lang] for r in statement["reason_codes"]),
+        ("适用规则：" if zh else "Rule applied: ")
+        + f"{rule['title'][lang]} — "
+        + (f"规则第 {rule['rulebook_version']} 版" if zh else f"rulebook version {rule['rulebook_version']}"),
+        ("事实与理由：" if zh else "Facts and reasoning: ") + statement["facts"],
+    ]
+    if statement["evidence_considered"]:
+        lines.append("已审查的证据：" if zh else "Evidence considered:")
+        for item in statement["evidence_considered"]:
+            captured = item.get("captured_at") or ("无" if zh else "none")
+            lines.append(
+                f"  - {item['kind_title'][lang]} ({item['party']}), sha256 {item['sha256'][:16]}…, "
+                + ("拍摄时间 " if zh else "captured ")
+                + captured
+            )
+    else:
+        lines.append("已审查的证据：无" if zh else "Evidence considered: none was submitted")
+    if statement["missing_evidence"]:
+        lines.append(
+            ("所需而未提供的证据：" if zh else "Evidence that would have been needed: ")
+            + ("、" if zh else ", ").join(m[lang] for m in statement["missing_evidence"])
+        )
+    lines.append(
+        ("本决定由系统按规则自动作出。" if zh else "This decision was made automatically under the rulebook.")
+        if statement["automated"]
+        else (
+            "本决定由审核人员作出，未使用自动化决策。"
+            if zh
+            else "This decision was made by a reviewer; no automated means were used."
+        )
+    )
+    remedy = statement["remedy"]
+    if remedy["kind"] != "none" and statement["outcome"] != "not_upheld":
+        amount = ""
+        if remedy["amount"] is not None:
+            amount = f" {remedy['amount']} {remedy['currency']}"
+            if remedy.get("tariff_amount") and Decimal(remedy["tariff_amount"]) > 0:
+                amount += (" 含税费 " if zh else " including tariff ") + remedy["tariff_amount"]
+        lines.append(("补救措施：" if zh else "Remedy: ") + remedy[lang] + amount)
+    points = statement["points"]
+    if points["points"]:
+        lines.append(
+            ("违规扣分：" if zh else "Violation points: ")
+            + f"{points['points']} ({rule['track_title'][lang]})"
+            + (f"，有效期至 {points['expires_at'][:10]}" if zh else f", until {points['expires_at'][:10]}")
+        )
+    lines.append(("申诉：" if zh else "Appeal: ") + statement["appeal"][lang])
+    if statement["alternatives"]:
+        lines.append("其他途径：" if zh else "Other ways forward:")
+        lines.extend(f"  - {a[lang]}" for a in statement["alternatives"])
+    return "\n".join(lines)

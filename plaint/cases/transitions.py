@@ -1,0 +1,95 @@
+"""The case state machine: every legal transition of a case, in one table.
+
+`actions.py` asks `transition()` before every state change; nothing else decides legality.
+Claiming a case for review is not a state: it is a lock held by a reviewer on a case in a
+reviewable state, recorded on the case and in its log.
+"""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from plaint.errors import Refused
+
+
+class State(StrEnum):
+    NEW = "new"
+    NEEDS_EVIDENCE = "needs_evidence"
+    INADMISSIBLE = "inadmissible"
+    AWAITING_MERCHANT = "awaiting_merchant"
+    AWAITING_REVIEW = "awaiting_review"
+    RESOLVED = "resolved"  # the merchant accepted the remedy
+    DECIDED = "decided"
+    WITHDRAWN = "withdrawn"
+
+
+# Who takes a transition. SYSTEM is Plaint itself: intake, clocks, automated decisions.
+SYSTEM = "system"
+CONSUMER = "consumer"
+MERCHANT = "merchant"
+AGENT = "agent"
+REVIEWER = "reviewer"
+SUPERVISOR = "supervisor"
+MARKETPLACE = "marketplace"
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: frozenset[State]
+    target: State
+    actors: frozenset[str]
+
+
+def _t(name: str, sources: set[State], target: State, actors: set[str]) -> Transition:
+    return Transition(name, frozenset(sources), target, frozenset(actors))
+
+
+OPEN_STATES = frozenset({State.NEEDS_EVIDENCE, State.AWAITING_MERCHANT, State.AWAITING_REVIEW})
+FINAL_STATES = frozenset({State.INADMISSIBLE, State.RESOLVED, State.DECIDED, State.WITHDRAWN})
+# States in which a reviewer may claim a case and decide it.
+DECIDABLE_STATES = frozenset({State.AWAITING_REVIEW, State.NEEDS_EVIDENCE})
+
+TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        _t("admit", {State.NEW}, State.AWAITING_MERCHANT, {SYSTEM}),
+        _t("request_evidence", {State.NEW}, State.NEEDS_EVIDENCE, {SYSTEM}),
+        _t("declare_inadmissible", {State.NEW}, State.INADMISSIBLE, {SYSTEM}),
+        _t("complete_evidence", {State.NEEDS_EVIDENCE}, State.AWAITING_MERCHANT, {SYSTEM}),
+        _t("close_for_missing_evidence", {State.NEEDS_EVIDENCE}, State.DECIDED, {SYSTEM}),
+        _t("accept_remedy", {State.AWAITING_MERCHANT}, State.RESOLVED, {MERCHANT}),
+        _t("contest", {State.AWAITING_MERCHANT}, State.AWAITING_REVIEW, {MERCHANT}),
+        _t("propose_rectification", {State.AWAITING_MERCHANT}, State.AWAITING_REVIEW, {MERCHANT}),
+        _t("refer_silence_to_review", {State.AWAITING_MERCHANT}, State.AWAITING_REVIEW, {SYSTEM}),
+        _t("uphold_for_silence", {State.AWAITING_MERCHANT}, State.DECIDED, {SYSTEM}),
+        _t("decide", DECIDABLE_STATES, State.DECIDED, {REVIEWER, SUPERVISOR}),
+        _t("withdraw", OPEN_STATES, State.WITHDRAWN, {CONSUMER, AGENT, MARKETPLACE}),
+    ]
+}
+
+
+def transition(name: str, source: str, actor: str) -> Transition:
+    """Return the transition `name` if `actor` may take it from state `source`; raise Refused if not."""
+    try:
+        t = TRANSITIONS[name]
+    except KeyError:
+        raise Refused("unknown_transition", f"There is no transition called {name!r}.") from None
+    if source not in t.sources:
+        raise Refused(
+            "transition_not_allowed",
+            f"A case in state '{source}' cannot be '{name}'; that needs a case in state "
+            f"{' or '.join(sorted(repr(s.value) for s in t.sources))}.",
+            details={"state": source, "transition": name},
+        )
+    if actor not in t.actors:
+        raise Refused(
+            "transition_not_allowed_for_role",
+            f"The role '{actor}' cannot take the transition '{name}'.",
+            details={"state": source, "transition": name, "role": actor},
+        )
+    return t
+
+
+def allowed(source: str, actor: str) -> list[str]:
+    """Return the names of the transitions `actor` may take from `source`."""
+    return [t.name for t in TRANSITIONS.values() if source in t.sources and actor in t.actors]

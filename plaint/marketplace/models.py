@@ -1,0 +1,87 @@
+"""Merchants, listings, orders and consumers, as the marketplace tells us about them.
+
+Plaint keeps what decisions need; the marketplace stays the source of truth and pushes updates,
+keyed by its own IDs (`external_id`).
+"""
+
+from decimal import Decimal
+
+from django.db import models
+
+
+class MerchantStatus(models.TextChoices):
+    ACTIVE = "active", "Active"
+    RESTRICTED = "restricted", "Restricted"
+    SUSPENDED = "suspended", "Suspended"
+    REMOVED = "removed", "Removed"
+
+
+class Merchant(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, help_text="ISO 3166-1 alpha-2 code of the merchant's seat")
+    cross_border = models.BooleanField(default=True)
+    status = models.CharField(max_length=20, choices=MerchantStatus.choices, default=MerchantStatus.ACTIVE)
+    contact_email = models.EmailField(blank=True)
+    contact_phone = models.CharField(max_length=40, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"
+
+
+class Consumer(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=10, default="zh-hans")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.external_id})"
+
+
+class Listing(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="listings")
+    title = models.CharField(max_length=500)
+    origin_country = models.CharField(max_length=2, blank=True)
+    # Declared data, as the merchant declared it to customs and on the listing.
+    customs_declaration_no = models.CharField(max_length=64, blank=True)
+    batch = models.CharField(max_length=64, blank=True)
+    expiry_date = models.DateField(null=True, blank=True)
+    declared = models.JSONField(default=dict, blank=True, help_text="Any further declared fields")
+    status = models.CharField(max_length=20, default="active")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Order(models.Model):
+    external_id = models.CharField(max_length=64, unique=True)
+    consumer = models.ForeignKey(Consumer, on_delete=models.PROTECT, related_name="orders")
+    merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="orders")
+    currency = models.CharField(max_length=3, default="CNY")
+    amount_paid = models.DecimalField(max_digits=12, decimal_places=2)
+    tariff_paid = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0"))
+    paid_at = models.DateTimeField()
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.external_id
+
+
+class OrderItem(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="items")
+    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(max_length=500)
+    quantity = models.PositiveIntegerField(default=1)
+    unit_price = models.DecimalField(max_digits=12, decimal_places=2)

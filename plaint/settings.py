@@ -1,0 +1,138 @@
+"""Plaint settings: every knob is an environment variable, with the default for one machine."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Return the boolean value of an environment variable ("1", "true", "yes" are true)."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+# Where Plaint keeps its SQLite database and evidence files by default.
+VAR_DIR = Path(os.environ.get("PLAINT_VAR_DIR", BASE_DIR / "var"))
+
+SECRET_KEY = os.environ.get("PLAINT_SECRET_KEY", "dev-only-insecure-key-change-me")
+DEBUG = env_bool("PLAINT_DEBUG", False)
+ALLOWED_HOSTS = os.environ.get("PLAINT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+# Shows the demo accounts on the sign-in page; never set in production.
+PLAINT_DEMO = env_bool("PLAINT_DEMO", False)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "plaint.accounts",
+    "plaint.rulebook",
+    "plaint.marketplace",
+    "plaint.cases",
+    "plaint.evidence",
+    "plaint.enforcement",
+    "plaint.notifications",
+    "plaint.api",
+    "plaint.web",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "plaint.urls"
+WSGI_APPLICATION = "plaint.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "/admin/login/"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+            ],
+        },
+    }
+]
+
+# SQLite on local disk by default; PostgreSQL with e.g.
+# PLAINT_DATABASE_URL=postgres://postgres@127.0.0.1:5432/plaint
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("PLAINT_DATABASE_URL", f"sqlite:///{VAR_DIR / 'plaint.sqlite3'}"),
+        conn_max_age=int(os.environ.get("PLAINT_DB_CONN_MAX_AGE", "60")),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+    # WAL lets readers proceed while one writer commits; IMMEDIATE takes the write lock at BEGIN so
+    # two concurrent transitions queue instead of failing with "database is locked" mid-transaction.
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+TIME_ZONE = os.environ.get("PLAINT_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [BASE_DIR / "plaint" / "locale"]
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+MEDIA_ROOT = Path(os.environ.get("PLAINT_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "/media/"
+
+# Evidence uploads: the largest file accepted, in bytes (default 10 MiB).
+PLAINT_EVIDENCE_MAX_BYTES = int(os.environ.get("PLAINT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+DATA_UPLOAD_MAX_MEMORY_SIZE = PLAINT_EVIDENCE_MAX_BYTES * 2
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# The folder of rulebook versions (one TOML file each), validated at start-up.
+PLAINT_RULEBOOK_DIR = Path(os.environ.get("PLAINT_RULEBOOK_DIR", BASE_DIR / "rulebook"))
+
+# Webhook delivery: seconds before a receiver counts as not answering, and the retry schedule base.
+PLAINT_WEBHOOK_TIMEOUT = float(os.environ.get("PLAINT_WEBHOOK_TIMEOUT", "5"))
+PLAINT_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("PLAINT_DELIVERY_MAX_ATTEMPTS", "12"))
+PLAINT_DELIVERY_BACKOFF_SECONDS = float(os.environ.get("PLAINT_DELIVERY_BACKOFF_SECONDS", "10"))
+# The in-process worker (make demo) polls this often, in seconds.
+PLAINT_WORKER_INTERVAL = float(os.environ.get("PLAINT_WORKER_INTERVAL", "2"))
+
+# The address people's links point to (in e-mails and webhook payloads).
+PLAINT_BASE_URL = os.environ.get("PLAINT_BASE_URL", "http://127.0.0.1:8000")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("PLAINT_LOG_LEVEL", "WARNING")},
+}

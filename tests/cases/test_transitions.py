@@ -1,0 +1,65 @@
+"""The state machine table, walked over every pair of states and every role."""
+
+import pytest
+
+from plaint.cases.transitions import (
+    FINAL_STATES,
+    OPEN_STATES,
+    TRANSITIONS,
+    State,
+    allowed,
+    transition,
+)
+from plaint.errors import Refused
+
+ROLES = ["system", "consumer", "merchant", "agent", "reviewer", "supervisor", "marketplace", "admin"]
+
+# The whole expected graph, written out independently of the table it checks.
+EXPECTED = {
+    ("new", "awaiting_merchant"): {"admit"},
+    ("new", "needs_evidence"): {"request_evidence"},
+    ("new", "inadmissible"): {"declare_inadmissible"},
+    ("needs_evidence", "awaiting_merchant"): {"complete_evidence"},
+    ("needs_evidence", "decided"): {"close_for_missing_evidence", "decide"},
+    ("needs_evidence", "withdrawn"): {"withdraw"},
+    ("awaiting_merchant", "resolved"): {"accept_remedy"},
+    ("awaiting_merchant", "awaiting_review"): {"contest", "propose_rectification", "refer_silence_to_review"},
+    ("awaiting_merchant", "decided"): {"uphold_for_silence"},
+    ("awaiting_merchant", "withdrawn"): {"withdraw"},
+    ("awaiting_review", "decided"): {"decide"},
+    ("awaiting_review", "withdrawn"): {"withdraw"},
+}
+
+
+@pytest.mark.parametrize("source", list(State))
+@pytest.mark.parametrize("target", list(State))
+def test_every_pair_of_states(source, target):
+    names = {t.name for t in TRANSITIONS.values() if source in t.sources and t.target == target}
+    assert names == EXPECTED.get((source.value, target.value), set())
+
+
+def test_final_states_have_no_way_out():
+    for state in FINAL_STATES:
+        for role in ROLES:
+            assert allowed(state, role) == []
+
+
+def test_illegal_transition_is_refused_with_the_states_it_needs():
+    with pytest.raises(Refused) as exc:
+        transition("decide", "awaiting_merchant", "reviewer")
+    assert exc.value.code == "transition_not_allowed"
+    assert "awaiting_review" in exc.value.message
+
+
+def test_wrong_role_is_refused():
+    with pytest.raises(Refused) as exc:
+        transition("decide", "awaiting_review", "merchant")
+    assert exc.value.code == "transition_not_allowed_for_role"
+
+
+def test_only_the_merchant_answers_and_only_parties_withdraw():
+    assert set(allowed("awaiting_merchant", "merchant")) == {"accept_remedy", "contest", "propose_rectification"}
+    assert allowed("awaiting_merchant", "reviewer") == []
+    for state in OPEN_STATES:
+        assert "withdraw" in allowed(state, "consumer")
+        assert "withdraw" not in allowed(state, "merchant")

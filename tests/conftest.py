@@ -1,0 +1,18 @@
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Every test keeps its evidence files in its own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def receiver():
+    """A started local HTTP receiver; stopped after the test."""
+    from tests.receiver import Receiver
+
+    running = Receiver().start()
+    yield running
+    running.stop()

@@ -1,0 +1,130 @@
+"""The rulebook file: validated at start-up with precise messages; published versions never change."""
+
+from datetime import UTC
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+
+from plaint.rulebook import loader
+from plaint.rulebook.loader import RulebookError, parse
+from plaint.rulebook.models import RulebookVersion
+
+V1 = (Path(settings.BASE_DIR) / "rulebook" / "v1.toml").read_text(encoding="utf-8")
+
+
+def test_v1_has_the_categories_the_marketplace_needs_in_both_languages():
+    rulebook = parse(V1, "v1.toml")
+    codes = {c.code for c in rulebook.categories}
+    assert codes >= {
+        "product_quality",
+        "counterfeit",
+        "expired_goods",
+        "damaged_on_arrival",
+        "not_as_described",
+        "false_advertising",
+        "service_attitude",
+        "prohibited_sales",
+        "customs_and_tariff",
+    }
+    for category in rulebook.categories:
+        assert category.title.zh and category.title.en
+    assert rulebook.category("counterfeit").window_days == 90
+    assert rulebook.category("product_quality").window_days == 30
+    assert rulebook.category("not_as_described").window_days == 30
+    assert rulebook.category("counterfeit").track == "serious"
+
+
+def test_a_wrong_field_is_named_with_file_entry_and_field():
+    head = 'code = "expired_goods"\ntitle = { zh = "过期商品", en = "Expired goods" }\ntargets = ["order", "listing"]\n'
+    broken = V1.replace(head + "window_days = 30", head + 'window_days = "thirty"')
+    assert broken != V1
+    with pytest.raises(RulebookError) as exc:
+        parse(broken, "rulebook/v9.toml")
+    message = str(exc.value)
+    assert "rulebook/v9.toml" in message
+    assert "categories[2] (expired_goods)" in message
+    assert "field window_days" in message
+
+
+def test_an_unknown_evidence_kind_is_named():
+    broken = V1.replace('required_evidence = ["photo_of_expiry_date"]', 'required_evidence = ["selfie"]')
+    with pytest.raises(RulebookError, match=r"categories\[2\] \(expired_goods\): required_evidence: 'selfie'"):
+        parse(broken, "v1.toml")
+
+
+def test_a_missing_field_is_named():
+    broken = V1.replace('response_days = 2\nsilence = "uphold"', 'silence = "uphold"', 1)
+    with pytest.raises(
+        RulebookError, match=r"categories\[3\] \(damaged_on_arrival\): field response_days: Field required"
+    ):
+        parse(broken, "v1.toml")
+
+
+def test_bad_toml_is_named():
+    with pytest.raises(RulebookError, match="v1.toml: not valid TOML"):
+        parse("version = ", "v1.toml")
+
+
+def test_start_up_check_stops_on_a_malformed_file(tmp_path, settings):
+    (tmp_path / "v1.toml").write_text(V1.replace("evidence_deadline_days = 7", "evidence_deadline_days = -1"))
+    settings.PLAINT_RULEBOOK_DIR = tmp_path
+    try:
+        with pytest.raises(RulebookError, match="intake: field evidence_deadline_days"):
+            loader.check()
+    finally:
+        settings.PLAINT_RULEBOOK_DIR = Path(settings.BASE_DIR) / "rulebook"
+        loader.check()
+
+
+@pytest.mark.django_db
+def test_a_published_version_cannot_be_edited_in_place(tmp_path, settings):
+    assert RulebookVersion.objects.filter(version="1").exists()  # published by migrate
+    (tmp_path / "v1.toml").write_text(V1.replace("window_days = 90", "window_days = 60", 1))
+    settings.PLAINT_RULEBOOK_DIR = tmp_path
+    try:
+        loader.check()
+        with pytest.raises(RulebookError, match="its text has changed since"):
+            loader.publish_all()
+    finally:
+        settings.PLAINT_RULEBOOK_DIR = Path(settings.BASE_DIR) / "rulebook"
+        loader.check()
+
+
+@pytest.mark.django_db
+def test_a_new_version_is_published_beside_the_old_and_the_old_stays_readable(tmp_path, settings):
+    v2 = (
+        V1.replace('version = "1"', 'version = "2"')
+        .replace("effective_from = 2026-01-01T00:00:00+08:00", "effective_from = 2027-01-01T00:00:00+08:00")
+        .replace("window_days = 90", "window_days = 60", 1)
+    )
+    (tmp_path / "v2.toml").write_text(v2)  # v1's file is gone from this folder: it is read from its published copy
+    settings.PLAINT_RULEBOOK_DIR = tmp_path
+    try:
+        loader.check()
+        assert loader.publish_all() == ["2"]
+        assert loader.get("1").category("counterfeit").window_days == 90
+        assert loader.get("2").category("counterfeit").window_days == 60
+    finally:
+        settings.PLAINT_RULEBOOK_DIR = Path(settings.BASE_DIR) / "rulebook"
+        loader.check()
+
+
+def test_the_version_in_force_is_the_latest_started(tmp_path, settings):
+    from datetime import datetime
+
+    v2 = V1.replace('version = "1"', 'version = "2"').replace(
+        "effective_from = 2026-01-01T00:00:00+08:00", "effective_from = 2027-01-01T00:00:00+08:00"
+    )
+    (tmp_path / "v1.toml").write_text(V1)
+    (tmp_path / "v2.toml").write_text(v2)
+    settings.PLAINT_RULEBOOK_DIR = tmp_path
+    try:
+        loader.check()
+        assert loader.in_force(datetime(2026, 6, 1, tzinfo=UTC)).version == "1"
+        assert loader.in_force(datetime(2027, 6, 1, tzinfo=UTC)).version == "2"
+        with pytest.raises(RulebookError, match="no rulebook is in force"):
+            loader.in_force(datetime(2025, 6, 1, tzinfo=UTC))
+    finally:
+        settings.PLAINT_RULEBOOK_DIR = Path(settings.BASE_DIR) / "rulebook"
+        loader.check()
