@@ -62,7 +62,9 @@ upsert_order(OrderIn(id="O-B", consumer={"id": "C-B", "name": "Bench"}, merchant
 u = User.objects.create_user("bench", role=Role.CONSUMER, consumer=Consumer.objects.get(external_id="C-B"))
 print(ApiToken.issue(u, key="bench-token")[1])
 """
-    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=False, capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(out.stderr)
     return out.stdout.strip().splitlines()[-1]
 
 
@@ -160,6 +162,7 @@ def main() -> None:
     recreate_database(url)
     media = tempfile.mkdtemp(prefix="plaint-bench-media-")
     env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "plaint.settings",
         "PLAINT_DATABASE_URL": bench_url(url),
         "PLAINT_MEDIA_ROOT": media,
         "PLAINT_DB_CONN_MAX_AGE": "600",
@@ -197,6 +200,7 @@ def main() -> None:
                 check=True,
                 capture_output=True,
             )
+            time.sleep(1)  # let the warm-up's last requests finish
             before = count_cases(url)
             out = subprocess.run(
                 [
@@ -217,6 +221,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(media, ignore_errors=True)
+    time.sleep(1)
     made = count_cases(url) - before
     values = dict(re.findall(r"^(p50_us|p99_us|requests|errors) (\d+)$", out, re.M))
     requests = int(values["requests"])

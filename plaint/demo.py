@@ -171,7 +171,7 @@ def load() -> None:
     _order("O-2026-1004", li, "L-SUNSCREEN", "M-TOKYO", "199.00", "18.31", 120)
     _order("O-2026-1005", wang, "L-CREAM", "M-TOKYO", "389.00", "35.79", 8)
     _order("O-2026-1006", emily, "L-KNIFE", "M-BERLIN", "899.00", "82.71", 2)
-    _order("O-2026-1007", li, "L-FISHOIL", "M-SEOUL", "268.00", "24.66", 12)
+    _order("O-2026-1007", li, "L-FISHOIL", "M-SEOUL", "268.00", "24.66", 3)
 
     users: dict[str, User] = {}
     for consumer in CONSUMERS:

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "ninja",
     "plaint.accounts",
     "plaint.rulebook",
     "plaint.marketplace",
@@ -45,6 +46,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Serves static files (API docs, page assets) from any server, gunicorn included.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +112,9 @@ LOCALE_PATHS = [BASE_DIR / "plaint" / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Without collectstatic, WhiteNoise serves straight from the apps' static folders.
+WHITENOISE_USE_FINDERS = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("PLAINT_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 
@@ -124,6 +130,9 @@ PLAINT_RULEBOOK_DIR = Path(os.environ.get("PLAINT_RULEBOOK_DIR", BASE_DIR / "rul
 PLAINT_WEBHOOK_TIMEOUT = float(os.environ.get("PLAINT_WEBHOOK_TIMEOUT", "5"))
 PLAINT_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("PLAINT_DELIVERY_MAX_ATTEMPTS", "12"))
 PLAINT_DELIVERY_BACKOFF_SECONDS = float(os.environ.get("PLAINT_DELIVERY_BACKOFF_SECONDS", "10"))
+# A valid API token is trusted this many seconds per web process before it is checked again:
+# revoking a token takes effect within this time.
+PLAINT_TOKEN_CACHE_SECONDS = float(os.environ.get("PLAINT_TOKEN_CACHE_SECONDS", "10"))
 # The in-process worker (make demo) polls this often, in seconds.
 PLAINT_WORKER_INTERVAL = float(os.environ.get("PLAINT_WORKER_INTERVAL", "2"))
 

@@ -50,6 +50,22 @@ class CaseOut(Schema):
     rejected_files: list[RejectedFile] = []
 
 
+class FiledOut(Schema):
+    """The answer to filing a report; GET `url` for everything about the case."""
+
+    reference: str
+    state: str
+    category: str
+    channel: str
+    rulebook_version: str
+    opened_at: str
+    admissibility: dict[str, Any]
+    deadlines: dict[str, Any]
+    evidence: list[dict[str, Any]]
+    url: str
+    rejected_files: list[RejectedFile] = []
+
+
 class CaseSummary(Schema):
     reference: str
     state: str

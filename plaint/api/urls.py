@@ -1,13 +1,21 @@
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, ValidationError
+from ninja.renderers import JSONRenderer
 
 from plaint.errors import DomainError
 
 from .auth import AUTH
 from .routers import cases, marketplace, review, rulebook
 
+
+class Utf8JSONRenderer(JSONRenderer):
+    # Chinese text stays readable in responses instead of \uXXXX escapes.
+    json_dumps_params = {"ensure_ascii": False}
+
+
 api = NinjaAPI(
+    renderer=Utf8JSONRenderer(),
     title="Plaint API",
     version="1",
     description="Reports, cases, decisions and enforcement. Every error has a `code`, a `message`, "

@@ -22,7 +22,7 @@ from plaint.evidence.models import Evidence, Party
 from plaint.marketplace.models import Consumer, Listing, Merchant, Order
 from plaint.notifications.outbox import enqueue_webhook
 from plaint.rulebook import evaluation, loader
-from plaint.rulebook.evaluation import ADMITTED, NEEDS_EVIDENCE
+from plaint.rulebook.evaluation import ADMITTED, INADMISSIBLE, NEEDS_EVIDENCE
 from plaint.rulebook.schema import Category, Rulebook
 
 from . import statements
@@ -45,6 +45,8 @@ class Filed:
     case: Case
     created: bool
     rejected_files: list[dict[str, str]] = field(default_factory=list)
+    # The evidence this call stored (not all the case's evidence).
+    stored: list[Evidence] = field(default_factory=list)
 
 
 # --- the one place a case changes ---------------------------------------------------------------
@@ -54,7 +56,7 @@ def _actor_role(user: User | None) -> str:
     return user.role if user is not None else SYSTEM
 
 
-def _record(
+def _event(
     case: Case,
     kind: str,
     actor: User | None,
@@ -66,7 +68,8 @@ def _record(
     from_state: str = "",
     to_state: str = "",
 ) -> CaseEvent:
-    return CaseEvent.objects.create(
+    """Return an unsaved event of the case (see `_record`)."""
+    return CaseEvent(
         case=case,
         kind=kind,
         actor=actor,
@@ -79,6 +82,13 @@ def _record(
         data=data or {},
         visibility=visibility,
     )
+
+
+def _record(case: Case, kind: str, actor: User | None, now: datetime, **fields: Any) -> CaseEvent:
+    """Append an event to the case's log."""
+    event = _event(case, kind, actor, now, **fields)
+    event.save()
+    return event
 
 
 def _change(case: Case, now: datetime, **changes: Any) -> None:
@@ -198,7 +208,7 @@ def _reporter(actor: User, data: ReportIn) -> Consumer:
 
 def _target(data: ReportIn, reporter: Consumer) -> tuple[Order | None, Listing | None, Merchant]:
     if data.target_type == "order":
-        order = Order.objects.select_related("merchant").filter(external_id=data.target_id).first()
+        order = Order.objects.select_related("merchant").filter(external_id=data.target_id).order_by().first()
         if order is None or order.consumer_id != reporter.pk:
             raise InvalidInput(
                 "unknown_order",
@@ -282,7 +292,7 @@ def file_report(
     checked, rejected = check_uploads(list(uploads), rulebook)
     try:
         with transaction.atomic():
-            case = _open_case(
+            case, stored = _open_case(
                 actor,
                 data,
                 idempotency_key,
@@ -303,7 +313,10 @@ def file_report(
         if existing is None:
             raise
         return Filed(existing, created=False)
-    return Filed(case, created=True, rejected_files=[r.as_dict() for r in rejected])
+    return Filed(case, created=True, rejected_files=[r.as_dict() for r in rejected], stored=stored)
+
+
+INTAKE_TRANSITIONS = {ADMITTED: "admit", NEEDS_EVIDENCE: "request_evidence", INADMISSIBLE: "declare_inadmissible"}
 
 
 def _open_case(
@@ -320,7 +333,19 @@ def _open_case(
     checked: list[CheckedUpload],
     rejected: list,
     now: datetime,
-) -> Case:
+) -> tuple[Case, list[Evidence]]:
+    # Admissibility is decided before anything is written, so the case is inserted once, already in the
+    # state its intake transition leads to; the log still records "filed" and then that transition.
+    result = evaluation.assess(
+        rulebook,
+        category,
+        data.target_type,
+        timezone.localtime(order.delivered_at) if order and order.delivered_at else None,
+        timezone.localtime(now),
+        {item.kind for item in checked},
+    )
+    intake = transition(INTAKE_TRANSITIONS[result.outcome], State.NEW, SYSTEM)
+    final = intake.target not in OPEN_STATES
     report = Report.objects.create(
         reporter=reporter,
         filed_by=actor,
@@ -342,74 +367,54 @@ def _open_case(
         reporter=reporter,
         category=category.code,
         channel=channel,
+        state=intake.target.value,
         priority=category.priority,
         rulebook_version=rulebook.version,
+        admissibility=result.as_dict(),
+        evidence_due_at=result.evidence_due_at,
+        response_due_at=now + timedelta(days=category.response_days) if result.outcome == ADMITTED else None,
         opened_at=now,
         updated_at=now,
+        closed_at=now if final else None,
     )
-    _record(
-        case,
-        "filed",
-        actor,
-        now,
-        data={"channel": channel, "channel_reference": data.channel_reference},
-        to_state=State.NEW,
-    )
-    for item in checked:
-        evidence = store(case, item, actor, Party.REPORTER, now)
-        _record(case, "evidence_added", actor, now, data=_evidence_summary(evidence))
-    if rejected:
-        _record(
+    events = [
+        _event(
             case,
-            "evidence_rejected",
+            "filed",
             actor,
             now,
-            data={"files": [r.as_dict() for r in rejected]},
-            visibility=Visibility.REPORTER,
+            data={"channel": channel, "channel_reference": data.channel_reference},
+            to_state=State.NEW,
         )
-    result = evaluation.assess(
-        rulebook,
-        category,
-        data.target_type,
-        timezone.localtime(order.delivered_at) if order and order.delivered_at else None,
-        timezone.localtime(now),
-        {item.kind for item in checked},
+    ]
+    stored = [store(case, item, actor, Party.REPORTER, now) for item in checked]
+    events += [_event(case, "evidence_added", actor, now, data=_evidence_summary(e)) for e in stored]
+    if rejected:
+        events.append(
+            _event(
+                case,
+                "evidence_rejected",
+                actor,
+                now,
+                data={"files": [r.as_dict() for r in rejected]},
+                visibility=Visibility.REPORTER,
+            )
+        )
+    events.append(
+        _event(
+            case,
+            intake.name,
+            None,
+            now,
+            reason=result.explanation["en"],
+            data=result.as_dict(),
+            from_state=State.NEW,
+            to_state=intake.target.value,
+        )
     )
-    case.admissibility = result.as_dict()
-    if result.outcome == ADMITTED:
-        _apply(
-            case,
-            "admit",
-            None,
-            now,
-            reason=result.explanation["en"],
-            data=result.as_dict(),
-            admissibility=case.admissibility,
-            response_due_at=now + timedelta(days=category.response_days),
-        )
-    elif result.outcome == NEEDS_EVIDENCE:
-        _apply(
-            case,
-            "request_evidence",
-            None,
-            now,
-            reason=result.explanation["en"],
-            data=result.as_dict(),
-            admissibility=case.admissibility,
-            evidence_due_at=result.evidence_due_at,
-        )
-    else:
-        _apply(
-            case,
-            "declare_inadmissible",
-            None,
-            now,
-            reason=result.explanation["en"],
-            data=result.as_dict(),
-            admissibility=case.admissibility,
-        )
+    CaseEvent.objects.bulk_create(events)
     _notify(case, "case.opened", now, key=f"case-{case.reference}-opened", admissibility=result.outcome)
-    return case
+    return case, stored
 
 
 def _evidence_summary(evidence: Evidence) -> dict[str, Any]:

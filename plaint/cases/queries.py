@@ -5,20 +5,29 @@ from datetime import datetime
 from django.db.models import Q, QuerySet
 
 from plaint.accounts.models import User
+from plaint.errors import InvalidInput
 
 from .access import cases_visible_to, visible_event_levels
 from .models import Case, CaseEvent
-from .transitions import DECIDABLE_STATES
+from .transitions import DECIDABLE_STATES, State
 
 
 def review_queue(
-    now: datetime, *, category: str | None = None, mine: User | None = None, include_claimed: bool = True
+    now: datetime,
+    *,
+    state: str = State.AWAITING_REVIEW,
+    category: str | None = None,
+    mine: User | None = None,
+    include_claimed: bool = True,
 ) -> QuerySet[Case]:
     """Return the cases waiting for a decision, most urgent first, then earliest due.
 
+    `state` may also be needs_evidence, for a reviewer who decides before the evidence deadline.
     Uses the case_queue index (state, -priority, decision_due_at).
     """
-    cases = Case.objects.filter(state__in=DECIDABLE_STATES).select_related("merchant", "claimed_by")
+    if state not in DECIDABLE_STATES:
+        raise InvalidInput("state", f"The review queue holds {', '.join(DECIDABLE_STATES)} cases.", field="state")
+    cases = Case.objects.filter(state=state).select_related("merchant", "claimed_by")
     if category:
         cases = cases.filter(category=category)
     if mine is not None:

@@ -90,6 +90,29 @@ def decision_item(decision: Decision, language: str) -> dict[str, Any]:
     }
 
 
+def describe_filed(case: Case, evidence: list[Evidence]) -> dict[str, Any]:
+    """Return what the filer needs back at once: the reference, the admissibility outcome, deadlines, files.
+
+    Built from what the filing call already holds, without reading the case again.
+    """
+    return {
+        "reference": case.reference,
+        "state": case.state,
+        "category": case.category,
+        "channel": case.channel,
+        "rulebook_version": case.rulebook_version,
+        "opened_at": case.opened_at.isoformat(),
+        "admissibility": case.admissibility,
+        "deadlines": {
+            "evidence_due_at": _iso(case.evidence_due_at),
+            "response_due_at": _iso(case.response_due_at),
+            "decision_due_at": _iso(case.decision_due_at),
+        },
+        "evidence": [evidence_item(case, e) for e in evidence],
+        "url": f"/api/cases/{case.reference}",
+    }
+
+
 def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: datetime | None = None) -> dict:
     """Return everything `viewer` may read about the case, in one dict."""
     now = now or timezone.now()

@@ -95,8 +95,12 @@ def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, n
         uploaded_at=now,
     )
     evidence.file.name = _save_once(original_path(evidence, checked.name) + inspected.extension, checked.data)
-    evidence.shared_file.name = _save_once(
-        shared_path(evidence, checked.name) + inspected.extension, inspected.shared_bytes
-    )
+    if inspected.shared_bytes is checked.data:
+        # Nothing to hide in this file: the other party sees the original.
+        evidence.shared_file.name = evidence.file.name
+    else:
+        evidence.shared_file.name = _save_once(
+            shared_path(evidence, checked.name) + inspected.extension, inspected.shared_bytes
+        )
     evidence.save()
     return evidence

@@ -91,7 +91,9 @@ def _image(data: bytes, filename: str, mime: str, digest: str, local_tz: tzinfo)
             image = Image.open(io.BytesIO(data))
             image.load()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise EvidenceRejected("corrupt_image", f"{filename} has too many pixels to be a photo. Send a smaller image.")
+        raise EvidenceRejected(
+            "corrupt_image", f"{filename} has too many pixels to be a photo. Send a smaller image."
+        ) from None
     except Exception:
         raise EvidenceRejected(
             "corrupt_image", f"{filename} is damaged or cut short. Take or export it again."

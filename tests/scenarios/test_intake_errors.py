@@ -104,4 +104,6 @@ def test_agent_must_name_the_consumer_and_a_phone_channel():
     )
     assert response.status_code == 201
     assert response.json()["channel"] == "hotline"
-    assert response.json()["report"]["channel_reference"] == "CALL-20261124-0042"
+    case = agent.get(response.json()["url"].removeprefix("/api")).json()
+    assert case["report"]["channel_reference"] == "CALL-20261124-0042"
+    assert case["timeline"][0]["data"]["channel"] == "hotline"

@@ -6,13 +6,13 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from plaint.notifications.delivery import deliver_due
-from plaint.notifications.outbox import verify
 
 from plaint.accounts.models import Role
 from plaint.cases import clocks
 from plaint.enforcement.models import PointEntry
+from plaint.notifications.delivery import deliver_due
 from plaint.notifications.models import WebhookEndpoint
+from plaint.notifications.outbox import verify
 from tests import factories as f
 from tests.api_client import ApiClient
 

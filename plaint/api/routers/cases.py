@@ -2,18 +2,18 @@
 
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest
-from ninja import Status, File, Form, Router, UploadedFile
+from ninja import File, Form, Router, Status, UploadedFile
 
 from plaint.cases import actions
 from plaint.cases.access import get_case
 from plaint.cases.inputs import ReportIn, ResponseIn
 from plaint.cases.models import Case
 from plaint.cases.queries import cases_for
-from plaint.cases.reading import describe_case, file_for
+from plaint.cases.reading import describe_case, describe_filed, file_for
 from plaint.errors import InvalidInput, NotFound
 from plaint.evidence.actions import Upload
 
-from ..schemas import CaseOut, Error, Page, WithdrawIn
+from ..schemas import CaseOut, Error, FiledOut, Page, WithdrawIn
 
 router = Router()
 ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
@@ -74,7 +74,7 @@ def page_of(request: HttpRequest, cases: object, page: int, size: int = 50) -> d
     }
 
 
-@router.post("/reports", response={200: CaseOut, 201: CaseOut, **ERRORS})
+@router.post("/reports", response={200: FiledOut, 201: FiledOut, **ERRORS})
 def file_report(request: HttpRequest, data: Form[ReportIn], evidence: File[list[UploadedFile]] = None) -> Status:
     """File a report (multipart): fields, plus `evidence` files each with an `evidence_kind`.
 
@@ -84,7 +84,9 @@ def file_report(request: HttpRequest, data: Form[ReportIn], evidence: File[list[
     filed = actions.file_report(
         request.auth, data, uploads_from(request), idempotency_key=request.headers.get("Idempotency-Key")
     )
-    return Status(201 if filed.created else 200, _out(request, filed.case, filed.rejected_files))
+    evidence = filed.stored if filed.created else list(filed.case.evidence.all())
+    body = describe_filed(filed.case, evidence) | {"rejected_files": filed.rejected_files}
+    return Status(201 if filed.created else 200, body)
 
 
 @router.get("/cases", response={200: Page, **ERRORS})

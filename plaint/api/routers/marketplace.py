@@ -1,7 +1,7 @@
 """The marketplace pushes merchants, listings and orders; each call creates or updates by its own ID."""
 
 from django.http import HttpRequest
-from ninja import Status, Router
+from ninja import Router, Status
 
 from plaint.accounts.models import Role
 from plaint.errors import Forbidden

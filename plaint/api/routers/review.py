@@ -19,13 +19,20 @@ router = Router()
 
 @router.get("/queue", response={200: Page, **ERRORS})
 def queue(
-    request: HttpRequest, category: str | None = None, mine: bool = False, unclaimed: bool = False, page: int = 1
+    request: HttpRequest,
+    state: str = "awaiting_review",
+    category: str | None = None,
+    mine: bool = False,
+    unclaimed: bool = False,
+    page: int = 1,
 ) -> dict:
     """Cases waiting for a decision, most urgent first then earliest due; 50 a page."""
     if request.auth.role not in DECIDING_ROLES:
         raise Forbidden("not_a_reviewer", "Only reviewers and supervisors see the review queue.")
     now = timezone.now()
-    cases = review_queue(now, category=category, mine=request.auth if mine else None, include_claimed=not unclaimed)
+    cases = review_queue(
+        now, state=state, category=category, mine=request.auth if mine else None, include_claimed=not unclaimed
+    )
     return page_of(request, cases, page)
 
 
