@@ -5,6 +5,8 @@ import pytest
 def media_root(settings, tmp_path):
     """Every test keeps its evidence files in its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Test users need passwords, not slow ones.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     return settings.MEDIA_ROOT
 
 

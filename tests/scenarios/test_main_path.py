@@ -329,3 +329,82 @@ def test_merchant_silence_upholds_expired_goods_automatically(world, receiver, t
     assert seen["decisions"][0]["automated"] is True
     assert seen["decisions"][0]["reason_codes"] == ["merchant_silent"]
     assert PointEntry.objects.get().points == 6
+
+
+def test_merchant_accepting_the_remedy_resolves_the_case_and_instructs_the_refund(world, receiver):
+    api = world["api"]
+    ref = (
+        api["consumer"]
+        .post_form(
+            "/reports",
+            {
+                "target_type": "order",
+                "target_id": "O-1001",
+                "category": "damaged_on_arrival",
+                "description": "瓶子碎了",
+                "remedy_wanted": "refund",
+            },
+            files=[("broken.jpg", f.jpeg(), "photo_of_damage")],
+        )
+        .json()["reference"]
+    )
+    accepted = api["merchant"].post_form(f"/cases/{ref}/response", {"kind": "accept", "explanation": "同意退款"})
+    assert accepted.status_code == 200
+    assert accepted.json()["state"] == "resolved"
+    assert not PointEntry.objects.exists()
+    deliver_due()
+    [refund] = webhooks(receiver, "remedy.instructed")
+    assert Decimal(refund["data"]["total"]) == Decimal("424.79")
+    assert webhooks(receiver, "case.resolved")[0]["data"]["case"] == ref
+    again = api["merchant"].post_form(f"/cases/{ref}/response", {"kind": "contest", "explanation": "改主意了"})
+    assert again.status_code == 409
+    assert again.json()["code"] == "transition_not_allowed"
+
+
+def test_partly_upheld_refunds_the_amount_decided_and_gives_the_lower_points(world, receiver):
+    api = world["api"]
+    ref = (
+        api["consumer"]
+        .post_form(
+            "/reports",
+            {
+                "target_type": "order",
+                "target_id": "O-1001",
+                "category": "product_quality",
+                "description": "面霜有异味",
+                "remedy_wanted": "refund",
+            },
+            files=[("cream.jpg", f.jpeg(), "photo_of_product")],
+        )
+        .json()["reference"]
+    )
+    api["merchant"].post_form(
+        f"/cases/{ref}/response",
+        {"kind": "rectify", "explanation": "批次问题", "rectification_plan": "下架该批次并更换供应商"},
+    )
+    api["reviewer"].post_json(f"/review/cases/{ref}/claim", {})
+    missing_amount = api["reviewer"].post_json(
+        f"/review/cases/{ref}/decision",
+        {
+            "outcome": "partly_upheld",
+            "reason_codes": ["partly_established"],
+            "statement": "异味属实，但商品仍可使用，支持部分退款。",
+        },
+    )
+    assert missing_amount.status_code == 422 and missing_amount.json()["field"] == "remedy_amount"
+    decided = api["reviewer"].post_json(
+        f"/review/cases/{ref}/decision",
+        {
+            "outcome": "partly_upheld",
+            "reason_codes": ["partly_established"],
+            "remedy_amount": "100.00",
+            "statement": "异味属实，但商品仍可使用，支持部分退款。",
+        },
+    )
+    assert decided.status_code == 200, decided.content
+    assert PointEntry.objects.get().points == 2
+    deliver_due()
+    [refund] = webhooks(receiver, "remedy.instructed")
+    assert (refund["data"]["amount"], refund["data"]["tariff_amount"]) == ("100.00", "0")
+    merchant_view = api["merchant"].get(f"/cases/{ref}").json()
+    assert merchant_view["responses"][0]["rectification_plan"] == "下架该批次并更换供应商"
