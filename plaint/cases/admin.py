@@ -1,0 +1,63 @@
+"""The Django admin shows cases and their logs read-only: every change goes through cases/actions.py."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from .models import Case, CaseEvent, Decision, MerchantResponse, Report
+
+
+class ReadOnly(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = CaseEvent
+    fields = ("at", "kind", "actor", "actor_role", "from_state", "to_state", "reason", "rulebook_version")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnly):
+    list_display = ("reference", "state", "category", "channel", "merchant", "priority", "opened_at", "claimed_by")
+    list_filter = ("state", "category", "channel")
+    search_fields = ("reference", "merchant__name", "merchant__external_id", "reporter__external_id")
+    list_select_related = ("merchant", "claimed_by")
+    inlines = [EventInline]
+
+
+@admin.register(Report)
+class ReportAdmin(ReadOnly):
+    list_display = ("id", "category", "target_type", "merchant", "channel", "submitted_at")
+    list_filter = ("category", "channel", "target_type")
+    list_select_related = ("merchant",)
+
+
+@admin.register(Decision)
+class DecisionAdmin(ReadOnly):
+    list_display = ("case", "outcome", "points", "track", "automated", "decided_by", "decided_at", "rulebook_version")
+    list_filter = ("outcome", "automated", "track")
+
+
+@admin.register(MerchantResponse)
+class MerchantResponseAdmin(ReadOnly):
+    list_display = ("case", "kind", "responded_by", "responded_at")
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnly):
+    list_display = ("case", "at", "kind", "actor", "actor_role", "from_state", "to_state", "rulebook_version")
+    list_filter = ("kind", "actor_role")
+    search_fields = ("case__reference",)
+    list_select_related = ("case", "actor")

@@ -1,0 +1,18 @@
+from django.contrib import admin
+
+from plaint.cases.admin import ReadOnly
+
+from .models import PointEntry, RemedyInstruction
+
+
+@admin.register(PointEntry)
+class PointEntryAdmin(ReadOnly):
+    list_display = ("merchant", "track", "points", "case", "awarded_at", "expires_at", "revoked_at")
+    list_filter = ("track",)
+    search_fields = ("merchant__name", "merchant__external_id", "case__reference")
+
+
+@admin.register(RemedyInstruction)
+class RemedyInstructionAdmin(ReadOnly):
+    list_display = ("case", "kind", "amount", "tariff_amount", "currency", "issued_at")
+    list_filter = ("kind",)
