@@ -23,6 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DURATION = int(os.environ.get("BENCH_SECONDS", "20"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
+THREADS = os.environ.get("BENCH_THREADS", "1")
 BENCH_DB = "plaint_bench"
 
 
@@ -181,7 +183,9 @@ def main() -> None:
             "--workers",
             str(WORKERS),
             "--worker-class",
-            "sync",
+            WORKER_CLASS,
+            "--threads",
+            THREADS,
             "--log-level",
             "warning",
             "--keep-alive",
@@ -228,8 +232,8 @@ def main() -> None:
     errors = int(values["errors"])
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     print(
-        f"intake benchmark: PostgreSQL, gunicorn {WORKERS} sync workers, {CLIENTS} clients, {DURATION}s, "
-        "one 160x120 JPEG per report"
+        f"intake benchmark: PostgreSQL, gunicorn {WORKERS} {WORKER_CLASS} workers x {THREADS} threads, "
+        f"{CLIENTS} clients, {DURATION}s, one 160x120 JPEG per report"
     )
     print(f"  reports created/s : {rate:.0f}")
     print(f"  p50 latency       : {int(values['p50_us']) / 1000:.1f} ms")

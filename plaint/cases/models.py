@@ -33,7 +33,8 @@ class Report(models.Model):
     """What the reporter submitted, as submitted."""
 
     reporter = models.ForeignKey("marketplace.Consumer", on_delete=models.PROTECT, related_name="reports")
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the idempotency constraint, which starts with it.
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     channel_reference = models.CharField(max_length=100, blank=True, help_text="Call or chat reference")
     target_type = models.CharField(max_length=10, choices=TargetType.choices)
@@ -58,9 +59,9 @@ class Case(models.Model):
 
     reference = models.CharField(max_length=20, unique=True, default=new_reference)
     report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="case")
-    # Copied from the report for the queues' indexes.
-    merchant = models.ForeignKey("marketplace.Merchant", on_delete=models.PROTECT, related_name="cases")
-    reporter = models.ForeignKey("marketplace.Consumer", on_delete=models.PROTECT, related_name="cases")
+    # Copied from the report for the queues; indexed by case_merchant and case_reporter below.
+    merchant = models.ForeignKey("marketplace.Merchant", on_delete=models.PROTECT, related_name="cases", db_index=False)
+    reporter = models.ForeignKey("marketplace.Consumer", on_delete=models.PROTECT, related_name="cases", db_index=False)
     category = models.CharField(max_length=50)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     state = models.CharField(max_length=30, choices=[(s.value, s.value) for s in State], default=State.NEW)
@@ -105,7 +106,8 @@ class Visibility(models.TextChoices):
 class CaseEvent(models.Model):
     """One thing that happened to a case. Append-only: the timeline is read from these rows."""
 
-    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
+    # Indexed by event_case_time below.
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     kind = models.CharField(max_length=40)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
     actor_role = models.CharField(max_length=20)

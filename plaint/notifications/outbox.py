@@ -6,31 +6,42 @@ import json
 from datetime import datetime
 from typing import Any
 
-from .models import OutboxMessage, WebhookEndpoint
+from django.db import connection
+
+from .models import MessageStatus, OutboxMessage, WebhookEndpoint
 
 
-def enqueue_webhook(topic: str, payload: dict[str, Any], key: str, now: datetime) -> list[OutboxMessage]:
-    """Queue one message per active endpoint; return the rows made.
+def enqueue_webhook(topic: str, payload: dict[str, Any], key: str, now: datetime) -> int:
+    """Queue the event for every active endpoint; return how many messages were made.
 
     Call it inside the transaction of the change that caused it, so both commit or neither does.
-    Enqueuing the same `key` again makes nothing new: one event is sent once.
+    Each endpoint's message has the Idempotency-Key "<key>:<endpoint id>"; enqueuing the same `key`
+    again makes nothing new, so one event is sent once. One statement, whatever the number of endpoints.
     """
-    made = []
-    for endpoint in WebhookEndpoint.objects.filter(active=True):
-        idempotency_key = f"{key}:{endpoint.pk}"
-        body = json.dumps(
-            {"topic": topic, "idempotency_key": idempotency_key, "occurred_at": now.isoformat(), "data": payload},
-            ensure_ascii=False,
-            sort_keys=True,
-            default=str,
-        )
-        message, created = OutboxMessage.objects.get_or_create(
-            idempotency_key=idempotency_key,
-            defaults={"endpoint": endpoint, "topic": topic, "body": body, "next_attempt_at": now, "created_at": now},
-        )
-        if created:
-            made.append(message)
-    return made
+    body = json.dumps(
+        {"topic": topic, "event": key, "occurred_at": now.isoformat(), "data": payload},
+        ensure_ascii=False,
+        sort_keys=True,
+        default=str,
+    )
+    table = OutboxMessage._meta.db_table
+    endpoints = WebhookEndpoint._meta.db_table
+    # INSERT ... SELECT: the endpoints are read and the rows written in one round trip.
+    sql = (
+        f"INSERT INTO {table} (endpoint_id, topic, idempotency_key, body, status, attempts, next_attempt_at, "
+        "locked_until, last_error, created_at, delivered_at) "
+        f"SELECT id, %s, {_concat('%s', 'id')}, %s, %s, 0, %s, NULL, '', %s, NULL FROM {endpoints} "
+        "WHERE active = %s ON CONFLICT (idempotency_key) DO NOTHING"
+    )
+    at = connection.ops.adapt_datetimefield_value(now)  # as the ORM would store it on this database
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [topic, f"{key}:", body, MessageStatus.PENDING, at, at, True])
+        return max(cursor.rowcount, 0)
+
+
+def _concat(prefix: str, column: str) -> str:
+    # Both PostgreSQL and SQLite spell string concatenation ||; the id is cast to text first.
+    return f"{prefix} || CAST({column} AS VARCHAR(20))"
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:

@@ -22,7 +22,8 @@ def endpoint(url: str, secret: str = "s3cret") -> WebhookEndpoint:
 def test_a_message_is_delivered_once_signed_with_its_key(receiver):
     endpoint(receiver.url)
     now = timezone.now()
-    [message] = enqueue_webhook("case.decided", {"case": "PL-AAAA-BBBB", "note": "退款"}, key="decision-1", now=now)
+    assert enqueue_webhook("case.decided", {"case": "PL-AAAA-BBBB", "note": "退款"}, key="decision-1", now=now) == 1
+    message = OutboxMessage.objects.get()
     report = deliver_due(now)
     assert report.delivered == 1
     [request] = receiver.requests
@@ -54,8 +55,8 @@ def test_a_message_is_delivered_once_signed_with_its_key(receiver):
 def test_the_same_event_enqueued_twice_is_one_message(receiver):
     endpoint(receiver.url)
     now = timezone.now()
-    enqueue_webhook("points.awarded", {"points": 6}, key="points-9", now=now)
-    enqueue_webhook("points.awarded", {"points": 6}, key="points-9", now=now)
+    assert enqueue_webhook("points.awarded", {"points": 6}, key="points-9", now=now) == 1
+    assert enqueue_webhook("points.awarded", {"points": 6}, key="points-9", now=now) == 0
     assert OutboxMessage.objects.count() == 1
 
 
@@ -65,6 +66,7 @@ def test_each_endpoint_gets_its_own_message(receiver):
     try:
         endpoint(receiver.url)
         endpoint(other.url, secret="other")
+        WebhookEndpoint.objects.create(name="old", url=other.url, secret="x", active=False)
         now = timezone.now()
         enqueue_webhook("case.opened", {"case": "X"}, key="case-X-opened", now=now)
         assert deliver_due(now).delivered == 2
@@ -80,7 +82,8 @@ def test_a_failing_receiver_gets_it_later_with_backoff(receiver, settings):
     receiver.fail_first = 2
     endpoint(receiver.url)
     now = timezone.now()
-    [message] = enqueue_webhook("remedy.instructed", {"amount": "424.79"}, key="remedy-1", now=now)
+    enqueue_webhook("remedy.instructed", {"amount": "424.79"}, key="remedy-1", now=now)
+    message = OutboxMessage.objects.get()
 
     assert deliver_due(now).failed == 1
     message.refresh_from_db()
@@ -113,7 +116,8 @@ def test_a_receiver_that_stays_down_ends_in_dead_letters_that_can_be_retried(rec
     settings.PLAINT_DELIVERY_MAX_ATTEMPTS = 3
     hook = endpoint(closed_port_url())
     now = timezone.now()
-    [message] = enqueue_webhook("case.decided", {"case": "Y"}, key="decision-2", now=now)
+    enqueue_webhook("case.decided", {"case": "Y"}, key="decision-2", now=now)
+    message = OutboxMessage.objects.get()
     moment = now
     for _ in range(3):
         deliver_due(moment)
