@@ -178,6 +178,8 @@ def main() -> None:
             "-m",
             "gunicorn",
             "plaint.wsgi:application",
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
