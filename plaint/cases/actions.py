@@ -387,19 +387,8 @@ def _open_case(
             to_state=State.NEW,
         )
     ]
-    stored = [store(case, item, actor, Party.REPORTER, now) for item in checked]
-    events += [_event(case, "evidence_added", actor, now, data=_evidence_summary(e)) for e in stored]
-    if rejected:
-        events.append(
-            _event(
-                case,
-                "evidence_rejected",
-                actor,
-                now,
-                data={"files": [r.as_dict() for r in rejected]},
-                visibility=Visibility.REPORTER,
-            )
-        )
+    stored, attached = _attach(case, checked, rejected, actor, Party.REPORTER, now)
+    events += attached
     events.append(
         _event(
             case,
@@ -415,6 +404,25 @@ def _open_case(
     CaseEvent.objects.bulk_create(events)
     _notify(case, "case.opened", now, key=f"case-{case.reference}-opened", admissibility=result.outcome)
     return case, stored
+
+
+def _attach(
+    case: Case, checked: list[CheckedUpload], rejected: list, actor: User, party: str, now: datetime
+) -> tuple[list[Evidence], list[CaseEvent]]:
+    """Store checked uploads on the case; return them and the (unsaved) events that record them.
+
+    Refused files are recorded too, visible to the side that sent them.
+    """
+    stored = [store(case, item, actor, party, now) for item in checked]
+    events = [_event(case, "evidence_added", actor, now, data=_evidence_summary(e)) for e in stored]
+    if rejected:
+        side = Visibility.REPORTER if party == Party.REPORTER else Visibility.MERCHANT
+        events.append(
+            _event(
+                case, "evidence_rejected", actor, now, data={"files": [r.as_dict() for r in rejected]}, visibility=side
+            )
+        )
+    return stored, events
 
 
 def _evidence_summary(evidence: Evidence) -> dict[str, Any]:
@@ -472,18 +480,7 @@ def add_evidence(actor: User, case: Case, uploads: list[Upload], *, now: datetim
         case = _locked(case)
         if case.state not in OPEN_STATES:
             raise Refused("case_closed", f"The case is {case.state}; evidence can only be added to an open case.")
-        for item in checked:
-            evidence = store(case, item, actor, party, now)
-            _record(case, "evidence_added", actor, now, data=_evidence_summary(evidence))
-        if rejected:
-            _record(
-                case,
-                "evidence_rejected",
-                actor,
-                now,
-                data={"files": [r.as_dict() for r in rejected]},
-                visibility=Visibility.REPORTER if party == Party.REPORTER else Visibility.MERCHANT,
-            )
+        CaseEvent.objects.bulk_create(_attach(case, checked, rejected, actor, party, now)[1])
         _change(case, now)
         if case.state == State.NEEDS_EVIDENCE:
             category = _category(rulebook, case.category)
@@ -553,18 +550,7 @@ def respond_as_merchant(
             responded_by=actor,
             responded_at=now,
         )
-        for item in checked:
-            evidence = store(case, item, actor, Party.MERCHANT, now)
-            _record(case, "evidence_added", actor, now, data=_evidence_summary(evidence))
-        if rejected:
-            _record(
-                case,
-                "evidence_rejected",
-                actor,
-                now,
-                data={"files": [r.as_dict() for r in rejected]},
-                visibility=Visibility.MERCHANT,
-            )
+        CaseEvent.objects.bulk_create(_attach(case, checked, rejected, actor, Party.MERCHANT, now)[1])
         info = {"response": data.kind, "explanation": data.explanation, "rectification_plan": data.rectification_plan}
         if data.kind == ResponseKind.ACCEPT:
             _apply(case, "accept_remedy", actor, now, reason=data.explanation, data=info)
