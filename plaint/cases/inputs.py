@@ -37,7 +37,7 @@ class DecisionIn(BaseModel):
 
     outcome: str = Field(pattern="^(upheld|partly_upheld|not_upheld)$")
     reason_codes: list[str] = Field(min_length=1)
-    statement: Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=20000)] = Field(
+    statement: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=20000)] = Field(
         description="The facts and the reviewer's reasoning, in the reviewer's words"
     )
     remedy: str | None = Field(None, description="Defaults to the remedy the consumer asked for")

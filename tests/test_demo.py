@@ -1,0 +1,24 @@
+"""make demo's data: every role, a cross-border marketplace, and cases in several states."""
+
+import pytest
+from django.core.management import call_command
+
+from plaint.accounts.models import ApiToken, Role, User
+from plaint.cases.models import Case
+from plaint.marketplace.models import Listing, Merchant, Order
+
+
+@pytest.mark.django_db
+def test_demo_loads_every_role_and_cases_in_several_states(capsys):
+    call_command("load_demo")
+    assert {u.role for u in User.objects.all()} == set(Role.values)
+    assert Merchant.objects.filter(cross_border=True).count() >= 4
+    assert Listing.objects.exclude(origin_country="").exclude(customs_declaration_no="").count() >= 4
+    assert Order.objects.filter(tariff_paid__gt=0, delivered_at__isnull=False).count() >= 6
+    states = set(Case.objects.values_list("state", flat=True))
+    assert states >= {"awaiting_merchant", "needs_evidence", "inadmissible", "awaiting_review", "decided", "resolved"}
+    assert ApiToken.objects.filter(key_hash=ApiToken.hash_key("demo-reviewer")).exists()
+    count = Case.objects.count()
+    call_command("load_demo")  # a second run leaves the data as it is
+    assert "already loaded" in capsys.readouterr().out
+    assert Case.objects.count() == count
