@@ -150,6 +150,17 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(parent: int) -> float:
+    """Return the CPU time (user + system) used so far by the children of `parent` (the web workers)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
+    for pid in children:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / ticks
+
+
 def count_cases(url: str) -> int:
     with psycopg.connect(bench_url(url)) as conn:
         return conn.execute("SELECT count(*) FROM cases_case").fetchone()[0]
@@ -208,6 +219,7 @@ def main() -> None:
             )
             time.sleep(1)  # let the warm-up's last requests finish
             before = count_cases(url)
+            cpu_before = cpu_seconds(server.pid)
             out = subprocess.run(
                 [
                     "wrk",
@@ -223,6 +235,7 @@ def main() -> None:
                 capture_output=True,
                 text=True,
             ).stdout
+            web_cpu = cpu_seconds(server.pid) - cpu_before
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -238,6 +251,7 @@ def main() -> None:
         f"{CLIENTS} clients, {DURATION}s, one 160x120 JPEG per report"
     )
     print(f"  reports created/s : {rate:.0f}")
+    print(f"  web CPU per report: {web_cpu / max(made, 1) * 1000:.2f} ms (user + system, all gunicorn workers)")
     print(f"  p50 latency       : {int(values['p50_us']) / 1000:.1f} ms")
     print(f"  p99 latency       : {int(values['p99_us']) / 1000:.1f} ms")
     print(f"  requests {requests}, non-2xx or socket errors {errors}, cases made {made}")
