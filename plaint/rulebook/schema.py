@@ -103,9 +103,11 @@ class Rulebook(Frozen):
             for remedy in category.remedies:
                 if remedy not in self.remedies:
                     raise ValueError(f"{where}: remedies: {remedy!r} is not in [remedies]")
-        for code in ("insufficient_evidence", "out_of_scope", "out_of_window", "unfounded"):
+        for code in ("insufficient_evidence", "out_of_scope", "out_of_window", "unfounded", "merchant_silent"):
             if code not in self.reason_codes:
-                raise ValueError(f"reason_codes: {code!r} is required")
+                raise ValueError(f"reason_codes: {code!r} is required (Plaint's own decisions use it)")
+        if "none" not in self.remedies:
+            raise ValueError("remedies: 'none' is required (a decision that is not upheld grants it)")
         return self
 
     def category(self, code: str) -> Category | None:

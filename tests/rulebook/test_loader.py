@@ -128,3 +128,27 @@ def test_the_version_in_force_is_the_latest_started(tmp_path, settings):
     finally:
         settings.PLAINT_RULEBOOK_DIR = Path(settings.BASE_DIR) / "rulebook"
         loader.check()
+
+
+def test_plaint_does_not_start_with_a_malformed_rulebook(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "v1.toml").write_text(V1.replace('track = "serious"', 'track = "severe"', 1), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=settings.BASE_DIR,
+        env=os.environ | {"PLAINT_RULEBOOK_DIR": str(tmp_path), "DJANGO_SETTINGS_MODULE": "plaint.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert f"{tmp_path / 'v1.toml'}: categories[1] (counterfeit): track: 'severe'" in result.stderr
+
+
+def test_a_rulebook_without_the_remedy_none_is_refused():
+    broken = V1.replace('none = { zh = "不要求补救", en = "No remedy" }\n', "")
+    broken = broken.replace(', "none"]', "]").replace('["none", ', "[")
+    with pytest.raises(RulebookError, match="remedies: 'none' is required"):
+        parse(broken, "v1.toml")
