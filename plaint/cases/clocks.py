@@ -34,7 +34,9 @@ def tick(now: datetime | None = None) -> TickReport:
     for case in Case.objects.filter(state=State.AWAITING_MERCHANT, response_due_at__lte=now)[:BATCH]:
         if actions.handle_merchant_silence(case, now=now):
             report.silence_handled += 1
-    lapsed = Case.objects.filter(state__in=DECIDABLE_STATES, claim_expires_at__lte=now)[:BATCH]
+    lapsed = Case.objects.filter(claimed_by__isnull=False, claim_expires_at__lte=now, state__in=DECIDABLE_STATES)[
+        :BATCH
+    ]
     for case in lapsed:
         if actions.lapse_claim(case, now=now):
             report.claims_lapsed += 1

@@ -2,6 +2,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from .transitions import State
 
@@ -32,7 +33,10 @@ class TargetType(models.TextChoices):
 class Report(models.Model):
     """What the reporter submitted, as submitted."""
 
-    reporter = models.ForeignKey("marketplace.Consumer", on_delete=models.PROTECT, related_name="reports")
+    # Reports are found through their case (which indexes merchant and reporter), not directly.
+    reporter = models.ForeignKey(
+        "marketplace.Consumer", on_delete=models.PROTECT, related_name="reports", db_index=False
+    )
     # Indexed by the idempotency constraint, which starts with it.
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     channel = models.CharField(max_length=20, choices=Channel.choices)
@@ -40,7 +44,9 @@ class Report(models.Model):
     target_type = models.CharField(max_length=10, choices=TargetType.choices)
     order = models.ForeignKey("marketplace.Order", null=True, blank=True, on_delete=models.PROTECT)
     listing = models.ForeignKey("marketplace.Listing", null=True, blank=True, on_delete=models.PROTECT)
-    merchant = models.ForeignKey("marketplace.Merchant", on_delete=models.PROTECT, related_name="reports")
+    merchant = models.ForeignKey(
+        "marketplace.Merchant", on_delete=models.PROTECT, related_name="reports", db_index=False
+    )
     category = models.CharField(max_length=50)
     description = models.TextField()
     remedy_wanted = models.CharField(max_length=30)
@@ -73,8 +79,14 @@ class Case(models.Model):
     evidence_due_at = models.DateTimeField(null=True, blank=True)
     response_due_at = models.DateTimeField(null=True, blank=True)
     decision_due_at = models.DateTimeField(null=True, blank=True)
+    # Indexed by case_claims below, only where set.
     claimed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="claimed_cases"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="claimed_cases",
+        db_index=False,
     )
     claim_expires_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField()
@@ -85,9 +97,17 @@ class Case(models.Model):
         indexes = [
             # The review queue: open cases by state, most urgent and earliest due first.
             models.Index(fields=["state", "-priority", "decision_due_at"], name="case_queue"),
-            # The clocks: cases whose evidence or response deadline has passed.
-            models.Index(fields=["state", "evidence_due_at"], name="case_evidence_clock"),
-            models.Index(fields=["state", "response_due_at"], name="case_response_clock"),
+            # The clocks (cases/clocks.py tick): deadlines that have passed. Partial, so a case
+            # that is not waiting on that deadline costs no index entry.
+            models.Index(fields=["evidence_due_at"], name="case_evidence_clock", condition=Q(state="needs_evidence")),
+            models.Index(
+                fields=["response_due_at"], name="case_response_clock", condition=Q(state="awaiting_merchant")
+            ),
+            models.Index(
+                fields=["claimed_by", "claim_expires_at"],
+                name="case_claims",
+                condition=Q(claimed_by__isnull=False),
+            ),
             models.Index(fields=["merchant", "state"], name="case_merchant"),
             models.Index(fields=["reporter", "-opened_at"], name="case_reporter"),
         ]
@@ -109,7 +129,7 @@ class CaseEvent(models.Model):
     # Indexed by event_case_time below.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
     kind = models.CharField(max_length=40)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, db_index=False)
     actor_role = models.CharField(max_length=20)
     at = models.DateTimeField()
     from_state = models.CharField(max_length=30, blank=True)
