@@ -673,7 +673,7 @@ def _make_decision(
         tariff_amount=tariff,
         currency=order.currency if order else "CNY",
         points=points,
-        points_expire_at=evaluation.points_expire_at(rulebook, now) if points else None,
+        points_expire_at=evaluation.points_expire_at(rulebook, timezone.localtime(now)) if points else None,
         now=now,
     )
     decision = Decision.objects.create(

@@ -1,13 +1,17 @@
 """Carrying out decisions: points on the merchant's record, remedy instructions to the marketplace."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
 
 from plaint.notifications.outbox import enqueue_webhook
 from plaint.rulebook.evaluation import points_expire_at
-from plaint.rulebook.schema import Rulebook
+from plaint.rulebook.schema import LadderStep, Rulebook
 
-from .models import PointEntry, RemedyInstruction
+from . import standing
+from .models import Measure, PointEntry, RemedyInstruction
 
 # Remedies that the marketplace carries out for an order.
 ORDER_REMEDIES = frozenset({"refund", "return_and_refund", "replacement", "compensation"})
@@ -62,30 +66,110 @@ def instruct_remedy(
 
 
 def award_points(case: object, decision: object, rulebook: Rulebook, now: datetime) -> PointEntry | None:
-    """Put the decision's points on the merchant's record with the rulebook's expiry; None if zero."""
+    """Put the decision's points on the merchant's record and apply the penalty ladder; None if zero.
+
+    Points expire as the rulebook says, except that once a track's total reaches its no-reset level
+    none of its live points expire any more. Every ladder step whose threshold this award crosses
+    starts its measures.
+    """
     if not decision.points:
         return None
+    merchant = case.merchant
+    before = standing.total(merchant, decision.track, now)
     entry = PointEntry.objects.create(
-        merchant=case.merchant,
+        merchant=merchant,
         case=case,
         decision=decision,
         track=decision.track,
         points=decision.points,
         rulebook_version=rulebook.version,
         awarded_at=now,
-        expires_at=points_expire_at(rulebook, now),
+        expires_at=points_expire_at(rulebook, timezone.localtime(now)),
     )
+    after = before + entry.points
+    no_reset = rulebook.points.no_reset_at.get(entry.track)
+    if no_reset is not None and after >= no_reset:
+        standing.live_points(merchant, entry.track, now).update(expires_at=None)
+        entry.expires_at = None
     enqueue_webhook(
         "points.awarded",
         {
             "case": case.reference,
-            "merchant_id": case.merchant.external_id,
+            "merchant_id": merchant.external_id,
             "track": entry.track,
             "points": entry.points,
-            "expires_at": entry.expires_at.isoformat(),
+            "track_total": after,
+            "expires_at": entry.expires_at.isoformat() if entry.expires_at else None,
             "rulebook_version": rulebook.version,
         },
         key=f"points-{entry.pk}",
         now=now,
     )
+    for step in rulebook.ladder_for(entry.track):
+        if before < step.points <= after:
+            start_measures(case, step, rulebook, now)
     return entry
+
+
+def _measure_payload(measure: Measure) -> dict:
+    return {
+        "measure_id": measure.pk,
+        "merchant_id": measure.merchant.external_id,
+        "kind": measure.kind,
+        "track": measure.track,
+        "threshold": measure.threshold,
+        "weight": measure.weight,
+        "amount": str(measure.amount) if measure.amount is not None else None,
+        "starts_at": measure.starts_at.isoformat(),
+        "ends_at": measure.ends_at.isoformat() if measure.ends_at else None,
+        "rulebook_version": measure.rulebook_version,
+        "trigger_case": measure.trigger_case.reference,
+        "cases": measure.cases,
+    }
+
+
+def start_measures(case: object, step: LadderStep, rulebook: Rulebook, now: datetime) -> list[Measure]:
+    """Start a ladder step's measures for the case's merchant and instruct the marketplace."""
+    contributing = sorted(
+        set(standing.live_points(case.merchant, step.track, now).values_list("case__reference", flat=True))
+    )
+    started = []
+    for spec in step.measures:
+        measure = Measure.objects.create(
+            merchant=case.merchant,
+            kind=spec.kind,
+            track=step.track,
+            threshold=step.points,
+            weight=spec.weight,
+            amount=spec.amount,
+            starts_at=now,
+            ends_at=now + timedelta(days=spec.days) if spec.days else None,
+            rulebook_version=rulebook.version,
+            trigger_case=case,
+            cases=contributing,
+        )
+        enqueue_webhook("measure.started", _measure_payload(measure), key=f"measure-{measure.pk}-started", now=now)
+        started.append(measure)
+    return started
+
+
+def end_due_measures(now: datetime | None = None) -> int:
+    """End every timed measure whose period is over and instruct the marketplace; return how many ended.
+
+    Each is ended by a conditional update, so it ends once even with several workers.
+    """
+    now = now or timezone.now()
+    ended = 0
+    due = Measure.objects.filter(ended_at__isnull=True, ends_at__lte=now).select_related("merchant", "trigger_case")
+    for measure in due[:500]:
+        with transaction.atomic():
+            if not Measure.objects.filter(pk=measure.pk, ended_at__isnull=True).update(ended_at=measure.ends_at):
+                continue
+            enqueue_webhook(
+                "measure.ended",
+                _measure_payload(measure) | {"ended_at": measure.ends_at.isoformat()},
+                key=f"measure-{measure.pk}-ended",
+                now=now,
+            )
+            ended += 1
+    return ended

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from plaint.cases.admin import ReadOnly
 
-from .models import PointEntry, RemedyInstruction
+from .models import Measure, PointEntry, RemedyInstruction
 
 
 @admin.register(PointEntry)
@@ -16,3 +16,10 @@ class PointEntryAdmin(ReadOnly):
 class RemedyInstructionAdmin(ReadOnly):
     list_display = ("case", "kind", "amount", "tariff_amount", "currency", "issued_at")
     list_filter = ("kind",)
+
+
+@admin.register(Measure)
+class MeasureAdmin(ReadOnly):
+    list_display = ("merchant", "kind", "track", "threshold", "starts_at", "ends_at", "ended_at", "trigger_case")
+    list_filter = ("kind", "track")
+    search_fields = ("merchant__name", "merchant__external_id")

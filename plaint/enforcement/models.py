@@ -11,7 +11,8 @@ class PointEntry(models.Model):
     points = models.PositiveIntegerField()
     rulebook_version = models.CharField(max_length=40)
     awarded_at = models.DateTimeField()
-    expires_at = models.DateTimeField()
+    # None once the track's total reached the rulebook's no-reset level: these points stay.
+    expires_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -28,3 +29,34 @@ class RemedyInstruction(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     tariff_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     issued_at = models.DateTimeField()
+
+
+class Measure(models.Model):
+    """An enforcement step on a merchant from the rulebook's penalty ladder, with the cases behind it."""
+
+    merchant = models.ForeignKey("marketplace.Merchant", on_delete=models.PROTECT, related_name="measures")
+    kind = models.CharField(max_length=30)
+    track = models.CharField(max_length=20)
+    threshold = models.PositiveIntegerField(help_text="The track total whose crossing started it")
+    weight = models.FloatField(null=True, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    starts_at = models.DateTimeField()
+    # None for measures without a duration (warning, removal, deposit deduction).
+    ends_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    rulebook_version = models.CharField(max_length=40)
+    trigger_case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="triggered_measures")
+    # References of every case whose points made up the total at that moment.
+    cases = models.JSONField(default=list)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["merchant", "-starts_at"], name="measure_merchant"),
+            # end_due_measures: timed measures still running.
+            models.Index(fields=["ends_at"], name="measure_due", condition=models.Q(ended_at__isnull=True)),
+        ]
+
+    @property
+    def active(self) -> bool:
+        return self.ended_at is None and self.revoked_at is None and self.kind not in ("warning",)

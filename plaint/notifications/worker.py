@@ -15,6 +15,7 @@ log = logging.getLogger(__name__)
 # Each is called with no arguments on every pass; each must be safe to run in several workers at once.
 PERIODIC_JOBS = [
     "plaint.cases.clocks.tick",
+    "plaint.enforcement.actions.end_due_measures",
     "plaint.notifications.delivery.deliver_due",
 ]
 

@@ -155,7 +155,10 @@ def assess(
 
 
 def points_expire_at(rulebook: Rulebook, awarded_at: datetime) -> datetime:
-    """Return when points awarded at `awarded_at` expire under the rulebook's expiry rule."""
+    """Return when points awarded at `awarded_at` expire under the rulebook's expiry rule.
+
+    Pass `awarded_at` in the marketplace's local time: the year ends at local midnight.
+    """
     if rulebook.points.expiry == "rolling_365_days":
         return awarded_at + timedelta(days=365)
     return awarded_at.replace(year=awarded_at.year + 1, month=1, day=1, hour=0, minute=0, second=0, microsecond=0)

@@ -1,6 +1,7 @@
 """The rulebook's shape. Everything policy lives here as data; code reads it, never hard-codes it."""
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -33,6 +34,40 @@ class Intake(Frozen):
 
 class Points(Frozen):
     expiry: Literal["end_of_calendar_year", "rolling_365_days"]
+    # Per track: a total at or above this no longer expires.
+    no_reset_at: dict[str, int] = Field(default_factory=dict)
+
+
+MeasureKind = Literal[
+    "warning", "demotion", "listing_restriction", "takedown", "suspension", "removal", "deposit_deduction"
+]
+# Measures that last for a period and end by themselves.
+TIMED_MEASURES = frozenset({"demotion", "listing_restriction", "takedown", "suspension"})
+
+
+class MeasureSpec(Frozen):
+    kind: MeasureKind
+    days: int | None = Field(None, gt=0)
+    weight: float | None = Field(None, gt=0, lt=1, description="Search ranking multiplier, for demotion")
+    amount: Decimal | None = Field(None, gt=0, description="Deposit deducted, for deposit_deduction")
+
+    @model_validator(mode="after")
+    def complete(self) -> "MeasureSpec":
+        if self.kind in TIMED_MEASURES and self.days is None:
+            raise ValueError(f"a {self.kind} needs days")
+        if self.kind not in TIMED_MEASURES and self.days is not None:
+            raise ValueError(f"a {self.kind} has no duration; remove days")
+        if self.kind == "demotion" and self.weight is None:
+            raise ValueError("a demotion needs weight (e.g. 0.7)")
+        if self.kind == "deposit_deduction" and self.amount is None:
+            raise ValueError("a deposit_deduction needs amount")
+        return self
+
+
+class LadderStep(Frozen):
+    track: str
+    points: int = Field(gt=0)
+    measures: tuple[MeasureSpec, ...] = Field(min_length=1)
 
 
 class Track(Frozen):
@@ -78,6 +113,7 @@ class Rulebook(Frozen):
     reason_codes: dict[str, Text]
     alternatives: tuple[Alternative, ...] = Field(min_length=1)
     categories: tuple[Category, ...] = Field(min_length=1)
+    ladder: tuple[LadderStep, ...] = ()
 
     @field_validator("effective_from")
     @classmethod
@@ -106,9 +142,19 @@ class Rulebook(Frozen):
         for code in ("insufficient_evidence", "out_of_scope", "out_of_window", "unfounded", "merchant_silent"):
             if code not in self.reason_codes:
                 raise ValueError(f"reason_codes: {code!r} is required (Plaint's own decisions use it)")
+        for index, step in enumerate(self.ladder):
+            if step.track not in self.tracks:
+                raise ValueError(f"ladder[{index}]: track: {step.track!r} is not one of {sorted(self.tracks)}")
+        for track in self.points.no_reset_at:
+            if track not in self.tracks:
+                raise ValueError(f"points: no_reset_at: {track!r} is not one of {sorted(self.tracks)}")
         if "none" not in self.remedies:
             raise ValueError("remedies: 'none' is required (a decision that is not upheld grants it)")
         return self
+
+    def ladder_for(self, track: str) -> list[LadderStep]:
+        """Return the track's ladder steps, lowest threshold first."""
+        return sorted((s for s in self.ladder if s.track == track), key=lambda s: s.points)
 
     def category(self, code: str) -> Category | None:
         """Return the category with this code, or None."""

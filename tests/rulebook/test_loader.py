@@ -135,7 +135,9 @@ def test_plaint_does_not_start_with_a_malformed_rulebook(tmp_path):
     import subprocess
     import sys
 
-    (tmp_path / "v1.toml").write_text(V1.replace('track = "serious"', 'track = "severe"', 1), encoding="utf-8")
+    (tmp_path / "v1.toml").write_text(
+        V1.replace('silence = "review"\ntrack = "serious"', 'silence = "review"\ntrack = "severe"', 1), encoding="utf-8"
+    )
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=settings.BASE_DIR,

@@ -1,0 +1,80 @@
+"""A merchant's record as it stands: points per track, measures, and what the next threshold does."""
+
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from plaint.marketplace.models import Merchant
+from plaint.rulebook.schema import Rulebook
+
+from .models import Measure, PointEntry
+
+
+def live_points(merchant: Merchant, track: str, now: datetime) -> QuerySet[PointEntry]:
+    """Return the point entries that count at `now`: not revoked, not expired."""
+    return PointEntry.objects.filter(merchant=merchant, track=track, revoked_at__isnull=True).filter(
+        Q(expires_at__isnull=True) | Q(expires_at__gt=now)
+    )
+
+
+def total(merchant: Merchant, track: str, now: datetime) -> int:
+    """Return the track's total at `now`."""
+    return live_points(merchant, track, now).aggregate(total=Sum("points"))["total"] or 0
+
+
+def _measure_item(measure: Measure) -> dict[str, Any]:
+    return {
+        "id": measure.pk,
+        "kind": measure.kind,
+        "track": measure.track,
+        "threshold": measure.threshold,
+        "weight": measure.weight,
+        "amount": str(measure.amount) if measure.amount is not None else None,
+        "starts_at": measure.starts_at.isoformat(),
+        "ends_at": measure.ends_at.isoformat() if measure.ends_at else None,
+        "ended_at": measure.ended_at.isoformat() if measure.ended_at else None,
+        "revoked_at": measure.revoked_at.isoformat() if measure.revoked_at else None,
+        "rulebook_version": measure.rulebook_version,
+        "trigger_case": measure.trigger_case.reference,
+        "cases": measure.cases,
+    }
+
+
+def standing(merchant: Merchant, rulebook: Rulebook, now: datetime) -> dict[str, Any]:
+    """Return the merchant's standing: per track the total, the entries and the next step; the measures."""
+    tracks = {}
+    for track, meta in rulebook.tracks.items():
+        entries = list(live_points(merchant, track, now).select_related("case").order_by("awarded_at"))
+        points = sum(e.points for e in entries)
+        upcoming = [step for step in rulebook.ladder_for(track) if step.points > points]
+        tracks[track] = {
+            "title": {"zh": meta.title.zh, "en": meta.title.en},
+            "total": points,
+            "entries": [
+                {
+                    "case": e.case.reference,
+                    "points": e.points,
+                    "awarded_at": e.awarded_at.isoformat(),
+                    "expires_at": e.expires_at.isoformat() if e.expires_at else None,
+                }
+                for e in entries
+            ],
+            "next_threshold": {
+                "points": upcoming[0].points,
+                "points_to_go": upcoming[0].points - points,
+                "measures": [m.model_dump(mode="json", exclude_none=True) for m in upcoming[0].measures],
+            }
+            if upcoming
+            else None,
+        }
+    measures = list(merchant.measures.select_related("trigger_case").order_by("-starts_at", "-id"))
+    return {
+        "merchant_id": merchant.external_id,
+        "name": merchant.name,
+        "rulebook_version": rulebook.version,
+        "as_of": now.isoformat(),
+        "tracks": tracks,
+        "active_measures": [_measure_item(m) for m in measures if m.active],
+        "history": [_measure_item(m) for m in measures if not m.active],
+    }
