@@ -6,7 +6,7 @@ from ninja.renderers import JSONRenderer
 from plaint.errors import DomainError
 
 from .auth import AUTH
-from .routers import cases, marketplace, merchants, review, rulebook
+from .routers import appeals, cases, marketplace, merchants, review, rulebook
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -29,6 +29,7 @@ api.add_router("/marketplace", marketplace.router, tags=["marketplace"])
 api.add_router("/", cases.router, tags=["cases"])
 api.add_router("/review", review.router, tags=["review"])
 api.add_router("/merchants", merchants.router, tags=["merchants"])
+api.add_router("/", appeals.router, tags=["appeals"])
 api.add_router("/rulebook", rulebook.router, tags=["rulebook"])
 
 

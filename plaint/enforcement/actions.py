@@ -173,3 +173,41 @@ def end_due_measures(now: datetime | None = None) -> int:
             )
             ended += 1
     return ended
+
+
+def revoke_decision_points(decision: object, now: datetime) -> list[int]:
+    """Revoke a decision's points; lift every measure they alone held up; return the lifted ids.
+
+    A measure stands while the track's remaining live points still reach its threshold.
+    """
+    case = decision.case
+    entries = list(decision.point_entries.filter(revoked_at__isnull=True))
+    decision.point_entries.filter(revoked_at__isnull=True).update(revoked_at=now)
+    lifted = []
+    for track in {e.track for e in entries}:
+        remaining = standing.total(case.merchant, track, now)
+        still = Measure.objects.filter(
+            merchant=case.merchant, track=track, revoked_at__isnull=True, threshold__gt=remaining
+        ).exclude(ended_at__lte=now)
+        for measure in still.select_related("merchant", "trigger_case"):
+            Measure.objects.filter(pk=measure.pk).update(revoked_at=now)
+            enqueue_webhook(
+                "measure.lifted",
+                _measure_payload(measure) | {"lifted_at": now.isoformat()},
+                key=f"measure-{measure.pk}-lifted",
+                now=now,
+            )
+            lifted.append(measure.pk)
+        enqueue_webhook(
+            "points.revoked",
+            {
+                "case": case.reference,
+                "merchant_id": case.merchant.external_id,
+                "track": track,
+                "points": sum(e.points for e in entries if e.track == track),
+                "track_total": remaining,
+            },
+            key=f"points-revoked-{decision.pk}-{track}",
+            now=now,
+        )
+    return lifted

@@ -136,3 +136,69 @@ def test_standing_is_for_the_merchant_itself_and_staff(world):
     assert ApiClient(f.token(world["consumer"])).get("/merchants/M-A/standing").status_code == 404
     assert ApiClient(f.token(world["staff"]["M-A"])).get("/merchants/M-A/standing").status_code == 200
     assert ApiClient(f.token(world["reviewer"])).get("/merchants/M-404/standing").status_code == 404
+
+
+def test_an_overturned_penalty_reverses_its_points_and_lifts_what_it_alone_triggered(world, receiver, time_machine):
+    a = world["a"]
+    first = upheld(world, a, "counterfeit")  # 12: warning + listing restriction
+    second = upheld(world, a, "counterfeit")  # 24: takedown
+    assert total(a, "serious", datetime.now(tz=CST)) == 24
+    merchant = ApiClient(f.token(world["staff"]["M-A"]))
+    supervisor = ApiClient(f.token(f.user(Role.SUPERVISOR)))
+
+    filed = merchant.post_json(f"/cases/{second}/penalty-appeal", {"grounds": "该批次有海关报关单证明为正品。"})
+    assert filed.status_code == 201, filed.content
+    again = merchant.post_json(f"/cases/{second}/penalty-appeal", {"grounds": "再次申诉"})
+    assert again.status_code == 409 and again.json()["code"] == "appeal_pending"
+    assert ApiClient(f.token(world["reviewer"])).get("/appeals").status_code == 403
+    [pending] = supervisor.get("/appeals").json()
+    assert pending["case"] == second
+
+    decided = supervisor.post_json(
+        f"/appeals/{pending['id']}/decision",
+        {"overturn": True, "reasons": "报关单与批次一致，原决定证据不足，撤销处罚。"},
+    )
+    assert decided.status_code == 200 and decided.json()["state"] == "overturned"
+    assert total(a, "serious", datetime.now(tz=CST)) == 12
+    takedown = Measure.objects.get(merchant=a, kind="takedown")
+    restriction = Measure.objects.get(merchant=a, kind="listing_restriction")
+    assert takedown.revoked_at is not None  # only the overturned points reached 24
+    assert restriction.revoked_at is None  # the first case still reaches 12
+    lifted = sent(receiver, "measure.lifted")
+    assert [m["kind"] for m in lifted] == ["takedown"]
+    assert sent(receiver, "points.revoked")[0]["track_total"] == 12
+    timeline = ApiClient(f.token(world["consumer"])).get(f"/cases/{second}").json()["timeline"]
+    assert [e["kind"] for e in timeline][-2:] == ["penalty_appeal_filed", "penalty_appeal_decided"]
+    assert first != second
+
+
+def test_a_penalty_appeal_after_the_window_or_by_another_merchant_is_refused(world, time_machine):
+    ref = upheld(world, world["a"], "counterfeit")
+    assert (
+        ApiClient(f.token(world["staff"]["M-B"]))
+        .post_json(f"/cases/{ref}/penalty-appeal", {"grounds": "x"})
+        .status_code
+        == 404
+    )
+    time_machine.shift(timedelta(days=16))
+    late = ApiClient(f.token(world["staff"]["M-A"])).post_json(f"/cases/{ref}/penalty-appeal", {"grounds": "晚了"})
+    assert late.status_code == 409 and late.json()["code"] == "appeal_window_closed"
+
+
+def test_a_rejected_penalty_appeal_keeps_the_points_and_gives_reasons(world):
+    ref = upheld(world, world["a"], "counterfeit")
+    appeal = (
+        ApiClient(f.token(world["staff"]["M-A"])).post_json(f"/cases/{ref}/penalty-appeal", {"grounds": "不服"}).json()
+    )
+    supervisor = ApiClient(f.token(f.user(Role.SUPERVISOR)))
+    short = supervisor.post_json(f"/appeals/{appeal['id']}/decision", {"overturn": False, "reasons": "不"})
+    assert short.status_code == 422 and short.json()["field"] == "reasons"
+    done = supervisor.post_json(
+        f"/appeals/{appeal['id']}/decision", {"overturn": False, "reasons": "申诉未提供新证据，维持原处罚决定。"}
+    )
+    assert done.json()["state"] == "rejected"
+    assert total(world["a"], "serious", datetime.now(tz=CST)) == 12
+    twice = supervisor.post_json(
+        f"/appeals/{appeal['id']}/decision", {"overturn": True, "reasons": "改判改判改判改判改判"}
+    )
+    assert twice.status_code == 409

@@ -1,0 +1,92 @@
+"""The merchant's appeal of a penalty: filed within the rulebook's window, decided by a supervisor.
+
+An overturned penalty loses its points, and every measure those points alone held up is lifted
+(enforcement.actions.revoke_decision_points). The independent committee's appeals come later.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from plaint.accounts.models import Role, User
+from plaint.enforcement.actions import revoke_decision_points
+from plaint.enforcement.models import AppealState, PenaltyAppeal
+from plaint.errors import Forbidden, InvalidInput, Refused
+from plaint.rulebook import loader
+
+from .models import CaseEvent, Decision, Visibility
+
+
+def _log(decision: Decision, kind: str, actor: User, now: datetime, reason: str, data: dict) -> None:
+    CaseEvent.objects.create(
+        case=decision.case,
+        kind=kind,
+        actor=actor,
+        actor_role=actor.role,
+        at=now,
+        reason=reason,
+        rulebook_version=decision.rulebook_version,
+        data=data,
+        visibility=Visibility.PARTIES,
+    )
+
+
+def appeal_penalty(actor: User, decision: Decision, grounds: str, *, now: datetime | None = None) -> PenaltyAppeal:
+    """File the merchant's appeal against a decision's points and measures."""
+    now = now or timezone.now()
+    case = decision.case
+    if actor.role != Role.MERCHANT or actor.merchant_id != case.merchant_id:
+        raise Forbidden("not_the_merchant", "Only staff of the merchant penalised can appeal the penalty.")
+    if not grounds.strip():
+        raise InvalidInput("grounds", "Say why the penalty is wrong.", field="grounds")
+    if not decision.point_entries.filter(revoked_at__isnull=True).exists():
+        raise Refused("no_penalty", "This decision put no points on your record; there is no penalty to appeal.")
+    window = loader.get(decision.rulebook_version).intake.appeal_window_days
+    closes = decision.decided_at + timedelta(days=window)
+    if now > closes:
+        raise Refused(
+            "appeal_window_closed",
+            f"Penalties can be appealed within {window} days; this one's window closed "
+            f"{timezone.localtime(closes):%Y-%m-%d %H:%M}.",
+        )
+    try:
+        with transaction.atomic():
+            appeal = PenaltyAppeal.objects.create(
+                decision=decision, filed_by=actor, grounds=grounds.strip(), filed_at=now
+            )
+            _log(decision, "penalty_appeal_filed", actor, now, grounds.strip(), {"appeal_id": appeal.pk})
+    except IntegrityError:
+        raise Refused("appeal_pending", "An appeal of this penalty is already waiting for a decision.") from None
+    return appeal
+
+
+def decide_penalty_appeal(
+    actor: User, appeal: PenaltyAppeal, *, overturn: bool, reasons: str, now: datetime | None = None
+) -> PenaltyAppeal:
+    """Decide an appeal with written reasons; an overturn revokes the points and lifts what they held up."""
+    now = now or timezone.now()
+    if actor.role != Role.SUPERVISOR:
+        raise Forbidden("not_a_supervisor", "Penalty appeals are decided by a supervisor.")
+    if len(reasons.strip()) < 10:
+        raise InvalidInput("reasons", "Write the reasons for the decision (10 characters at least).", field="reasons")
+    with transaction.atomic():
+        state = AppealState.OVERTURNED if overturn else AppealState.REJECTED
+        if not PenaltyAppeal.objects.filter(pk=appeal.pk, state=AppealState.PENDING).update(
+            state=state, decided_by=actor, decided_at=now, reasons=reasons.strip()
+        ):
+            raise Refused("appeal_decided", "This appeal has already been decided.")
+        appeal.refresh_from_db()
+        decision = appeal.decision
+        lifted: list[int] = []
+        if overturn:
+            lifted = revoke_decision_points(decision, now)
+        _log(
+            decision,
+            "penalty_appeal_decided",
+            actor,
+            now,
+            reasons.strip(),
+            {"appeal_id": appeal.pk, "outcome": state, "measures_lifted": lifted},
+        )
+    return appeal
