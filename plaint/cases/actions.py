@@ -208,7 +208,10 @@ def _reporter(actor: User, data: ReportIn) -> Consumer:
 
 def _target(data: ReportIn, reporter: Consumer) -> tuple[Order | None, Listing | None, Merchant]:
     if data.target_type == "order":
-        order = Order.objects.select_related("merchant").filter(external_id=data.target_id).order_by().first()
+        try:
+            order = Order.objects.select_related("merchant").get(external_id=data.target_id)
+        except Order.DoesNotExist:
+            order = None
         if order is None or order.consumer_id != reporter.pk:
             raise InvalidInput(
                 "unknown_order",
