@@ -78,3 +78,12 @@ def standing(merchant: Merchant, rulebook: Rulebook, now: datetime) -> dict[str,
         "active_measures": [_measure_item(m) for m in measures if m.active],
         "history": [_measure_item(m) for m in measures if not m.active],
     }
+
+
+# E-Commerce Law of the PRC, art. 36: warnings, suspensions and terminations of service are published.
+PUBLISHED_KINDS = ("warning", "suspension", "takedown", "removal")
+
+
+def published_measures() -> QuerySet[Measure]:
+    """Return the measures the public page lists, newest first (lifted ones stay, marked as lifted)."""
+    return Measure.objects.filter(kind__in=PUBLISHED_KINDS).select_related("merchant").order_by("-starts_at", "-id")

@@ -202,3 +202,17 @@ def test_a_rejected_penalty_appeal_keeps_the_points_and_gives_reasons(world):
         f"/appeals/{appeal['id']}/decision", {"overturn": True, "reasons": "改判改判改判改判改判"}
     )
     assert twice.status_code == 409
+
+
+def test_warnings_suspensions_and_removals_are_published_on_a_public_page(world, client):
+    b = world["b"]
+    for _ in range(4):
+        upheld(world, b, "counterfeit")
+    page = client.get("/enforcement/")  # nobody signed in
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Shop B" in html
+    assert "清退" in html and "Removed from the platform" in html
+    assert "全店商品下架" in html and "Warning" in html
+    assert "48 points (rulebook version 1)" in html
+    assert "Listing restriction" not in html  # restrictions are not among the published kinds
