@@ -655,7 +655,18 @@ def _make_decision(
     now: datetime,
 ) -> Decision:
     category = _category(rulebook, case.category)
-    points = {"upheld": category.points.upheld, "partly_upheld": category.points.partly_upheld}.get(outcome, 0)
+    since = now - timedelta(days=rulebook.points.repeat_within_days)
+    repeat = (
+        category.repeat_multiplier > 1
+        and Decision.objects.filter(
+            case__merchant_id=case.merchant_id,
+            case__category=case.category,
+            outcome__in=("upheld", "partly_upheld"),
+            decided_at__gte=since,
+            point_entries__revoked_at__isnull=True,
+        ).exists()
+    )
+    points = evaluation.decision_points(category, outcome, repeat)
     order = case.report.order
     amount = tariff = None
     if outcome != "not_upheld" and order is not None and remedy in ("refund", "return_and_refund"):
@@ -678,6 +689,7 @@ def _make_decision(
         points=points,
         points_expire_at=evaluation.points_expire_at(rulebook, timezone.localtime(now)) if points else None,
         now=now,
+        repeat_multiplier=category.repeat_multiplier if repeat else 1,
     )
     decision = Decision.objects.create(
         case=case,

@@ -37,6 +37,7 @@ def compose(
     points: int,
     points_expire_at: datetime | None,
     now: datetime,
+    repeat_multiplier: int = 1,
 ) -> dict[str, Any]:
     """Return the statement of reasons as a self-contained dict (every title copied, nothing looked up later)."""
     appeal_until = now + timedelta(days=rulebook.intake.appeal_window_days)
@@ -68,6 +69,7 @@ def compose(
         "points": {
             "track": category.track,
             "points": points,
+            "repeat_multiplier": repeat_multiplier,
             "expires_at": points_expire_at.isoformat() if points_expire_at else None,
         },
         "appeal": {
@@ -135,6 +137,15 @@ def render(statement: dict[str, Any], language: str) -> str:
         lines.append(
             ("违规扣分：" if zh else "Violation points: ")
             + f"{points['points']} ({rule['track_title'][lang]})"
+            + (
+                (
+                    f"，重复违规 ×{points['repeat_multiplier']}"
+                    if zh
+                    else f", repeat offence ×{points['repeat_multiplier']}"
+                )
+                if points.get("repeat_multiplier", 1) > 1
+                else ""
+            )
             + (f"，有效期至 {points['expires_at'][:10]}" if zh else f", until {points['expires_at'][:10]}")
         )
     lines.append(("申诉：" if zh else "Appeal: ") + statement["appeal"][lang])

@@ -162,3 +162,9 @@ def points_expire_at(rulebook: Rulebook, awarded_at: datetime) -> datetime:
     if rulebook.points.expiry == "rolling_365_days":
         return awarded_at + timedelta(days=365)
     return awarded_at.replace(year=awarded_at.year + 1, month=1, day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def decision_points(category: Category, outcome: str, repeat: bool) -> int:
+    """Return the points a decision puts on the merchant's record; a repeat offence multiplies them."""
+    base = {"upheld": category.points.upheld, "partly_upheld": category.points.partly_upheld}.get(outcome, 0)
+    return base * category.repeat_multiplier if repeat else base

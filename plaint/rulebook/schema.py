@@ -36,6 +36,9 @@ class Points(Frozen):
     expiry: Literal["end_of_calendar_year", "rolling_365_days"]
     # Per track: a total at or above this no longer expires.
     no_reset_at: dict[str, int] = Field(default_factory=dict)
+    # A category's repeat_multiplier applies when the merchant was found in breach of the same
+    # category within this many days before.
+    repeat_within_days: int = Field(365, gt=0)
 
 
 MeasureKind = Literal[
@@ -98,6 +101,8 @@ class Category(Frozen):
     remedies: tuple[str, ...] = Field(min_length=1)
     # Added to a case's priority in the review queue (higher is more urgent).
     priority: int = Field(0, ge=0, le=10)
+    # Points are multiplied by this for a repeat offence (see points.repeat_within_days).
+    repeat_multiplier: int = Field(1, ge=1, le=10)
 
 
 class Rulebook(Frozen):

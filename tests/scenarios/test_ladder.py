@@ -111,24 +111,36 @@ def test_one_merchant_up_the_ladder_and_across_the_year_end(world, receiver, tim
     assert Measure.objects.filter(merchant=a, kind="warning", track="serious").count() == 2
 
 
-def test_a_serious_total_of_48_does_not_reset_and_removes_the_merchant(world, receiver, time_machine):
+def test_a_serious_total_of_48_or_more_does_not_reset_and_removes_the_merchant(world, receiver, time_machine):
     b = world["b"]
-    for _ in range(4):
-        upheld(world, b, "counterfeit")
-    assert total(b, "serious", datetime.now(tz=CST)) == 48
+    for _ in range(3):
+        upheld(world, b, "counterfeit")  # 12, then repeats at x2: 24 and 24
+    assert total(b, "serious", datetime.now(tz=CST)) == 60
     kinds = [m["kind"] for m in sent(receiver, "measure.started")]
     assert kinds.count("takedown") == 2 and kinds.count("removal") == 1
     takedowns = Measure.objects.filter(merchant=b, kind="takedown").order_by("threshold")
     assert [(m.threshold, (m.ends_at - m.starts_at).days) for m in takedowns] == [(24, 14), (36, 21)]
     removal = Measure.objects.get(merchant=b, kind="removal")
-    assert removal.ends_at is None and len(removal.cases) == 4
+    assert removal.ends_at is None and len(removal.cases) == 3
 
     time_machine.move_to(datetime(2027, 1, 2, 9, 0, tzinfo=CST))
-    assert total(b, "serious", datetime.now(tz=CST)) == 48
+    assert total(b, "serious", datetime.now(tz=CST)) == 60
     standing = ApiClient(f.token(f.user(Role.SUPERVISOR))).get("/merchants/M-B/standing").json()
     assert standing["tracks"]["serious"]["next_threshold"] is None
     assert all(e["expires_at"] is None for e in standing["tracks"]["serious"]["entries"])
     assert any(m["kind"] == "removal" for m in standing["active_measures"])
+
+
+def test_a_repeat_offence_carries_the_rulebook_multiplier_and_says_so(world):
+    upheld(world, world["a"], "counterfeit")
+    second = upheld(world, world["a"], "counterfeit")
+    assert total(world["a"], "serious", datetime.now(tz=CST)) == 12 + 24
+    text = ApiClient(f.token(world["consumer"])).get(f"/cases/{second}", lang="en").json()["decisions"][0]
+    assert text["points"] == 24
+    assert "repeat offence ×2" in text["statement_text"]
+    upheld(world, world["a"], "product_quality")  # general: no multiplier in the rulebook
+    upheld(world, world["a"], "product_quality")
+    assert total(world["a"], "general", datetime.now(tz=CST)) == 8
 
 
 def test_standing_is_for_the_merchant_itself_and_staff(world):
@@ -141,8 +153,8 @@ def test_standing_is_for_the_merchant_itself_and_staff(world):
 def test_an_overturned_penalty_reverses_its_points_and_lifts_what_it_alone_triggered(world, receiver, time_machine):
     a = world["a"]
     first = upheld(world, a, "counterfeit")  # 12: warning + listing restriction
-    second = upheld(world, a, "counterfeit")  # 24: takedown
-    assert total(a, "serious", datetime.now(tz=CST)) == 24
+    second = upheld(world, a, "counterfeit")  # a repeat, x2: 36, two takedowns
+    assert total(a, "serious", datetime.now(tz=CST)) == 36
     merchant = ApiClient(f.token(world["staff"]["M-A"]))
     supervisor = ApiClient(f.token(f.user(Role.SUPERVISOR)))
 
@@ -160,12 +172,13 @@ def test_an_overturned_penalty_reverses_its_points_and_lifts_what_it_alone_trigg
     )
     assert decided.status_code == 200 and decided.json()["state"] == "overturned"
     assert total(a, "serious", datetime.now(tz=CST)) == 12
-    takedown = Measure.objects.get(merchant=a, kind="takedown")
+    takedowns = Measure.objects.filter(merchant=a, kind="takedown")
     restriction = Measure.objects.get(merchant=a, kind="listing_restriction")
-    assert takedown.revoked_at is not None  # only the overturned points reached 24
+    assert len(takedowns) == 2
+    assert all(t.revoked_at is not None for t in takedowns)  # only the overturned points reached 24 and 36
     assert restriction.revoked_at is None  # the first case still reaches 12
     lifted = sent(receiver, "measure.lifted")
-    assert [m["kind"] for m in lifted] == ["takedown"]
+    assert [m["kind"] for m in lifted] == ["takedown", "takedown"]
     assert sent(receiver, "points.revoked")[0]["track_total"] == 12
     timeline = ApiClient(f.token(world["consumer"])).get(f"/cases/{second}").json()["timeline"]
     assert [e["kind"] for e in timeline][-2:] == ["penalty_appeal_filed", "penalty_appeal_decided"]
