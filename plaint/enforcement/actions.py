@@ -128,29 +128,59 @@ def _measure_payload(measure: Measure) -> dict:
     }
 
 
+def start_measure(
+    merchant: object,
+    *,
+    kind: str,
+    track: str,
+    threshold: int,
+    trigger_case: object,
+    cases: list[str],
+    rulebook: Rulebook,
+    now: datetime,
+    days: int | None = None,
+    weight: float | None = None,
+    amount: Decimal | None = None,
+) -> Measure:
+    """Start one measure on the merchant and instruct the marketplace."""
+    measure = Measure.objects.create(
+        merchant=merchant,
+        kind=kind,
+        track=track,
+        threshold=threshold,
+        weight=weight,
+        amount=amount,
+        starts_at=now,
+        ends_at=now + timedelta(days=days) if days else None,
+        rulebook_version=rulebook.version,
+        trigger_case=trigger_case,
+        cases=cases,
+    )
+    enqueue_webhook("measure.started", _measure_payload(measure), key=f"measure-{measure.pk}-started", now=now)
+    return measure
+
+
 def start_measures(case: object, step: LadderStep, rulebook: Rulebook, now: datetime) -> list[Measure]:
     """Start a ladder step's measures for the case's merchant and instruct the marketplace."""
     contributing = sorted(
         set(standing.live_points(case.merchant, step.track, now).values_list("case__reference", flat=True))
     )
-    started = []
-    for spec in step.measures:
-        measure = Measure.objects.create(
-            merchant=case.merchant,
+    return [
+        start_measure(
+            case.merchant,
             kind=spec.kind,
             track=step.track,
             threshold=step.points,
-            weight=spec.weight,
-            amount=spec.amount,
-            starts_at=now,
-            ends_at=now + timedelta(days=spec.days) if spec.days else None,
-            rulebook_version=rulebook.version,
             trigger_case=case,
             cases=contributing,
+            rulebook=rulebook,
+            now=now,
+            days=spec.days,
+            weight=spec.weight,
+            amount=spec.amount,
         )
-        enqueue_webhook("measure.started", _measure_payload(measure), key=f"measure-{measure.pk}-started", now=now)
-        started.append(measure)
-    return started
+        for spec in step.measures
+    ]
 
 
 def end_due_measures(now: datetime | None = None) -> int:

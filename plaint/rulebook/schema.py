@@ -73,6 +73,24 @@ class LadderStep(Frozen):
     measures: tuple[MeasureSpec, ...] = Field(min_length=1)
 
 
+class IllegalGoods(Frozen):
+    category: str
+    count: int = Field(gt=0)
+    within_days: int = Field(gt=0)
+    suspension_days: int = Field(gt=0)
+
+
+class Monitoring(Frozen):
+    window_days: int = Field(gt=0)
+    history_windows: int = Field(gt=0, le=24)
+    spike_factor: float = Field(gt=1)
+    min_reports: int = Field(ge=1)
+    max_report_rate: float = Field(gt=0)
+    max_upheld_rate: float = Field(gt=0, le=1)
+    min_decided: int = Field(ge=1)
+    illegal_goods: IllegalGoods | None = None
+
+
 class Track(Frozen):
     title: Text
 
@@ -119,6 +137,7 @@ class Rulebook(Frozen):
     alternatives: tuple[Alternative, ...] = Field(min_length=1)
     categories: tuple[Category, ...] = Field(min_length=1)
     ladder: tuple[LadderStep, ...] = ()
+    monitoring: Monitoring | None = None
 
     @field_validator("effective_from")
     @classmethod
@@ -153,6 +172,9 @@ class Rulebook(Frozen):
         for track in self.points.no_reset_at:
             if track not in self.tracks:
                 raise ValueError(f"points: no_reset_at: {track!r} is not one of {sorted(self.tracks)}")
+        if self.monitoring and self.monitoring.illegal_goods:
+            if self.category(self.monitoring.illegal_goods.category) is None:
+                raise ValueError("monitoring: illegal_goods: category is not a category of this rulebook")
         if "none" not in self.remedies:
             raise ValueError("remedies: 'none' is required (a decision that is not upheld grants it)")
         return self
