@@ -45,6 +45,7 @@ class CaseOut(Schema):
     decisions: list[dict[str, Any]]
     timeline: list[dict[str, Any]]
     allowed_actions: list[str]
+    rectifications: list[dict[str, Any]] = []
     claim: dict[str, Any] | None = None
     related: dict[str, Any] | None = None
     rejected_files: list[RejectedFile] = []

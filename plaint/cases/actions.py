@@ -25,7 +25,7 @@ from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED, INADMISSIBLE, NEEDS_EVIDENCE
 from plaint.rulebook.schema import Category, Rulebook
 
-from . import statements
+from . import rectification, statements
 from .inputs import DecisionIn, ReportIn, ResponseIn
 from .models import Case, CaseEvent, Channel, Decision, MerchantResponse, Report, ResponseKind, Visibility
 from .transitions import DECIDABLE_STATES, OPEN_STATES, SYSTEM, State, transition
@@ -750,6 +750,8 @@ def decide_case(actor: User, case: Case, data: DecisionIn, *, now: datetime | No
         raise InvalidInput(
             "remedy_amount_required", "A partly upheld refund needs the amount to refund.", field="remedy_amount"
         )
+    if data.rectification is not None and data.outcome == "not_upheld":
+        raise InvalidInput("rectification", "A report not upheld orders no rectification.", field="rectification")
     order = case.report.order
     if data.remedy_amount is not None and order is not None and data.remedy_amount > order.amount_paid:
         raise InvalidInput(
@@ -780,6 +782,8 @@ def decide_case(actor: User, case: Case, data: DecisionIn, *, now: datetime | No
             missing=missing,
             now=now,
         )
+        if data.rectification is not None:
+            rectification.order(case, decision, data.rectification.kind, data.rectification.instructions, now)
         _apply(
             case,
             "decide",

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from . import actions
+from . import actions, rectification
 from .models import Case
 from .transitions import DECIDABLE_STATES, State
 
@@ -22,6 +22,7 @@ class TickReport:
     evidence_closed: int = 0
     silence_handled: int = 0
     claims_lapsed: int = 0
+    rectifications_missed: int = 0
 
 
 def tick(now: datetime | None = None) -> TickReport:
@@ -40,4 +41,5 @@ def tick(now: datetime | None = None) -> TickReport:
     for case in lapsed:
         if actions.lapse_claim(case, now=now):
             report.claims_lapsed += 1
+    report.rectifications_missed = rectification.miss_overdue(now)
     return report

@@ -32,6 +32,13 @@ class ResponseIn(BaseModel):
     rectification_plan: str = ""
 
 
+class RectificationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kind: str = Field(description="fix_listing, withdraw_batch, supply_customs_document or other")
+    instructions: str = Field(max_length=5000)
+
+
 class DecisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -42,3 +49,4 @@ class DecisionIn(BaseModel):
     )
     remedy: str | None = Field(None, description="Defaults to the remedy the consumer asked for")
     remedy_amount: Decimal | None = Field(None, ge=0, description="For a partial refund")
+    rectification: RectificationIn | None = Field(None, description="A change the merchant must make (整改)")

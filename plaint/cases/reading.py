@@ -172,6 +172,18 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
         "decisions": [decision_item(d, language) for d in case.decisions.all()],
         "timeline": [event_item(e, side) for e in timeline(case, side).select_related("actor")],
         "allowed_actions": allowed_actions(case, viewer, now),
+        "rectifications": [
+            {
+                "id": r.pk,
+                "kind": r.kind,
+                "instructions": r.instructions,
+                "due_at": r.due_at.isoformat(),
+                "state": r.state,
+                "proof": r.proof,
+                "review_reasons": r.review_reasons,
+            }
+            for r in case.rectifications.order_by("id")
+        ],
     }
     if order is not None:
         data["order"] = {

@@ -66,22 +66,29 @@ def instruct_remedy(
 
 
 def award_points(case: object, decision: object, rulebook: Rulebook, now: datetime) -> PointEntry | None:
-    """Put the decision's points on the merchant's record and apply the penalty ladder; None if zero.
+    """Put the decision's points on the merchant's record and apply the penalty ladder; None if zero."""
+    return add_points(case, decision, decision.track, decision.points, rulebook, now)
+
+
+def add_points(
+    case: object, decision: object, track: str, points: int, rulebook: Rulebook, now: datetime
+) -> PointEntry | None:
+    """Put points on the merchant's record for a decision and apply the penalty ladder; None if zero.
 
     Points expire as the rulebook says, except that once a track's total reaches its no-reset level
     none of its live points expire any more. Every ladder step whose threshold this award crosses
     starts its measures.
     """
-    if not decision.points:
+    if not points:
         return None
     merchant = case.merchant
-    before = standing.total(merchant, decision.track, now)
+    before = standing.total(merchant, track, now)
     entry = PointEntry.objects.create(
         merchant=merchant,
         case=case,
         decision=decision,
-        track=decision.track,
-        points=decision.points,
+        track=track,
+        points=points,
         rulebook_version=rulebook.version,
         awarded_at=now,
         expires_at=points_expire_at(rulebook, timezone.localtime(now)),

@@ -131,3 +131,33 @@ class MonitoringFlag(models.Model):
                 fields=["merchant", "reason"], condition=models.Q(state="open"), name="one_open_flag"
             )
         ]
+
+
+class RectificationState(models.TextChoices):
+    ORDERED = "ordered", "Ordered"
+    SUBMITTED = "submitted", "Proof submitted"
+    ACCEPTED = "accepted", "Accepted"
+    REJECTED = "rejected", "Rejected"
+    MISSED = "missed", "Missed"
+
+
+class Rectification(models.Model):
+    """A change a decision orders the merchant to make, by a deadline, checked by a reviewer."""
+
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="rectifications")
+    decision = models.ForeignKey("cases.Decision", on_delete=models.PROTECT, related_name="rectifications")
+    kind = models.CharField(max_length=40)
+    instructions = models.TextField()
+    due_at = models.DateTimeField()
+    state = models.CharField(max_length=10, choices=RectificationState.choices, default=RectificationState.ORDERED)
+    proof = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    review_reasons = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            # The clock: orders whose deadline passed without proof.
+            models.Index(fields=["due_at"], name="rectification_due", condition=models.Q(state="ordered")),
+        ]

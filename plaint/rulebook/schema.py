@@ -73,6 +73,12 @@ class LadderStep(Frozen):
     measures: tuple[MeasureSpec, ...] = Field(min_length=1)
 
 
+class Rectification(Frozen):
+    due_days: int = Field(gt=0)
+    missed_points: int = Field(ge=0)
+    missed_track: str
+
+
 class IllegalGoods(Frozen):
     category: str
     count: int = Field(gt=0)
@@ -138,6 +144,7 @@ class Rulebook(Frozen):
     categories: tuple[Category, ...] = Field(min_length=1)
     ladder: tuple[LadderStep, ...] = ()
     monitoring: Monitoring | None = None
+    rectification: Rectification | None = None
 
     @field_validator("effective_from")
     @classmethod
@@ -172,6 +179,8 @@ class Rulebook(Frozen):
         for track in self.points.no_reset_at:
             if track not in self.tracks:
                 raise ValueError(f"points: no_reset_at: {track!r} is not one of {sorted(self.tracks)}")
+        if self.rectification and self.rectification.missed_track not in self.tracks:
+            raise ValueError(f"rectification: missed_track: {self.rectification.missed_track!r} is not a track")
         if self.monitoring and self.monitoring.illegal_goods:
             if self.category(self.monitoring.illegal_goods.category) is None:
                 raise ValueError("monitoring: illegal_goods: category is not a category of this rulebook")
