@@ -48,3 +48,4 @@ format: install
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.intake
+	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.standing

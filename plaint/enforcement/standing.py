@@ -87,3 +87,26 @@ PUBLISHED_KINDS = ("warning", "suspension", "takedown", "removal")
 def published_measures() -> QuerySet[Measure]:
     """Return the measures the public page lists, newest first (lifted ones stay, marked as lifted)."""
     return Measure.objects.filter(kind__in=PUBLISHED_KINDS).select_related("merchant").order_by("-starts_at", "-id")
+
+
+def recompute_all(rulebook: Rulebook, now: datetime) -> dict[int, dict[str, dict[str, int | None]]]:
+    """Return every merchant's live total and next threshold per track, from one grouped query.
+
+    {merchant id: {track: {"total": n, "next_threshold": points or None}}}; merchants without live
+    points are left out (their totals are 0).
+    """
+    ladders = {track: [step.points for step in rulebook.ladder_for(track)] for track in rulebook.tracks}
+    rows = (
+        PointEntry.objects.filter(revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values("merchant_id", "track")
+        .annotate(total=Sum("points"))
+    )
+    result: dict[int, dict[str, dict[str, int | None]]] = {}
+    for row in rows:
+        upcoming = [p for p in ladders.get(row["track"], []) if p > row["total"]]
+        result.setdefault(row["merchant_id"], {})[row["track"]] = {
+            "total": row["total"],
+            "next_threshold": upcoming[0] if upcoming else None,
+        }
+    return result
