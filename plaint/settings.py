@@ -60,7 +60,8 @@ MIDDLEWARE = [
 ROOT_URLCONF = "plaint.urls"
 WSGI_APPLICATION = "plaint.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "/admin/login/"
+LOGIN_URL = "/accounts/login/"
+LOGIN_REDIRECT_URL = "/"
 
 TEMPLATES = [
     {

@@ -4,6 +4,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
 
 from plaint.marketplace.models import Merchant
 from plaint.rulebook.schema import Rulebook
@@ -55,8 +56,9 @@ def standing(merchant: Merchant, rulebook: Rulebook, now: datetime) -> dict[str,
                 {
                     "case": e.case.reference,
                     "points": e.points,
-                    "awarded_at": e.awarded_at.isoformat(),
-                    "expires_at": e.expires_at.isoformat() if e.expires_at else None,
+                    # In the marketplace's local time: a reset "on 1 January" reads as 1 January.
+                    "awarded_at": timezone.localtime(e.awarded_at).isoformat(),
+                    "expires_at": timezone.localtime(e.expires_at).isoformat() if e.expires_at else None,
                 }
                 for e in entries
             ],

@@ -6,6 +6,7 @@ import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from django.test import Client
 
 from plaint.accounts.models import Role
 from plaint.cases import actions
@@ -109,6 +110,10 @@ def test_one_merchant_up_the_ladder_and_across_the_year_end(world, receiver, tim
     # Crossing 12 again in the new year starts the step again.
     upheld(world, a, "counterfeit")
     assert Measure.objects.filter(merchant=a, kind="warning", track="serious").count() == 2
+    public = Client().get("/enforcement/").content.decode()
+    # Published: three warnings (two serious, one general) and the new year's takedown (a repeat, x2: 24).
+    # Restrictions and demotions are not published.
+    assert public.count("Shop A") == 4
 
 
 def test_a_serious_total_of_48_or_more_does_not_reset_and_removes_the_merchant(world, receiver, time_machine):
@@ -229,3 +234,19 @@ def test_warnings_suspensions_and_removals_are_published_on_a_public_page(world,
     assert "全店商品下架" in html and "Warning" in html
     assert "48 points (rulebook version 1)" in html
     assert "Listing restriction" not in html  # restrictions are not among the published kinds
+
+
+def test_the_merchant_portal_shows_the_record_to_the_merchant_only(world):
+    upheld(world, world["a"], "counterfeit")
+    client = Client()
+    assert client.get("/merchant/standing/").status_code == 302  # sign in first
+    staff = world["staff"]["M-A"]
+    signed_in = client.post("/accounts/login/", {"username": staff.username, "password": "pw-for-tests"})
+    assert signed_in.status_code == 302
+    page = client.get("/merchant/standing/").content.decode()
+    assert "Shop A" in page and "Serious violations: 12 points" in page
+    assert "12 more points reach 24, which brings:" in page and "takedown (14 days)" in page
+    assert "<td>2027-01-01</td>" in page  # the entry expires at the year's end, local time
+    reviewer = Client()
+    reviewer.force_login(world["reviewer"])
+    assert reviewer.get("/merchant/standing/").status_code == 403
