@@ -42,7 +42,7 @@ def appeal_penalty(actor: User, decision: Decision, grounds: str, *, now: dateti
         raise InvalidInput("grounds", "Say why the penalty is wrong.", field="grounds")
     if not decision.point_entries.filter(revoked_at__isnull=True).exists():
         raise Refused("no_penalty", "This decision put no points on your record; there is no penalty to appeal.")
-    window = loader.get(decision.rulebook_version).intake.appeal_window_days
+    window = loader.get(decision.rulebook_version).points.appeal_days
     closes = decision.decided_at + timedelta(days=window)
     if now > closes:
         raise Refused(

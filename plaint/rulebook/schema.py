@@ -36,6 +36,8 @@ class Points(Frozen):
     expiry: Literal["end_of_calendar_year", "rolling_365_days"]
     # Per track: a total at or above this no longer expires.
     no_reset_at: dict[str, int] = Field(default_factory=dict)
+    # Days the merchant has to appeal a decision's penalty.
+    appeal_days: int = Field(gt=0)
     # A category's repeat_multiplier applies when the merchant was found in breach of the same
     # category within this many days before.
     repeat_within_days: int = Field(365, gt=0)

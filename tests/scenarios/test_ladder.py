@@ -198,7 +198,15 @@ def test_a_penalty_appeal_after_the_window_or_by_another_merchant_is_refused(wor
         .status_code
         == 404
     )
-    time_machine.shift(timedelta(days=16))
+    time_machine.shift(timedelta(days=6, hours=23))
+    assert (
+        ApiClient(f.token(world["staff"]["M-A"]))
+        .post_json(f"/cases/{ref}/penalty-appeal", {"grounds": "及时"})
+        .status_code
+        == 201
+    )
+    ref = upheld(world, world["a"], "product_quality")
+    time_machine.shift(timedelta(days=7, minutes=1))
     late = ApiClient(f.token(world["staff"]["M-A"])).post_json(f"/cases/{ref}/penalty-appeal", {"grounds": "晚了"})
     assert late.status_code == 409 and late.json()["code"] == "appeal_window_closed"
 
