@@ -38,8 +38,8 @@ def main() -> None:
     from django.utils import timezone
 
     from plaint.accounts.models import Role, User
-    from plaint.enforcement.monitoring import compute
     from plaint.enforcement.standing import recompute_all
+    from plaint.monitoring.jobs import compute
     from plaint.rulebook import loader
 
     call_command("migrate", verbosity=0)

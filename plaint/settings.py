@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "plaint.evidence",
     "plaint.enforcement",
     "plaint.notifications",
+    "plaint.monitoring",
     "plaint.api",
     "plaint.web",
 ]

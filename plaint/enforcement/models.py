@@ -89,50 +89,6 @@ class PenaltyAppeal(models.Model):
         ]
 
 
-class MerchantFigures(models.Model):
-    """One run of the monitoring job for one merchant: the window's figures and the baseline."""
-
-    merchant = models.ForeignKey("marketplace.Merchant", on_delete=models.CASCADE, related_name="figures")
-    computed_at = models.DateTimeField()
-    window_start = models.DateTimeField()
-    orders = models.PositiveIntegerField()
-    reports = models.PositiveIntegerField()
-    decided = models.PositiveIntegerField()
-    upheld = models.PositiveIntegerField()
-    report_rate = models.FloatField(help_text="Reports per 1,000 orders in the window")
-    upheld_rate = models.FloatField(null=True, help_text="Share of the window's decided cases upheld")
-    baseline_rate = models.FloatField(null=True, help_text="Mean report rate of the earlier windows")
-
-    class Meta:
-        indexes = [models.Index(fields=["merchant", "-computed_at"], name="figures_latest")]
-
-
-class FlagState(models.TextChoices):
-    OPEN = "open", "Open"
-    CLOSED = "closed", "Closed"
-
-
-class MonitoringFlag(models.Model):
-    """A merchant put in the supervisors' queue by the monitoring job, with the figures that caused it."""
-
-    merchant = models.ForeignKey("marketplace.Merchant", on_delete=models.PROTECT, related_name="flags")
-    reason = models.CharField(max_length=30)  # spike, report_rate, upheld_rate, illegal_goods
-    figures = models.JSONField()
-    raised_at = models.DateTimeField()
-    state = models.CharField(max_length=10, choices=FlagState.choices, default=FlagState.OPEN)
-    closed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    closed_at = models.DateTimeField(null=True, blank=True)
-    note = models.TextField(blank=True)
-
-    class Meta:
-        constraints = [
-            # One open flag per merchant and reason: a rerun refreshes nothing twice.
-            models.UniqueConstraint(
-                fields=["merchant", "reason"], condition=models.Q(state="open"), name="one_open_flag"
-            )
-        ]
-
-
 class RectificationState(models.TextChoices):
     ORDERED = "ordered", "Ordered"
     SUBMITTED = "submitted", "Proof submitted"

@@ -10,9 +10,10 @@ from plaint.accounts.models import Role
 from plaint.cases import actions
 from plaint.cases.inputs import DecisionIn, ReportIn
 from plaint.cases.models import Case, Report
-from plaint.enforcement.models import Measure, MerchantFigures, MonitoringFlag
-from plaint.enforcement.monitoring import compute, run_if_due
+from plaint.enforcement.models import Measure
 from plaint.marketplace.models import Consumer, Order
+from plaint.monitoring.jobs import compute, run_if_due
+from plaint.monitoring.models import MerchantFigures, MonitoringFlag
 from tests import factories as f
 from tests.api_client import ApiClient
 

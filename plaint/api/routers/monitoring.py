@@ -5,8 +5,8 @@ from django.utils import timezone
 from ninja import Router, Schema
 
 from plaint.accounts.models import Role
-from plaint.enforcement.models import MonitoringFlag
 from plaint.errors import Forbidden, NotFound, Refused
+from plaint.monitoring.models import MonitoringFlag
 
 from .cases import ERRORS
 

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from plaint.enforcement.monitoring import compute
+from plaint.monitoring.jobs import compute
 
 
 class Command(BaseCommand):

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('cases', '0001_initial'),
-        ('enforcement', '0004_monitoring'),
+        ('enforcement', '0003_penalty_appeals'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,4 +1,5 @@
-"""The monitoring job: each merchant's report rate per 1,000 orders and upheld rate, against its own
+"""The monitoring job (daily in the worker, or `manage.py run_monitoring`): each merchant's report
+rate per 1,000 orders and upheld rate, against its own
 history and the rulebook's thresholds; flags go to the supervisors' queue with the figures.
 
 Every figure comes from one grouped query per table over all merchants, so the job's cost grows
@@ -13,12 +14,13 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from plaint.cases.models import Case, Decision
+from plaint.enforcement.actions import start_measure
+from plaint.enforcement.models import Measure
 from plaint.marketplace.models import Merchant, Order
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Monitoring, Rulebook
 
-from .actions import start_measure
-from .models import Measure, MerchantFigures, MonitoringFlag
+from .models import MerchantFigures, MonitoringFlag
 
 UPHELD = ("upheld", "partly_upheld")
 ILLEGAL_TRACK = "illegal_goods"
