@@ -3,18 +3,9 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from plaint.admin_helpers import ReadOnly
+
 from .models import Case, CaseEvent, Decision, MerchantResponse, Report
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
 
 class EventInline(admin.TabularInline):

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from plaint.cases.admin import ReadOnly
+from plaint.admin_helpers import ReadOnly
 
 from .models import Measure, PointEntry, RemedyInstruction
 
