@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from plaint.admin_helpers import ReadOnly
 
-from .models import Measure, PointEntry, RemedyInstruction
+from .models import Measure, PenaltyAppeal, PointEntry, Rectification, RemedyInstruction
 
 
 @admin.register(PointEntry)
@@ -23,3 +23,15 @@ class MeasureAdmin(ReadOnly):
     list_display = ("merchant", "kind", "track", "threshold", "starts_at", "ends_at", "ended_at", "trigger_case")
     list_filter = ("kind", "track")
     search_fields = ("merchant__name", "merchant__external_id")
+
+
+@admin.register(Rectification)
+class RectificationAdmin(ReadOnly):
+    list_display = ("case", "kind", "state", "due_at", "submitted_at", "reviewed_by")
+    list_filter = ("state", "kind")
+
+
+@admin.register(PenaltyAppeal)
+class PenaltyAppealAdmin(ReadOnly):
+    list_display = ("decision", "state", "filed_by", "filed_at", "decided_by", "decided_at")
+    list_filter = ("state",)
