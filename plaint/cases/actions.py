@@ -902,3 +902,98 @@ def lapse_claim(case: Case, *, now: datetime | None = None) -> Case | None:
         _change(case, now, claimed_by=None, claim_expires_at=None)
         _record(case, "claim_lapsed", None, now, visibility=Visibility.STAFF, data={"holder": holder.username})
     return case
+
+
+# --- service levels ------------------------------------------------------------------------------
+
+
+def _overdue(case: Case, now: datetime) -> bool:
+    """Return whether the party the case waits on (merchant or reviewer) has let its deadline pass."""
+    if case.state == State.AWAITING_MERCHANT:
+        return bool(case.response_due_at and case.response_due_at < now)
+    if case.state == State.AWAITING_REVIEW:
+        return bool(case.decision_due_at and case.decision_due_at < now)
+    return False
+
+
+def warn_before_deadline(case: Case, *, now: datetime | None = None) -> Case | None:
+    """Mark a case whose decision deadline is near (once); None if it no longer qualifies."""
+    now = now or timezone.now()
+    sla = loader.get(case.rulebook_version).sla
+    with transaction.atomic():
+        case = _locked(case)
+        if (
+            case.state != State.AWAITING_REVIEW
+            or case.warned_at
+            or not case.decision_due_at
+            or not now < case.decision_due_at <= now + timedelta(hours=sla.warn_before_hours)
+        ):
+            return None
+        _change(case, now, warned_at=now)
+        _record(
+            case,
+            "sla_warning",
+            None,
+            now,
+            visibility=Visibility.STAFF,
+            reason=f"The decision is due {timezone.localtime(case.decision_due_at):%Y-%m-%d %H:%M}.",
+            data={"decision_due_at": case.decision_due_at.isoformat()},
+        )
+    return case
+
+
+def escalate_overdue(case: Case, *, now: datetime | None = None) -> Case | None:
+    """Escalate a case whose decision deadline passed to supervisors, raising its priority (once)."""
+    now = now or timezone.now()
+    sla = loader.get(case.rulebook_version).sla
+    with transaction.atomic():
+        case = _locked(case)
+        if case.state != State.AWAITING_REVIEW or case.escalated_at or not _overdue(case, now):
+            return None
+        _change(case, now, escalated_at=now, priority=case.priority + sla.escalation_priority)
+        _record(
+            case,
+            "escalated",
+            None,
+            now,
+            reason=f"The decision was due {timezone.localtime(case.decision_due_at):%Y-%m-%d %H:%M}; "
+            "the case goes to the supervisors.",
+            data={"priority": case.priority},
+        )
+        _notify(case, "case.escalated", now, key=f"case-{case.reference}-escalated-{now.timestamp():.0f}")
+    return case
+
+
+def nudge_case(actor: User, case: Case, *, now: datetime | None = None) -> Case:
+    """The reporter asks again about an open case (二次反馈).
+
+    An overdue case gains priority and goes to the supervisors; a case that is not overdue can be
+    nudged once per the rulebook's cooldown, and only goes on the timeline.
+    """
+    now = now or timezone.now()
+    if not _reporter_side(actor, case):
+        raise Forbidden("not_reporter", "Only the reporter (or an agent for them) can nudge a case.")
+    sla = loader.get(case.rulebook_version).sla
+    with transaction.atomic():
+        case = _locked(case)
+        if case.state not in OPEN_STATES:
+            raise Refused("case_closed", f"The case is {case.state}; there is nothing to chase.")
+        overdue = _overdue(case, now)
+        if not overdue and case.last_nudged_at:
+            next_allowed = case.last_nudged_at + timedelta(hours=sla.nudge_cooldown_hours)
+            if now < next_allowed:
+                raise Refused(
+                    "nudge_limited",
+                    "The case is within its deadlines and was nudged recently; you can nudge it again from "
+                    f"{timezone.localtime(next_allowed):%Y-%m-%d %H:%M}.",
+                    details={"next_allowed_at": next_allowed.isoformat()},
+                )
+        changes: dict[str, Any] = {"last_nudged_at": now}
+        if overdue:
+            changes["priority"] = case.priority + sla.nudge_priority
+            changes["escalated_at"] = case.escalated_at or now
+        _change(case, now, **changes)
+        _record(case, "nudged", actor, now, data={"overdue": overdue, "priority": case.priority})
+        if overdue:
+            _notify(case, "case.nudged", now, key=f"case-{case.reference}-nudged-{now.timestamp():.0f}")
+    return case

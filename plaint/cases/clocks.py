@@ -6,9 +6,11 @@ and a deadline that passed while Plaint was down fires on the first tick after i
 """
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
+
+from plaint.rulebook import loader
 
 from . import actions, rectification
 from .models import Case
@@ -23,6 +25,8 @@ class TickReport:
     silence_handled: int = 0
     claims_lapsed: int = 0
     rectifications_missed: int = 0
+    warned: int = 0
+    escalated: int = 0
 
 
 def tick(now: datetime | None = None) -> TickReport:
@@ -41,5 +45,14 @@ def tick(now: datetime | None = None) -> TickReport:
     for case in lapsed:
         if actions.lapse_claim(case, now=now):
             report.claims_lapsed += 1
+    reviewing = Case.objects.filter(state=State.AWAITING_REVIEW)
+    # Warnings: deadlines within the longest warning window of any version, each checked by its own.
+    horizon = now + timedelta(hours=max(rb.sla.warn_before_hours for rb in loader.versions()))
+    for case in reviewing.filter(warned_at__isnull=True, decision_due_at__gt=now, decision_due_at__lte=horizon)[:BATCH]:
+        if actions.warn_before_deadline(case, now=now):
+            report.warned += 1
+    for case in reviewing.filter(escalated_at__isnull=True, decision_due_at__lte=now)[:BATCH]:
+        if actions.escalate_overdue(case, now=now):
+            report.escalated += 1
     report.rectifications_missed = rectification.miss_overdue(now)
     return report

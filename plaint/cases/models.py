@@ -89,6 +89,10 @@ class Case(models.Model):
         db_index=False,
     )
     claim_expires_at = models.DateTimeField(null=True, blank=True)
+    # Service-level marks: warned before the decision deadline, escalated after it, last nudged.
+    warned_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    last_nudged_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
@@ -108,6 +112,8 @@ class Case(models.Model):
                 name="case_claims",
                 condition=Q(claimed_by__isnull=False),
             ),
+            # The decision clock: cases in review by deadline.
+            models.Index(fields=["decision_due_at"], name="case_decision_clock", condition=Q(state="awaiting_review")),
             models.Index(fields=["merchant", "state"], name="case_merchant"),
             models.Index(fields=["reporter", "-opened_at"], name="case_reporter"),
         ]

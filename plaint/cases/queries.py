@@ -19,10 +19,12 @@ def review_queue(
     category: str | None = None,
     mine: User | None = None,
     include_claimed: bool = True,
+    escalated: bool = False,
 ) -> QuerySet[Case]:
     """Return the cases waiting for a decision, most urgent first, then earliest due.
 
     `state` may also be needs_evidence, for a reviewer who decides before the evidence deadline.
+    `escalated` keeps the supervisors' view: cases whose deadline passed or whose reporter chased them.
     Uses the case_queue index (state, -priority, decision_due_at).
     """
     if state not in DECIDABLE_STATES:
@@ -30,6 +32,8 @@ def review_queue(
     cases = Case.objects.filter(state=state).select_related("merchant", "claimed_by")
     if category:
         cases = cases.filter(category=category)
+    if escalated:
+        cases = cases.filter(escalated_at__isnull=False)
     if mine is not None:
         cases = cases.filter(claimed_by=mine, claim_expires_at__gt=now)
     elif not include_claimed:

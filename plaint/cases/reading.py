@@ -224,7 +224,7 @@ def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
     actions: list[str] = []
     if side == REPORTER or viewer.role in ("agent", "marketplace"):
         if case.state in ("needs_evidence", "awaiting_merchant", "awaiting_review"):
-            actions += ["add_evidence", "withdraw"]
+            actions += ["add_evidence", "withdraw", "nudge"]
     if side == MERCHANT and "contest" in allowed(case.state, "merchant"):
         actions += ["accept", "contest", "rectify", "add_evidence"]
     if viewer.role in ("reviewer", "supervisor") and case.state in DECIDABLE_STATES:

@@ -96,6 +96,11 @@ def in_force(at: datetime) -> Rulebook:
     return max(candidates, key=lambda rb: rb.effective_from)
 
 
+def versions() -> list[Rulebook]:
+    """Return every rulebook version in the folder."""
+    return [rulebook for rulebook, _, _ in _files().values()]
+
+
 def get(version: str) -> Rulebook:
     """Return a version by name: from the files, or from its published copy if its file is gone."""
     files = _files()

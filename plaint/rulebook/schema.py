@@ -32,6 +32,13 @@ class Intake(Frozen):
     appeal_window_days: int = Field(gt=0)
 
 
+class Sla(Frozen):
+    warn_before_hours: int = Field(gt=0)
+    escalation_priority: int = Field(ge=0, le=10)
+    nudge_priority: int = Field(ge=0, le=10)
+    nudge_cooldown_hours: int = Field(gt=0)
+
+
 class Points(Frozen):
     expiry: Literal["end_of_calendar_year", "rolling_365_days"]
     # Per track: a total at or above this no longer expires.
@@ -137,6 +144,7 @@ class Rulebook(Frozen):
     title: Text
     changes: str = ""
     intake: Intake
+    sla: Sla
     points: Points
     tracks: dict[str, Track]
     evidence_kinds: dict[str, Text]

@@ -141,3 +141,9 @@ def respond(
 def read_timeline(request: HttpRequest, reference: str) -> list[dict]:
     """The case's log as your side may read it, oldest first."""
     return _out(request, get_case(request.auth, reference))["timeline"]
+
+
+@router.post("/cases/{reference}/nudge", response={200: CaseOut, **ERRORS})
+def nudge(request: HttpRequest, reference: str) -> dict:
+    """The reporter chases a case (二次反馈): an overdue one gains priority and goes to the supervisors."""
+    return _out(request, actions.nudge_case(request.auth, get_case(request.auth, reference)))

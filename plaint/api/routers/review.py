@@ -24,6 +24,7 @@ def queue(
     category: str | None = None,
     mine: bool = False,
     unclaimed: bool = False,
+    escalated: bool = False,
     page: int = 1,
 ) -> dict:
     """Cases waiting for a decision, most urgent first then earliest due; 50 a page."""
@@ -31,7 +32,12 @@ def queue(
         raise Forbidden("not_a_reviewer", "Only reviewers and supervisors see the review queue.")
     now = timezone.now()
     cases = review_queue(
-        now, state=state, category=category, mine=request.auth if mine else None, include_claimed=not unclaimed
+        now,
+        state=state,
+        category=category,
+        mine=request.auth if mine else None,
+        include_claimed=not unclaimed,
+        escalated=escalated,
     )
     return page_of(request, cases, page)
 

@@ -1,0 +1,98 @@
+"""The decision clock warns before its deadline and escalates after it; reporters can chase a case."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from plaint.accounts.models import Role
+from plaint.cases import clocks
+from plaint.notifications.delivery import deliver_due
+from plaint.notifications.models import WebhookEndpoint
+from tests import factories as f
+from tests.api_client import ApiClient
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(time_machine, receiver):
+    time_machine.move_to(timezone.now())
+    shop = f.merchant("M-A")
+    f.order(shop, "C1", external_id="O-1", delivered_at=timezone.now() - timedelta(days=1))
+    WebhookEndpoint.objects.create(name="marketplace", url=receiver.url, secret="s")
+    consumer = ApiClient(f.token(f.consumer_user("C1")))
+    merchant = ApiClient(f.token(f.user(Role.MERCHANT, merchant=shop)))
+    ref = consumer.post_form(
+        "/reports",
+        {
+            "target_type": "order",
+            "target_id": "O-1",
+            "category": "product_quality",
+            "description": "质量问题",
+            "remedy_wanted": "refund",
+        },
+        files=[("p.jpg", f.jpeg(), "photo_of_product")],
+    ).json()["reference"]
+    merchant.post_form(f"/cases/{ref}/response", {"kind": "contest", "explanation": "不是质量问题"})
+    return {
+        "ref": ref,
+        "consumer": consumer,
+        "merchant": merchant,
+        "supervisor": ApiClient(f.token(f.user(Role.SUPERVISOR))),
+    }
+
+
+def test_warned_before_the_decision_deadline_and_escalated_after_it(world, time_machine, receiver):
+    ref, consumer, supervisor = world["ref"], world["consumer"], world["supervisor"]
+    due = consumer.get(f"/cases/{ref}").json()["deadlines"]["decision_due_at"]
+    assert due is not None
+    time_machine.shift(timedelta(days=5) - timedelta(hours=23))  # 23 hours before the 5-day deadline
+    report = clocks.tick()
+    assert (report.warned, report.escalated) == (1, 0)
+    assert clocks.tick().warned == 0
+    assert "sla_warning" not in [e["kind"] for e in consumer.get(f"/cases/{ref}").json()["timeline"]]
+    assert supervisor.get("/review/queue", escalated=True).json()["count"] == 0
+
+    time_machine.shift(timedelta(hours=24))
+    assert clocks.tick().escalated == 1
+    assert clocks.tick().escalated == 0
+    case = consumer.get(f"/cases/{ref}").json()
+    assert case["priority"] == 0 + 3
+    assert case["timeline"][-1]["kind"] == "escalated"  # the reporter sees it was escalated
+    escalated = supervisor.get("/review/queue", escalated=True).json()
+    assert [c["reference"] for c in escalated["results"]] == [ref]
+    deliver_due()
+    topics = [r.headers["X-Plaint-Topic"] for r in receiver.requests]
+    assert topics.count("case.escalated") == 1
+    assert (
+        json.loads(next(r.body for r in receiver.requests if r.headers["X-Plaint-Topic"] == "case.escalated"))["data"][
+            "case"
+        ]
+        == ref
+    )
+
+
+def test_a_case_within_its_deadlines_can_be_nudged_once_a_day(world, time_machine):
+    ref, consumer = world["ref"], world["consumer"]
+    first = consumer.post_json(f"/cases/{ref}/nudge", {})
+    assert first.status_code == 200
+    assert first.json()["priority"] == 0  # not overdue: on the timeline, no priority
+    assert first.json()["timeline"][-1]["kind"] == "nudged"
+    again = consumer.post_json(f"/cases/{ref}/nudge", {})
+    assert again.status_code == 409 and again.json()["code"] == "nudge_limited"
+    time_machine.shift(timedelta(hours=24, minutes=1))
+    assert consumer.post_json(f"/cases/{ref}/nudge", {}).status_code == 200
+    assert world["merchant"].post_json(f"/cases/{ref}/nudge", {}).status_code == 403
+
+
+def test_nudging_an_overdue_case_raises_priority_and_tells_the_supervisors(world, time_machine):
+    ref, consumer, supervisor = world["ref"], world["consumer"], world["supervisor"]
+    time_machine.shift(timedelta(days=5, minutes=1))  # the decision is overdue; no tick has run yet
+    nudged = consumer.post_json(f"/cases/{ref}/nudge", {})
+    assert nudged.status_code == 200
+    assert nudged.json()["priority"] == 1
+    assert [c["reference"] for c in supervisor.get("/review/queue", escalated=True).json()["results"]] == [ref]
+    # Overdue cases can be chased again at once.
+    assert consumer.post_json(f"/cases/{ref}/nudge", {}).json()["priority"] == 2
