@@ -118,23 +118,6 @@ def add_points(
     return entry
 
 
-def _measure_payload(measure: Measure) -> dict:
-    return {
-        "measure_id": measure.pk,
-        "merchant_id": measure.merchant.external_id,
-        "kind": measure.kind,
-        "track": measure.track,
-        "threshold": measure.threshold,
-        "weight": measure.weight,
-        "amount": str(measure.amount) if measure.amount is not None else None,
-        "starts_at": measure.starts_at.isoformat(),
-        "ends_at": measure.ends_at.isoformat() if measure.ends_at else None,
-        "rulebook_version": measure.rulebook_version,
-        "trigger_case": measure.trigger_case.reference,
-        "cases": measure.cases,
-    }
-
-
 def start_measure(
     merchant: object,
     *,
@@ -163,7 +146,7 @@ def start_measure(
         trigger_case=trigger_case,
         cases=cases,
     )
-    enqueue_webhook("measure.started", _measure_payload(measure), key=f"measure-{measure.pk}-started", now=now)
+    enqueue_webhook("measure.started", measure.as_dict(), key=f"measure-{measure.pk}-started", now=now)
     return measure
 
 
@@ -204,7 +187,7 @@ def end_due_measures(now: datetime | None = None) -> int:
                 continue
             enqueue_webhook(
                 "measure.ended",
-                _measure_payload(measure) | {"ended_at": measure.ends_at.isoformat()},
+                measure.as_dict() | {"ended_at": measure.ends_at.isoformat()},
                 key=f"measure-{measure.pk}-ended",
                 now=now,
             )
@@ -230,7 +213,7 @@ def revoke_decision_points(decision: object, now: datetime) -> list[int]:
             Measure.objects.filter(pk=measure.pk).update(revoked_at=now)
             enqueue_webhook(
                 "measure.lifted",
-                _measure_payload(measure) | {"lifted_at": now.isoformat()},
+                measure.as_dict() | {"lifted_at": now.isoformat()},
                 key=f"measure-{measure.pk}-lifted",
                 now=now,
             )

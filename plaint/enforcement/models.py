@@ -61,6 +61,29 @@ class Measure(models.Model):
     def active(self) -> bool:
         return self.ended_at is None and self.revoked_at is None and self.kind not in ("warning",)
 
+    def as_dict(self) -> dict:
+        """Return the measure as webhooks and the standing show it."""
+
+        def iso(value: object) -> str | None:
+            return value.isoformat() if value else None
+
+        return {
+            "measure_id": self.pk,
+            "merchant_id": self.merchant.external_id,
+            "kind": self.kind,
+            "track": self.track,
+            "threshold": self.threshold,
+            "weight": self.weight,
+            "amount": str(self.amount) if self.amount is not None else None,
+            "starts_at": iso(self.starts_at),
+            "ends_at": iso(self.ends_at),
+            "ended_at": iso(self.ended_at),
+            "revoked_at": iso(self.revoked_at),
+            "rulebook_version": self.rulebook_version,
+            "trigger_case": self.trigger_case.reference,
+            "cases": self.cases,
+        }
+
 
 class AppealState(models.TextChoices):
     PENDING = "pending", "Pending"

@@ -24,24 +24,6 @@ def total(merchant: Merchant, track: str, now: datetime) -> int:
     return live_points(merchant, track, now).aggregate(total=Sum("points"))["total"] or 0
 
 
-def _measure_item(measure: Measure) -> dict[str, Any]:
-    return {
-        "id": measure.pk,
-        "kind": measure.kind,
-        "track": measure.track,
-        "threshold": measure.threshold,
-        "weight": measure.weight,
-        "amount": str(measure.amount) if measure.amount is not None else None,
-        "starts_at": measure.starts_at.isoformat(),
-        "ends_at": measure.ends_at.isoformat() if measure.ends_at else None,
-        "ended_at": measure.ended_at.isoformat() if measure.ended_at else None,
-        "revoked_at": measure.revoked_at.isoformat() if measure.revoked_at else None,
-        "rulebook_version": measure.rulebook_version,
-        "trigger_case": measure.trigger_case.reference,
-        "cases": measure.cases,
-    }
-
-
 def standing(merchant: Merchant, rulebook: Rulebook, now: datetime) -> dict[str, Any]:
     """Return the merchant's standing: per track the total, the entries and the next step; the measures."""
     tracks = {}
@@ -77,8 +59,8 @@ def standing(merchant: Merchant, rulebook: Rulebook, now: datetime) -> dict[str,
         "rulebook_version": rulebook.version,
         "as_of": now.isoformat(),
         "tracks": tracks,
-        "active_measures": [_measure_item(m) for m in measures if m.active],
-        "history": [_measure_item(m) for m in measures if not m.active],
+        "active_measures": [m.as_dict() for m in measures if m.active],
+        "history": [m.as_dict() for m in measures if not m.active],
     }
 
 

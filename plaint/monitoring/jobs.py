@@ -164,34 +164,31 @@ def _illegal_goods(rulebook: Rulebook, config: Monitoring, now: datetime) -> tup
         previous = Measure.objects.filter(merchant=merchant, track=ILLEGAL_TRACK, revoked_at__isnull=True)
         warning = previous.filter(kind="warning", starts_at__gte=since).order_by("-starts_at").first()
         if warning is None:
-            start_measure(
-                merchant,
-                kind="warning",
-                track=ILLEGAL_TRACK,
-                threshold=rule.count,
-                trigger_case=trigger,
-                cases=cases,
-                rulebook=rulebook,
-                now=now,
-            )
+            kind, days = "warning", None
+        else:
+            again = Decision.objects.filter(
+                case__merchant=merchant,
+                case__category=rule.category,
+                outcome__in=UPHELD,
+                decided_at__gt=warning.starts_at,
+            ).exists()
+            if not again or previous.filter(kind="suspension", starts_at__gte=warning.starts_at).exists():
+                continue
+            kind, days = "suspension", rule.suspension_days
+        start_measure(
+            merchant,
+            kind=kind,
+            track=ILLEGAL_TRACK,
+            threshold=rule.count,
+            trigger_case=trigger,
+            cases=cases,
+            rulebook=rulebook,
+            now=now,
+            days=days,
+        )
+        if kind == "warning":
             warnings += 1
-            continue
-        again = Decision.objects.filter(
-            case__merchant=merchant, case__category=rule.category, outcome__in=UPHELD, decided_at__gt=warning.starts_at
-        ).exists()
-        suspended = previous.filter(kind="suspension", starts_at__gte=warning.starts_at).exists()
-        if again and not suspended:
-            start_measure(
-                merchant,
-                kind="suspension",
-                track=ILLEGAL_TRACK,
-                threshold=rule.count,
-                trigger_case=trigger,
-                cases=cases,
-                rulebook=rulebook,
-                now=now,
-                days=rule.suspension_days,
-            )
+        else:
             suspensions += 1
     return warnings, suspensions
 
