@@ -24,7 +24,8 @@ migrate: install
 # Serves the demo marketplace on http://127.0.0.1:8000 with the worker in-process.
 demo: migrate
 	$(PY) manage.py load_demo
-	PLAINT_DEMO=1 PLAINT_DEBUG=1 $(PY) manage.py serve $(HOST):$(PORT)
+	PLAINT_DEMO=1 PLAINT_DEBUG=1 PLAINT_EMAIL_BACKEND=django.core.mail.backends.console.EmailBackend \
+		$(PY) manage.py serve $(HOST):$(PORT)
 
 demo-reset:
 	rm -rf var/

@@ -99,7 +99,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not the shared in-memory database, so tests with several threads see real locking.
-    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test{os.environ.get('PLAINT_TEST_DB_SUFFIX', '')}.sqlite3")}
+else:
+    # PLAINT_TEST_DB_SUFFIX keeps test databases apart when several test runs share one server.
+    DATABASES["default"]["TEST"] = {
+        "NAME": f"test_{DATABASES['default']['NAME']}{os.environ.get('PLAINT_TEST_DB_SUFFIX', '')}"
+    }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -139,6 +144,16 @@ PLAINT_DELIVERY_BACKOFF_SECONDS = float(os.environ.get("PLAINT_DELIVERY_BACKOFF_
 PLAINT_TOKEN_CACHE_SECONDS = float(os.environ.get("PLAINT_TOKEN_CACHE_SECONDS", "10"))
 # The in-process worker (make demo) polls this often, in seconds.
 PLAINT_WORKER_INTERVAL = float(os.environ.get("PLAINT_WORKER_INTERVAL", "2"))
+
+# E-mail to the parties leaves through the outbox by SMTP (set PLAINT_EMAIL_BACKEND to
+# django.core.mail.backends.console.EmailBackend to print them instead, as make demo does).
+PLAINT_EMAIL_BACKEND = os.environ.get("PLAINT_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = os.environ.get("PLAINT_SMTP_HOST", "127.0.0.1")
+EMAIL_PORT = int(os.environ.get("PLAINT_SMTP_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("PLAINT_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("PLAINT_SMTP_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("PLAINT_SMTP_TLS", False)
+DEFAULT_FROM_EMAIL = os.environ.get("PLAINT_EMAIL_FROM", "Plaint <noreply@plaint.example>")
 
 # The address people's links point to (in e-mails and webhook payloads).
 PLAINT_BASE_URL = os.environ.get("PLAINT_BASE_URL", "http://127.0.0.1:8000")

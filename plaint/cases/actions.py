@@ -20,7 +20,8 @@ from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import CheckedUpload, Upload, check_uploads, store
 from plaint.evidence.models import Evidence, Party
 from plaint.marketplace.models import Consumer, Listing, Merchant, Order
-from plaint.notifications.outbox import enqueue_webhook
+from plaint.notifications import emails
+from plaint.notifications.outbox import enqueue_email, enqueue_webhook
 from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED, INADMISSIBLE, NEEDS_EVIDENCE
 from plaint.rulebook.schema import Category, Rulebook
@@ -158,6 +159,20 @@ def _notify(case: Case, topic: str, now: datetime, key: str, **extra: Any) -> No
         key=key,
         now=now,
     )
+
+
+def _email(case: Case, event: str, now: datetime, key: str, *, reporter: bool, merchant: bool, **fields: str) -> None:
+    """Queue the event's e-mail to the reporter (in their language) and/or the merchant (bilingual)."""
+    rulebook = loader.get(case.rulebook_version)
+    category = rulebook.category(case.category)
+    base = {"ref": case.reference, "category": f"{category.title.zh} / {category.title.en}"} | fields
+    if reporter:
+        language = case.reporter.language
+        subject, body = emails.compose(event, language, **base)
+        enqueue_email(case.reporter.email, subject, body, f"case.{event}", f"mail-{key}-reporter", now)
+    if merchant:
+        subject, body = emails.compose(event, "bilingual", **base)
+        enqueue_email(case.merchant.contact_email, subject, body, f"case.{event}", f"mail-{key}-merchant", now)
 
 
 def _locked(case: Case) -> Case:
@@ -406,6 +421,26 @@ def _open_case(
     )
     CaseEvent.objects.bulk_create(events)
     _notify(case, "case.opened", now, key=f"case-{case.reference}-opened", admissibility=result.outcome)
+    language = "en" if reporter.language.startswith("en") else "zh"
+    _email(
+        case,
+        "received",
+        now,
+        f"{case.reference}-received",
+        reporter=True,
+        merchant=False,
+        outcome=result.explanation[language],
+    )
+    if result.outcome == ADMITTED:
+        _email(
+            case,
+            "to_answer",
+            now,
+            f"{case.reference}-to-answer",
+            reporter=False,
+            merchant=True,
+            due=f"{timezone.localtime(case.response_due_at):%Y-%m-%d %H:%M}",
+        )
     return case, stored
 
 
@@ -501,6 +536,15 @@ def add_evidence(actor: User, case: Case, uploads: list[Upload], *, now: datetim
                     evidence_due_at=None,
                     response_due_at=now + timedelta(days=category.response_days),
                 )
+                _email(
+                    case,
+                    "to_answer",
+                    now,
+                    f"{case.reference}-to-answer",
+                    reporter=False,
+                    merchant=True,
+                    due=f"{timezone.localtime(case.response_due_at):%Y-%m-%d %H:%M}",
+                )
             else:
                 admissibility = case.admissibility | {"missing_evidence": list(missing)}
                 _change(case, now, admissibility=admissibility)
@@ -516,6 +560,7 @@ def withdraw_report(actor: User, case: Case, reason: str, *, now: datetime | Non
         case = _locked(case)
         _apply(case, "withdraw", actor, now, reason=reason.strip()[:2000])
         _notify(case, "case.withdrawn", now, key=f"case-{case.reference}-withdrawn")
+        _email(case, "withdrawn", now, f"{case.reference}-withdrawn", reporter=False, merchant=True)
     return case
 
 
@@ -559,6 +604,16 @@ def respond_as_merchant(
             _apply(case, "accept_remedy", actor, now, reason=data.explanation, data=info)
             instruct_remedy(case, None, case.report.remedy_wanted, None, now)
             _notify(case, "case.resolved", now, key=f"case-{case.reference}-resolved", remedy=case.report.remedy_wanted)
+            remedy = loader.get(case.rulebook_version).remedies[case.report.remedy_wanted]
+            _email(
+                case,
+                "resolved",
+                now,
+                f"{case.reference}-resolved",
+                reporter=True,
+                merchant=True,
+                remedy={"zh": remedy.zh, "en": remedy.en},
+            )
         else:
             name = "contest" if data.kind == ResponseKind.CONTEST else "propose_rectification"
             _apply(
@@ -569,6 +624,15 @@ def respond_as_merchant(
                 reason=data.explanation,
                 data=info,
                 decision_due_at=now + timedelta(days=rulebook.intake.decision_days),
+            )
+            _email(
+                case,
+                "answered",
+                now,
+                f"{case.reference}-answered",
+                reporter=True,
+                merchant=False,
+                answer=data.explanation,
             )
     return Filed(case, created=False, rejected_files=[r.as_dict() for r in rejected])
 
@@ -720,6 +784,16 @@ def _make_decision(
         track=category.track,
         remedy=decision.remedy,
         statement=statement,
+    )
+    _email(
+        case,
+        "decided",
+        now,
+        f"decision-{decision.pk}",
+        reporter=True,
+        merchant=True,
+        outcome=statement["outcome_title"],
+        statement={"zh": statements.render(statement, "zh-hans"), "en": statements.render(statement, "en")},
     )
     return decision
 

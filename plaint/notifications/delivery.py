@@ -2,16 +2,18 @@
 
 import logging
 import random
+import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .models import MessageStatus, OutboxMessage
+from .models import Channel, MessageStatus, OutboxMessage
 from .outbox import sign
 
 log = logging.getLogger(__name__)
@@ -41,6 +43,23 @@ def _claim(message: OutboxMessage, now: datetime) -> bool:
         .update(locked_until=lease)
     )
     return claimed == 1
+
+
+def _mail(message: OutboxMessage) -> str | None:
+    """Send the e-mail; return None when the SMTP server took it, else what went wrong."""
+    mail = EmailMessage(
+        message.subject,
+        message.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [message.recipient],
+        headers={"Message-ID": f"<{message.idempotency_key}@plaint>"},
+        connection=get_connection(settings.PLAINT_EMAIL_BACKEND, timeout=settings.PLAINT_WEBHOOK_TIMEOUT),
+    )
+    try:
+        mail.send()
+    except (OSError, smtplib.SMTPException) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    return None
 
 
 def _post(message: OutboxMessage, client: httpx.Client) -> str | None:
@@ -83,7 +102,7 @@ def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryReport
         for message in due:
             if not _claim(message, now):
                 continue
-            error = _post(message, client)
+            error = _mail(message) if message.channel == Channel.EMAIL else _post(message, client)
             _record(message, error, now, report)
     return report
 

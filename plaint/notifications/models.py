@@ -20,10 +20,21 @@ class MessageStatus(models.TextChoices):
     DEAD = "dead", "Dead letter"
 
 
+class Channel(models.TextChoices):
+    WEBHOOK = "webhook", "Webhook"
+    EMAIL = "email", "E-mail"
+
+
 class OutboxMessage(models.Model):
     """A side effect waiting to leave: written in the transaction that caused it, sent by the worker."""
 
-    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.PROTECT, related_name="messages")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEBHOOK)
+    # A webhook goes to an endpoint; an e-mail to a recipient, with a subject.
+    endpoint = models.ForeignKey(
+        WebhookEndpoint, null=True, blank=True, on_delete=models.PROTECT, related_name="messages"
+    )
+    recipient = models.EmailField(blank=True)
+    subject = models.CharField(max_length=200, blank=True)
     topic = models.CharField(max_length=60)
     # The receiver may see one message more than once after a crash; it drops repeats by this key.
     idempotency_key = models.CharField(max_length=100, unique=True)

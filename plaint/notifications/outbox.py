@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db import connection
 
-from .models import MessageStatus, OutboxMessage, WebhookEndpoint
+from .models import Channel, MessageStatus, OutboxMessage, WebhookEndpoint
 
 
 def enqueue_webhook(topic: str, payload: dict[str, Any], key: str, now: datetime) -> int:
@@ -28,9 +28,9 @@ def enqueue_webhook(topic: str, payload: dict[str, Any], key: str, now: datetime
     endpoints = WebhookEndpoint._meta.db_table
     # INSERT ... SELECT: the endpoints are read and the rows written in one round trip.
     sql = (
-        f"INSERT INTO {table} (endpoint_id, topic, idempotency_key, body, status, attempts, next_attempt_at, "
-        "locked_until, last_error, created_at, delivered_at) "
-        f"SELECT id, %s, {_concat('%s', 'id')}, %s, %s, 0, %s, NULL, '', %s, NULL FROM {endpoints} "
+        f"INSERT INTO {table} (channel, endpoint_id, recipient, subject, topic, idempotency_key, body, status, "
+        "attempts, next_attempt_at, locked_until, last_error, created_at, delivered_at) "
+        f"SELECT 'webhook', id, '', '', %s, {_concat('%s', 'id')}, %s, %s, 0, %s, NULL, '', %s, NULL FROM {endpoints} "
         "WHERE active = %s ON CONFLICT (idempotency_key) DO NOTHING"
     )
     at = connection.ops.adapt_datetimefield_value(now)  # as the ORM would store it on this database
@@ -42,6 +42,29 @@ def enqueue_webhook(topic: str, payload: dict[str, Any], key: str, now: datetime
 def _concat(prefix: str, column: str) -> str:
     # Both PostgreSQL and SQLite spell string concatenation ||; the id is cast to text first.
     return f"{prefix} || CAST({column} AS VARCHAR(20))"
+
+
+def enqueue_email(recipient: str, subject: str, body: str, topic: str, key: str, now: datetime) -> bool:
+    """Queue an e-mail; return whether one was queued (not when there is no address or the key was used).
+
+    Call it inside the transaction of the change that caused it. The key becomes the Message-ID, so
+    a mail server or client that drops repeats by Message-ID sees one message.
+    """
+    if not recipient:
+        return False
+    _, created = OutboxMessage.objects.get_or_create(
+        idempotency_key=key,
+        defaults={
+            "channel": Channel.EMAIL,
+            "recipient": recipient,
+            "subject": subject[:200],
+            "topic": topic,
+            "body": body,
+            "next_attempt_at": now,
+            "created_at": now,
+        },
+    )
+    return created
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
