@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 
 class WebhookEndpoint(models.Model):
@@ -51,4 +53,37 @@ class OutboxMessage(models.Model):
         indexes = [
             # The worker's query: pending messages due now, oldest first.
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
+            # The status page's oldest undelivered message; partial, so delivered rows cost nothing.
+            models.Index(fields=["created_at"], name="outbox_pending_age", condition=Q(status="pending")),
         ]
+
+
+class Notification(models.Model):
+    """A step of a case told to one person in the portal; written with the e-mail, in one transaction."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
+    # "<the e-mail's key>:<user id>": the same step is told to the same person once.
+    key = models.CharField(max_length=120, unique=True)
+    # A reference, not a foreign key: notifications sit below cases (cases call notifications).
+    case_reference = models.CharField(max_length=20, blank=True)
+    event = models.CharField(max_length=40)
+    # In the person's language when it was written (User.language).
+    title = models.CharField(max_length=300)
+    body = models.TextField(blank=True)
+    link = models.CharField(max_length=300, blank=True, help_text="The page's path, e.g. /consumer/cases/PL-…/")
+    created_at = models.DateTimeField()
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # The list a person reads: their notifications, newest first.
+            models.Index(fields=["user", "-created_at"], name="notification_user"),
+            # The unread count and list; partial, so read notifications cost no entry.
+            models.Index(fields=["user", "-created_at"], name="notification_unread", condition=Q(read_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.title}"
