@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image
 
+from plaint import demo_statements
 from plaint.accounts.models import ApiToken, Role, User
 from plaint.cases import actions
 from plaint.cases.inputs import DecisionIn, ReportIn, ResponseIn
@@ -268,3 +269,5 @@ def load() -> None:
     actions.respond_as_merchant(
         users["merchant-seoul"], resolved, ResponseIn(kind="accept", explanation="非常抱歉，已同意全额退款。")
     )
+    # The reviewers' statement templates, one wording per category in each language.
+    demo_statements.seed()

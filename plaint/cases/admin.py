@@ -5,7 +5,7 @@ from django.http import HttpRequest
 
 from plaint.admin_helpers import ReadOnly
 
-from .models import Case, CaseEvent, Decision, MerchantResponse, Report
+from .models import Case, CaseEvent, Decision, MerchantResponse, Report, StatementTemplate
 
 
 class EventInline(admin.TabularInline):
@@ -52,3 +52,12 @@ class CaseEventAdmin(ReadOnly):
     list_filter = ("kind", "actor_role")
     search_fields = ("case__reference",)
     list_select_related = ("case", "actor")
+
+
+@admin.register(StatementTemplate)
+class StatementTemplateAdmin(admin.ModelAdmin):
+    """Statement templates are operational text: staff add and edit them here."""
+
+    list_display = ("category", "language", "title", "updated_at")
+    list_filter = ("language", "category")
+    search_fields = ("title", "body")

@@ -202,3 +202,28 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["decided_at", "id"]
+
+
+class StatementTemplate(models.Model):
+    """Reusable text a reviewer starts a statement of reasons from: one per category and language.
+
+    Operational text staff maintain in the Django admin (not policy: the rulebook decides, this only
+    words it). The body may use the placeholders in `PLACEHOLDERS`; unknown ones are left as written.
+    """
+
+    PLACEHOLDERS = ("order", "category", "rule_version", "merchant", "listing", "delivered", "reference")
+
+    category = models.CharField(max_length=50, help_text="A category code of the rulebook, e.g. expired_goods")
+    language = models.CharField(max_length=10, choices=[("zh-hans", "简体中文"), ("en", "English")])
+    title = models.CharField(max_length=200)
+    body = models.TextField(
+        help_text="Placeholders: {order}, {category}, {rule_version}, {merchant}, {listing}, {delivered}, {reference}"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["category", "language", "title"]
+        indexes = [models.Index(fields=["category", "language"], name="statement_template_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.category} [{self.language}] {self.title}"

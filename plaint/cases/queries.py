@@ -2,13 +2,14 @@
 
 from datetime import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from plaint.accounts.models import User
 from plaint.errors import InvalidInput
+from plaint.marketplace.models import OrderItem
 
 from .access import cases_visible_to, visible_event_levels
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, Report
 from .transitions import DECIDABLE_STATES, State
 
 
@@ -20,12 +21,17 @@ def review_queue(
     mine: User | None = None,
     include_claimed: bool = True,
     escalated: bool = False,
+    channel: str | None = None,
+    merchant_id: int | None = None,
+    priority: int | None = None,
+    overdue: bool = False,
 ) -> QuerySet[Case]:
     """Return the cases waiting for a decision, most urgent first, then earliest due.
 
     `state` may also be needs_evidence, for a reviewer who decides before the evidence deadline.
     `escalated` keeps the supervisors' view: cases whose deadline passed or whose reporter chased them.
-    Uses the case_queue index (state, -priority, decision_due_at).
+    `overdue` keeps the cases whose decision deadline has passed (escalated or not yet).
+    Uses the case_queue index (state, -priority, decision_due_at); every other filter narrows that scan.
     """
     if state not in DECIDABLE_STATES:
         raise InvalidInput("state", f"The review queue holds {', '.join(DECIDABLE_STATES)} cases.", field="state")
@@ -34,6 +40,14 @@ def review_queue(
         cases = cases.filter(category=category)
     if escalated:
         cases = cases.filter(escalated_at__isnull=False)
+    if channel:
+        cases = cases.filter(channel=channel)
+    if merchant_id is not None:
+        cases = cases.filter(merchant_id=merchant_id)
+    if priority is not None:
+        cases = cases.filter(priority=priority)
+    if overdue:
+        cases = cases.filter(decision_due_at__lt=now)
     if mine is not None:
         cases = cases.filter(claimed_by=mine, claim_expires_at__gt=now)
     elif not include_claimed:
@@ -52,3 +66,92 @@ def cases_for(user: User, state: str | None = None) -> QuerySet[Case]:
 def timeline(case: Case, side: str) -> QuerySet[CaseEvent]:
     """Return the case's events that `side` may read, oldest first."""
     return case.events.filter(visibility__in=visible_event_levels(side)).order_by("at", "id")
+
+
+# The filters a queue page offers, each a Case field whose values are counted (see queue_facets).
+QUEUE_FACETS = ("category", "priority", "channel", "merchant")
+# A queue page names at most this many merchants in its filter; the rest are reached by search.
+FACET_LIMIT = 20
+
+
+def queue_facets(now: datetime, *, state: str = State.AWAITING_REVIEW, **filters: object) -> dict[str, object]:
+    """Return the counts a queue page shows beside each filter value, and the overdue count.
+
+    Each facet is counted with the other active filters applied but not its own, so a reviewer sees
+    what choosing another value would give. One GROUP BY per facet over the state's rows (the case_queue
+    index narrows them to the state); never a row per case to Python. Merchants are the FACET_LIMIT
+    busiest. Returns {"category": [(value, count), ...], ..., "overdue": n, "total": n}.
+    """
+    own = {"category": "category", "priority": "priority", "channel": "channel", "merchant": "merchant_id"}
+    result: dict[str, object] = {}
+    for facet in QUEUE_FACETS:
+        others = {k: v for k, v in filters.items() if k != own[facet]}
+        cases = review_queue(now, state=state, **others).order_by()
+        column = "merchant_id" if facet == "merchant" else facet
+        rows = cases.values(column).annotate(n=Count("id")).order_by("-n", column)
+        if facet == "merchant":
+            rows = rows[:FACET_LIMIT]
+        result[facet] = [(row[column], row["n"]) for row in rows]
+    base = review_queue(now, state=state, **{k: v for k, v in filters.items() if k != "overdue"}).order_by()
+    result["overdue"] = base.filter(decision_due_at__lt=now).count()
+    result["total"] = review_queue(now, state=state, **filters).order_by().count()
+    return result
+
+
+def merchant_cases(merchant_id: int, *, to_answer: bool = True) -> QuerySet[Case]:
+    """Return a merchant's cases for its portal: those waiting for its answer by deadline, or all newest first.
+
+    Uses the case_merchant index (merchant, state); a shop's cases waiting for an answer are few, so
+    ordering them by deadline sorts a handful of rows.
+    """
+    cases = Case.objects.filter(merchant_id=merchant_id).select_related("report__order", "report__listing")
+    if to_answer:
+        return cases.filter(state=State.AWAITING_MERCHANT).order_by("response_due_at", "opened_at", "id")
+    return cases.order_by("-opened_at", "-id")
+
+
+def related_cases(case: Case, limit: int = 10) -> dict[str, list[Case]]:
+    """Return the latest other cases against the same merchant and about the same listing (at most `limit` each).
+
+    The listing is the report's, or, for an order report, the listings of the order's items; a listing
+    is matched both by reports naming it and by reports about orders containing it. Each lookup is
+    index-backed (case_merchant; the report's listing and order foreign keys) and limited.
+    """
+    by_merchant = list(
+        Case.objects.filter(merchant_id=case.merchant_id)
+        .exclude(pk=case.pk)
+        .select_related("merchant")
+        .order_by("-opened_at", "-id")[:limit]
+    )
+    report = case.report
+    listing_ids = [report.listing_id] if report.listing_id else []
+    if report.order_id and not listing_ids:
+        listing_ids = [
+            i for i in OrderItem.objects.filter(order_id=report.order_id).values_list("listing_id", flat=True) if i
+        ]
+    by_listing: list[Case] = []
+    if listing_ids:
+        orders = OrderItem.objects.filter(listing_id__in=listing_ids).values("order_id")
+        report_ids = set(
+            Report.objects.filter(listing_id__in=listing_ids)
+            .order_by("-submitted_at")
+            .values_list("id", flat=True)[:limit]
+        ) | set(
+            Report.objects.filter(order_id__in=orders).order_by("-submitted_at").values_list("id", flat=True)[:limit]
+        )
+        report_ids.discard(report.pk)
+        by_listing = list(
+            Case.objects.filter(report_id__in=report_ids)
+            .select_related("merchant")
+            .order_by("-opened_at", "-id")[:limit]
+        )
+    return {"merchant": by_merchant, "listing": by_listing}
+
+
+def overdue_cases(now: datetime) -> QuerySet[Case]:
+    """Return open cases in review whose decision deadline has passed, most overdue first (case_decision_clock)."""
+    return (
+        Case.objects.filter(state=State.AWAITING_REVIEW, decision_due_at__lt=now)
+        .select_related("merchant", "claimed_by")
+        .order_by("decision_due_at", "id")
+    )
