@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "plaint.enforcement",
     "plaint.notifications",
     "plaint.monitoring",
+    "plaint.inbound",
     "plaint.api",
     "plaint.web",
 ]
@@ -164,3 +165,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("PLAINT_LOG_LEVEL", "WARNING")},
 }
+# Inbound e-mail (plaint/inbound/): reports to <intake>@<domain>, replies to
+# <case prefix>+<case reference>@<domain>; the Reply-To of every case e-mail. Larger messages are refused.
+PLAINT_INBOUND_DOMAIN = os.environ.get("PLAINT_INBOUND_DOMAIN", "plaint.example")
+PLAINT_INBOUND_INTAKE_LOCAL = os.environ.get("PLAINT_INBOUND_INTAKE_LOCAL", "report")
+PLAINT_INBOUND_CASE_PREFIX = os.environ.get("PLAINT_INBOUND_CASE_PREFIX", "case")
+PLAINT_INBOUND_MAX_BYTES = int(os.environ.get("PLAINT_INBOUND_MAX_BYTES", str(25 * 1024 * 1024)))
+PLAINT_INBOUND_BIND = os.environ.get("PLAINT_INBOUND_BIND", "127.0.0.1:2525")
+

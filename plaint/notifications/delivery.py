@@ -71,6 +71,7 @@ def _post(message: OutboxMessage, client: httpx.Client) -> str | None:
         "X-Plaint-Topic": message.topic,
         "X-Plaint-Timestamp": timestamp,
         "X-Plaint-Signature": sign(message.endpoint.secret, timestamp, body),
+        reply_to=[message.reply_to] if message.reply_to else None,
         "Idempotency-Key": message.idempotency_key,
     }
     try:

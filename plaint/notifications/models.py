@@ -37,6 +37,8 @@ class OutboxMessage(models.Model):
     )
     recipient = models.EmailField(blank=True)
     subject = models.CharField(max_length=200, blank=True)
+    # An e-mail about a case is answered to the case's own address (plaint/inbound/).
+    reply_to = models.EmailField(blank=True)
     topic = models.CharField(max_length=60)
     # The receiver may see one message more than once after a crash; it drops repeats by this key.
     idempotency_key = models.CharField(max_length=100, unique=True)

@@ -44,11 +44,14 @@ def _concat(prefix: str, column: str) -> str:
     return f"{prefix} || CAST({column} AS VARCHAR(20))"
 
 
-def enqueue_email(recipient: str, subject: str, body: str, topic: str, key: str, now: datetime) -> bool:
+def enqueue_email(
+    recipient: str, subject: str, body: str, topic: str, key: str, now: datetime, *, reply_to: str = ""
+) -> bool:
     """Queue an e-mail; return whether one was queued (not when there is no address or the key was used).
 
     Call it inside the transaction of the change that caused it. The key becomes the Message-ID, so
-    a mail server or client that drops repeats by Message-ID sees one message.
+    a mail server or client that drops repeats by Message-ID sees one message. `reply_to` is where
+    answers go (a case's own address, so they are added to the case).
     """
     if not recipient:
         return False
@@ -58,6 +61,7 @@ def enqueue_email(recipient: str, subject: str, body: str, topic: str, key: str,
             "channel": Channel.EMAIL,
             "recipient": recipient,
             "subject": subject[:200],
+            "reply_to": reply_to,
             "topic": topic,
             "body": body,
             "next_attempt_at": now,

@@ -1,0 +1,39 @@
+from django.db import models
+
+
+class Outcome(models.TextChoices):
+    FILED = "filed", "A report was filed"
+    EVIDENCE_ADDED = "evidence_added", "Evidence was added to a case"
+    ANSWERED = "answered", "Not matched: the sender was told why and how to report"
+    IGNORED = "ignored", "Automatic mail (auto-reply, bounce, list): not answered"
+    REFUSED = "refused", "Too large: the sender was told the limit"
+
+
+class InboundMail(models.Model):
+    """A received e-mail, once: a mail delivered again (same Message-ID) is recognised by `key`."""
+
+    # sha256 of the Message-ID, or of the whole message when it has none (ids may be up to 998 characters).
+    key = models.CharField(max_length=64, unique=True)
+    message_id = models.TextField(blank=True)
+    sender = models.CharField(max_length=320, blank=True)
+    recipient = models.CharField(max_length=320, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    size = models.PositiveIntegerField()
+    received_at = models.DateTimeField()
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    # Why a mail was answered instead of acted on (unknown_sender, unknown_case, no_order, ...).
+    reason = models.CharField(max_length=40, blank=True)
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            # The loop breaker in inbound.actions counts the answers a sender got in the last day.
+            models.Index(fields=["sender", "received_at"], name="inbound_sender_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id or self.key} ({self.outcome})"
