@@ -53,6 +53,7 @@ def _mail(message: OutboxMessage) -> str | None:
         settings.DEFAULT_FROM_EMAIL,
         [message.recipient],
         headers={"Message-ID": f"<{message.idempotency_key}@plaint>"},
+        reply_to=[message.reply_to] if message.reply_to else None,
         connection=get_connection(settings.PLAINT_EMAIL_BACKEND, timeout=settings.PLAINT_WEBHOOK_TIMEOUT),
     )
     try:
@@ -71,7 +72,6 @@ def _post(message: OutboxMessage, client: httpx.Client) -> str | None:
         "X-Plaint-Topic": message.topic,
         "X-Plaint-Timestamp": timestamp,
         "X-Plaint-Signature": sign(message.endpoint.secret, timestamp, body),
-        reply_to=[message.reply_to] if message.reply_to else None,
         "Idempotency-Key": message.idempotency_key,
     }
     try:
