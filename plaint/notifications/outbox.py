@@ -28,9 +28,10 @@ def enqueue_webhook(topic: str, payload: dict[str, Any], key: str, now: datetime
     endpoints = WebhookEndpoint._meta.db_table
     # INSERT ... SELECT: the endpoints are read and the rows written in one round trip.
     sql = (
-        f"INSERT INTO {table} (channel, endpoint_id, recipient, subject, topic, idempotency_key, body, status, "
-        "attempts, next_attempt_at, locked_until, last_error, created_at, delivered_at) "
-        f"SELECT 'webhook', id, '', '', %s, {_concat('%s', 'id')}, %s, %s, 0, %s, NULL, '', %s, NULL FROM {endpoints} "
+        f"INSERT INTO {table} (channel, endpoint_id, recipient, subject, reply_to, topic, idempotency_key, body, "
+        "status, attempts, next_attempt_at, locked_until, last_error, created_at, delivered_at) "
+        f"SELECT 'webhook', id, '', '', '', %s, {_concat('%s', 'id')}, %s, %s, 0, %s, NULL, '', %s, NULL "
+        f"FROM {endpoints} "
         "WHERE active = %s ON CONFLICT (idempotency_key) DO NOTHING"
     )
     at = connection.ops.adapt_datetimefield_value(now)  # as the ORM would store it on this database
