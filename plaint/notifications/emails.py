@@ -1,23 +1,55 @@
-"""The e-mails the parties get at each step of a case, in their language.
+"""What the parties are told at each step of a case, in Chinese and English.
 
-Consumers get their own language; merchants (overseas sellers) get Chinese and English together.
+The same texts make the e-mail and the portal notification. Consumers get their own language;
+merchants (overseas sellers) get Chinese and English together by e-mail; staff get their account's language.
 """
 
 from django.conf import settings
 
-# event -> (subject, body) per language; {ref}, {link} and the event's own fields are filled in.
+# event -> language -> (subject, body); {ref} and the event's own fields are filled in.
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     "received": {
         "zh": ("举报 {ref} 已收到", "您的举报 {ref} 已收到。\n{outcome}"),
         "en": ("We received your report {ref}", "We received your report {ref}.\n{outcome}"),
+    },
+    "evidence_requested": {
+        "zh": ("举报 {ref} 需要补充证据（截止 {due}）", "您的举报 {ref} 已收到，但还需要补充证据。\n{outcome}"),
+        "en": (
+            "Report {ref} needs evidence by {due}",
+            "We received your report {ref}, but it needs more evidence.\n{outcome}",
+        ),
+    },
+    "inadmissible": {
+        "zh": ("举报 {ref} 不予受理", "您的举报 {ref} 不予受理。\n{outcome}\n\n您还可以：\n{alternatives}"),
+        "en": (
+            "Report {ref} cannot be taken up",
+            "Your report {ref} cannot be taken up.\n{outcome}\n\nWhat else you can do:\n{alternatives}",
+        ),
+    },
+    "admitted": {
+        "zh": ("举报 {ref} 已受理", "证据已补充完整，举报 {ref} 已受理并转交商家答复。"),
+        "en": (
+            "Report {ref} admitted",
+            "The evidence is complete: report {ref} is admitted and has gone to the merchant for an answer.",
+        ),
     },
     "to_answer": {
         "zh": ("新举报 {ref} 待答复", "您的店铺收到举报 {ref}（{category}），请在 {due} 前答复。"),
         "en": ("New report {ref} to answer", "Your shop has a report {ref} ({category}). Please answer by {due}."),
     },
     "answered": {
-        "zh": ("商家已答复举报 {ref}", "商家已答复您的举报 {ref}：{answer}"),
-        "en": ("The merchant answered report {ref}", "The merchant answered your report {ref}: {answer}"),
+        "zh": ("商家已答复举报 {ref}", "商家已答复您的举报 {ref}：{answer}\n案件已转交审核。"),
+        "en": (
+            "The merchant answered report {ref}",
+            "The merchant answered your report {ref}: {answer}\nThe case has gone to review.",
+        ),
+    },
+    "silence_referred": {
+        "zh": ("举报 {ref} 已转交审核", "商家未在 {due} 前答复举报 {ref}，案件已转交审核。"),
+        "en": (
+            "Report {ref} has gone to review",
+            "The merchant did not answer report {ref} by {due}; the case has gone to review.",
+        ),
     },
     "decided": {
         "zh": ("举报 {ref} 已有决定", "举报 {ref} 的决定：{outcome}。\n\n{statement}"),
@@ -34,21 +66,95 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("举报 {ref} 已撤回", "举报 {ref} 已由举报人撤回。"),
         "en": ("Report {ref} withdrawn", "The reporter withdrew report {ref}."),
     },
+    "escalated": {
+        "zh": ("举报 {ref} 已超期，升级至主管", "举报 {ref}（{category}）的决定应于 {due} 前作出，现已超期，请处理。"),
+        "en": (
+            "Report {ref} is overdue and escalated",
+            "The decision on report {ref} ({category}) was due {due}. It is now with the supervisors.",
+        ),
+    },
+    "nudged": {
+        "zh": ("举报人催办超期举报 {ref}", "举报人催办了已超期的举报 {ref}（{category}），优先级已提高。"),
+        "en": (
+            "The reporter chased overdue report {ref}",
+            "The reporter chased report {ref} ({category}), which is overdue; its priority was raised.",
+        ),
+    },
+    "rectification_ordered": {
+        "zh": ("举报 {ref}：须在 {due} 前完成整改", "根据举报 {ref} 的决定，请在 {due} 前完成整改：{instructions}"),
+        "en": (
+            "Report {ref}: rectification due {due}",
+            "Under the decision on report {ref}, please rectify by {due}: {instructions}",
+        ),
+    },
+    "rectification_reviewed": {
+        "zh": ("举报 {ref} 的整改：{verdict}", "您就举报 {ref} 提交的整改{verdict}。{reasons}"),
+        "en": (
+            "Rectification for report {ref}: {verdict}",
+            "Your rectification for report {ref} was {verdict}. {reasons}",
+        ),
+    },
+    "rectification_missed": {
+        "zh": ("举报 {ref} 的整改已逾期", "举报 {ref} 的整改未在期限内完成，已按规则扣分。"),
+        "en": (
+            "Rectification for report {ref} missed",
+            "The rectification for report {ref} was not completed in time; points were added under the rulebook.",
+        ),
+    },
+    "appeal_filed": {
+        "zh": ("商家对举报 {ref} 的处罚提出申诉", "商家对举报 {ref} 的扣分和处罚提出申诉，请审理。理由：{grounds}"),
+        "en": (
+            "Penalty appeal on report {ref}",
+            "The merchant appealed the points and measures of report {ref}. Grounds: {grounds}",
+        ),
+    },
+    "appeal_decided": {
+        "zh": ("举报 {ref} 的申诉已有结果：{verdict}", "您对举报 {ref} 处罚的申诉{verdict}。理由：{reasons}"),
+        "en": (
+            "Your appeal on report {ref}: {verdict}",
+            "Your appeal against the penalty of report {ref} was {verdict}. Reasons: {reasons}",
+        ),
+    },
 }
 
+FOOTER = {"zh": "查看案件：", "en": "See the case: "}
 
-def compose(event: str, language: str, **fields: str | dict[str, str]) -> tuple[str, str]:
-    """Return (subject, body) of an event's e-mail; language "bilingual" gives Chinese then English.
 
-    A field may be {"zh": ..., "en": ...} to differ by language.
+def lang(language: str) -> str:
+    """Return the texts' language ("zh" or "en") for a Django language code; anything not English is Chinese."""
+    return "en" if language.startswith("en") else "zh"
+
+
+def render(event: str, **fields: str | dict[str, str]) -> dict[str, tuple[str, str]]:
+    """Return {"zh": (subject, body), "en": (subject, body)} of an event, without the link.
+
+    A field may be {"zh": ..., "en": ...} to differ by language. A missing field is a KeyError:
+    a text that names a field its caller does not give is a bug, not something to send.
     """
-    link = f"{settings.PLAINT_BASE_URL}/api/cases/{fields['ref']}"
+    out = {}
+    for code, (subject, body) in TEXTS[event].items():
+        values = {key: value[code] if isinstance(value, dict) else value for key, value in fields.items()}
+        out[code] = (subject.format(**values), body.format(**values))
+    return out
+
+
+def email(rendered: dict[str, tuple[str, str]], language: str, path: str) -> tuple[str, str]:
+    """Return (subject, body) of the e-mail; language "bilingual" gives Chinese then English.
+
+    The body ends with the link to the case's page (`path` under PLAINT_BASE_URL); no link when `path` is empty.
+    """
+    link = f"{settings.PLAINT_BASE_URL.rstrip('/')}{path}" if path else ""
+
+    def one(code: str) -> tuple[str, str]:
+        subject, body = rendered[code]
+        return subject, body + (f"\n\n{FOOTER[code]}{link}\n" if link else "\n")
+
     if language == "bilingual":
-        zh_subject, zh_body = compose(event, "zh-hans", **fields)
-        en_subject, en_body = compose(event, "en", **fields)
-        return f"{zh_subject} / {en_subject}", f"{zh_body}\n\n----\n\n{en_body}"
-    lang = "en" if language.startswith("en") else "zh"
-    subject, body = TEXTS[event][lang]
-    fields = {key: value[lang] if isinstance(value, dict) else value for key, value in fields.items()}
-    footer = "查看案件：" if lang == "zh" else "See the case: "
-    return subject.format(**fields), body.format(**fields) + f"\n\n{footer}{link}\n"
+        (zh_subject, zh_body), (en_subject, en_body) = one("zh"), one("en")
+        return f"{zh_subject} / {en_subject}", f"{zh_body}\n----\n\n{en_body}"
+    return one(lang(language))
+
+
+def compose(event: str, language: str, path: str = "", **fields: str | dict[str, str]) -> tuple[str, str]:
+    """Return (subject, body) of an event's e-mail in `language` ("zh-hans", "en" or "bilingual")."""
+    return email(render(event, **fields), language, path)
