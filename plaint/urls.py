@@ -6,5 +6,6 @@ from plaint.api.urls import api
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("", include("plaint.web.casework_urls")),
     path("", include("plaint.web.urls")),
 ]

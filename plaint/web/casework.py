@@ -1,0 +1,99 @@
+"""Shared pieces of the merchant portal and the review console: labels, deadline badges, file fields."""
+
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from plaint.errors import DomainError
+
+from .common import error_message
+
+OUTCOME_LABELS = {"upheld": _("Upheld"), "partly_upheld": _("Partly upheld"), "not_upheld": _("Not upheld")}
+RESPONSE_LABELS = {
+    "accept": _("Accept the remedy"),
+    "contest": _("Contest the report"),
+    "rectify": _("Propose rectification"),
+}
+RECTIFICATION_KIND_LABELS = {
+    "fix_listing": _("Fix the listing's claims"),
+    "withdraw_batch": _("Withdraw the batch"),
+    "supply_customs_document": _("Supply a customs document"),
+    "other": _("Other change"),
+}
+RECTIFICATION_STATE_LABELS = {
+    "ordered": _("Ordered: proof due"),
+    "submitted": _("Proof submitted"),
+    "accepted": _("Accepted"),
+    "rejected": _("Rejected"),
+    "missed": _("Missed"),
+}
+MEASURE_LABELS = {
+    "warning": _("Warning"),
+    "demotion": _("Demotion in search"),
+    "listing_restriction": _("Listings hidden from search, no new listings"),
+    "takedown": _("All listings taken down"),
+    "suspension": _("Shop suspended"),
+    "removal": _("Removal from the platform"),
+    "deposit_deduction": _("Deduction from the deposit"),
+}
+APPEAL_STATE_LABELS = {"pending": _("Pending"), "overturned": _("Overturned"), "rejected": _("Rejected")}
+FLAG_REASON_LABELS = {
+    "spike": _("Sudden rise in reports"),
+    "report_rate": _("Report rate above the threshold"),
+    "upheld_rate": _("Upheld rate above the threshold"),
+    "illegal_goods": _("Repeated illegal goods"),
+}
+# Error codes of the domain whose message a person should read in their own language.
+ERROR_MESSAGES = {
+    "claim_required": _("Claim the case before deciding it; your claim may have lapsed."),
+    "claimed_by_other": _("Another reviewer is working on this case. Pick another case or ask a supervisor."),
+    "not_reviewable": _("This case is no longer in the review queue."),
+    "not_claimed": _("The case is not claimed."),
+    "not_claim_holder": _("Only the reviewer holding the claim or a supervisor can release it."),
+    "response_deadline_passed": _("The deadline to answer has passed; the case follows the rulebook's silence rule."),
+    "appeal_window_closed": _("The window to appeal this penalty has closed."),
+    "appeal_pending": _("An appeal of this penalty is already waiting for a decision."),
+    "no_penalty": _("This decision put no points on your record; there is no penalty to appeal."),
+    "rectification_not_open": _("Proof can no longer be sent for this rectification."),
+    "rectification_overdue": _("The rectification's deadline has passed."),
+    "rectification_not_submitted": _("Only submitted proof can be accepted or rejected."),
+    "remedy_amount_required": _("A partly upheld refund needs the amount to refund."),
+    "remedy_amount_too_high": _("The amount is more than the order's amount paid."),
+    "remedy_not_available": _("That remedy is not available for this category."),
+    "unknown_reason_code": _("Choose reason codes from the list."),
+}
+
+
+def domain_error_text(error: DomainError) -> str:
+    """Return a domain error as a person reads it: these pages' codes here, the rest by common.error_message."""
+    known = ERROR_MESSAGES.get(error.code)
+    return str(known) if known else error_message(error)
+
+
+def remaining(due: datetime | None, now: datetime) -> dict[str, Any] | None:
+    """Return how long until `due` (negative when passed) for a deadline badge."""
+    if due is None:
+        return None
+    seconds = (due - now).total_seconds()
+    hours = abs(int(seconds // 3600)) if seconds >= 0 else abs(int(-seconds // 3600))
+    return {"due": due, "overdue": seconds < 0, "hours": hours, "days": hours // 24, "soon": 0 <= seconds < 86400}
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """A file field that takes several files at once (the browser's multiple attribute)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data]
+        return [single(data, initial)] if data else []

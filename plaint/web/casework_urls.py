@@ -1,0 +1,25 @@
+"""URLs of the merchant portal and the review console (kept apart from web/urls.py, which the other portals use)."""
+
+from django.urls import path
+
+from . import merchant, review
+
+urlpatterns = [
+    # Merchant portal (the record page, /merchant/standing/, is in web/urls.py).
+    path("merchant/", merchant.home, name="merchant-home"),
+    path("merchant/cases/<str:reference>/", merchant.case_page, name="merchant-case"),
+    path("merchant/cases/<str:reference>/appeal/", merchant.appeal, name="merchant-appeal"),
+    path(
+        "merchant/cases/<str:reference>/rectifications/<int:rectification_id>/proof/",
+        merchant.proof,
+        name="merchant-proof",
+    ),
+    # Review console.
+    path("review/", review.queue, name="review-queue"),
+    path("review/supervisor/", review.supervisor, name="review-supervisor"),
+    path("review/cases/<str:reference>/", review.case_page, name="review-case"),
+    path("review/cases/<str:reference>/claim/", review.claim, name="review-claim"),
+    path("review/cases/<str:reference>/release/", review.release, name="review-release"),
+    path("review/cases/<str:reference>/template/", review.template_text, name="review-template"),
+    path("review/cases/<str:reference>/decide/", review.decide, name="review-decide"),
+]

@@ -1,0 +1,434 @@
+"""The review console: the queue with filters and counts, claim / release, the case workspace with the
+decision form, and the supervisors' view of overdue and escalated cases and monitoring flags.
+
+Lists come from plaint.cases.queries (index-backed, paged); changes go through plaint.cases.actions.
+"""
+
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _g
+from django.utils.translation import gettext_lazy as _
+from pydantic import ValidationError
+
+from plaint.accounts.models import DECIDING_ROLES, Role
+from plaint.cases import actions, statement_templates
+from plaint.cases.access import get_case
+from plaint.cases.inputs import DecisionIn, RectificationIn
+from plaint.cases.models import Case
+from plaint.cases.queries import QUEUE_FACETS, overdue_cases, queue_facets, related_cases, review_queue
+from plaint.cases.reading import describe_case
+from plaint.cases.rectification import KINDS as RECTIFICATION_KINDS
+from plaint.cases.transitions import DECIDABLE_STATES, State
+from plaint.enforcement.models import AppealState, PenaltyAppeal
+from plaint.errors import DomainError, NotFound
+from plaint.marketplace.models import Merchant
+from plaint.monitoring.models import FlagState, MonitoringFlag
+from plaint.rulebook import loader
+
+from .casework import (
+    APPEAL_STATE_LABELS,
+    FLAG_REASON_LABELS,
+    OUTCOME_LABELS,
+    RECTIFICATION_KIND_LABELS,
+    RESPONSE_LABELS,
+    domain_error_text,
+    remaining,
+)
+from .common import CHANNEL_NAMES, pick, role_required, when
+
+PAGE_SIZE = 25
+DECIDERS = tuple(DECIDING_ROLES)
+
+
+def _language() -> str:
+    return "en" if (get_language() or "").startswith("en") else "zh-hans"
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except ValueError:
+        return None
+
+
+def _filters(request: HttpRequest) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """Return the queue's state, the query filters, and the filters as they appear in the URL (to keep them)."""
+    get = request.GET
+    state = get.get("state") if get.get("state") in DECIDABLE_STATES else State.AWAITING_REVIEW
+    filters: dict[str, Any] = {}
+    kept: dict[str, str] = {}
+    if get.get("category"):
+        filters["category"] = kept["category"] = get["category"][:50]
+    if get.get("channel") in CHANNEL_NAMES:
+        filters["channel"] = kept["channel"] = get["channel"]
+    if (priority := _int(get.get("priority"))) is not None:
+        filters["priority"] = priority
+        kept["priority"] = str(priority)
+    if (merchant := _int(get.get("merchant"))) is not None:
+        filters["merchant_id"] = merchant
+        kept["merchant"] = str(merchant)
+    if get.get("overdue") == "1":
+        filters["overdue"] = True
+        kept["overdue"] = "1"
+    if get.get("claim") == "mine":
+        filters["mine"] = request.user
+        kept["claim"] = "mine"
+    elif get.get("claim") == "unclaimed":
+        filters["include_claimed"] = False
+        kept["claim"] = "unclaimed"
+    if state != State.AWAITING_REVIEW:
+        kept["state"] = state
+    return state, filters, kept
+
+
+def _url(kept: dict[str, str], **change: str | None) -> str:
+    """Return the queue's query string with `change` applied (None drops a filter); the page always resets."""
+    params = {k: v for k, v in {**kept, **change}.items() if v}
+    return "?" + urlencode(params)
+
+
+def _facet_links(facets: dict[str, Any], kept: dict[str, str], rulebook: Any) -> dict[str, list[dict[str, Any]]]:
+    """Return each facet's values as links with their counts, the chosen one marked."""
+    merchant_ids = [value for value, _n in facets["merchant"]]
+    names = dict(Merchant.objects.filter(pk__in=merchant_ids).values_list("pk", "name"))
+    labels = {
+        "category": lambda v: pick(c.title) if (c := rulebook.category(v)) else v,
+        "priority": lambda v: str(v),
+        "channel": lambda v: str(CHANNEL_NAMES.get(v, v)),
+        "merchant": lambda v: names.get(v, str(v)),
+    }
+    links: dict[str, list[dict[str, Any]]] = {}
+    for facet in QUEUE_FACETS:
+        chosen = kept.get(facet)
+        links[facet] = [
+            {
+                "label": labels[facet](value),
+                "count": count,
+                "chosen": chosen == str(value),
+                "url": _url(kept, **{facet: None if chosen == str(value) else str(value)}),
+            }
+            for value, count in facets[facet]
+        ]
+    return links
+
+
+@role_required(*DECIDERS)
+def queue(request: HttpRequest) -> HttpResponse:
+    """The review queue: most urgent first then earliest due, with filters and their counts."""
+    now = timezone.now()
+    state, filters, kept = _filters(request)
+    cases = review_queue(now, state=state, **filters)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    facets = queue_facets(now, state=state, **filters)
+    rulebook = loader.in_force(now)
+    rows = [
+        {
+            "case": case,
+            "category": pick(c.title) if (c := rulebook.category(case.category)) else case.category,
+            "deadline": remaining(
+                case.decision_due_at if state == State.AWAITING_REVIEW else case.evidence_due_at, now
+            ),
+            "claimed": (claimed := bool(case.claimed_by_id and case.claim_expires_at and case.claim_expires_at > now)),
+            "mine": claimed and case.claimed_by_id == request.user.pk,
+        }
+        for case in page.object_list
+    ]
+    context = {
+        "page": page,
+        "rows": rows,
+        "state": state,
+        "facets": _facet_links(facets, kept, rulebook),
+        "total": facets["total"],
+        "overdue_count": facets["overdue"],
+        "overdue_url": _url(kept, overdue=None if kept.get("overdue") else "1"),
+        "kept": kept,
+        "page_url": "?" + urlencode({**kept, "page": ""}),
+        "state_urls": {
+            s: _url({k: v for k, v in kept.items() if k != "state"}, state=None if s == State.AWAITING_REVIEW else s)
+            for s in (State.AWAITING_REVIEW, State.NEEDS_EVIDENCE)
+        },
+        "claim_urls": {c: _url(kept, claim=c or None) for c in ("", "mine", "unclaimed")},
+        "now": now,
+    }
+    return render(request, "web/review/queue.html", context)
+
+
+# --- claim and release (htmx: the button swaps itself) -------------------------------------------
+
+
+def _claim_box(request: HttpRequest, case: Case, error: str = "") -> HttpResponse:
+    now = timezone.now()
+    active = bool(case.claimed_by_id and case.claim_expires_at and case.claim_expires_at > now)
+    mine = active and case.claimed_by_id == request.user.pk
+    return render(request, "web/review/_claim.html", {"case": case, "active": active, "mine": mine, "error": error})
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next", "")
+    return target if target.startswith("/review/") and "//" not in target else None
+
+
+def _claim_action(request: HttpRequest, reference: str, act: Any, done: str) -> HttpResponse:
+    """Claim or release; an htmx request gets the claim box back, a plain form post a redirect."""
+    case = _staff_case(request, reference)
+    if request.method != "POST":
+        return redirect("review-case", reference=case.reference)
+    htmx = request.headers.get("HX-Request") == "true"
+    error = ""
+    try:
+        case = act(request.user, case)
+    except DomainError as exc:
+        error = domain_error_text(exc)
+        case = get_case(request.user, reference)
+    if htmx:
+        return _claim_box(request, case, error)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, done)
+    return redirect(_safe_next(request) or reverse("review-case", args=[case.reference]))
+
+
+@role_required(*DECIDERS)
+def claim(request: HttpRequest, reference: str) -> HttpResponse:
+    return _claim_action(request, reference, actions.claim_case, _g("You claimed the case."))
+
+
+@role_required(*DECIDERS)
+def release(request: HttpRequest, reference: str) -> HttpResponse:
+    return _claim_action(request, reference, actions.release_case, _g("You released the case."))
+
+
+# --- the workspace -----------------------------------------------------------------------------
+
+
+class DecisionForm(forms.Form):
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=list(OUTCOME_LABELS.items()), widget=forms.RadioSelect)
+    reason_codes = forms.MultipleChoiceField(label=_("Reason codes"), widget=forms.CheckboxSelectMultiple)
+    remedy = forms.ChoiceField(label=_("Remedy"), required=False)
+    remedy_amount = forms.DecimalField(
+        label=_("Amount to refund (partial refunds)"),
+        required=False,
+        min_value=Decimal("0"),
+        decimal_places=2,
+        help_text=_("Leave empty for a full refund of the amount paid and the tariff."),
+    )
+    rectification_kind = forms.ChoiceField(label=_("Order a rectification"), required=False)
+    rectification_instructions = forms.CharField(
+        label=_("What the merchant must change"),
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    statement = forms.CharField(
+        label=_("Statement of facts and reasons"),
+        min_length=10,
+        max_length=20000,
+        widget=forms.Textarea(attrs={"rows": 10}),
+        help_text=_("Start from a template, then edit it: both parties read this."),
+    )
+
+    def __init__(self, *args: Any, rulebook: Any, category: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reason_codes"].choices = [(code, pick(text)) for code, text in rulebook.reason_codes.items()]
+        remedies = category.remedies if category else list(rulebook.remedies)
+        self.fields["remedy"].choices = [(code, pick(rulebook.remedies[code])) for code in remedies]
+        self.fields["rectification_kind"].choices = [("", _("No rectification"))] + [
+            (kind, RECTIFICATION_KIND_LABELS.get(kind, kind)) for kind in RECTIFICATION_KINDS
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("rectification_kind") and not (data.get("rectification_instructions") or "").strip():
+            self.add_error("rectification_instructions", _("Say what the merchant must change."))
+        return data
+
+    def decision_in(self) -> DecisionIn:
+        data = self.cleaned_data
+        rect = None
+        if data.get("rectification_kind"):
+            rect = RectificationIn(kind=data["rectification_kind"], instructions=data["rectification_instructions"])
+        return DecisionIn(
+            outcome=data["outcome"],
+            reason_codes=data["reason_codes"],
+            statement=data["statement"],
+            remedy=data.get("remedy") or None,
+            remedy_amount=data.get("remedy_amount"),
+            rectification=rect,
+        )
+
+
+def _staff_case(request: HttpRequest, reference: str) -> Case:
+    try:
+        return get_case(request.user, reference)
+    except NotFound:
+        raise Http404(_g("There is no case %(ref)s.") % {"ref": reference}) from None
+
+
+def _gallery(data: dict[str, Any], delivered: Any) -> list[dict[str, Any]]:
+    items = []
+    for item in data["evidence"]:
+        captured = when(item["captured_at"])
+        items.append(
+            {
+                **item,
+                "captured": captured,
+                "image": item["content_type"].startswith("image/"),
+                "before_delivery": bool(captured and delivered and captured < delivered),
+            }
+        )
+    return items
+
+
+def _workspace(request: HttpRequest, case: Case, form: DecisionForm | None = None, status: int = 200) -> HttpResponse:
+    now = timezone.now()
+    language = _language()
+    data = describe_case(case, request.user, language=language, now=now)
+    rulebook = loader.get(case.rulebook_version)
+    category = rulebook.category(case.category)
+    order = case.report.order
+    delivered = order.delivered_at if order is not None else None
+    templates = statement_templates.templates_for(case.category, language)
+    chosen = next(
+        (t for t in templates if str(t.pk) == request.GET.get("template")), templates[0] if templates else None
+    )
+    values = statement_templates.values_for(case, language)
+    if form is None:
+        initial = {
+            "remedy": case.report.remedy_wanted
+            if category and case.report.remedy_wanted in category.remedies
+            else None,
+            "statement": statement_templates.fill(chosen.body, values) if chosen else "",
+        }
+        form = DecisionForm(initial=initial, rulebook=rulebook, category=category, auto_id="decide_%s")
+    related = related_cases(case)
+    for item in data["evidence"]:
+        item["kind_title"] = pick(rulebook.evidence_kinds.get(item["kind"])) or item["kind"]
+    for response in data["responses"]:
+        response["kind_label"] = RESPONSE_LABELS.get(response["kind"], response["kind"])
+    remedy = rulebook.remedies.get(data["report"]["remedy_wanted"])
+    data["report"]["remedy_wanted"] = pick(remedy) if remedy else data["report"]["remedy_wanted"]
+    missing = data["admissibility"].get("missing_evidence") or []
+    data["admissibility"] = {
+        **data["admissibility"],
+        "missing_evidence": [pick(rulebook.evidence_kinds.get(k)) or k for k in missing],
+    }
+    context = {
+        "case": case,
+        "data": data,
+        "category": category,
+        "delivered": delivered,
+        "gallery": _gallery(data, delivered),
+        "form": form,
+        "templates": templates,
+        "chosen_template": chosen,
+        "related": related,
+        "can_decide": "decide" in data["allowed_actions"],
+        "active_claim": bool(case.claimed_by_id and case.claim_expires_at and case.claim_expires_at > now),
+        "mine": case.claimed_by_id == request.user.pk and bool(case.claim_expires_at and case.claim_expires_at > now),
+        "decision_deadline": remaining(case.decision_due_at, now) if case.state in DECIDABLE_STATES else None,
+        "outcome_labels": OUTCOME_LABELS,
+    }
+    return render(request, "web/review/case.html", context, status=status)
+
+
+@role_required(*DECIDERS)
+def case_page(request: HttpRequest, reference: str) -> HttpResponse:
+    """Everything about the case in one page, and the decision form."""
+    return _workspace(request, _staff_case(request, reference))
+
+
+@role_required(*DECIDERS)
+def template_text(request: HttpRequest, reference: str) -> HttpResponse:
+    """htmx: the statement field filled from the chosen template (the reviewer edits it before sending)."""
+    case = _staff_case(request, reference)
+    language = _language()
+    template = next(
+        (
+            t
+            for t in statement_templates.templates_for(case.category, language)
+            if str(t.pk) == request.GET.get("template")
+        ),
+        None,
+    )
+    if template is None:
+        raise Http404(_g("No such template for this category."))
+    text = statement_templates.fill(template.body, statement_templates.values_for(case, language))
+    return render(request, "web/review/_statement_field.html", {"text": text})
+
+
+@role_required(*DECIDERS)
+def decide(request: HttpRequest, reference: str) -> HttpResponse:
+    """Send the decision: outcome, reason codes, remedy, optional rectification, the edited statement."""
+    case = _staff_case(request, reference)
+    if request.method != "POST":
+        return redirect("review-case", reference=case.reference)
+    rulebook = loader.get(case.rulebook_version)
+    form = DecisionForm(request.POST, rulebook=rulebook, category=rulebook.category(case.category), auto_id="decide_%s")
+    if form.is_valid():
+        try:
+            actions.decide_case(request.user, case, form.decision_in())
+        except ValidationError as error:
+            form.add_error(None, "; ".join(e["msg"] for e in error.errors()))
+        except DomainError as error:
+            field = {"remedy_amount": "remedy_amount", "remedy": "remedy", "reason_codes": "reason_codes"}.get(
+                error.field or ""
+            )
+            form.add_error(field, domain_error_text(error))
+        else:
+            messages.success(request, _g("The decision was sent. Both parties can read it and its reasons now."))
+            return redirect("review-case", reference=case.reference)
+    return _workspace(request, get_case(request.user, case.reference), form, status=422)
+
+
+# --- supervisors ---------------------------------------------------------------------------------
+
+
+@role_required(Role.SUPERVISOR)
+def supervisor(request: HttpRequest) -> HttpResponse:
+    """Overdue and escalated cases, open monitoring flags, penalty appeals waiting for a decision."""
+    now = timezone.now()
+    rulebook = loader.in_force(now)
+
+    def rows(cases: Any) -> list[dict[str, Any]]:
+        return [
+            {
+                "case": c,
+                "category": pick(cat.title) if (cat := rulebook.category(c.category)) else c.category,
+                "deadline": remaining(c.decision_due_at, now),
+            }
+            for c in cases
+        ]
+
+    overdue = Paginator(overdue_cases(now), PAGE_SIZE).get_page(request.GET.get("page"))
+    escalated = review_queue(now, escalated=True)[:PAGE_SIZE]
+    flags = MonitoringFlag.objects.filter(state=FlagState.OPEN).select_related("merchant").order_by("-raised_at")[:50]
+    appeals = (
+        PenaltyAppeal.objects.filter(state=AppealState.PENDING)
+        .select_related("decision__case__merchant")
+        .order_by("filed_at")[:50]
+    )
+    return render(
+        request,
+        "web/review/supervisor.html",
+        {
+            "overdue": overdue,
+            "overdue_rows": rows(overdue.object_list),
+            "escalated_rows": rows(escalated),
+            "flags": [{"flag": f, "reason": FLAG_REASON_LABELS.get(f.reason, f.reason)} for f in flags],
+            "appeals": [{"appeal": a, "state": APPEAL_STATE_LABELS.get(a.state, a.state)} for a in appeals],
+        },
+    )

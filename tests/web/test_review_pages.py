@@ -1,0 +1,166 @@
+"""The review console's pages: permissions, the queue's filters and counts, claim / release, deciding."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from plaint.cases.models import Case, Decision
+from tests.web import casework_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    return casework_world.build()
+
+
+def client_for(user, language="en") -> Client:
+    user.language = language
+    user.save(update_fields=["language"])
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("role", ["consumer", "merchant", "agent"])
+def test_review_pages_are_refused_to_parties_and_agents(world, role):
+    client = client_for(world["users"][role])
+    ref = world["in_review"].reference
+    for url in ("/review/", f"/review/cases/{ref}/", "/review/supervisor/"):
+        assert client.get(url).status_code == 403, url
+    assert client.post(f"/review/cases/{ref}/claim/").status_code == 403
+    assert Case.objects.get(reference=ref).claimed_by_id is None
+
+
+def test_supervisor_view_is_refused_to_a_reviewer(world):
+    assert client_for(world["users"]["reviewer"]).get("/review/supervisor/").status_code == 403
+    assert client_for(world["users"]["supervisor"]).get("/review/supervisor/").status_code == 200
+
+
+def test_unknown_case_is_not_found(world):
+    assert client_for(world["users"]["reviewer"]).get("/review/cases/PL-NONE-XXXX/").status_code == 404
+
+
+def test_queue_lists_cases_in_review_with_counts_per_filter_value(world):
+    client = client_for(world["users"]["reviewer"])
+    html = client.get("/review/").content.decode()
+    assert world["in_review"].reference in html
+    assert world["waiting"].reference not in html  # still with the merchant
+    assert "Expired goods" in html and "Tokyo Beauty" in html
+    filtered = client.get("/review/?category=counterfeit").content.decode()
+    assert world["in_review"].reference not in filtered and "No case matches these filters." in filtered
+    overdue = client.get("/review/?overdue=1").content.decode()
+    assert world["in_review"].reference not in overdue
+    Case.objects.filter(pk=world["in_review"].pk).update(decision_due_at=timezone.now() - timedelta(hours=2))
+    overdue = client.get("/review/?overdue=1").content.decode()
+    assert world["in_review"].reference in overdue and "hours overdue" in overdue
+
+
+def test_queue_page_makes_the_same_number_of_queries_for_many_cases(world):
+    """The queue never loads every case: its query count does not grow with the number of cases."""
+    client = client_for(world["users"]["reviewer"])
+    with CaptureQueriesContext(connection) as few:
+        assert client.get("/review/?channel=web").status_code == 200
+    base = Case.objects.get(pk=world["in_review"].pk)
+    # Copies of the case in review, through the ORM (their report is shared: the queue never reads it).
+    for i in range(40):
+        Case.objects.bulk_create(
+            [
+                Case(
+                    reference=f"PL-BULK-{i:04d}",
+                    report=casework_world.extra_report(base.report, i),
+                    merchant_id=base.merchant_id,
+                    reporter_id=base.reporter_id,
+                    category=base.category if i % 2 else "counterfeit",
+                    channel="web",
+                    state="awaiting_review",
+                    priority=i % 3,
+                    rulebook_version=base.rulebook_version,
+                    decision_due_at=timezone.now() + timedelta(days=1),
+                    opened_at=timezone.now(),
+                    updated_at=timezone.now(),
+                )
+            ]
+        )
+    with CaptureQueriesContext(connection) as many:
+        page = client.get("/review/?channel=web")
+    assert page.status_code == 200
+    assert len(many.captured_queries) == len(few.captured_queries)
+    html = page.content.decode()
+    assert "41 cases" in html and "Page 1 of 2" in html
+
+
+def test_claim_with_htmx_returns_the_claim_box_and_a_second_reviewer_is_told_who_holds_it(world):
+    ref = world["in_review"].reference
+    first = client_for(world["users"]["reviewer"]).post(f"/review/cases/{ref}/claim/", HTTP_HX_REQUEST="true")
+    assert first.status_code == 200
+    assert f'id="claim-{ref}"' in first.content.decode() and "Claimed by you" in first.content.decode()
+    second = client_for(world["users"]["reviewer2"]).post(f"/review/cases/{ref}/claim/", HTTP_HX_REQUEST="true")
+    html = second.content.decode()
+    assert "Another reviewer is working on this case." in html and world["users"]["reviewer"].username in html
+    assert Case.objects.get(reference=ref).claimed_by == world["users"]["reviewer"]
+    released = client_for(world["users"]["reviewer"]).post(f"/review/cases/{ref}/release/")
+    assert released.status_code == 302
+    assert Case.objects.get(reference=ref).claimed_by_id is None
+
+
+def test_workspace_prefills_the_category_template_in_the_reviewers_language(world):
+    ref = world["in_review"].reference
+    html = client_for(world["users"]["reviewer"], "zh-hans").get(f"/review/cases/{ref}/").content.decode()
+    assert "认领" in html  # the claim button, in Chinese
+    client = client_for(world["users"]["reviewer"], "en")
+    client.post(f"/review/cases/{ref}/claim/")
+    html = client.get(f"/review/cases/{ref}/").content.decode()
+    assert "The goods of order O-2 were expired on delivery (Expired goods, rulebook version 1)." in html
+    assert world["waiting"].reference in html  # another case against the same merchant and listing, linked
+    sha = world["in_review"].evidence.get().sha256
+    assert sha in html  # the full hash in the gallery
+
+
+def test_deciding_without_a_claim_says_so_and_keeps_the_statement(world):
+    ref = world["in_review"].reference
+    response = client_for(world["users"]["reviewer"]).post(
+        f"/review/cases/{ref}/decide/",
+        {"outcome": "upheld", "reason_codes": ["violation_established"], "statement": "My careful reasons here."},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert "Claim the case before deciding it" in html and "My careful reasons here." in html
+    assert not Decision.objects.filter(case__reference=ref).exists()
+
+
+def test_reviewer_decides_with_an_edited_template_statement(world):
+    ref = world["in_review"].reference
+    client = client_for(world["users"]["reviewer"])
+    client.post(f"/review/cases/{ref}/claim/")
+    response = client.post(
+        f"/review/cases/{ref}/decide/",
+        {
+            "outcome": "upheld",
+            "reason_codes": ["violation_established"],
+            "remedy": "refund",
+            "statement": "The goods of order O-2 were expired on delivery. The merchant gave no batch record.",
+        },
+    )
+    assert response.status_code == 302
+    decision = Decision.objects.get(case__reference=ref)
+    assert decision.outcome == "upheld" and decision.statement["facts"].endswith("no batch record.")
+    page = client.get(f"/review/cases/{ref}/").content.decode()
+    assert "The merchant gave no batch record." in page and 'name="statement"' not in page
+
+
+def test_decision_form_refuses_a_post_without_csrf_token(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["users"]["reviewer"])
+    assert client.post(f"/review/cases/{world['in_review'].reference}/claim/").status_code == 403
+
+
+def test_the_review_console_escapes_what_parties_wrote(world):
+    ref = world["waiting"].reference
+    html = client_for(world["users"]["reviewer"]).get(f"/review/cases/{ref}/").content.decode()
+    assert "<script>alert" not in html and "&lt;script&gt;" in html
