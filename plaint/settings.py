@@ -145,6 +145,18 @@ PLAINT_DELIVERY_BACKOFF_SECONDS = float(os.environ.get("PLAINT_DELIVERY_BACKOFF_
 PLAINT_TOKEN_CACHE_SECONDS = float(os.environ.get("PLAINT_TOKEN_CACHE_SECONDS", "10"))
 # The in-process worker (make demo) polls this often, in seconds.
 PLAINT_WORKER_INTERVAL = float(os.environ.get("PLAINT_WORKER_INTERVAL", "2"))
+# A worker claims up to PLAINT_DELIVERY_BATCH due messages at a time and holds them for
+# PLAINT_DELIVERY_LEASE_SECONDS; a worker that dies mid-delivery leaves them to others after that.
+PLAINT_DELIVERY_BATCH = int(os.environ.get("PLAINT_DELIVERY_BATCH", "50"))
+PLAINT_DELIVERY_LEASE_SECONDS = float(
+    os.environ.get("PLAINT_DELIVERY_LEASE_SECONDS", str(max(PLAINT_WEBHOOK_TIMEOUT * 3, 30)))
+)
+
+# Background work (plaint/notifications/tasks.py): "inprocess" runs the periodic jobs in a thread of `manage.py serve`
+# (or in `manage.py run_worker`); "celery" runs them as Celery tasks (workers and beat, Redis as broker).
+PLAINT_TASKS = os.environ.get("PLAINT_TASKS", "inprocess")
+PLAINT_CELERY_BROKER_URL = os.environ.get("PLAINT_CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+PLAINT_CELERY_QUEUE = os.environ.get("PLAINT_CELERY_QUEUE", "plaint")
 
 # E-mail to the parties leaves through the outbox by SMTP (set PLAINT_EMAIL_BACKEND to
 # django.core.mail.backends.console.EmailBackend to print them instead, as make demo does).

@@ -1,6 +1,7 @@
 """A real HTTP receiver on 127.0.0.1 for webhook tests: records every request, can fail on purpose."""
 
 import threading
+import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -15,8 +16,9 @@ class Received:
 class Receiver:
     """Answers 500 to the first `fail_first` requests, then 200; remembers the Idempotency-Keys it stored."""
 
-    def __init__(self, fail_first: int = 0):
+    def __init__(self, fail_first: int = 0, port: int = 0, delay: float = 0.0):
         self.fail_first = fail_first
+        self.delay = delay
         self.requests: list[Received] = []  # every request, failed ones included
         self.stored: dict[str, bytes] = {}  # what a receiver honouring the key keeps: one body per key
         self.duplicates = 0
@@ -26,6 +28,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if receiver.delay:
+                    # A slow receiver (crash and lease tests): the answer takes this long.
+                    time.sleep(receiver.delay)
                 with receiver._lock:
                     receiver.requests.append(Received(self.path, dict(self.headers), body))
                     failing = receiver.fail_first > 0
@@ -43,7 +48,7 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/plaint"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from plaint.accounts.models import DECIDING_ROLES, Role, User
@@ -20,13 +20,14 @@ from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import CheckedUpload, Upload, check_uploads, store
 from plaint.evidence.models import Evidence, Party
 from plaint.marketplace.models import Consumer, Listing, Merchant, Order
-from plaint.notifications import emails
-from plaint.notifications.outbox import enqueue_email, enqueue_webhook
+from plaint.notifications.notify import Audience, notify
+from plaint.notifications.outbox import enqueue_webhook
 from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED, INADMISSIBLE, NEEDS_EVIDENCE
 from plaint.rulebook.schema import Category, Rulebook
 
 from . import rectification, statements
+from .addresses import case_address
 from .inputs import DecisionIn, ReportIn, ResponseIn
 from .models import Case, CaseEvent, Channel, Decision, MerchantResponse, Report, ResponseKind, Visibility
 from .transitions import DECIDABLE_STATES, OPEN_STATES, SYSTEM, State, transition
@@ -161,18 +162,55 @@ def _notify(case: Case, topic: str, now: datetime, key: str, **extra: Any) -> No
     )
 
 
-def _email(case: Case, event: str, now: datetime, key: str, *, reporter: bool, merchant: bool, **fields: str) -> None:
-    """Queue the event's e-mail to the reporter (in their language) and/or the merchant (bilingual)."""
+def _email(
+    case: Case,
+    event: str,
+    now: datetime,
+    key: str,
+    *,
+    reporter: bool,
+    merchant: bool,
+    supervisors: bool = False,
+    **fields: str | dict[str, str],
+) -> None:
+    """Tell the parties of a step, by e-mail and in the portal, each on their own page of the case.
+
+    The reporter gets their language, the merchant Chinese and English by e-mail (its staff their
+    account's language in the portal), each supervisor their account's language.
+    """
     rulebook = loader.get(case.rulebook_version)
     category = rulebook.category(case.category)
-    base = {"ref": case.reference, "category": f"{category.title.zh} / {category.title.en}"} | fields
+    base = {"ref": case.reference, "category": {"zh": category.title.zh, "en": category.title.en}} | fields
+    ref = case.reference
+    audiences = []
     if reporter:
-        language = case.reporter.language
-        subject, body = emails.compose(event, language, **base)
-        enqueue_email(case.reporter.email, subject, body, f"case.{event}", f"mail-{key}-reporter", now)
+        audiences.append(
+            Audience(
+                "reporter",
+                case.reporter.email,
+                case.reporter.language,
+                Q(consumer_id=case.reporter_id),
+                f"/consumer/cases/{ref}/",
+            )
+        )
     if merchant:
-        subject, body = emails.compose(event, "bilingual", **base)
-        enqueue_email(case.merchant.contact_email, subject, body, f"case.{event}", f"mail-{key}-merchant", now)
+        audiences.append(
+            Audience(
+                "merchant",
+                case.merchant.contact_email,
+                "bilingual",
+                Q(merchant_id=case.merchant_id, role=Role.MERCHANT),
+                f"/merchant/cases/{ref}/",
+            )
+        )
+    if supervisors:
+        # Supervisors are few and rarely told (escalations): each is an audience with their own address.
+        for user in User.objects.filter(role=Role.SUPERVISOR, is_active=True).only("pk", "email", "language"):
+            audiences.append(
+                Audience(f"staff-{user.pk}", user.email, user.language, Q(pk=user.pk), f"/review/cases/{ref}/")
+            )
+    # Answers to the mail go to the case's own address and are added to the case (plaint/inbound/).
+    notify(event, key, audiences, now, case_reference=ref, reply_to=case_address(ref), **base)
 
 
 def _locked(case: Case) -> Case:
@@ -421,16 +459,33 @@ def _open_case(
     )
     CaseEvent.objects.bulk_create(events)
     _notify(case, "case.opened", now, key=f"case-{case.reference}-opened", admissibility=result.outcome)
-    language = "en" if reporter.language.startswith("en") else "zh"
-    _email(
-        case,
-        "received",
-        now,
-        f"{case.reference}-received",
-        reporter=True,
-        merchant=False,
-        outcome=result.explanation[language],
-    )
+    outcome = {"zh": result.explanation["zh"], "en": result.explanation["en"]}
+    if result.outcome == NEEDS_EVIDENCE:
+        _email(
+            case,
+            "evidence_requested",
+            now,
+            f"{case.reference}-received",
+            reporter=True,
+            merchant=False,
+            outcome=outcome,
+            due=f"{timezone.localtime(case.evidence_due_at):%Y-%m-%d %H:%M}",
+        )
+    elif result.outcome == INADMISSIBLE:
+        _email(
+            case,
+            "inadmissible",
+            now,
+            f"{case.reference}-received",
+            reporter=True,
+            merchant=False,
+            outcome=outcome,
+            alternatives={
+                code: "\n".join(f"- {item.get(code, '')}" for item in result.alternatives) for code in ("zh", "en")
+            },
+        )
+    else:
+        _email(case, "received", now, f"{case.reference}-received", reporter=True, merchant=False, outcome=outcome)
     if result.outcome == ADMITTED:
         _email(
             case,
@@ -536,6 +591,7 @@ def add_evidence(actor: User, case: Case, uploads: list[Upload], *, now: datetim
                     evidence_due_at=None,
                     response_due_at=now + timedelta(days=category.response_days),
                 )
+                _email(case, "admitted", now, f"{case.reference}-admitted", reporter=True, merchant=False)
                 _email(
                     case,
                     "to_answer",
@@ -962,6 +1018,15 @@ def handle_merchant_silence(case: Case, *, now: datetime | None = None) -> Case 
                 reason=f"The merchant did not answer by {due:%Y-%m-%d %H:%M}; the case goes to review.",
                 decision_due_at=now + timedelta(days=rulebook.intake.decision_days),
             )
+            _email(
+                case,
+                "silence_referred",
+                now,
+                f"{case.reference}-silence",
+                reporter=True,
+                merchant=True,
+                due=f"{due:%Y-%m-%d %H:%M}",
+            )
     return case
 
 
@@ -1035,6 +1100,16 @@ def escalate_overdue(case: Case, *, now: datetime | None = None) -> Case | None:
             data={"priority": case.priority},
         )
         _notify(case, "case.escalated", now, key=f"case-{case.reference}-escalated-{now.timestamp():.0f}")
+        _email(
+            case,
+            "escalated",
+            now,
+            f"{case.reference}-escalated-{now.timestamp():.0f}",
+            reporter=False,
+            merchant=False,
+            supervisors=True,
+            due=f"{timezone.localtime(case.decision_due_at):%Y-%m-%d %H:%M}",
+        )
     return case
 
 
@@ -1070,4 +1145,13 @@ def nudge_case(actor: User, case: Case, *, now: datetime | None = None) -> Case:
         _record(case, "nudged", actor, now, data={"overdue": overdue, "priority": case.priority})
         if overdue:
             _notify(case, "case.nudged", now, key=f"case-{case.reference}-nudged-{now.timestamp():.0f}")
+            _email(
+                case,
+                "nudged",
+                now,
+                f"{case.reference}-nudged-{now.timestamp():.0f}",
+                reporter=False,
+                merchant=False,
+                supervisors=True,
+            )
     return case

@@ -18,7 +18,9 @@ class ReportIn(BaseModel):
     description: Text
     remedy_wanted: str = Field("refund", max_length=30)
     channel: str | None = Field(None, description="web, app, api, hotline, online_chat, email")
-    channel_reference: str = Field("", max_length=100, description="Call or chat reference (agents)")
+    channel_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = Field(
+        "", description="Call or chat reference: required from agents for hotline and online_chat reports"
+    )
     consumer_id: str | None = Field(
         None, max_length=64, description="The consumer reported for (agents and the marketplace only)"
     )

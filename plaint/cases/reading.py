@@ -9,7 +9,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from plaint.accounts.models import User
+from plaint.accounts.models import Role, User
 from plaint.evidence.models import Evidence, Party
 from plaint.rulebook import loader
 
@@ -67,6 +67,9 @@ def event_item(event: CaseEvent, side: str) -> dict[str, Any]:
         "rulebook_version": event.rulebook_version,
         "data": event.data,
     }
+    if side == MERCHANT and event.kind == "filed":
+        # The call or chat reference and the agent's name are the platform's and the reporter's business.
+        item["data"] = {k: v for k, v in event.data.items() if k not in ("channel_reference", "agent")}
     if side == STAFF:
         item["actor"] = event.actor.username if event.actor_id else None
         item["visibility"] = event.visibility
@@ -145,6 +148,9 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
             "remedy_wanted": report.remedy_wanted,
             "submitted_at": report.submitted_at.isoformat(),
             "channel_reference": report.channel_reference if side != MERCHANT else "",
+            # Who entered the report: the reporter, the marketplace, or an agent (named, except to the merchant).
+            "filed_by_role": report.filed_by.role,
+            "agent": report.filed_by.username if report.filed_by.role == Role.AGENT and side != MERCHANT else None,
         },
         "reporter": {
             "id": reporter.external_id if side != MERCHANT else None,

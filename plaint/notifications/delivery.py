@@ -3,14 +3,15 @@
 import logging
 import random
 import smtplib
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import httpx
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .models import Channel, MessageStatus, OutboxMessage
@@ -22,6 +23,7 @@ MAX_BACKOFF = timedelta(hours=1)
 
 @dataclass
 class DeliveryReport:
+    claimed: int = 0
     delivered: int = 0
     failed: int = 0
     dead: int = 0
@@ -34,15 +36,31 @@ def backoff(attempts: int) -> timedelta:
     return base + base * random.uniform(0, 0.1)
 
 
-def _claim(message: OutboxMessage, now: datetime) -> bool:
-    """Take the message for this worker; False if another worker took it first."""
-    lease = now + timedelta(seconds=settings.PLAINT_WEBHOOK_TIMEOUT * 2 + 5)
-    claimed = (
-        OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.PENDING, attempts=message.attempts)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .update(locked_until=lease)
+def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
+    """Take up to `limit` due messages for this worker until its lease ends; return them, oldest first.
+
+    One UPDATE sets the lease on rows chosen by a subquery. On PostgreSQL the subquery locks its
+    rows FOR UPDATE SKIP LOCKED, so concurrent workers take disjoint batches without waiting, and a
+    row leased by a worker that committed first fails the re-checked WHERE. On SQLite the write
+    transaction is IMMEDIATE (settings), so claims run one at a time.
+    """
+    lease = now + timedelta(seconds=settings.PLAINT_DELIVERY_LEASE_SECONDS)
+    table = OutboxMessage._meta.db_table
+    skip_locked = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    sql = (
+        f"UPDATE {table} SET locked_until = %s WHERE id IN ("
+        f"SELECT id FROM {table} WHERE status = %s AND next_attempt_at <= %s "
+        "AND (locked_until IS NULL OR locked_until < %s) "
+        f"ORDER BY next_attempt_at, id LIMIT %s{skip_locked}) RETURNING id"
     )
-    return claimed == 1
+    at = connection.ops.adapt_datetimefield_value
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [at(lease), MessageStatus.PENDING, at(now), at(now), limit])
+            ids = [row[0] for row in cursor.fetchall()]
+    if not ids:
+        return []
+    return list(OutboxMessage.objects.filter(pk__in=ids).select_related("endpoint").order_by("next_attempt_at", "id"))
 
 
 def _mail(message: OutboxMessage) -> str | None:
@@ -83,35 +101,47 @@ def _post(message: OutboxMessage, client: httpx.Client) -> str | None:
     return f"HTTP {response.status_code}: {response.text[:500]}"
 
 
-def deliver_due(now: datetime | None = None, limit: int = 100) -> DeliveryReport:
-    """Send every pending message due at `now` (at most `limit`); return what happened.
+def deliver_due(now: datetime | None = None, limit: int | None = None) -> DeliveryReport:
+    """Send the pending messages due at `now`, at most `limit` (PLAINT_DELIVERY_BATCH); return what happened.
 
-    Each message is claimed with a conditional UPDATE before it is sent, so two workers never send
-    the same message at the same time; no transaction is held open during the HTTP call.
+    The batch is claimed first (see `_claim`), so two workers never send the same message at the same
+    time; no transaction is held open during the HTTP call or SMTP session. A worker that has used up
+    most of its lease stops and hands back the rest, so no message is sent while another worker may
+    have taken it over.
     """
     now = now or timezone.now()
+    limit = limit or settings.PLAINT_DELIVERY_BATCH
     report = DeliveryReport()
-    due = list(
-        OutboxMessage.objects.filter(status=MessageStatus.PENDING, next_attempt_at__lte=now)
-        .filter(Q(locked_until__isnull=True) | Q(locked_until__lt=now))
-        .select_related("endpoint")
-        .order_by("next_attempt_at", "id")[:limit]
-    )
-    if not due:
+    started = time.monotonic()
+    # Keep a whole attempt's time (the timeout) in hand before the lease ends.
+    deadline = started + settings.PLAINT_DELIVERY_LEASE_SECONDS - settings.PLAINT_WEBHOOK_TIMEOUT
+    batch = _claim(now, limit)
+    report.claimed = len(batch)
+    if not batch:
         return report
     with httpx.Client(timeout=settings.PLAINT_WEBHOOK_TIMEOUT) as client:
-        for message in due:
-            if not _claim(message, now):
-                continue
+        for index, message in enumerate(batch):
+            if time.monotonic() > deadline:
+                _release(batch[index:])
+                break
             error = _mail(message) if message.channel == Channel.EMAIL else _post(message, client)
             _record(message, error, now, report)
     return report
 
 
+def _release(messages: list[OutboxMessage]) -> None:
+    # Only rows still pending: a row another worker took over after the lease is theirs now.
+    OutboxMessage.objects.filter(pk__in=[m.pk for m in messages], status=MessageStatus.PENDING).update(
+        locked_until=None
+    )
+
+
 def _record(message: OutboxMessage, error: str | None, now: datetime, report: DeliveryReport) -> None:
     attempts = message.attempts + 1
     with transaction.atomic():
-        rows = OutboxMessage.objects.filter(pk=message.pk)
+        # Guarded by status and attempts: a worker whose lease ran out while it waited on a slow
+        # receiver does not overwrite what the worker that took the message over recorded.
+        rows = OutboxMessage.objects.filter(pk=message.pk, status=MessageStatus.PENDING, attempts=message.attempts)
         if error is None:
             rows.update(
                 status=MessageStatus.DELIVERED,

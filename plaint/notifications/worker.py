@@ -1,10 +1,12 @@
-"""The background worker: every PLAINT_WORKER_INTERVAL seconds, run each periodic job once.
+"""The in-process worker: every PLAINT_WORKER_INTERVAL seconds, run each periodic job once.
 
-Runs as `manage.py run_worker`, or as a thread inside `manage.py serve` (the one-machine default).
+Runs as `manage.py run_worker`, or as a thread inside `manage.py serve` (the one-machine default);
+under PLAINT_TASKS=celery the same jobs run as Celery tasks instead (see tasks.py).
 """
 
 import logging
 import threading
+from typing import Any
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -19,21 +21,46 @@ PERIODIC_JOBS = [
     "plaint.monitoring.jobs.run_if_due",
     "plaint.notifications.delivery.deliver_due",
 ]
+DELIVERY_JOB = "plaint.notifications.delivery.deliver_due"
 
 
-def run_once() -> None:
-    """Run every periodic job once; a failing job is logged and does not stop the others."""
-    for path in PERIODIC_JOBS:
-        try:
-            import_string(path)()
-        except Exception:
-            log.exception("periodic job %s failed", path)
-        finally:
-            close_old_connections()
+def run_periodic(name: str) -> bool:
+    """Run one periodic job now; return whether it may have more work due at once.
+
+    Only delivery says so: it filled its batch, and the caller should run it again without waiting
+    (the in-process loop does; Celery queues the task again so another worker can take a batch).
+    An unknown name is a ValueError; a failing job is logged and counts as no more work.
+    """
+    if name not in PERIODIC_JOBS:
+        raise ValueError(f"{name!r} is not a periodic job; the jobs are: {', '.join(PERIODIC_JOBS)}.")
+    try:
+        result: Any = import_string(name)()
+    except Exception:
+        log.exception("periodic job %s failed", name)
+        return False
+    finally:
+        close_old_connections()
+    if name == DELIVERY_JOB:
+        return result.claimed >= settings.PLAINT_DELIVERY_BATCH
+    return False
+
+
+def run_once() -> bool:
+    """Run every periodic job once; a failing job is logged and does not stop the others.
+
+    Return whether some job has more work due at once.
+    """
+    more = False
+    for name in PERIODIC_JOBS:
+        more = run_periodic(name) or more
+    return more
 
 
 def run_forever(stop: threading.Event) -> None:
-    """Run the jobs until `stop` is set."""
+    """Run the jobs until `stop` is set; a backlog of deliveries is worked off without pausing."""
     while not stop.is_set():
-        run_once()
+        more = run_once()
+        while more and not stop.is_set():
+            # Only delivery again: the clocks need not run more often than every interval.
+            more = run_periodic(DELIVERY_JOB)
         stop.wait(settings.PLAINT_WORKER_INTERVAL)

@@ -3,8 +3,9 @@ import threading
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
+from plaint.notifications.tasks import backend
 from plaint.notifications.worker import run_forever, run_once
 
 
@@ -15,6 +16,11 @@ class Command(BaseCommand):
         parser.add_argument("--once", action="store_true", help="Run one pass and exit")
 
     def handle(self, *args: Any, once: bool = False, **options: Any) -> None:
+        if backend() == "celery":
+            raise CommandError(
+                "PLAINT_TASKS=celery: run `celery -A plaint worker` and `celery -A plaint beat` instead "
+                "(or unset PLAINT_TASKS to run the in-process worker)."
+            )
         if once:
             run_once()
             return

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
-from plaint.notifications.worker import run_forever
+from plaint.notifications.tasks import start_in_process
 
 
 class Command(BaseCommand):
@@ -18,8 +18,8 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, addrport: str, **options: Any) -> None:
         stop = threading.Event()
-        worker = threading.Thread(target=run_forever, args=(stop,), name="plaint-worker", daemon=True)
-        worker.start()
+        # The worker thread, unless PLAINT_TASKS=celery hands the jobs to Celery workers and beat.
+        start_in_process(stop)
         try:
             call_command("runserver", addrport, use_reloader=False)
         finally:

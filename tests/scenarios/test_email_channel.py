@@ -1,0 +1,122 @@
+"""The e-mail channel end to end: mail sent by SMTP to Plaint's receiver files and updates cases."""
+
+import smtplib
+import socket
+from datetime import timedelta
+from email.message import EmailMessage
+
+import pytest
+from django.utils import timezone
+
+from plaint.cases.models import Case
+from plaint.inbound.models import InboundMail
+from plaint.inbound.smtp import controller
+from plaint.notifications.models import OutboxMessage
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+CONSUMER = "c1@example.cn"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_receiver():
+    """Plaint's SMTP receiver on a free 127.0.0.1 port; stopped after the test."""
+    port = free_port()
+    receiver = controller("127.0.0.1", port)
+    receiver.start()
+    yield port
+    receiver.stop()
+
+
+def send(port: int, message: EmailMessage) -> None:
+    with smtplib.SMTP("127.0.0.1", port, timeout=30) as client:
+        client.send_message(message)
+
+
+def report_mail(subject: str, text: str, photo: bytes | None, message_id: str, to: str = "report@plaint.example"):
+    message = EmailMessage()
+    message["From"] = f"李娜 <{CONSUMER}>"
+    message["To"] = to
+    message["Subject"] = subject
+    message["Message-ID"] = message_id
+    message.set_content(text)
+    if photo is not None:
+        message.add_attachment(photo, maintype="image", subtype="jpeg", filename="IMG_2041.JPG")
+    return message
+
+
+def test_a_mail_sent_by_smtp_files_a_case_with_its_photo(smtp_receiver):
+    shop = f.merchant("M-A", contact_email="shop@tokyo-beauty.example")
+    f.order(shop, "C1", external_id="O-1001", delivered_at=timezone.now() - timedelta(days=3))
+    message = report_mail("[expired_goods] 订单 O-1001", "面霜到货已过期。", f.jpeg(), "<smtp-1@client.example>")
+
+    send(smtp_receiver, message)
+
+    case = Case.objects.get()
+    assert (case.channel, case.category, case.state) == ("email", "expired_goods", "awaiting_merchant")
+    evidence = case.evidence.get()
+    assert (evidence.kind, evidence.content_type) == ("photo_of_expiry_date", "image/jpeg")
+    assert evidence.file.read() == message.get_payload()[1].get_content()
+
+    # The mail server delivers the same message again (a lost acknowledgement): nothing new happens.
+    send(smtp_receiver, message)
+    assert Case.objects.count() == 1 and case.evidence.count() == 1
+    assert InboundMail.objects.get().outcome == "filed"
+
+
+def test_a_reply_by_smtp_completes_the_evidence_and_an_old_order_is_explained(smtp_receiver):
+    shop = f.merchant("M-A", contact_email="shop@tokyo-beauty.example")
+    f.order(shop, "C1", external_id="O-1001", delivered_at=timezone.now() - timedelta(days=3))
+    f.order(shop, "C1", external_id="O-OLD", delivered_at=timezone.now() - timedelta(days=45))
+
+    send(
+        smtp_receiver,
+        report_mail("[expired_goods] 订单 O-1001", "过期了，照片稍后补。", None, "<smtp-2@client.example>"),
+    )
+    case = Case.objects.get()
+    assert case.state == "needs_evidence"
+    send(
+        smtp_receiver,
+        report_mail(
+            f"Re: {case.reference}",
+            "照片。",
+            f.jpeg(),
+            "<smtp-3@client.example>",
+            to=f"case+{case.reference}@plaint.example",
+        ),
+    )
+    case.refresh_from_db()
+    assert case.state == "awaiting_merchant"
+
+    send(smtp_receiver, report_mail("[expired_goods] 订单 O-OLD", "过期", f.jpeg(), "<smtp-4@client.example>"))
+    old = Case.objects.get(report__order__external_id="O-OLD")
+    assert old.state == "inadmissible"
+    assert OutboxMessage.objects.filter(
+        recipient=CONSUMER, body__contains=old.admissibility["explanation"]["zh"]
+    ).exists()
+
+
+def test_the_receiver_refuses_other_addresses_and_oversized_mail(smtp_receiver, settings):
+    message = report_mail("x", "x", None, "<smtp-5@client.example>", to="postmaster@elsewhere.example")
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        send(smtp_receiver, message)
+
+    settings.PLAINT_INBOUND_MAX_BYTES = 50_000
+    port = free_port()
+    small = controller("127.0.0.1", port)
+    small.start()
+    try:
+        big = report_mail("[expired_goods] O-1", "x", f.jpeg() + b"\0" * 60_000, "<smtp-6@client.example>")
+        with pytest.raises((smtplib.SMTPSenderRefused, smtplib.SMTPDataError)) as refused:
+            send(port, big)
+        assert refused.value.smtp_code == 552
+    finally:
+        small.stop()
+    assert InboundMail.objects.count() == 0
