@@ -40,6 +40,9 @@ CHANNELS_BY_ROLE = {
     Role.MARKETPLACE: {Channel.API, Channel.APP, Channel.WEB},
 }
 DEFAULT_CHANNEL = {Role.CONSUMER: Channel.WEB, Role.AGENT: Channel.HOTLINE, Role.MARKETPLACE: Channel.API}
+# Reports an agent takes in a conversation name the call or chat, so the case leads back to its
+# recording or transcript.
+CONVERSATION_CHANNELS = {Channel.HOTLINE: "call", Channel.ONLINE_CHAT: "chat"}
 
 
 @dataclass
@@ -293,6 +296,15 @@ def _channel(actor: User, data: ReportIn) -> str:
             field="channel",
             hint="Use one of: " + ", ".join(sorted(CHANNELS_BY_ROLE[actor.role])),
         )
+    conversation = CONVERSATION_CHANNELS.get(channel)
+    if actor.role == Role.AGENT and conversation and not data.channel_reference:
+        raise InvalidInput(
+            "channel_reference_required",
+            f"A {channel} report entered by an agent needs the {conversation} reference.",
+            field="channel_reference",
+            hint=f"Give the {conversation} ID shown by the {'telephony' if conversation == 'call' else 'chat'} "
+            "system for this conversation.",
+        )
     return channel
 
 
@@ -439,7 +451,8 @@ def _open_case(
             "filed",
             actor,
             now,
-            data={"channel": channel, "channel_reference": data.channel_reference},
+            data={"channel": channel, "channel_reference": data.channel_reference}
+            | ({"agent": actor.username} if actor.role == Role.AGENT else {}),
             to_state=State.NEW,
         )
     ]
