@@ -8,7 +8,7 @@ BENCH_PG_URL ?= postgres://postgres@%2Fvar%2Frun%2Fpostgresql/test
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install migrate demo demo-reset test test-sqlite test-postgres lint format bench
+.PHONY: install migrate demo demo-reset test test-sqlite test-postgres lint format bench messages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -50,3 +50,9 @@ bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.intake
 	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.standing
+
+# Re-extract the pages' texts into the Chinese catalog and compile it (needs gettext). Commit both the
+# .po and the .mo: make demo runs without gettext.
+messages: install
+	$(PY) manage.py makemessages -l zh_Hans --no-location --ignore=.venv --ignore=var --ignore=tests --ignore=bench
+	$(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=var

@@ -1,12 +1,23 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from . import agent, consumer, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("enforcement/", views.enforcement, name="enforcement"),
     path("merchant/standing/", views.merchant_standing, name="merchant-standing"),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
+    path("accounts/login/", views.SignInView.as_view(), name="login"),
+    path("language/", views.set_language, name="set-language"),
+    # Consumer portal.
+    path("consumer/", consumer.my_reports, name="consumer-home"),
+    path("consumer/report/new/", consumer.new_report, name="consumer-new"),
+    path("consumer/report/category-info/", consumer.category_info, name="consumer-category-info"),
+    path("consumer/cases/<str:reference>/", consumer.case_page, name="consumer-case"),
+    path("consumer/cases/<str:reference>/evidence/", consumer.add_evidence, name="consumer-add-evidence"),
+    path("consumer/cases/<str:reference>/withdraw/", consumer.withdraw, name="consumer-withdraw"),
+    path("consumer/cases/<str:reference>/nudge/", consumer.nudge, name="consumer-nudge"),
+    # Agent console.
+    path("agent/", agent.home, name="agent-home"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

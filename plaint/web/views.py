@@ -1,9 +1,13 @@
+from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.views import i18n as i18n_views
+from django.views.decorators.http import require_POST
 
 from plaint.accounts.models import Role
 from plaint.enforcement.standing import published_measures, standing
@@ -18,7 +22,45 @@ MEASURE_TITLES = {
 
 
 def home(request: HttpRequest) -> HttpResponse:
+    """The start page: what Plaint is, sign-in, a way into each portal."""
     return render(request, "web/home.html")
+
+
+def demo_accounts() -> list[dict[str, str]]:
+    """Return the demo users by role, for the sign-in page (only shown when PLAINT_DEMO is on)."""
+    from plaint import demo
+
+    consumers = [
+        {"role": Role.CONSUMER, "username": f"consumer-{c['id'].lower()}", "name": c["name"]} for c in demo.CONSUMERS
+    ]
+    order = [Role.CONSUMER, Role.MERCHANT, Role.AGENT, Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN]
+    staff = [{"role": role, "username": username, "name": ""} for username, role, _ in demo.STAFF if role in order]
+    return sorted(consumers + staff, key=lambda a: order.index(a["role"]))
+
+
+class SignInView(auth_views.LoginView):
+    """Sign-in; in the demo, the page lists an account for every role."""
+
+    template_name = "web/login.html"
+
+    def get_context_data(self, **kwargs: object) -> dict:
+        context = super().get_context_data(**kwargs)
+        if settings.PLAINT_DEMO:
+            from plaint import demo
+
+            context |= {"demo_accounts": demo_accounts(), "demo_password": demo.PASSWORD}
+        return context
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """Switch the pages' language: remembered on the account when signed in, in a cookie otherwise."""
+    response = i18n_views.set_language(request)
+    language = request.POST.get("language", "")
+    if language in dict(settings.LANGUAGES) and request.user.is_authenticated:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return response
 
 
 def enforcement(request: HttpRequest) -> HttpResponse:

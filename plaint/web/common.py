@@ -1,0 +1,280 @@
+"""What every page shares: who may open it, how domain errors read, how a case's log reads."""
+
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.utils import formats, timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from plaint.errors import DomainError
+from plaint.rulebook import loader
+
+ROLE_NAMES = {
+    "consumer": gettext_lazy("consumer"),
+    "merchant": gettext_lazy("merchant staff"),
+    "agent": gettext_lazy("customer-service agent"),
+    "reviewer": gettext_lazy("reviewer"),
+    "supervisor": gettext_lazy("supervisor"),
+    "admin": gettext_lazy("policy admin"),
+    "marketplace": gettext_lazy("marketplace system"),
+    "system": gettext_lazy("Plaint"),
+}
+
+STATE_NAMES = {
+    "new": gettext_lazy("New"),
+    "needs_evidence": gettext_lazy("Needs evidence"),
+    "inadmissible": gettext_lazy("Not accepted"),
+    "awaiting_merchant": gettext_lazy("Waiting for the merchant"),
+    "awaiting_review": gettext_lazy("In review"),
+    "resolved": gettext_lazy("Resolved by the merchant"),
+    "decided": gettext_lazy("Decided"),
+    "withdrawn": gettext_lazy("Withdrawn"),
+}
+
+CHANNEL_NAMES = {
+    "web": gettext_lazy("Web"),
+    "app": gettext_lazy("App"),
+    "api": gettext_lazy("API"),
+    "hotline": gettext_lazy("Hotline"),
+    "online_chat": gettext_lazy("Online chat"),
+    "email": gettext_lazy("E-mail"),
+}
+
+
+def lang() -> str:
+    """Return "en" or "zh": the key of the rulebook's two-language texts for the active language."""
+    return "en" if (translation.get_language() or "").startswith("en") else "zh"
+
+
+def pick(text: Any) -> str:
+    """Return the active language's side of a {"zh", "en"} text (dict or rulebook Text); '' for None."""
+    if text is None:
+        return ""
+    if isinstance(text, dict):
+        return text.get(lang()) or text.get("zh") or text.get("en") or ""
+    if hasattr(text, "zh") and hasattr(text, "en"):
+        return text.en if lang() == "en" else text.zh
+    return str(text)
+
+
+def role_required(*roles: str) -> Callable:
+    """Let a view be opened only by signed-in users of `roles`: anonymous → sign-in, others → 403 page."""
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if request.user.role not in roles:
+                names = ", ".join(str(ROLE_NAMES.get(r, r)) for r in roles)
+                raise PermissionDenied(_("This page is for: %(roles)s.") % {"roles": names})
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+# Domain error codes the pages meet, in words people read. Anything else falls back to the
+# error's own (English) message, which still names the field and what to do.
+ERROR_TEXTS: dict[str, Any] = {
+    "unknown_order": gettext_lazy("That order is not one of this consumer's orders. Check the order number."),
+    "unknown_listing": gettext_lazy("There is no such listing. Check the listing number."),
+    "unknown_merchant": gettext_lazy("There is no such merchant. Check the merchant number."),
+    "unknown_consumer": gettext_lazy("There is no such consumer. Search for the consumer again."),
+    "consumer_required": gettext_lazy("Choose the consumer this report is for."),
+    "unknown_category": gettext_lazy("Choose a category from the list."),
+    "remedy_not_available": gettext_lazy("This category does not offer that remedy. Choose one from the list."),
+    "description_too_long": gettext_lazy(
+        "The description is too long. Shorten it, or attach the rest as a text file of evidence."
+    ),
+    "channel_not_allowed": gettext_lazy("That channel cannot be recorded from here."),
+    "cannot_file": gettext_lazy("Your role cannot file reports."),
+    "no_consumer": gettext_lazy("This account is not linked to a marketplace consumer."),
+    "case_closed": gettext_lazy("The case is closed; nothing more can be added or changed."),
+    "evidence_deadline_passed": gettext_lazy("The deadline for adding evidence has passed."),
+    "no_valid_evidence": gettext_lazy("None of the files could be accepted. See the reason given for each file."),
+    "nudge_limited": gettext_lazy(
+        "The case is within its deadlines and was chased recently; you can chase it again later."
+    ),
+    "not_reporter": gettext_lazy("Only the reporter (or an agent for them) can do this."),
+    "not_a_party": gettext_lazy("Only the parties to a case can add evidence to it."),
+    "concurrent_change": gettext_lazy(
+        "Someone else changed this case at the same moment. Reload the page and try again."
+    ),
+    "transition_not_allowed": gettext_lazy("The case is no longer in a state that allows this. Reload the page."),
+    "case_not_found": gettext_lazy("There is no such case that you can see."),
+    "empty": gettext_lazy("The file is empty. Choose the file again."),
+    "too_large": gettext_lazy("The file is too large. Send a smaller photo, or split the PDF."),
+    "unsupported_type": gettext_lazy(
+        "This kind of file is not accepted. Send a JPEG, PNG or WebP photo, a PDF, or plain text."
+    ),
+    "corrupt_image": gettext_lazy("The image is damaged or cut short. Take or export it again."),
+    "corrupt_pdf": gettext_lazy("The PDF is not complete. Save or export it again."),
+    "unknown_evidence_kind": gettext_lazy("Choose what each file shows from the list."),
+}
+
+
+def error_text(code: str, fallback: str) -> str:
+    """Return the words for a domain error (or refused file) code in the active language."""
+    text = ERROR_TEXTS.get(code)
+    return str(text) if text is not None else fallback
+
+
+def error_message(exc: DomainError) -> str:
+    """Return a domain error as one sentence in the active language, with its hint when it has one."""
+    return error_text(exc.code, exc.message)
+
+
+def apply_domain_error(form: forms.Form | None, exc: DomainError, request: HttpRequest | None = None) -> None:
+    """Show a domain error where the person will see it: on the form field it names, else on the form.
+
+    With no form, it becomes an error message on the next page (`request` needed then).
+    """
+    text = error_message(exc)
+    if form is not None:
+        field = exc.field if exc.field in form.fields else None
+        form.add_error(field, text)
+    elif request is not None:
+        messages.error(request, text)
+
+
+def rejected_files(items: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Return refused files as {file, reason} in the active language (from file_report's rejected_files)."""
+    return [{"file": r["file"], "reason": error_text(r["code"], r["message"])} for r in items]
+
+
+def when(value: str | datetime | None) -> datetime | None:
+    """Return an ISO string (as the read models give them) as an aware datetime; None stays None."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value
+    return parse_datetime(value)
+
+
+def _evidence_kind(kind: str | None, version: str | None) -> str:
+    if not kind:
+        return ""
+    try:
+        rulebook = loader.get(version) if version else None
+    except DomainError:
+        rulebook = None
+    text = rulebook.evidence_kinds.get(kind) if rulebook else None
+    return pick(text) if text else kind
+
+
+STAGE_NAMES = {
+    "acknowledgement": gettext_lazy("acknowledging the report"),
+    "merchant_response": gettext_lazy("the merchant's answer"),
+    "decision": gettext_lazy("the decision"),
+    "rectification": gettext_lazy("the rectification"),
+    "appeal": gettext_lazy("the appeal"),
+}
+
+
+def _clock_sentence(kind: str, data: dict[str, Any]) -> str:
+    stage = str(STAGE_NAMES.get(data.get("stage", ""), data.get("stage", "")))
+    due = when(data.get("due_at"))
+    due_text = formats.date_format(timezone.localtime(due), "DATETIME_FORMAT") if due else ""
+    if kind == "clock_started":
+        return _("Deadline for %(stage)s: %(due)s.") % {"stage": stage, "due": due_text}
+    if kind == "clock_paused":
+        return _("The deadline for %(stage)s is paused while the reporter adds evidence.") % {"stage": stage}
+    if kind == "clock_resumed":
+        return _("The deadline for %(stage)s runs again: %(due)s.") % {"stage": stage, "due": due_text}
+    if kind == "clock_warning":
+        return _("The deadline for %(stage)s is near: %(due)s.") % {"stage": stage, "due": due_text}
+    if kind == "clock_breached":
+        return _("The deadline for %(stage)s passed.") % {"stage": stage}
+    if kind == "clock_stopped":
+        return _("The deadline for %(stage)s no longer runs.") % {"stage": stage}
+    return kind.replace("_", " ")
+
+
+def event_sentence(event: dict[str, Any]) -> str:
+    """Return one plain-language sentence for a timeline event (a dict from `cases.reading.event_item`).
+
+    Unknown kinds read as their code, so a new kind of event still shows.
+    """
+    kind = event.get("kind", "")
+    data = event.get("data") or {}
+    version = event.get("rulebook_version")
+    if kind == "filed":
+        channel = CHANNEL_NAMES.get(data.get("channel", ""), data.get("channel", ""))
+        return _("The report was filed (channel: %(channel)s).") % {"channel": channel}
+    if kind == "evidence_added":
+        who = _("The merchant") if data.get("party") == "merchant" else _("The reporter")
+        return _("%(who)s added evidence: %(kind)s (%(file)s).") % {
+            "who": who,
+            "kind": _evidence_kind(data.get("kind"), version),
+            "file": data.get("file", ""),
+        }
+    if kind == "evidence_rejected":
+        files = ", ".join(f"{f['file']} ({error_text(f['code'], f['message'])})" for f in data.get("files", []))
+        return _("Some files were not accepted: %(files)s") % {"files": files}
+    if kind == "admit":
+        return _("The report was accepted and sent to the merchant for an answer.")
+    if kind == "request_evidence":
+        missing = ", ".join(_evidence_kind(k, version) for k in data.get("missing_evidence", []))
+        return _("The report needs more evidence: %(missing)s.") % {"missing": missing}
+    if kind == "declare_inadmissible":
+        return _("The report could not be accepted; the reasons are below.")
+    if kind == "complete_evidence":
+        return _("The evidence is complete; the report was sent to the merchant for an answer.")
+    if kind == "close_for_missing_evidence":
+        return _("The evidence deadline passed without the required evidence; the report was not upheld.")
+    if kind == "accept_remedy":
+        return _("The merchant accepted the remedy.")
+    if kind == "contest":
+        return _("The merchant contested the report.")
+    if kind == "propose_rectification":
+        return _("The merchant proposed to put the problem right.")
+    if kind == "refer_silence_to_review":
+        return _("The merchant did not answer in time; the case went to review.")
+    if kind == "uphold_for_silence":
+        return _("The merchant did not answer in time; the report was upheld.")
+    if kind == "decide":
+        return _("A reviewer decided the case.")
+    if kind == "withdraw":
+        return _("The report was withdrawn.")
+    if kind == "claimed":
+        return _("A reviewer took the case.")
+    if kind == "released":
+        return _("The reviewer released the case.")
+    if kind == "claim_lapsed":
+        return _("The reviewer's hold on the case lapsed.")
+    if kind == "sla_warning":
+        return _("The decision deadline is near.")
+    if kind == "escalated":
+        return _("The decision deadline passed; the case went to a supervisor.")
+    if kind == "nudged":
+        if data.get("overdue"):
+            return _("The reporter chased the overdue case; it was passed to a supervisor.")
+        return _("The reporter asked about progress.")
+    if kind == "rectification_ordered":
+        return _("The merchant was ordered to put the problem right by a deadline.")
+    if kind == "rectification_submitted":
+        return _("The merchant sent proof of the rectification.")
+    if kind == "rectification_accepted":
+        return _("The rectification was checked and accepted.")
+    if kind == "rectification_rejected":
+        return _("The rectification was checked and rejected.")
+    if kind == "rectification_missed":
+        return _("The merchant missed the rectification deadline.")
+    if kind.startswith("clock_"):
+        return _clock_sentence(kind, data)
+    if kind == "penalty_appeal_filed":
+        return _("The merchant appealed the penalty.")
+    if kind.startswith("penalty_appeal"):
+        return _("The penalty appeal was decided.")
+    return kind.replace("_", " ")

@@ -1,0 +1,369 @@
+"""The consumer portal: my reports, filing a report in steps, the case page.
+
+Every change goes through `plaint.cases.actions` with the signed-in consumer as the actor, so the
+pages have exactly the API's permissions; a case that is not the consumer's is a 404.
+"""
+
+import uuid
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.core.validators import MaxLengthValidator
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from plaint.accounts.models import Role, User
+from plaint.cases import actions
+from plaint.cases.access import get_case
+from plaint.cases.inputs import ReportIn
+from plaint.cases.models import Case
+from plaint.cases.queries import cases_for
+from plaint.cases.reading import describe_case
+from plaint.errors import DomainError, NotFound
+from plaint.marketplace.models import Order
+from plaint.rulebook import loader
+from plaint.rulebook.schema import Rulebook
+
+from .common import apply_domain_error, error_message, lang, pick, rejected_files, role_required
+from .filing import Target, category_preview, evidence_choices, parse_target, uploads_from
+
+DRAFT = "report_draft"
+STEPS = ("target", "category", "describe", "evidence")
+STEP_TITLES = {
+    "target": gettext_lazy("What is it about"),
+    "category": gettext_lazy("Category"),
+    "describe": gettext_lazy("Describe"),
+    "evidence": gettext_lazy("Evidence"),
+    "review": gettext_lazy("Review and send"),
+}
+# How many of the consumer's latest orders the filing page offers (an order list is the marketplace's).
+ORDERS_SHOWN = 30
+CASES_PER_PAGE = 20
+
+consumer_only = role_required(Role.CONSUMER)
+
+
+def _language() -> str:
+    return "en" if lang() == "en" else "zh-hans"
+
+
+# --- my reports -----------------------------------------------------------------------------------
+
+
+@consumer_only
+def my_reports(request: HttpRequest) -> HttpResponse:
+    """The consumer's reports, newest first, a page at a time."""
+    page = Paginator(cases_for(request.user), CASES_PER_PAGE).get_page(request.GET.get("page"))
+    rulebook = loader.in_force(timezone.now())
+    rows = []
+    for case in page.object_list:
+        category = rulebook.category(case.category) or loader.get(case.rulebook_version).category(case.category)
+        rows.append({"case": case, "category": pick(category.title) if category else case.category})
+    return render(request, "web/consumer/my_reports.html", {"page": page, "rows": rows})
+
+
+# --- filing in steps ------------------------------------------------------------------------------
+
+
+def _orders(user: User) -> list[Order]:
+    return list(
+        Order.objects.filter(consumer_id=user.consumer_id)
+        .select_related("merchant")
+        .prefetch_related("items__listing")
+        .order_by("-paid_at", "-id")[:ORDERS_SHOWN]
+    )
+
+
+def _targets(user: User) -> list[Target]:
+    """Return what the consumer can report: their latest orders, the listings and shops in them."""
+    orders = _orders(user)
+    targets = [Target("order", o.external_id, order=o, merchant=o.merchant) for o in orders]
+    seen: set[str] = set()
+    for order in orders:
+        for item in order.items.all():
+            if item.listing_id and item.listing.external_id not in seen:
+                seen.add(item.listing.external_id)
+                targets.append(
+                    Target("listing", item.listing.external_id, listing=item.listing, merchant=order.merchant)
+                )
+    for order in orders:
+        if order.merchant.external_id not in seen:
+            seen.add(order.merchant.external_id)
+            targets.append(Target("merchant", order.merchant.external_id, merchant=order.merchant))
+    return targets
+
+
+def _target(user: User, value: str) -> Target | None:
+    parsed = parse_target(value)
+    if parsed is None:
+        return None
+    return next((t for t in _targets(user) if (t.type, t.id) == parsed), None)
+
+
+class CategoryForm(forms.Form):
+    category = forms.ChoiceField(label=gettext_lazy("What went wrong"), widget=forms.RadioSelect)
+
+    def __init__(self, rulebook: Rulebook, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].choices = [(c.code, pick(c.title)) for c in rulebook.categories]
+
+
+class DescribeForm(forms.Form):
+    description = forms.CharField(
+        label=gettext_lazy("What happened"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=gettext_lazy("In Chinese or English: what you received, what is wrong, what you did so far."),
+    )
+    remedy_wanted = forms.ChoiceField(label=gettext_lazy("What you want"))
+
+    def __init__(self, rulebook: Rulebook, remedies: list[str], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        limit = rulebook.intake.description_max_chars
+        description = self.fields["description"]
+        description.max_length = limit
+        description.validators.append(MaxLengthValidator(limit))
+        description.widget.attrs["maxlength"] = str(limit)
+        self.fields["remedy_wanted"].choices = [(r, pick(rulebook.remedies[r])) for r in remedies]
+
+
+def _step_url(step: str) -> str:
+    return f"{reverse('consumer-new')}?step={step}"
+
+
+@consumer_only
+def new_report(request: HttpRequest) -> HttpResponse:
+    """File a report in steps: target → category (window shown) → description → evidence, review, send.
+
+    The draft lives in the session until it is sent; nothing is filed before the last step.
+    """
+    now = timezone.now()
+    rulebook = loader.in_force(now)
+    draft: dict[str, str] = request.session.get(DRAFT, {})
+    step = request.GET.get("step") or request.POST.get("step") or "target"
+    if request.GET.get("restart"):
+        request.session.pop(DRAFT, None)
+        return redirect(_step_url("target"))
+    target = _target(request.user, draft.get("target", "")) if draft.get("target") else None
+    category = rulebook.category(draft.get("category", "")) if draft.get("category") else None
+    # A step whose earlier choices are missing sends the consumer back to the first missing one.
+    needs = {
+        "category": [target],
+        "describe": [target, category],
+        "evidence": [target, category],
+        "submit": [target, category],
+    }
+    if step in needs and not all(needs[step]):
+        return redirect(_step_url("target" if target is None else "category"))
+    if step in needs and step in ("evidence", "submit") and not draft.get("description"):
+        return redirect(_step_url("describe"))
+
+    context: dict[str, Any] = {"step": step, "steps": [(s, STEP_TITLES[s]) for s in STEPS], "draft": draft}
+    context |= {"target": target, "category": category, "rulebook": rulebook}
+    if step == "target":
+        error = None
+        if request.method == "POST":
+            chosen = _target(request.user, request.POST.get("target", ""))
+            if chosen is not None:
+                request.session[DRAFT] = draft | {"target": chosen.value}
+                return redirect(_step_url("category"))
+            error = _("Choose an order, a listing or a shop.")
+        context |= {"targets": _targets(request.user), "error": error, "current": draft.get("target")}
+        return render(request, "web/consumer/new_target.html", context)
+
+    if step == "category":
+        form = CategoryForm(rulebook, request.POST or None, initial={"category": draft.get("category")})
+        if request.method == "POST" and form.is_valid():
+            request.session[DRAFT] = draft | {"category": form.cleaned_data["category"]}
+            return redirect(_step_url("describe"))
+        preview = category_preview(rulebook, category, target.type, target.order, now) if category else None
+        context |= {"form": form, "preview": preview}
+        return render(request, "web/consumer/new_category.html", context)
+
+    preview = category_preview(rulebook, category, target.type, target.order, now)
+    context["preview"] = preview
+    if step == "describe":
+        initial = {"description": draft.get("description", ""), "remedy_wanted": draft.get("remedy_wanted")}
+        form = DescribeForm(rulebook, list(category.remedies), request.POST or None, initial=initial)
+        if request.method == "POST" and form.is_valid():
+            request.session[DRAFT] = draft | form.cleaned_data
+            return redirect(_step_url("evidence"))
+        context["form"] = form
+        return render(request, "web/consumer/new_describe.html", context)
+
+    if step == "submit" and request.method == "POST":
+        return _submit(request, rulebook, draft, target, context)
+
+    context |= {
+        "kinds": evidence_choices(rulebook, category),
+        "remedy_title": pick(rulebook.remedies.get(draft.get("remedy_wanted", ""))),
+        "idempotency_key": uuid.uuid4().hex,
+        "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+    }
+    return render(request, "web/consumer/new_evidence.html", context)
+
+
+def _submit(request: HttpRequest, rulebook: Rulebook, draft: dict, target: Target, context: dict) -> HttpResponse:
+    """Send the report (the last step's form, or its script's XHR): file_report, then the case page."""
+    wants_json = request.headers.get("Accept", "").startswith("application/json")
+    data = ReportIn(
+        target_type=target.type,
+        target_id=target.id,
+        category=draft["category"],
+        description=draft["description"],
+        remedy_wanted=draft.get("remedy_wanted") or "refund",
+        channel="web",
+    )
+    try:
+        filed = actions.file_report(
+            request.user, data, uploads_from(request), idempotency_key=request.POST.get("idempotency_key") or None
+        )
+    except DomainError as exc:
+        if wants_json:
+            return JsonResponse({"error": error_message(exc), "field": exc.field}, status=exc.status)
+        messages.error(request, error_message(exc))
+        return redirect(_step_url("evidence"))
+    request.session.pop(DRAFT, None)
+    refused = rejected_files(filed.rejected_files)
+    if refused:
+        request.session[f"refused-{filed.case.reference}"] = refused
+    messages.success(request, _("Your report was sent. Its reference is %(ref)s.") % {"ref": filed.case.reference})
+    url = reverse("consumer-case", args=[filed.case.reference])
+    if wants_json:
+        return JsonResponse({"reference": filed.case.reference, "url": url, "rejected_files": refused}, status=201)
+    return redirect(url)
+
+
+@consumer_only
+def category_info(request: HttpRequest) -> HttpResponse:
+    """The htmx partial of the category step: the window for this order and the evidence needed."""
+    now = timezone.now()
+    rulebook = loader.in_force(now)
+    draft = request.session.get(DRAFT, {})
+    target = _target(request.user, draft.get("target", ""))
+    category = rulebook.category(request.GET.get("category", ""))
+    if target is None or category is None:
+        return HttpResponse("")
+    preview = category_preview(rulebook, category, target.type, target.order, now)
+    return render(request, "web/consumer/_category_info.html", {"preview": preview, "target": target})
+
+
+# --- the case page --------------------------------------------------------------------------------
+
+
+def _case(request: HttpRequest, reference: str) -> Case:
+    try:
+        return get_case(request.user, reference)
+    except NotFound:
+        raise Http404(reference) from None
+
+
+def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
+    """Return the case page's context: the case as the viewer may read it, and the words for it."""
+    now = timezone.now()
+    data = describe_case(case, request.user, language=_language(), now=now)
+    rulebook = loader.get(case.rulebook_version)
+    category = rulebook.category(case.category)
+    admissibility = data["admissibility"] or {}
+    return {
+        "case": case,
+        "data": data,
+        "category": category,
+        "category_title": pick(category.title) if category else case.category,
+        "remedy_title": pick(rulebook.remedies.get(data["report"]["remedy_wanted"])),
+        "explanation": pick(admissibility.get("explanation")),
+        "alternatives": [pick(a) for a in admissibility.get("alternatives", [])],
+        "missing": [
+            pick(rulebook.evidence_kinds[k])
+            for k in admissibility.get("missing_evidence", [])
+            if k in rulebook.evidence_kinds
+        ],
+        "dates": {k: v for k, v in (admissibility.get("dates") or {}).items() if v},
+        "own_evidence": [
+            e | {"kind_title": pick(rulebook.evidence_kinds.get(e["kind"]))}
+            for e in data["evidence"]
+            if e["party"] == "reporter"
+        ],
+        "kinds": evidence_choices(rulebook, category),
+        "allowed": data["allowed_actions"],
+        "refused": request.session.pop(f"refused-{case.reference}", None),
+        "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+    }
+
+
+@consumer_only
+def case_page(request: HttpRequest, reference: str) -> HttpResponse:
+    """One of the consumer's cases: state, deadlines, timeline, reasons, evidence, what they can do."""
+    case = _case(request, reference)
+    return render(request, "web/consumer/case.html", case_context(request, case))
+
+
+@require_POST
+@consumer_only
+def add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
+    """Add files to one of the consumer's open cases (asked for, or while it is open)."""
+    case = _case(request, reference)
+    url = reverse("consumer-case", args=[reference])
+    uploads = uploads_from(request)
+    if not uploads:
+        messages.error(request, _("Choose at least one file to add."))
+        return _done(request, url)
+    try:
+        filed = actions.add_evidence(request.user, case, uploads)
+    except DomainError as exc:
+        refused = rejected_files(exc.details.get("rejected_files", []))
+        if refused:
+            request.session[f"refused-{reference}"] = refused
+        apply_domain_error(None, exc, request)
+        return _done(request, url)
+    refused = rejected_files(filed.rejected_files)
+    if refused:
+        request.session[f"refused-{reference}"] = refused
+    messages.success(request, _("The evidence was added to the case."))
+    return _done(request, url)
+
+
+def _done(request: HttpRequest, url: str) -> HttpResponse:
+    """Go to `url`: a redirect for a plain form, {url} for the upload script (which then goes there)."""
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"url": url})
+    return redirect(url)
+
+
+@consumer_only
+def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    """Withdraw a report: a confirmation page (GET), then the withdrawal (POST)."""
+    case = _case(request, reference)
+    if request.method == "POST":
+        try:
+            actions.withdraw_report(request.user, case, request.POST.get("reason", ""))
+        except DomainError as exc:
+            apply_domain_error(None, exc, request)
+        else:
+            messages.success(request, _("The report was withdrawn."))
+        return redirect("consumer-case", reference)
+    return render(request, "web/consumer/withdraw.html", {"case": case})
+
+
+@require_POST
+@consumer_only
+def nudge(request: HttpRequest, reference: str) -> HttpResponse:
+    """Ask about an open case's progress (二次反馈); an overdue case goes to a supervisor."""
+    case = _case(request, reference)
+    try:
+        case = actions.nudge_case(request.user, case)
+    except DomainError as exc:
+        apply_domain_error(None, exc, request)
+    else:
+        if case.escalated_at:
+            messages.success(request, _("The case is overdue; it has been passed to a supervisor."))
+        else:
+            messages.success(request, _("Your question was recorded on the case."))
+    return redirect("consumer-case", reference)

@@ -1,0 +1,108 @@
+"""What the consumer portal and the agent console share when a report is filed or evidence added."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+
+from plaint.evidence.actions import Upload
+from plaint.marketplace.models import Listing, Merchant, Order
+from plaint.rulebook import evaluation
+from plaint.rulebook.schema import Category, Rulebook
+
+from .common import pick
+
+
+@dataclass(frozen=True)
+class Target:
+    """What a report is about, as picked on a page."""
+
+    type: str  # order, listing or merchant
+    id: str  # the marketplace's id
+    order: Order | None = None
+    listing: Listing | None = None
+    merchant: Merchant | None = None
+
+    @property
+    def value(self) -> str:
+        return f"{self.type}:{self.id}"
+
+
+def parse_target(value: str) -> tuple[str, str] | None:
+    """Return (type, id) from a form value such as "order:O-2026-1001"; None if it is not one."""
+    kind, _, ident = (value or "").partition(":")
+    if kind not in ("order", "listing", "merchant") or not ident or len(ident) > 64:
+        return None
+    return kind, ident
+
+
+def category_preview(
+    rulebook: Rulebook, category: Category, target_type: str, order: Order | None, now: datetime
+) -> dict[str, Any]:
+    """Return what a page shows about a category before the report is sent, for this target.
+
+    The window, the date it closes for this order, whether the report would be accepted, and the
+    evidence required and recommended — all from the rulebook's own evaluation, so the page says
+    exactly what intake will decide. Evidence is not known yet, so "needs evidence" is not predicted.
+    """
+    delivered = timezone.localtime(order.delivered_at) if order and order.delivered_at else None
+    local_now = timezone.localtime(now)
+    assessment = evaluation.assess(
+        rulebook, category, target_type, delivered, local_now, set(category.required_evidence)
+    )
+    closes = evaluation.window_closes_at(category, delivered) if target_type == "order" else None
+    return {
+        "category": category,
+        "title": pick(category.title),
+        "applies": target_type in category.targets,
+        "timed": target_type == "order",
+        "window_days": category.window_days,
+        "delivered_at": delivered,
+        "closes_at": closes,
+        "days_left": (closes - local_now).days if closes and closes >= local_now else None,
+        "window_open": closes is None or local_now <= closes,
+        "outcome": assessment.outcome,
+        "explanation": pick(assessment.explanation),
+        "alternatives": [pick(a) for a in assessment.alternatives],
+        "required": [(k, pick(rulebook.evidence_kinds[k])) for k in category.required_evidence],
+        "recommended": [(k, pick(rulebook.evidence_kinds[k])) for k in category.recommended_evidence],
+        "remedies": [(r, pick(rulebook.remedies[r])) for r in category.remedies],
+        "response_days": category.response_days,
+    }
+
+
+def uploads_from(request: HttpRequest, *, default_kind: str = "other") -> list[Upload]:
+    """Return the `evidence` files of a page's form, each with its `evidence_kind` (same order).
+
+    Pages without script send one `evidence_kind_all` for every file; a missing kind falls back to it.
+    """
+    files = request.FILES.getlist("evidence")
+    kinds = request.POST.getlist("evidence_kind")
+    fallback = request.POST.get("evidence_kind_all") or default_kind
+    uploads = []
+    for index, upload in enumerate(files):
+        kind = kinds[index] if index < len(kinds) and kinds[index] else fallback
+        uploads.append(Upload(name=upload.name or "upload", data=upload.read(), kind=kind))
+    return uploads
+
+
+def transcript_upload(text: str, reference: str) -> Upload | None:
+    """Return a pasted chat transcript as a plain-text evidence file (UTF-8), or None when blank."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    name = f"transcript-{reference or 'chat'}.txt"
+    return Upload(name=name, data=text.encode("utf-8") + b"\n", kind="chat_log")
+
+
+def evidence_choices(rulebook: Rulebook, category: Category | None = None) -> list[tuple[str, str]]:
+    """Return (kind, title) of every evidence kind, the category's required and recommended first."""
+    first: list[str] = []
+    if category is not None:
+        first = list(category.required_evidence) + [
+            k for k in category.recommended_evidence if k not in category.required_evidence
+        ]
+    rest = [k for k in rulebook.evidence_kinds if k not in first]
+    return [(k, pick(rulebook.evidence_kinds[k])) for k in first + rest]

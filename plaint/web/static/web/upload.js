@@ -1,0 +1,187 @@
+/* Evidence upload for Plaint's forms (form[data-upload]): drag and drop, several files at once, a kind
+ * per file, previews, and per-file progress. The form is sent once, by XHR, to the same URL it posts to
+ * without script; the server answers {url} (go there) or {error}. No build step, no dependencies. */
+(function () {
+  "use strict";
+
+  function sizeText(bytes) {
+    return bytes < 1024 * 1024 ? Math.ceil(bytes / 1024) + " KB" : (bytes / 1024 / 1024).toFixed(1) + " MB";
+  }
+
+  function setup(form) {
+    var input = form.querySelector('input[type=file][name=evidence]');
+    var list = form.querySelector("[data-uploads]");
+    var zone = form.querySelector("[data-dropzone]");
+    var template = form.querySelector("template[data-kind-template]");
+    var errorBox = form.querySelector("[data-upload-error]");
+    var submit = form.querySelector("[data-submit]") || form.querySelector("button[type=submit]");
+    var maxBytes = parseInt(form.dataset.maxBytes || "0", 10);
+    var words = list.dataset;
+    var defaultKind = form.querySelector("[name=evidence_kind_all]");
+    var entries = [];
+    var counter = 0;
+
+    // With script, each file gets its own kind; the one-kind-for-all fallback goes away.
+    var noscriptKind = form.querySelector("[data-noscript-kind]");
+    if (noscriptKind) { noscriptKind.hidden = true; }
+    var firstKind = defaultKind ? defaultKind.value : "other";
+
+    function markRequired() {
+      var chosen = {};
+      entries.forEach(function (e) { chosen[e.kind.value] = true; });
+      form.querySelectorAll("[data-required-kind]").forEach(function (el) {
+        var ok = !!chosen[el.dataset.requiredKind];
+        el.classList.toggle("have", ok);
+        el.textContent = el.textContent.replace(/ ✓$/, "") + (ok ? " ✓" : "");
+      });
+    }
+
+    function add(file) {
+      counter += 1;
+      var id = "upload-" + counter;
+      var li = document.createElement("li");
+      li.className = "upload";
+      var preview;
+      if (/^image\//.test(file.type)) {
+        preview = document.createElement("img");
+        preview.alt = "";
+        preview.src = URL.createObjectURL(file);
+      } else {
+        preview = document.createElement("span");
+        preview.className = "file";
+        preview.textContent = (file.name.split(".").pop() || "file").toUpperCase();
+      }
+      var body = document.createElement("div");
+      var name = document.createElement("strong");
+      name.textContent = file.name;
+      var size = document.createElement("span");
+      size.className = "muted";
+      size.textContent = " · " + sizeText(file.size);
+      var label = document.createElement("label");
+      label.htmlFor = id;
+      label.textContent = words.wordKind;
+      var kind = template.content.querySelector("select").cloneNode(true);
+      kind.id = id;
+      kind.value = pickKind();
+      kind.addEventListener("change", markRequired);
+      var progress = document.createElement("progress");
+      progress.max = 100;
+      progress.value = 0;
+      progress.setAttribute("aria-label", file.name);
+      var status = document.createElement("span");
+      status.className = "status";
+      status.textContent = words.wordWaiting;
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "link";
+      remove.textContent = words.wordRemove;
+      var entry = { file: file, li: li, kind: kind, progress: progress, status: status };
+      remove.addEventListener("click", function () {
+        entries = entries.filter(function (e) { return e !== entry; });
+        li.remove();
+        markRequired();
+      });
+      if (maxBytes && file.size > maxBytes) {
+        li.classList.add("failed");
+        status.textContent = words.wordTooLarge;
+        entry.tooLarge = true;
+      }
+      body.append(name, size, label, kind, progress, status, document.createTextNode(" "), remove);
+      li.append(preview, body);
+      list.append(li);
+      entries.push(entry);
+      markRequired();
+    }
+
+    // A new file takes the first required kind nobody has chosen yet, so two photos of two things
+    // start right; the person can change it.
+    function pickKind() {
+      var chosen = entries.map(function (e) { return e.kind.value; });
+      var required = Array.prototype.map.call(form.querySelectorAll("[data-required-kind]"), function (el) {
+        return el.dataset.requiredKind;
+      });
+      for (var i = 0; i < required.length; i++) {
+        if (chosen.indexOf(required[i]) === -1) { return required[i]; }
+      }
+      return firstKind;
+    }
+
+    function addAll(files) {
+      Array.prototype.forEach.call(files, add);
+    }
+
+    input.addEventListener("change", function () {
+      addAll(input.files);
+      input.value = "";
+    });
+    ["dragenter", "dragover"].forEach(function (type) {
+      zone.addEventListener(type, function (ev) { ev.preventDefault(); zone.classList.add("over"); });
+    });
+    ["dragleave", "drop"].forEach(function (type) {
+      zone.addEventListener(type, function () { zone.classList.remove("over"); });
+    });
+    zone.addEventListener("drop", function (ev) {
+      ev.preventDefault();
+      if (ev.dataTransfer && ev.dataTransfer.files) { addAll(ev.dataTransfer.files); }
+    });
+
+    function fail(message) {
+      errorBox.textContent = message;
+      errorBox.hidden = false;
+      if (submit) { submit.disabled = false; }
+      entries.forEach(function (e) {
+        if (!e.tooLarge) { e.status.textContent = words.wordFailed; }
+      });
+    }
+
+    form.addEventListener("submit", function (ev) {
+      ev.preventDefault();
+      errorBox.hidden = true;
+      var data = new FormData(form);
+      data.delete("evidence");
+      data.delete("evidence_kind");
+      var sending = entries.filter(function (e) { return !e.tooLarge; });
+      var offsets = [];
+      var total = 0;
+      sending.forEach(function (e) {
+        data.append("evidence", e.file, e.file.name);
+        data.append("evidence_kind", e.kind.value);
+        offsets.push(total);
+        total += e.file.size;
+        e.status.textContent = words.wordSending;
+      });
+      if (submit) { submit.disabled = true; }
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.upload.addEventListener("progress", function (p) {
+        // The files go in order in one request: each one's share of the bytes sent is its progress.
+        sending.forEach(function (e, i) {
+          var done = Math.max(0, Math.min(e.file.size, p.loaded - offsets[i]));
+          e.progress.value = e.file.size ? Math.round((100 * done) / e.file.size) : 100;
+        });
+      });
+      xhr.addEventListener("load", function () {
+        var body = {};
+        try { body = JSON.parse(xhr.responseText); } catch (err) { body = {}; }
+        if (xhr.status >= 200 && xhr.status < 300 && body.url) {
+          sending.forEach(function (e) { e.progress.value = 100; e.status.textContent = words.wordSent; });
+          window.location.assign(body.url);
+        } else {
+          fail(body.error || words.wordNetwork);
+        }
+      });
+      xhr.addEventListener("error", function () { fail(words.wordNetwork); });
+      xhr.send(data);
+    });
+  }
+
+  function init() {
+    document.querySelectorAll("form[data-upload]").forEach(setup);
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", init);
+  } else {
+    init();
+  }
+})();

@@ -1,0 +1,61 @@
+"""Template filters for Plaint's pages: two-language texts, ISO dates, money, case words."""
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.utils import formats
+
+from plaint.web import common
+
+register = template.Library()
+
+
+@register.filter
+def pick(text: Any) -> str:
+    """{{ category.title|pick }}: the active language's side of a {"zh", "en"} text."""
+    return common.pick(text)
+
+
+@register.filter
+def when(value: str | datetime | None) -> datetime | None:
+    """{{ case.deadlines.response_due_at|when|date:"DATETIME_FORMAT" }}: an ISO string as a datetime."""
+    return common.when(value)
+
+
+@register.filter
+def money(amount: Any, currency: str = "CNY") -> str:
+    """{{ order.amount_paid|money:order.currency }}: ¥1,234.00 in Chinese, CNY 1,234.00 in English."""
+    if amount is None or amount == "":
+        return ""
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        return str(amount)
+    number = formats.number_format(value, 2, use_l10n=True, force_grouping=True)
+    currency = (currency or "CNY").upper()
+    if currency == "CNY" and common.lang() == "zh":
+        return f"¥{number}"
+    return f"{currency} {number}"
+
+
+@register.filter
+def event_sentence(event: dict) -> str:
+    """{{ event|event_sentence }}: a timeline event in one plain sentence."""
+    return common.event_sentence(event)
+
+
+@register.filter
+def state_name(state: str) -> str:
+    return str(common.STATE_NAMES.get(state, state))
+
+
+@register.filter
+def channel_name(channel: str) -> str:
+    return str(common.CHANNEL_NAMES.get(channel, channel))
+
+
+@register.filter
+def role_name(role: str) -> str:
+    return str(common.ROLE_NAMES.get(role, role))
