@@ -88,7 +88,7 @@ def queue_facets(now: datetime, *, state: str = State.AWAITING_REVIEW, **filters
         others = {k: v for k, v in filters.items() if k != own[facet]}
         cases = review_queue(now, state=state, **others).order_by()
         column = "merchant_id" if facet == "merchant" else facet
-        rows = cases.values(column).annotate(n=Count("id")).order_by("-n", column)
+        rows = cases.values(column).annotate(n=Count("*")).order_by("-n", column)
         if facet == "merchant":
             rows = rows[:FACET_LIMIT]
         result[facet] = [(row[column], row["n"]) for row in rows]

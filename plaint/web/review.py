@@ -130,9 +130,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     """The review queue: most urgent first then earliest due, with filters and their counts."""
     now = timezone.now()
     state, filters, kept = _filters(request)
-    cases = review_queue(now, state=state, **filters)
-    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
     facets = queue_facets(now, state=state, **filters)
+    paginator = Paginator(review_queue(now, state=state, **filters), PAGE_SIZE)
+    paginator.count = facets["total"]  # counted once, with the facets (Paginator.count is a cached property)
+    page = paginator.get_page(request.GET.get("page"))
     rulebook = loader.in_force(now)
     rows = [
         {

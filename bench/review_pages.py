@@ -1,0 +1,148 @@
+"""Benchmark: the review console and merchant portal pages with 100,000 cases on PostgreSQL.
+
+The data is generated in the database with generate_series (not timed). Each page is then rendered
+through Django's test client (the whole view, queries and template, no network) several times; the
+median time and the query count are printed, with the query plan of the queue's page query.
+Target: every page under 250 ms with a constant number of queries.
+
+    make bench
+"""
+
+import os
+import statistics
+import sys
+import time
+
+import psycopg
+
+CASES = int(os.environ.get("BENCH_REVIEW_CASES", "100000"))
+MERCHANTS = 1000
+DB = "plaint_bench_review"
+RUNS = 5
+TARGET_MS = 250
+
+
+def sibling(url: str, name: str) -> str:
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def main() -> None:
+    url = os.environ.get("PLAINT_DATABASE_URL", "")
+    if not url.startswith("postgres"):
+        raise SystemExit("this benchmark runs on PostgreSQL: set PLAINT_DATABASE_URL=postgres://...")
+    with psycopg.connect(sibling(url, "postgres"), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {DB}")
+    os.environ["PLAINT_DATABASE_URL"] = sibling(url, DB)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plaint.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection, reset_queries
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from plaint.accounts.models import Role, User
+    from plaint.cases.queries import review_queue
+    from plaint.marketplace.models import Merchant
+
+    call_command("migrate", verbosity=0)
+    filer = User.objects.create_user("bench", role=Role.AGENT)
+    started = time.perf_counter()
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO marketplace_merchant (external_id, name, country, cross_border, status, contact_email, "
+            "contact_phone, created_at, updated_at) SELECT 'M' || i, 'Merchant ' || i, 'JP', true, 'active', '', '', "
+            "now(), now() FROM generate_series(1, %s) i",
+            [MERCHANTS],
+        )
+        cur.execute(
+            "INSERT INTO marketplace_consumer (external_id, name, email, phone, language, created_at, updated_at) "
+            "SELECT 'C' || i, 'Consumer ' || i, '', '', 'zh-hans', now(), now() FROM generate_series(1, 1000) i"
+        )
+        cur.execute("SELECT min(id) FROM marketplace_merchant")
+        m0 = cur.fetchone()[0]
+        cur.execute("SELECT min(id) FROM marketplace_consumer")
+        c0 = cur.fetchone()[0]
+        categories = "ARRAY['product_quality','counterfeit','expired_goods','damaged_on_arrival','not_as_described']"
+        channels = "ARRAY['web','app','hotline','online_chat','email','api']"
+        cur.execute(
+            "INSERT INTO cases_report (reporter_id, filed_by_id, channel, channel_reference, target_type, "
+            f"merchant_id, category, description, remedy_wanted, submitted_at) SELECT %s + i %% 1000, %s, "
+            f"({channels})[1 + i %% 6], '', 'merchant', %s + (i * 7) %% %s, ({categories})[1 + i %% 5], "
+            "'Report ' || i, 'refund', now() - (i %% 90) * interval '1 day' FROM generate_series(1, %s) i",
+            [c0, filer.pk, m0, MERCHANTS, CASES],
+        )
+        # 40% in review, 10% waiting for evidence, 20% with the merchant, 30% decided.
+        cur.execute(
+            "INSERT INTO cases_case (reference, report_id, merchant_id, reporter_id, category, channel, state, "
+            "version, priority, rulebook_version, admissibility, opened_at, updated_at, decision_due_at, "
+            "response_due_at, evidence_due_at) "
+            "SELECT 'B' || r.id, r.id, r.merchant_id, r.reporter_id, r.category, r.channel, "
+            "CASE WHEN r.id % 10 < 4 THEN 'awaiting_review' WHEN r.id % 10 = 4 THEN 'needs_evidence' "
+            "WHEN r.id % 10 < 7 THEN 'awaiting_merchant' ELSE 'decided' END, 0, r.id % 6, '1', '{}', "
+            "r.submitted_at, r.submitted_at, now() + ((r.id % 240) - 40) * interval '1 hour', "
+            "now() + (r.id % 72) * interval '1 hour', now() + (r.id % 7) * interval '1 day' FROM cases_report r"
+        )
+        cur.execute("SELECT count(*) FROM cases_case")
+        cases = cur.fetchone()[0]
+    # A live database is vacuumed by autovacuum; freshly bulk-loaded rows are not yet (no visibility map).
+    with psycopg.connect(os.environ["PLAINT_DATABASE_URL"], autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    generated = time.perf_counter() - started
+
+    reviewer = User.objects.create_user("bench-reviewer", role=Role.REVIEWER, language="en")
+    supervisor = User.objects.create_user("bench-supervisor", role=Role.SUPERVISOR, language="zh-hans")
+    busy = Merchant.objects.get(external_id="M7")
+    merchant = User.objects.create_user("bench-merchant", role=Role.MERCHANT, merchant=busy)
+    some_case = review_queue(timezone.now()).first().reference
+    clients = {}
+    for user in (reviewer, supervisor, merchant):
+        clients[user.role] = Client()
+        clients[user.role].force_login(user)
+    pages = [
+        ("reviewer", "/review/"),
+        ("reviewer", "/review/?category=counterfeit"),
+        ("reviewer", "/review/?overdue=1"),
+        ("reviewer", "/review/?channel=hotline&priority=2"),
+        ("reviewer", f"/review/?merchant={busy.pk}"),
+        ("reviewer", "/review/?state=needs_evidence"),
+        ("reviewer", "/review/?page=200"),
+        ("reviewer", f"/review/cases/{some_case}/"),
+        ("supervisor", "/review/supervisor/"),
+        ("merchant", "/merchant/"),
+        ("merchant", "/merchant/?show=all&page=3"),
+    ]
+    print(
+        f"review and merchant pages benchmark: PostgreSQL, {cases} cases, {MERCHANTS} merchants "
+        f"(generated in {generated:.0f} s, not timed); median of {RUNS} renders"
+    )
+    worst = 0.0
+    for role, path in pages:
+        client = clients[role]
+        assert client.get(path).status_code == 200, path  # warm the template cache
+        times = []
+        for _ in range(RUNS):
+            reset_queries()
+            with CaptureQueriesContext(connection) as queries:
+                began = time.perf_counter()
+                response = client.get(path)
+                times.append((time.perf_counter() - began) * 1000)
+            assert response.status_code == 200, (path, response.status_code)
+        median = statistics.median(times)
+        worst = max(worst, median)
+        print(f"  {role:10} {path:45} {median:7.1f} ms  {len(queries.captured_queries):3} queries")
+    plan_sql, params = review_queue(timezone.now(), category="counterfeit")[:25].query.sql_with_params()
+    with connection.cursor() as cur:
+        cur.execute("EXPLAIN " + plan_sql, params)
+        plan = "\n".join("      " + row[0] for row in cur.fetchall())
+    print("  plan of the queue page (category filter):\n" + plan)
+    connection.close()
+    if worst >= TARGET_MS:
+        sys.exit(f"FAIL: a page took {worst:.0f} ms (target: under {TARGET_MS} ms)")
+
+
+if __name__ == "__main__":
+    main()
