@@ -267,3 +267,10 @@ def test_ingest_mail_command_reads_a_message_from_standard_input(shop, monkeypat
     call_command("ingest_mail", "--recipient", INTAKE)
     printed = json.loads(capsys.readouterr().out)
     assert printed["outcome"] == "filed" and Case.objects.get().reference == printed["case"]
+
+
+def test_received_mail_is_listed_in_the_admin(shop, client):
+    ingest_email(mail("someone@elsewhere.example", INTAKE, "你好", "hi"))
+    client.force_login(f.user(Role.ADMIN, is_staff=True, is_superuser=True))
+    page = client.get("/admin/inbound/inboundmail/")
+    assert page.status_code == 200 and "someone@elsewhere.example" in page.content.decode()
