@@ -12,8 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _g
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
@@ -106,7 +105,8 @@ def _rejected_message(request: HttpRequest, rejected: list[dict[str, str]]) -> N
     for item in rejected_files(rejected):
         messages.warning(
             request,
-            _g("The file %(name)s was not accepted: %(reason)s") % {"name": item["file"], "reason": item["reason"]},
+            gettext("The file %(name)s was not accepted: %(reason)s")
+            % {"name": item["file"], "reason": item["reason"]},
         )
 
 
@@ -212,7 +212,7 @@ def _merchant_case(request: HttpRequest, reference: str) -> Any:
     try:
         return get_case(request.user, reference)
     except NotFound:
-        raise Http404(_g("No case %(ref)s about your shop.") % {"ref": reference}) from None
+        raise Http404(gettext("No case %(ref)s about your shop.") % {"ref": reference}) from None
 
 
 @role_required(Role.MERCHANT)
@@ -241,7 +241,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
             form.add_error(None, domain_error_text(error))
         else:
             _rejected_message(request, filed.rejected_files)
-            messages.success(request, _g("Your answer was sent. The reporter and the reviewer will see it."))
+            messages.success(request, gettext("Your answer was sent. The reporter and the reviewer will see it."))
             return redirect("merchant-case", reference=case.reference)
     return render(request, "web/merchant/case.html", _case_context(request, case, answer_form=form), status=422)
 
@@ -257,12 +257,12 @@ def appeal(request: HttpRequest, reference: str) -> HttpResponse:
     if form.is_valid():
         try:
             if decision is None:
-                raise NotFound("not_decided", _g("The case has no decision to appeal yet."))
+                raise NotFound("not_decided", gettext("The case has no decision to appeal yet."))
             appeal_penalty(request.user, decision, form.cleaned_data["grounds"])
         except DomainError as error:
             form.add_error(None, domain_error_text(error))
         else:
-            messages.success(request, _g("Your appeal was filed. A supervisor decides it with reasons."))
+            messages.success(request, gettext("Your appeal was filed. A supervisor decides it with reasons."))
             return redirect("merchant-case", reference=case.reference)
     return render(request, "web/merchant/case.html", _case_context(request, case, appeal_form=form), status=422)
 
@@ -273,7 +273,7 @@ def proof(request: HttpRequest, reference: str, rectification_id: int) -> HttpRe
     case = _merchant_case(request, reference)
     rect = case.rectifications.filter(pk=rectification_id).select_related("case__merchant", "decision").first()
     if rect is None:
-        raise Http404(_g("No such rectification on this case."))
+        raise Http404(gettext("No such rectification on this case."))
     if request.method != "POST":
         return redirect("merchant-case", reference=case.reference)
     form = ProofForm(request.POST, request.FILES, rulebook_version=case.rulebook_version, auto_id=f"proof{rect.pk}_%s")
@@ -286,7 +286,7 @@ def proof(request: HttpRequest, reference: str, rectification_id: int) -> HttpRe
         except DomainError as error:
             form.add_error(None, domain_error_text(error))
         else:
-            messages.success(request, _g("Your proof was sent. A reviewer checks it."))
+            messages.success(request, gettext("Your proof was sent. A reviewer checks it."))
             return redirect("merchant-case", reference=case.reference)
     context = _case_context(request, case, proof_form=form, proof_for=rect.pk)
     return render(request, "web/merchant/case.html", context, status=422)

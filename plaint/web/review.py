@@ -15,8 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
-from django.utils.translation import gettext as _g
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
@@ -205,12 +204,12 @@ def _claim_action(request: HttpRequest, reference: str, act: Any, done: str) -> 
 
 @role_required(*DECIDERS)
 def claim(request: HttpRequest, reference: str) -> HttpResponse:
-    return _claim_action(request, reference, actions.claim_case, _g("You claimed the case."))
+    return _claim_action(request, reference, actions.claim_case, gettext("You claimed the case."))
 
 
 @role_required(*DECIDERS)
 def release(request: HttpRequest, reference: str) -> HttpResponse:
-    return _claim_action(request, reference, actions.release_case, _g("You released the case."))
+    return _claim_action(request, reference, actions.release_case, gettext("You released the case."))
 
 
 # --- the workspace -----------------------------------------------------------------------------
@@ -276,7 +275,7 @@ def _staff_case(request: HttpRequest, reference: str) -> Case:
     try:
         return get_case(request.user, reference)
     except NotFound:
-        raise Http404(_g("There is no case %(ref)s.") % {"ref": reference}) from None
+        raise Http404(gettext("There is no case %(ref)s.") % {"ref": reference}) from None
 
 
 def _gallery(data: dict[str, Any], delivered: Any) -> list[dict[str, Any]]:
@@ -366,7 +365,7 @@ def template_text(request: HttpRequest, reference: str) -> HttpResponse:
         None,
     )
     if template is None:
-        raise Http404(_g("No such template for this category."))
+        raise Http404(gettext("No such template for this category."))
     text = statement_templates.fill(template.body, statement_templates.values_for(case, language))
     return render(request, "web/review/_statement_field.html", {"text": text})
 
@@ -390,7 +389,7 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
             )
             form.add_error(field, domain_error_text(error))
         else:
-            messages.success(request, _g("The decision was sent. Both parties can read it and its reasons now."))
+            messages.success(request, gettext("The decision was sent. Both parties can read it and its reasons now."))
             return redirect("review-case", reference=case.reference)
     return _workspace(request, get_case(request.user, case.reference), form, status=422)
 
