@@ -8,7 +8,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.lmtp import LMTP
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import connections
 
 from plaint.cases.addresses import parse_recipient
 
@@ -18,13 +18,12 @@ log = logging.getLogger(__name__)
 
 
 def _ingest(content: bytes, recipients: list[str]) -> str:
-    # Runs in a worker thread: Django's database connections belong to threads, and a long-lived
-    # process must not keep one that the server closed.
-    close_old_connections()
+    # Runs in a pool thread, and Django's database connections belong to threads: each mail opens
+    # its own and closes it, so no idle pool thread holds a connection (mail is rare next to web requests).
     try:
         result = ingest_email(content, recipients=recipients)
     finally:
-        close_old_connections()
+        connections.close_all()
     return result.outcome
 
 

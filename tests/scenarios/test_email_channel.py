@@ -1,11 +1,16 @@
 """The e-mail channel end to end: mail sent by SMTP to Plaint's receiver files and updates cases."""
 
+import os
 import smtplib
 import socket
+import subprocess
+import sys
 from datetime import timedelta
 from email.message import EmailMessage
 
 import pytest
+from django.conf import settings as django_settings
+from django.db import connection
 from django.utils import timezone
 
 from plaint.cases.models import Case
@@ -120,3 +125,41 @@ def test_the_receiver_refuses_other_addresses_and_oversized_mail(smtp_receiver, 
     finally:
         small.stop()
     assert InboundMail.objects.count() == 0
+
+
+def command_env(media_root) -> dict[str, str]:
+    """Return the environment for a manage.py process that uses this test's database and files."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        url = f"sqlite:///{db['NAME']}"
+    else:
+        url = f"postgres://{db['USER']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    return os.environ | {"PLAINT_DATABASE_URL": url, "PLAINT_MEDIA_ROOT": str(media_root)}
+
+
+def test_the_receiver_and_the_pipe_commands_run_as_processes(media_root):
+    shop = f.merchant("M-A", contact_email="shop@tokyo-beauty.example")
+    f.order(shop, "C1", external_id="O-1001", delivered_at=timezone.now() - timedelta(days=3))
+    f.order(shop, "C1", external_id="O-1002", delivered_at=timezone.now() - timedelta(days=3))
+    manage = [sys.executable, str(django_settings.BASE_DIR / "manage.py")]
+    env = command_env(media_root)
+
+    port = free_port()
+    server = subprocess.Popen(
+        [*manage, "receive_mail", "--bind", f"127.0.0.1:{port}"], env=env, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert server.stdout.readline().startswith(f"Receiving mail by SMTP on 127.0.0.1:{port}")
+        send(port, report_mail("[expired_goods] 订单 O-1001", "过期", f.jpeg(), "<proc-1@client.example>"))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    assert server.returncode == 0
+    assert Case.objects.get(report__order__external_id="O-1001").evidence.count() == 1
+
+    piped = report_mail("[expired_goods] 订单 O-1002", "过期", f.jpeg(), "<proc-2@client.example>")
+    done = subprocess.run(
+        [*manage, "ingest_mail"], input=piped.as_bytes(), env=env, capture_output=True, timeout=60, check=True
+    )
+    assert b'"outcome": "filed"' in done.stdout
+    assert Case.objects.get(report__order__external_id="O-1002").channel == "email"
