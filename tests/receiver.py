@@ -22,12 +22,15 @@ class Receiver:
         self.requests: list[Received] = []  # every request, failed ones included
         self.stored: dict[str, bytes] = {}  # what a receiver honouring the key keeps: one body per key
         self.duplicates = 0
+        self.arrivals = 0  # requests that reached the handler; more than len(requests) while one is in flight
         self._lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver._lock:
+                    receiver.arrivals += 1
                 if receiver.delay:
                     # A slow receiver (crash and lease tests): the answer takes this long.
                     time.sleep(receiver.delay)

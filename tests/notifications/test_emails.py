@@ -63,7 +63,9 @@ def test_a_contested_case_tells_each_party_each_step_once_in_its_language(world,
     actions.decide_case(
         world["reviewer"],
         case,
-        DecisionIn(outcome="upheld", reason_codes=["unfounded"], statement="照片显示已过期。The photo shows it expired."),
+        DecisionIn(
+            outcome="upheld", reason_codes=["unfounded"], statement="照片显示已过期。The photo shows it expired."
+        ),
     )
     report = deliver_due(timezone.now())
     assert report.delivered == 5 and report.failed == 0
