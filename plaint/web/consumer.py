@@ -36,7 +36,7 @@ from .common import apply_domain_error, error_message, lang, pick, rejected_file
 from .filing import Target, category_preview, evidence_choices, parse_target, uploads_from
 
 DRAFT = "report_draft"
-STEPS = ("target", "category", "describe", "evidence")
+STEPS = ("target", "category", "describe", "evidence", "review")
 STEP_TITLES = {
     "target": gettext_lazy("What is it about"),
     "category": gettext_lazy("Category"),
