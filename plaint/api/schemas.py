@@ -39,6 +39,8 @@ class CaseOut(Schema):
     reporter: dict[str, Any]
     admissibility: dict[str, Any]
     deadlines: dict[str, Any]
+    # The running service-level clocks this side may see (cases/reading.py clock_items).
+    clocks: list[dict[str, Any]] = []
     order: dict[str, Any] | None
     evidence: list[dict[str, Any]]
     responses: list[dict[str, Any]]

@@ -26,7 +26,7 @@ from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED, INADMISSIBLE, NEEDS_EVIDENCE
 from plaint.rulebook.schema import Category, Rulebook
 
-from . import rectification, statements
+from . import clocks, rectification, statements
 from .addresses import case_address
 from .inputs import DecisionIn, ReportIn, ResponseIn
 from .models import Case, CaseEvent, Channel, Decision, MerchantResponse, Report, ResponseKind, Visibility
@@ -130,6 +130,7 @@ def _apply(
         changes.setdefault("closed_at", now)
         changes.setdefault("claimed_by", None)
         changes.setdefault("claim_expires_at", None)
+        clocks.stop(case, clocks.CASE_STAGES, now, name)
     _change(case, now, state=t.target.value, **changes)
     return _record(
         case,
@@ -440,7 +441,9 @@ def _open_case(
         rulebook_version=rulebook.version,
         admissibility=result.as_dict(),
         evidence_due_at=result.evidence_due_at,
-        response_due_at=now + timedelta(days=category.response_days) if result.outcome == ADMITTED else None,
+        response_due_at=clocks.due_at("merchant_response", now, rulebook, report)
+        if result.outcome == ADMITTED
+        else None,
         opened_at=now,
         updated_at=now,
         closed_at=now if final else None,
@@ -470,6 +473,8 @@ def _open_case(
             to_state=intake.target.value,
         )
     )
+    if result.outcome == ADMITTED:
+        clocks.start(case, "merchant_response", now, pending=events)
     CaseEvent.objects.bulk_create(events)
     _notify(case, "case.opened", now, key=f"case-{case.reference}-opened", admissibility=result.outcome)
     outcome = {"zh": result.explanation["zh"], "en": result.explanation["en"]}
@@ -588,7 +593,18 @@ def add_evidence(actor: User, case: Case, uploads: list[Upload], *, now: datetim
             raise Refused("case_closed", f"The case is {case.state}; evidence can only be added to an open case.")
         CaseEvent.objects.bulk_create(_attach(case, checked, rejected, actor, party, now)[1])
         _change(case, now)
-        if case.state == State.NEEDS_EVIDENCE:
+        if case.state == State.NEEDS_EVIDENCE and case.admissibility.get("review_request"):
+            request = case.admissibility["review_request"]
+            since = datetime.fromisoformat(request["requested_at"])
+            added = set(
+                case.evidence.filter(party=Party.REPORTER, uploaded_at__gte=since).values_list("kind", flat=True)
+            )
+            missing = [kind for kind in request["kinds"] if kind not in added]
+            if not missing:
+                _return_to_review(case, now, "The evidence the reviewer asked for is complete.")
+            else:
+                _change(case, now, admissibility=case.admissibility | {"missing_evidence": missing})
+        elif case.state == State.NEEDS_EVIDENCE:
             category = _category(rulebook, case.category)
             present = set(case.evidence.filter(party=Party.REPORTER).values_list("kind", flat=True))
             missing = evaluation.missing_evidence(category, present)
@@ -602,7 +618,7 @@ def add_evidence(actor: User, case: Case, uploads: list[Upload], *, now: datetim
                     reason="The required evidence is now complete.",
                     admissibility=admissibility,
                     evidence_due_at=None,
-                    response_due_at=now + timedelta(days=category.response_days),
+                    response_due_at=clocks.start(case, "merchant_response", now).due_at,
                 )
                 _email(case, "admitted", now, f"{case.reference}-admitted", reporter=True, merchant=False)
                 _email(
@@ -631,6 +647,13 @@ def withdraw_report(actor: User, case: Case, reason: str, *, now: datetime | Non
         _notify(case, "case.withdrawn", now, key=f"case-{case.reference}-withdrawn")
         _email(case, "withdrawn", now, f"{case.reference}-withdrawn", reporter=False, merchant=True)
     return case
+
+
+def _to_review_clocks(case: Case, now: datetime, by: str) -> datetime:
+    """Stop the merchant's clock and start the review's (acknowledgement, decision); return the decision's due."""
+    clocks.stop(case, ("merchant_response",), now, by)
+    clocks.start(case, "acknowledgement", now)
+    return clocks.start(case, "decision", now).due_at
 
 
 # --- merchant -----------------------------------------------------------------------------------
@@ -692,7 +715,7 @@ def respond_as_merchant(
                 now,
                 reason=data.explanation,
                 data=info,
-                decision_due_at=now + timedelta(days=rulebook.intake.decision_days),
+                decision_due_at=_to_review_clocks(case, now, name),
             )
             _email(
                 case,
@@ -730,6 +753,7 @@ def claim_case(actor: User, case: Case, *, now: datetime | None = None) -> Case:
                 f"{case.claimed_by.username} is working on this case.",
                 details={"claimed_by": case.claimed_by.username, "claim_expires_at": case.claim_expires_at.isoformat()},
             )
+        clocks.stop(case, ("acknowledgement",), now, "claimed")
         _change(
             case, now, claimed_by=actor, claim_expires_at=now + timedelta(minutes=rulebook.intake.claim_timeout_minutes)
         )
@@ -1029,7 +1053,7 @@ def handle_merchant_silence(case: Case, *, now: datetime | None = None) -> Case 
                 None,
                 now,
                 reason=f"The merchant did not answer by {due:%Y-%m-%d %H:%M}; the case goes to review.",
-                decision_due_at=now + timedelta(days=rulebook.intake.decision_days),
+                decision_due_at=_to_review_clocks(case, now, "refer_silence_to_review"),
             )
             _email(
                 case,
@@ -1068,61 +1092,153 @@ def _overdue(case: Case, now: datetime) -> bool:
     return False
 
 
-def warn_before_deadline(case: Case, *, now: datetime | None = None) -> Case | None:
-    """Mark a case whose decision deadline is near (once); None if it no longer qualifies."""
+def escalate(
+    case: Case, *, stage: str, due: datetime, escalate: bool, raise_by: int, now: datetime | None = None
+) -> Case:
+    """Act on a breached clock (clocks.breach): raise the case's priority and/or escalate it to the supervisors.
+
+    Escalation puts the case in the supervisors' escalated queue (its first escalation time is
+    kept), sends the case.escalated webhook and tells each supervisor.
+    """
     now = now or timezone.now()
-    sla = loader.get(case.rulebook_version).sla
     with transaction.atomic():
         case = _locked(case)
-        if (
-            case.state != State.AWAITING_REVIEW
-            or case.warned_at
-            or not case.decision_due_at
-            or not now < case.decision_due_at <= now + timedelta(hours=sla.warn_before_hours)
-        ):
-            return None
-        _change(case, now, warned_at=now)
+        changes: dict[str, Any] = {}
+        if raise_by:
+            changes["priority"] = case.priority + raise_by
+        if escalate:
+            changes["escalated_at"] = case.escalated_at or now
+        _change(case, now, **changes)
+        when = f"{timezone.localtime(due):%Y-%m-%d %H:%M}"
         _record(
             case,
-            "sla_warning",
+            "escalated" if escalate else "priority_raised",
             None,
             now,
-            visibility=Visibility.STAFF,
-            reason=f"The decision is due {timezone.localtime(case.decision_due_at):%Y-%m-%d %H:%M}.",
-            data={"decision_due_at": case.decision_due_at.isoformat()},
+            visibility=clocks.VISIBILITY[stage],
+            reason=f"The {stage.replace('_', ' ')} was due {when}"
+            + ("; the case goes to the supervisors." if escalate else "; its priority is raised."),
+            data={"stage": stage, "due_at": due.isoformat(), "priority": case.priority},
+        )
+        if escalate:
+            key = f"case-{case.reference}-escalated-{stage}-{now.timestamp():.0f}"
+            _notify(case, "case.escalated", now, key=key, stage=stage, due_at=due.isoformat(), priority=case.priority)
+            _tell_supervisors(case, stage, when, key, now)
+    return case
+
+
+ESCALATED_STAGE_TEXTS = {
+    "acknowledgement": ("无人受理", "was not taken up by a reviewer"),
+    "appeal": ("处罚申诉未决", "has a penalty appeal still undecided"),
+}
+
+
+def _tell_supervisors(case: Case, stage: str, when: str, key: str, now: datetime) -> None:
+    if stage == "decision":
+        _email(case, "escalated", now, key, reporter=False, merchant=False, supervisors=True, due=when)
+        return
+    zh, en = ESCALATED_STAGE_TEXTS.get(stage, (stage, stage))
+    subject = f"举报 {case.reference} 已超期，升级至主管 / Report {case.reference} escalated"
+    body = (
+        f"举报 {case.reference} {zh}，期限为 {when}。\n\n----\n\n"
+        f"Report {case.reference} {en} by {when}; it is now with the supervisors.\n"
+    )
+    from plaint.notifications.outbox import enqueue_email
+
+    for user in User.objects.filter(role=Role.SUPERVISOR, is_active=True).exclude(email=""):
+        enqueue_email(user.email, subject, body, "case.escalated", f"mail-{key}-staff-{user.pk}", now)
+
+
+# --- evidence asked for during review --------------------------------------------------------------
+
+
+def request_more_evidence(actor: User, case: Case, kinds: list[str], note: str, *, now: datetime | None = None) -> Case:
+    """The reviewer holding the claim asks the reporter for more evidence.
+
+    The platform's clocks (acknowledgement, decision) pause until the evidence comes or the
+    rulebook's evidence deadline passes; then the case returns to review and they resume.
+    """
+    now = now or timezone.now()
+    _require_decider(actor)
+    rulebook = loader.get(case.rulebook_version)
+    unknown = [kind for kind in kinds if kind not in rulebook.evidence_kinds]
+    if not kinds or unknown:
+        raise InvalidInput(
+            "evidence_kinds",
+            f"Unknown evidence kind(s): {', '.join(unknown)}." if unknown else "Name the evidence you need.",
+            field="kinds",
+            hint="Use: " + ", ".join(rulebook.evidence_kinds),
+        )
+    if len(note.strip()) < 4:
+        raise InvalidInput("note", "Tell the reporter what you need and why.", field="note")
+    with transaction.atomic():
+        case = _locked(case)
+        if case.claimed_by_id != actor.pk or (case.claim_expires_at and case.claim_expires_at <= now):
+            raise Refused("claim_required", "Claim the case before asking for evidence; your claim may have lapsed.")
+        transition("request_more_evidence", case.state, actor.role)
+        clocks.pause(case, now)
+        due = clocks.due_at("evidence", now, rulebook, case)
+        request = {"kinds": list(dict.fromkeys(kinds)), "requested_at": now.isoformat(), "note": note.strip()}
+        _apply(
+            case,
+            "request_more_evidence",
+            actor,
+            now,
+            reason=note.strip(),
+            data={"kinds": request["kinds"], "evidence_due_at": due.isoformat()},
+            admissibility=case.admissibility | {"missing_evidence": request["kinds"], "review_request": request},
+            evidence_due_at=due,
+            decision_due_at=None,
+        )
+        names = {
+            lang: ", ".join(getattr(rulebook.evidence_kinds[k], lang) for k in request["kinds"])
+            for lang in "zh en".split()
+        }
+        _email(
+            case,
+            "evidence_requested",
+            now,
+            f"{case.reference}-more-evidence-{now.timestamp():.0f}",
+            reporter=True,
+            merchant=False,
+            outcome={
+                "zh": f"审核员需要：{names['zh']}。{note.strip()}",
+                "en": f"The reviewer needs: {names['en']}. {note.strip()}",
+            },
+            due=f"{timezone.localtime(due):%Y-%m-%d %H:%M}",
         )
     return case
 
 
-def escalate_overdue(case: Case, *, now: datetime | None = None) -> Case | None:
-    """Escalate a case whose decision deadline passed to supervisors, raising its priority (once)."""
+def _return_to_review(case: Case, now: datetime, reason: str) -> None:
+    resumed = clocks.resume(case, now)
+    admissibility = {k: v for k, v in case.admissibility.items() if k != "review_request"} | {"missing_evidence": []}
+    _apply(
+        case,
+        "return_to_review",
+        None,
+        now,
+        reason=reason,
+        admissibility=admissibility,
+        evidence_due_at=None,
+        decision_due_at=resumed.get("decision", case.decision_due_at),
+    )
+
+
+def return_to_review(case: Case, *, now: datetime | None = None) -> Case | None:
+    """Return to review a case whose reviewer's request for evidence ran out; None if it no longer qualifies."""
     now = now or timezone.now()
-    sla = loader.get(case.rulebook_version).sla
     with transaction.atomic():
         case = _locked(case)
-        if case.state != State.AWAITING_REVIEW or case.escalated_at or not _overdue(case, now):
+        if (
+            case.state != State.NEEDS_EVIDENCE
+            or not case.admissibility.get("review_request")
+            or not case.evidence_due_at
+            or case.evidence_due_at > now
+        ):
             return None
-        _change(case, now, escalated_at=now, priority=case.priority + sla.escalation_priority)
-        _record(
-            case,
-            "escalated",
-            None,
-            now,
-            reason=f"The decision was due {timezone.localtime(case.decision_due_at):%Y-%m-%d %H:%M}; "
-            "the case goes to the supervisors.",
-            data={"priority": case.priority},
-        )
-        _notify(case, "case.escalated", now, key=f"case-{case.reference}-escalated-{now.timestamp():.0f}")
-        _email(
-            case,
-            "escalated",
-            now,
-            f"{case.reference}-escalated-{now.timestamp():.0f}",
-            reporter=False,
-            merchant=False,
-            supervisors=True,
-            due=f"{timezone.localtime(case.decision_due_at):%Y-%m-%d %H:%M}",
-        )
+        due = timezone.localtime(case.evidence_due_at)
+        _return_to_review(case, now, f"The evidence asked for did not come by {due:%Y-%m-%d %H:%M}; back to review.")
     return case
 
 

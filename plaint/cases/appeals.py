@@ -4,7 +4,7 @@ An overturned penalty loses its points, and every measure those points alone hel
 (enforcement.actions.revoke_decision_points). The independent committee's appeals come later.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -15,6 +15,7 @@ from plaint.enforcement.models import AppealState, PenaltyAppeal
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.rulebook import loader
 
+from . import clocks
 from .models import CaseEvent, Decision, Visibility
 
 
@@ -42,8 +43,9 @@ def appeal_penalty(actor: User, decision: Decision, grounds: str, *, now: dateti
         raise InvalidInput("grounds", "Say why the penalty is wrong.", field="grounds")
     if not decision.point_entries.filter(revoked_at__isnull=True).exists():
         raise Refused("no_penalty", "This decision put no points on your record; there is no penalty to appeal.")
-    window = loader.get(decision.rulebook_version).points.appeal_days
-    closes = decision.decided_at + timedelta(days=window)
+    rulebook = loader.get(decision.rulebook_version)
+    window = rulebook.points.appeal_days
+    closes = clocks.due_at("penalty_appeal", decision.decided_at, rulebook, case)
     if now > closes:
         raise Refused(
             "appeal_window_closed",
@@ -56,6 +58,7 @@ def appeal_penalty(actor: User, decision: Decision, grounds: str, *, now: dateti
                 decision=decision, filed_by=actor, grounds=grounds.strip(), filed_at=now
             )
             _log(decision, "penalty_appeal_filed", actor, now, grounds.strip(), {"appeal_id": appeal.pk})
+            clocks.start(case, "appeal", now, subject_id=appeal.pk)
     except IntegrityError:
         raise Refused("appeal_pending", "An appeal of this penalty is already waiting for a decision.") from None
     return appeal
@@ -81,6 +84,7 @@ def decide_penalty_appeal(
         lifted: list[int] = []
         if overturn:
             lifted = revoke_decision_points(decision, now)
+        clocks.stop(decision.case, ("appeal",), now, f"appeal_{state}", subject_id=appeal.pk)
         _log(
             decision,
             "penalty_appeal_decided",

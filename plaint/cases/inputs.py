@@ -52,3 +52,12 @@ class DecisionIn(BaseModel):
     remedy: str | None = Field(None, description="Defaults to the remedy the consumer asked for")
     remedy_amount: Decimal | None = Field(None, ge=0, description="For a partial refund")
     rectification: RectificationIn | None = Field(None, description="A change the merchant must make (整改)")
+
+
+class EvidenceRequestIn(BaseModel):
+    """A reviewer's request to the reporter for more evidence during review."""
+
+    kinds: list[str] = Field(min_length=1, description="Evidence kinds of the rulebook, e.g. photo_of_product")
+    note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=2000)] = Field(
+        description="What the reporter should send, and why"
+    )

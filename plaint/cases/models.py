@@ -101,6 +101,9 @@ class Case(models.Model):
         indexes = [
             # The review queue: open cases by state, most urgent and earliest due first.
             models.Index(fields=["state", "-priority", "decision_due_at"], name="case_queue"),
+            # The review queue's counts per filter value (cases/queries.py queue_facets): an index-only
+            # scan over one state's entries instead of reading each case row.
+            models.Index(fields=["state", "category", "priority", "channel", "merchant"], name="case_queue_facets"),
             # The clocks (cases/clocks.py tick): deadlines that have passed. Partial, so a case
             # that is not waiting on that deadline costs no index entry.
             models.Index(fields=["evidence_due_at"], name="case_evidence_clock", condition=Q(state="needs_evidence")),
@@ -227,3 +230,51 @@ class StatementTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} [{self.language}] {self.title}"
+
+
+class CaseClock(models.Model):
+    """One run of a service-level clock of a case (cases/clocks.py): started, maybe paused, warned, breached.
+
+    A clock counts the rulebook stage's time (calendar or business). While paused, `due_at` and
+    `warn_at` are empty and `remaining_seconds` holds what was left, in the stage's own time.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="clocks")
+    stage = models.CharField(max_length=30)
+    # The rectification or penalty appeal the clock runs for (rectification and appeal stages).
+    subject_id = models.PositiveIntegerField(null=True, blank=True)
+    rulebook_version = models.CharField(max_length=40)
+    started_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    paused_at = models.DateTimeField(null=True, blank=True)
+    remaining_seconds = models.PositiveIntegerField(null=True, blank=True)
+    warned_at = models.DateTimeField(null=True, blank=True)
+    breached_at = models.DateTimeField(null=True, blank=True)
+    stopped_at = models.DateTimeField(null=True, blank=True)
+    stopped_by = models.CharField(max_length=40, blank=True, help_text="What stopped the clock")
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        indexes = [
+            # clocks.tick: running clocks whose warning or breach is due. Partial, so stopped,
+            # paused and already-fired clocks cost no index entry.
+            models.Index(
+                fields=["warn_at"],
+                name="clock_warn_due",
+                condition=Q(stopped_at__isnull=True, warned_at__isnull=True, paused_at__isnull=True),
+            ),
+            models.Index(
+                fields=["due_at"],
+                name="clock_breach_due",
+                condition=Q(stopped_at__isnull=True, breached_at__isnull=True, paused_at__isnull=True),
+            ),
+            models.Index(fields=["case", "stage"], name="clock_case_stage"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.stage}"
+
+    @property
+    def running(self) -> bool:
+        return self.stopped_at is None

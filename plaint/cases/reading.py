@@ -164,6 +164,7 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
             "response_due_at": _iso(case.response_due_at),
             "decision_due_at": _iso(case.decision_due_at),
         },
+        "clocks": clock_items(case, side),
         "order": None,
         "evidence": [evidence_item(case, e) for e in case.evidence.all()],
         "responses": [
@@ -224,6 +225,47 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
     return data
 
 
+# The clocks each side reads; staff read all of them.
+CLOCKS_SEEN = {
+    REPORTER: ("merchant_response", "decision"),
+    MERCHANT: ("merchant_response", "decision", "rectification", "appeal"),
+}
+
+
+def clock_items(case: Case, side: str) -> list[dict[str, Any]]:
+    """Return the case's running service-level clocks `side` may see: stage, due, paused, warned, breached.
+
+    A paused clock has no due_at; remaining_seconds is the time it had left, in its own time
+    (business seconds for a business-time stage).
+    """
+    rulebook = loader.get(case.rulebook_version)
+    seen = CLOCKS_SEEN.get(side)
+    items = []
+    for row in case.clocks.filter(stopped_at__isnull=True).order_by("started_at", "id"):
+        if seen is not None and row.stage not in seen:
+            continue
+        spec = rulebook.sla.stage(row.stage)
+        items.append(
+            {
+                "stage": row.stage,
+                "subject_id": row.subject_id,
+                "time": spec.time,
+                "calendar": spec.calendar,
+                "started_at": _iso(row.started_at),
+                "due_at": _iso(row.due_at),
+                "warn_at": _iso(row.warn_at),
+                "paused": row.paused_at is not None,
+                "paused_at": _iso(row.paused_at),
+                "remaining_seconds": row.remaining_seconds,
+                "warned": row.warned_at is not None,
+                "warned_at": _iso(row.warned_at),
+                "breached": row.breached_at is not None,
+                "breached_at": _iso(row.breached_at),
+            }
+        )
+    return items
+
+
 def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
     """Return what the viewer can do to the case now, for clients to show the right buttons."""
     side = side_of(viewer)
@@ -240,6 +282,8 @@ def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
             actions.append("claim")
         if holder == viewer.pk and active:
             actions += ["release", "decide"]
+            if "request_more_evidence" in allowed(case.state, viewer.role):
+                actions.append("request_evidence")
         elif active and viewer.role == "supervisor":
             actions.append("release")
     return actions

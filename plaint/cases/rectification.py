@@ -4,7 +4,7 @@ A missed or rejected rectification has the rulebook's consequence: points on a t
 climb the penalty ladder like any others.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
@@ -18,6 +18,7 @@ from plaint.evidence.models import Party
 from plaint.notifications.outbox import enqueue_webhook
 from plaint.rulebook import loader
 
+from . import clocks
 from .models import Case, CaseEvent, Decision, Visibility
 
 KINDS = ("fix_listing", "withdraw_batch", "supply_customs_document", "other")
@@ -67,17 +68,18 @@ def order(case: Case, decision: Decision, kind: str, instructions: str, now: dat
         raise InvalidInput(
             "rectification_instructions", "Say what the merchant must change.", field="rectification.instructions"
         )
-    rules = loader.get(decision.rulebook_version).rectification
-    if rules is None:
+    rulebook = loader.get(decision.rulebook_version)
+    if rulebook.rectification is None:
         raise Refused("no_rectification_rules", "This rulebook version has no rectification rules.")
     rect = Rectification.objects.create(
         case=case,
         decision=decision,
         kind=kind,
         instructions=instructions.strip(),
-        due_at=now + timedelta(days=rules.due_days),
+        due_at=clocks.due_at("rectification", now, rulebook, case),
     )
     _log(rect, "rectification_ordered", decision.decided_by, now, instructions.strip())
+    clocks.start(case, "rectification", now, subject_id=rect.pk)
     _notify(rect, "rectification.ordered", now)
     return rect
 
@@ -107,6 +109,7 @@ def submit_proof(
             raise Refused("concurrent_change", "Someone changed this rectification at the same moment; reload it.")
         rect.refresh_from_db()
         CaseEvent.objects.bulk_create(_attach(rect.case, checked, rejected, actor, Party.MERCHANT, now)[1])
+        clocks.stop(rect.case, ("rectification",), now, "proof_submitted", subject_id=rect.pk)
         _log(rect, "rectification_submitted", actor, now, proof.strip())
         _notify(rect, "rectification.submitted", now)
     return rect
@@ -141,22 +144,18 @@ def _consequence(rect: Rectification, now: datetime) -> None:
     add_points(rect.case, rect.decision, rules.missed_track, rules.missed_points, rulebook, now)
 
 
-def miss_overdue(now: datetime | None = None) -> int:
-    """Mark rectifications past their deadline without proof as missed, with the consequence; return how many."""
-    now = now or timezone.now()
-    missed = 0
-    due = Rectification.objects.filter(state=RectificationState.ORDERED, due_at__lte=now).select_related(
-        "case__merchant", "decision"
-    )
-    for rect in due[:200]:
-        with transaction.atomic():
-            if not Rectification.objects.filter(pk=rect.pk, state=RectificationState.ORDERED).update(
-                state=RectificationState.MISSED
-            ):
-                continue
-            rect.state = RectificationState.MISSED
-            _log(rect, "rectification_missed", None, now, "No proof was submitted by the deadline.")
-            _notify(rect, "rectification.missed", now)
-            _consequence(rect, now)
-            missed += 1
-    return missed
+def miss(rect_id: int, now: datetime) -> bool:
+    """Mark a rectification without proof as missed, with the consequence (the breach of its clock).
+
+    Return False if it is no longer waiting for proof.
+    """
+    with transaction.atomic():
+        if not Rectification.objects.filter(pk=rect_id, state=RectificationState.ORDERED).update(
+            state=RectificationState.MISSED
+        ):
+            return False
+        rect = Rectification.objects.select_related("case__merchant", "decision").get(pk=rect_id)
+        _log(rect, "rectification_missed", None, now, "No proof was submitted by the deadline.")
+        _notify(rect, "rectification.missed", now)
+        _consequence(rect, now)
+    return True

@@ -1,11 +1,12 @@
 """Statements of reasons: composed once at decision time, stored whole, rendered in either language."""
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django.utils import timezone
 
+from plaint.rulebook.calendar import deadline
 from plaint.rulebook.schema import Category, Rulebook
 
 OUTCOME_TITLES = {
@@ -40,7 +41,7 @@ def compose(
     repeat_multiplier: int = 1,
 ) -> dict[str, Any]:
     """Return the statement of reasons as a self-contained dict (every title copied, nothing looked up later)."""
-    appeal_until = now + timedelta(days=rulebook.intake.appeal_window_days)
+    appeal_until = deadline(rulebook, "decision_appeal", now)
     local_until = timezone.localtime(appeal_until)
     return {
         "outcome": outcome,

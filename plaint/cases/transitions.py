@@ -62,6 +62,10 @@ TRANSITIONS: dict[str, Transition] = {
         _t("propose_rectification", {State.AWAITING_MERCHANT}, State.AWAITING_REVIEW, {MERCHANT}),
         _t("refer_silence_to_review", {State.AWAITING_MERCHANT}, State.AWAITING_REVIEW, {SYSTEM}),
         _t("uphold_for_silence", {State.AWAITING_MERCHANT}, State.DECIDED, {SYSTEM}),
+        # A reviewer asks the reporter for more evidence during review; the platform's clocks pause
+        # until it comes (or its deadline passes) and the case returns to review.
+        _t("request_more_evidence", {State.AWAITING_REVIEW}, State.NEEDS_EVIDENCE, {REVIEWER, SUPERVISOR}),
+        _t("return_to_review", {State.NEEDS_EVIDENCE}, State.AWAITING_REVIEW, {SYSTEM}),
         _t("decide", DECIDABLE_STATES, State.DECIDED, {REVIEWER, SUPERVISOR}),
         _t("withdraw", OPEN_STATES, State.WITHDRAWN, {CONSUMER, AGENT, MARKETPLACE}),
     ]

@@ -16,6 +16,7 @@ from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from .loader import RulebookError
+from .schema import Category, Rulebook
 
 
 class _Hours(BaseModel):
@@ -134,3 +135,60 @@ def calendar(name: str) -> BusinessCalendar:
     if not path.exists():
         raise RulebookError(f"{path}: no such business calendar")
     return parse_calendar(path.read_text(encoding="utf-8"), str(path))
+
+
+# Deadlines that are a party's window rather than a service level: calendar days, each from its
+# own place in the rulebook.
+WINDOWS = {
+    "evidence": lambda rb: rb.intake.evidence_deadline_days,
+    "decision_appeal": lambda rb: rb.intake.appeal_window_days,
+    "penalty_appeal": lambda rb: rb.points.appeal_days,
+}
+
+
+@dataclass(frozen=True)
+class Clock:
+    """How one stage's time counts: its length, its warning lead and its calendar (None: every hour)."""
+
+    length: timedelta
+    warn_before: timedelta
+    business: BusinessCalendar | None
+
+    def advance(self, start: datetime, duration: timedelta) -> datetime:
+        """Return the moment `duration` of this clock's time after `start`."""
+        if self.business is None:
+            return start + duration
+        return self.business.add(start, duration)
+
+    def elapsed(self, start: datetime, end: datetime) -> timedelta:
+        """Return this clock's time between two moments (zero if `end` is not after `start`)."""
+        if self.business is None:
+            return max(end - start, timedelta(0))
+        return self.business.between(start, end)
+
+
+def clock_for(rulebook: Rulebook, stage: str, category: Category | None = None) -> Clock:
+    """Return the clock of a [sla] stage, or of a window ("evidence", "decision_appeal", "penalty_appeal").
+
+    A business-time day is one day of the calendar's working hours (09:00-18:00: nine hours), so
+    "5 days" from Monday 10:00 ends the next Monday 10:00 when every day between is worked.
+    merchant_response takes its length from the category's response_days.
+    """
+    if stage in WINDOWS:
+        return Clock(timedelta(days=WINDOWS[stage](rulebook)), timedelta(0), None)
+    spec = rulebook.sla.stage(stage)
+    amount, unit = spec.length(category)
+    business = calendar(spec.calendar) if spec.time == "business" else None
+    if unit == "hours":
+        length = timedelta(hours=amount)
+    elif business is not None:
+        length = amount * (datetime.combine(date.min, business.end) - datetime.combine(date.min, business.start))
+    else:
+        length = timedelta(days=amount)
+    return Clock(length, timedelta(hours=spec.warn_before_hours), business)
+
+
+def deadline(rulebook: Rulebook, stage: str, start: datetime, category: Category | None = None) -> datetime:
+    """Return when `stage` (or a window) started at `start` runs out, in its own time."""
+    clock = clock_for(rulebook, stage, category)
+    return clock.advance(start, clock.length)

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from .calendar import deadline
 from .schema import Category, Rulebook
 
 ADMITTED = "admitted"
@@ -124,7 +125,7 @@ def assess(
             dates["delivered_at"] = ""
     missing = missing_evidence(category, kinds_present)
     if missing:
-        due = now + timedelta(days=rulebook.intake.evidence_deadline_days)
+        due = deadline(rulebook, "evidence", now)
         names_zh = "、".join(rulebook.evidence_kinds[k].zh for k in missing)
         names_en = ", ".join(rulebook.evidence_kinds[k].en for k in missing)
         return Admissibility(

@@ -4,6 +4,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Literal
 
+from django.core.exceptions import ImproperlyConfigured
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 TargetType = Literal["order", "listing", "merchant"]
@@ -28,15 +29,104 @@ class Intake(Frozen):
     evidence_deadline_days: int = Field(gt=0)
     description_max_chars: int = Field(gt=0, le=20000)
     claim_timeout_minutes: int = Field(gt=0)
-    decision_days: int = Field(gt=0)
     appeal_window_days: int = Field(gt=0)
 
 
+ClockTime = Literal["calendar", "business"]
+# What a breach does: escalate to the supervisors (the escalated queue, a case.escalated webhook,
+# an e-mail to each supervisor), raise the case's priority by the stage's raise_priority, apply the
+# category's consequence of merchant silence, or the rectification's consequence of a missed deadline.
+BreachAction = Literal["escalate", "raise_priority", "merchant_silence", "rectification_missed"]
+# Stages whose breach has a consequence that must happen, or the case would wait forever.
+REQUIRED_BREACH = {"merchant_response": "merchant_silence", "rectification": "rectification_missed"}
+
+
+class Stage(Frozen):
+    """One service-level clock: its length, how it counts, its warning and what a breach does."""
+
+    days: int | None = Field(None, gt=0, description="In business time, working days of the calendar's hours")
+    hours: int | None = Field(None, gt=0)
+    time: ClockTime
+    calendar: str | None = Field(None, description="A file in the rulebook folder's calendars/, for business time")
+    warn_before_hours: int = Field(gt=0, description="Counted in the stage's own time (business hours if business)")
+    on_breach: tuple[BreachAction, ...] = ()
+    raise_priority: int = Field(0, ge=0, le=10)
+
+    @field_validator("calendar")
+    @classmethod
+    def calendar_exists(cls, value: str | None) -> str | None:
+        if value is not None:
+            from .calendar import calendar  # the calendar module reads files through the loader
+
+            try:
+                calendar(value)
+            except ImproperlyConfigured as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
+    @model_validator(mode="after")
+    def consistent(self) -> "Stage":
+        if self.days is not None and self.hours is not None:
+            raise ValueError("days, hours: give the length in days or in hours, not both")
+        if self.time == "business" and self.calendar is None:
+            raise ValueError('calendar: business time needs a calendar (e.g. calendar = "cn")')
+        if self.time == "calendar" and self.calendar is not None:
+            raise ValueError('calendar: calendar time counts every hour; remove calendar or set time = "business"')
+        if "raise_priority" in self.on_breach and self.raise_priority == 0:
+            raise ValueError("raise_priority: on_breach raises priority, so set raise_priority (1 to 10)")
+        if len(set(self.on_breach)) != len(self.on_breach):
+            raise ValueError("on_breach: lists an action twice")
+        return self
+
+    def length(self, category: "Category | None" = None) -> "tuple[int, str]":
+        """Return (number, unit): the stage's own length, or the category's response_days for merchant_response."""
+        if self.days is not None:
+            return self.days, "days"
+        if self.hours is not None:
+            return self.hours, "hours"
+        if category is None:
+            raise ValueError("this stage's length is the category's response_days; pass the category")
+        return category.response_days, "days"
+
+
 class Sla(Frozen):
-    warn_before_hours: int = Field(gt=0)
-    escalation_priority: int = Field(ge=0, le=10)
+    # The clocks of a case's stages (see plaint/cases/clocks.py for when each starts and stops).
+    acknowledgement: Stage
+    merchant_response: Stage
+    decision: Stage
+    rectification: Stage
+    appeal: Stage
     nudge_priority: int = Field(ge=0, le=10)
     nudge_cooldown_hours: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def stages_complete(self) -> "Sla":
+        for name in STAGES:
+            stage: Stage = getattr(self, name)
+            if name == "merchant_response":
+                if stage.days is not None or stage.hours is not None:
+                    raise ValueError(
+                        "merchant_response: days, hours: its length is each category's response_days; remove them"
+                    )
+            elif stage.days is None and stage.hours is None:
+                raise ValueError(f"{name}: days, hours: give its length as days or hours")
+            for action, home in ((a, s) for s, a in REQUIRED_BREACH.items()):
+                if action in stage.on_breach and name != home:
+                    raise ValueError(f"{name}: on_breach: {action!r} only applies to the {home} stage")
+            if name in REQUIRED_BREACH and REQUIRED_BREACH[name] not in stage.on_breach:
+                raise ValueError(
+                    f"{name}: on_breach: must include {REQUIRED_BREACH[name]!r}, or a breached case waits forever"
+                )
+        return self
+
+    def stage(self, name: str) -> Stage:
+        """Return the stage called `name`; raise KeyError for an unknown one."""
+        if name not in STAGES:
+            raise KeyError(name)
+        return getattr(self, name)
+
+
+STAGES = ("acknowledgement", "merchant_response", "decision", "rectification", "appeal")
 
 
 class Points(Frozen):
@@ -83,7 +173,7 @@ class LadderStep(Frozen):
 
 
 class Rectification(Frozen):
-    due_days: int = Field(gt=0)
+    # The deadline is the [sla.rectification] stage.
     missed_points: int = Field(ge=0)
     missed_track: str
 

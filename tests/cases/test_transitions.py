@@ -27,6 +27,8 @@ EXPECTED = {
     ("awaiting_merchant", "decided"): {"uphold_for_silence"},
     ("awaiting_merchant", "withdrawn"): {"withdraw"},
     ("awaiting_review", "decided"): {"decide"},
+    ("awaiting_review", "needs_evidence"): {"request_more_evidence"},
+    ("needs_evidence", "awaiting_review"): {"return_to_review"},
     ("awaiting_review", "withdrawn"): {"withdraw"},
 }
 

@@ -132,12 +132,14 @@ def test_the_version_in_force_is_the_latest_started(tmp_path, settings):
 
 def test_plaint_does_not_start_with_a_malformed_rulebook(tmp_path):
     import os
+    import shutil
     import subprocess
     import sys
 
     (tmp_path / "v1.toml").write_text(
         V1.replace('silence = "review"\ntrack = "serious"', 'silence = "review"\ntrack = "severe"', 1), encoding="utf-8"
     )
+    shutil.copytree(Path(settings.PLAINT_RULEBOOK_DIR) / "calendars", tmp_path / "calendars")
     result = subprocess.run(
         [sys.executable, "manage.py", "check"],
         cwd=settings.BASE_DIR,
@@ -154,3 +156,44 @@ def test_a_rulebook_without_the_remedy_none_is_refused():
     broken = broken.replace(', "none"]', "]").replace('["none", ', "[")
     with pytest.raises(RulebookError, match="remedies: 'none' is required"):
         parse(broken, "v1.toml")
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ('days = 5\ntime = "business"\ncalendar = "cn"\n', 'days = 5\ntime = "business"\n'),
+            r"v1.toml: sla: field decision: calendar: business time needs a calendar",
+        ),
+        (
+            ('days = 5\ntime = "business"\ncalendar = "cn"\n', 'days = 5\ntime = "business"\ncalendar = "mars"\n'),
+            r"v1.toml: sla: decision: field calendar: .*calendars/mars.toml: no such business calendar",
+        ),
+        (
+            ("[sla.merchant_response]\n", "[sla.merchant_response]\ndays = 2\n"),
+            r"v1.toml: field sla: merchant_response: days, hours: its length is each category's response_days",
+        ),
+        (
+            ('on_breach = ["merchant_silence"]', 'on_breach = ["escalate"]'),
+            r"v1.toml: field sla: merchant_response: on_breach: must include 'merchant_silence'",
+        ),
+        (
+            ('on_breach = ["escalate"]\n', 'on_breach = ["explode"]\n'),
+            r"v1.toml: sla: appeal: on_breach\[0\]: Input should be 'escalate'",
+        ),
+        (("raise_priority = 3\n", ""), r"v1.toml: sla: field decision: raise_priority: on_breach raises priority"),
+    ],
+)
+def test_a_malformed_service_level_names_the_stage_and_the_field(change, message):
+    old, new = change
+    assert old in V1
+    with pytest.raises(RulebookError, match=message):
+        parse(V1.replace(old, new, 1), "v1.toml")
+
+
+def test_v1_has_a_clock_for_every_stage():
+    sla = parse(V1, "v1.toml").sla
+    for stage in ("acknowledgement", "merchant_response", "decision", "rectification", "appeal"):
+        assert sla.stage(stage).warn_before_hours > 0
+    assert "merchant_silence" in sla.merchant_response.on_breach
+    assert sla.decision.time == "business" and sla.decision.calendar == "cn"

@@ -1,7 +1,12 @@
-"""The decision clock warns before its deadline and escalates after it; reporters can chase a case."""
+"""The decision clock warns before its deadline and escalates after it; reporters can chase a case.
+
+The case is contested on Tuesday 24 November 2026 at 10:00 (Shanghai): the decision is due five
+working days later, Tuesday 1 December 10:00, and warned nine business hours before (Monday 10:00).
+"""
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -16,9 +21,12 @@ from tests.api_client import ApiClient
 pytestmark = pytest.mark.django_db
 
 
+SH = ZoneInfo("Asia/Shanghai")
+
+
 @pytest.fixture
 def world(time_machine, receiver):
-    time_machine.move_to(timezone.now())
+    time_machine.move_to(datetime(2026, 11, 24, 10, tzinfo=SH), tick=False)
     shop = f.merchant("M-A")
     f.order(shop, "C1", external_id="O-1", delivered_at=timezone.now() - timedelta(days=1))
     WebhookEndpoint.objects.create(name="marketplace", url=receiver.url, secret="s")
@@ -47,15 +55,18 @@ def world(time_machine, receiver):
 def test_warned_before_the_decision_deadline_and_escalated_after_it(world, time_machine, receiver):
     ref, consumer, supervisor = world["ref"], world["consumer"], world["supervisor"]
     due = consumer.get(f"/cases/{ref}").json()["deadlines"]["decision_due_at"]
-    assert due is not None
-    time_machine.shift(timedelta(days=5) - timedelta(hours=23))  # 23 hours before the 5-day deadline
+    assert datetime.fromisoformat(due) == datetime(2026, 12, 1, 10, tzinfo=SH)
+    assert supervisor.post_json(f"/review/cases/{ref}/claim", {}).status_code == 200  # acknowledged
+    time_machine.move_to(datetime(2026, 11, 30, 9, 59, tzinfo=SH), tick=False)
+    assert clocks.tick().warned == 0
+    time_machine.move_to(datetime(2026, 11, 30, 10, tzinfo=SH), tick=False)
     report = clocks.tick()
     assert (report.warned, report.escalated) == (1, 0)
     assert clocks.tick().warned == 0
     assert "sla_warning" not in [e["kind"] for e in consumer.get(f"/cases/{ref}").json()["timeline"]]
     assert supervisor.get("/review/queue", escalated=True).json()["count"] == 0
 
-    time_machine.shift(timedelta(hours=24))
+    time_machine.move_to(datetime(2026, 12, 1, 10, tzinfo=SH), tick=False)
     assert clocks.tick().escalated == 1
     assert clocks.tick().escalated == 0
     case = consumer.get(f"/cases/{ref}").json()
@@ -89,7 +100,7 @@ def test_a_case_within_its_deadlines_can_be_nudged_once_a_day(world, time_machin
 
 def test_nudging_an_overdue_case_raises_priority_and_tells_the_supervisors(world, time_machine):
     ref, consumer, supervisor = world["ref"], world["consumer"], world["supervisor"]
-    time_machine.shift(timedelta(days=5, minutes=1))  # the decision is overdue; no tick has run yet
+    time_machine.move_to(datetime(2026, 12, 1, 10, 1, tzinfo=SH))  # the decision is overdue; no tick has run yet
     nudged = consumer.post_json(f"/cases/{ref}/nudge", {})
     assert nudged.status_code == 200
     assert nudged.json()["priority"] == 1

@@ -7,7 +7,7 @@ from ninja import Router
 from plaint.accounts.models import DECIDING_ROLES
 from plaint.cases import actions
 from plaint.cases.access import get_case
-from plaint.cases.inputs import DecisionIn
+from plaint.cases.inputs import DecisionIn, EvidenceRequestIn
 from plaint.cases.queries import review_queue
 from plaint.errors import Forbidden
 
@@ -57,4 +57,11 @@ def decide(request: HttpRequest, reference: str, data: DecisionIn) -> dict:
     """Decide a case you have claimed: outcome, reason codes, and the statement of facts and reasons."""
     case = get_case(request.auth, reference)
     actions.decide_case(request.auth, case, data)
+    return _out(request, get_case(request.auth, reference))
+
+
+@router.post("/cases/{reference}/evidence-request", response={200: CaseOut, **ERRORS})
+def request_evidence(request: HttpRequest, reference: str, data: EvidenceRequestIn) -> dict:
+    """Ask the reporter for more evidence on a case you have claimed; the review clocks pause until it comes."""
+    actions.request_more_evidence(request.auth, get_case(request.auth, reference), data.kinds, data.note)
     return _out(request, get_case(request.auth, reference))
