@@ -48,7 +48,7 @@ def _evidence_kind_choices(rulebook_version: str) -> list[tuple[str, str]]:
 
 class AnswerForm(forms.Form):
     kind = forms.ChoiceField(
-        label=_("Your answer"), choices=list(RESPONSE_LABELS.items()), widget=forms.RadioSelect, initial="contest"
+        label=_("How you answer"), choices=list(RESPONSE_LABELS.items()), widget=forms.RadioSelect, initial="contest"
     )
     explanation = forms.CharField(
         label=_("Explanation"),
