@@ -40,6 +40,15 @@ class Consumer(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        # The agent console finds a caller by phone, e-mail or the start of their name
+        # (plaint/web/agent.py: exact matches and a name range, each on its own index).
+        indexes = [
+            models.Index(fields=["phone"], name="consumer_phone"),
+            models.Index(fields=["email"], name="consumer_email"),
+            models.Index(fields=["name"], name="consumer_name"),
+        ]
+
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
 

@@ -1,16 +1,289 @@
-"""The agent console: find a consumer, file or update a report for them (hotline or online chat)."""
+"""The agent console: find a consumer, file or update a report for them (hotline or online chat).
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+The agent acts through `plaint.cases.actions` as themselves with the consumer named, so the case
+records the channel, the call or chat reference and the agent, exactly as the API does.
+"""
+
+import uuid
+from typing import Any
+from urllib.parse import urlencode
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.core.validators import MaxLengthValidator
+from django.db.models import Q, QuerySet
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
 
 from plaint.accounts.models import Role
+from plaint.cases import actions
+from plaint.cases.access import get_case
+from plaint.cases.inputs import ReportIn
+from plaint.cases.models import Case, Channel
+from plaint.cases.reading import describe_case
+from plaint.errors import DomainError, NotFound
+from plaint.marketplace.models import Consumer
+from plaint.rulebook import loader
+from plaint.rulebook.schema import Rulebook
 
-from .common import role_required
+from .common import apply_domain_error, lang, pick, rejected_files, role_required
+from .filing import category_preview, evidence_choices, find_target, targets_for, transcript_upload, uploads_from
 
 agent_only = role_required(Role.AGENT)
+PER_PAGE = 20
+
+
+def _language() -> str:
+    return "en" if lang() == "en" else "zh-hans"
+
+
+def search_consumers(query: str) -> QuerySet[Consumer]:
+    """Return consumers whose marketplace id, phone or e-mail is `query`, or whose name starts with it.
+
+    Each test uses an index (external_id unique; consumer_phone, consumer_email, consumer_name): the
+    name prefix is a range on the name index rather than LIKE, which no plain index serves everywhere.
+    """
+    query = query.strip()
+    if not query:
+        return Consumer.objects.none()
+    match = (
+        Q(external_id=query)
+        | Q(phone=query)
+        | Q(email=query)
+        | Q(email=query.lower())
+        | Q(name__gte=query, name__lt=query + "\U0010ffff")
+    )
+    return Consumer.objects.filter(match).order_by("name", "id")
 
 
 @agent_only
 def home(request: HttpRequest) -> HttpResponse:
     """Search a consumer by name, phone, e-mail or marketplace id."""
-    return render(request, "web/agent/home.html", {})
+    query = request.GET.get("q", "")[:200]
+    page = Paginator(search_consumers(query), PER_PAGE).get_page(request.GET.get("page")) if query else None
+    return render(
+        request, "web/agent/home.html", {"query": query, "page": page, "search_query": urlencode({"q": query})}
+    )
+
+
+def _consumer(external_id: str) -> Consumer:
+    return get_object_or_404(Consumer, external_id=external_id)
+
+
+@agent_only
+def consumer_page(request: HttpRequest, consumer_id: str) -> HttpResponse:
+    """A consumer as the agent sees them: contact details, latest orders, their cases (paginated)."""
+    consumer = _consumer(consumer_id)
+    # Uses the case_reporter index (reporter, -opened_at).
+    cases = Case.objects.filter(reporter=consumer).select_related("merchant").order_by("-opened_at", "-id")
+    page = Paginator(cases, PER_PAGE).get_page(request.GET.get("page"))
+    targets = targets_for(consumer.pk)
+    rulebook = loader.in_force(timezone.now())
+    rows = []
+    for case in page.object_list:
+        category = rulebook.category(case.category)
+        rows.append({"case": case, "category": pick(category.title) if category else case.category})
+    return render(
+        request,
+        "web/agent/consumer.html",
+        {"consumer": consumer, "orders": [t for t in targets if t.type == "order"], "page": page, "rows": rows},
+    )
+
+
+class AgentReportForm(forms.Form):
+    target = forms.ChoiceField(label=gettext_lazy("What the report is about"))
+    category = forms.ChoiceField(label=gettext_lazy("Category"), widget=forms.RadioSelect)
+    description = forms.CharField(
+        label=gettext_lazy("What the consumer says"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy("In the consumer's words, in Chinese or English."),
+    )
+    remedy_wanted = forms.ChoiceField(label=gettext_lazy("What the consumer wants"))
+    channel = forms.ChoiceField(
+        label=gettext_lazy("Channel"),
+        widget=forms.RadioSelect,
+        choices=[(Channel.HOTLINE, gettext_lazy("Hotline")), (Channel.ONLINE_CHAT, gettext_lazy("Online chat"))],
+        initial=Channel.HOTLINE,
+    )
+    channel_reference = forms.CharField(
+        label=gettext_lazy("Call or chat reference"),
+        max_length=100,
+        help_text=gettext_lazy("The ID the telephony or chat system shows for this conversation."),
+    )
+    transcript = forms.CharField(
+        label=gettext_lazy("Chat transcript (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=gettext_lazy("Pasted text is attached to the case as a chat log."),
+    )
+
+    def __init__(self, rulebook: Rulebook, targets: list, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["target"].choices = [(t.value, _target_label(t)) for t in targets]
+        self.fields["category"].choices = [(c.code, pick(c.title)) for c in rulebook.categories]
+        self.fields["remedy_wanted"].choices = [
+            (code, pick(title)) for code, title in rulebook.remedies.items() if code != "none"
+        ]
+        limit = rulebook.intake.description_max_chars
+        self.fields["description"].validators.append(MaxLengthValidator(limit))
+        self.fields["description"].widget.attrs["maxlength"] = str(limit)
+        self.fields["transcript"].validators.append(MaxLengthValidator(settings.PLAINT_EVIDENCE_MAX_BYTES // 4))
+
+
+def _target_label(target: Any) -> str:
+    if target.type == "order":
+        items = ", ".join(i.title for i in target.order.items.all())
+        return _("Order %(id)s · %(shop)s · %(items)s") % {
+            "id": target.id,
+            "shop": target.merchant.name,
+            "items": items,
+        }
+    if target.type == "listing":
+        return _("Listing: %(title)s") % {"title": target.listing.title}
+    return _("Shop: %(name)s") % {"name": target.merchant.name}
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return request.headers.get("Accept", "").startswith("application/json")
+
+
+@agent_only
+def file_for_consumer(request: HttpRequest, consumer_id: str) -> HttpResponse:
+    """File a report for a consumer on the phone or in chat: the agent, channel and reference are recorded."""
+    consumer = _consumer(consumer_id)
+    now = timezone.now()
+    rulebook = loader.in_force(now)
+    targets = targets_for(consumer.pk)
+    initial = {"target": request.GET.get("target", ""), "channel": Channel.HOTLINE}
+    form = AgentReportForm(rulebook, targets, request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        target = find_target(consumer.pk, form.cleaned_data["target"])
+        data = ReportIn(
+            target_type=target.type,
+            target_id=target.id,
+            category=form.cleaned_data["category"],
+            description=form.cleaned_data["description"],
+            remedy_wanted=form.cleaned_data["remedy_wanted"],
+            channel=form.cleaned_data["channel"],
+            channel_reference=form.cleaned_data["channel_reference"],
+            consumer_id=consumer.external_id,
+        )
+        uploads = uploads_from(request)
+        transcript = transcript_upload(form.cleaned_data["transcript"], form.cleaned_data["channel_reference"])
+        if transcript:
+            uploads.append(transcript)
+        try:
+            filed = actions.file_report(
+                request.user, data, uploads, idempotency_key=request.POST.get("idempotency_key") or None
+            )
+        except DomainError as exc:
+            apply_domain_error(form, exc)
+        else:
+            refused = rejected_files(filed.rejected_files)
+            if refused:
+                request.session[f"refused-{filed.case.reference}"] = refused
+            messages.success(
+                request,
+                _("The report was filed for %(name)s. Its reference is %(ref)s; read it out to the consumer.")
+                % {"name": consumer.name, "ref": filed.case.reference},
+            )
+            return redirect("agent-case", filed.case.reference)
+    category = rulebook.category(form["category"].value() or "")
+    target = find_target(consumer.pk, form["target"].value() or "")
+    preview = category_preview(rulebook, category, target.type, target.order, now) if category and target else None
+    return render(
+        request,
+        "web/agent/file.html",
+        {
+            "consumer": consumer,
+            "form": form,
+            "preview": preview,
+            "kinds": evidence_choices(rulebook, category),
+            "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+            "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
+        },
+    )
+
+
+@agent_only
+def category_info(request: HttpRequest, consumer_id: str) -> HttpResponse:
+    """The htmx partial of the filing form: the category's window for the chosen order, its evidence."""
+    consumer = _consumer(consumer_id)
+    now = timezone.now()
+    rulebook = loader.in_force(now)
+    target = find_target(consumer.pk, request.GET.get("target", ""))
+    category = rulebook.category(request.GET.get("category", ""))
+    if target is None or category is None:
+        return HttpResponse("")
+    preview = category_preview(rulebook, category, target.type, target.order, now)
+    return render(request, "web/consumer/_category_info.html", {"preview": preview})
+
+
+def _case(request: HttpRequest, reference: str) -> Case:
+    try:
+        return get_case(request.user, reference)
+    except NotFound:
+        raise Http404(reference) from None
+
+
+@agent_only
+def case_page(request: HttpRequest, reference: str) -> HttpResponse:
+    """A case as the agent sees it, with a form to add evidence or a chat transcript for the consumer."""
+    case = _case(request, reference)
+    data = describe_case(case, request.user, language=_language())
+    rulebook = loader.get(case.rulebook_version)
+    category = rulebook.category(case.category)
+    admissibility = data["admissibility"] or {}
+    return render(
+        request,
+        "web/agent/case.html",
+        {
+            "case": case,
+            "data": data,
+            "category_title": pick(category.title) if category else case.category,
+            "remedy_title": pick(rulebook.remedies.get(data["report"]["remedy_wanted"])),
+            "explanation": pick(admissibility.get("explanation")),
+            "alternatives": [pick(a) for a in admissibility.get("alternatives", [])],
+            "missing": [pick(rulebook.evidence_kinds[k]) for k in admissibility.get("missing_evidence", [])],
+            "evidence": [e | {"kind_title": pick(rulebook.evidence_kinds.get(e["kind"]))} for e in data["evidence"]],
+            "kinds": evidence_choices(rulebook, category),
+            "allowed": data["allowed_actions"],
+            "refused": request.session.pop(f"refused-{case.reference}", None),
+            "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+        },
+    )
+
+
+@require_POST
+@agent_only
+def add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
+    """Add files and/or a pasted chat transcript to a consumer's open case."""
+    case = _case(request, reference)
+    url = reverse("agent-case", args=[reference])
+    uploads = uploads_from(request)
+    transcript = transcript_upload(request.POST.get("transcript", ""), request.POST.get("channel_reference", ""))
+    if transcript:
+        uploads.append(transcript)
+    if not uploads:
+        messages.error(request, _("Choose a file or paste a transcript to add."))
+    else:
+        try:
+            filed = actions.add_evidence(request.user, case, uploads)
+        except DomainError as exc:
+            refused = rejected_files(exc.details.get("rejected_files", []))
+            if refused:
+                request.session[f"refused-{reference}"] = refused
+            apply_domain_error(None, exc, request)
+        else:
+            refused = rejected_files(filed.rejected_files)
+            if refused:
+                request.session[f"refused-{reference}"] = refused
+            messages.success(request, _("The evidence was added to the case."))
+    return JsonResponse({"url": url}) if _wants_json(request) else redirect(url)

@@ -28,12 +28,11 @@ from plaint.cases.models import Case
 from plaint.cases.queries import cases_for
 from plaint.cases.reading import describe_case
 from plaint.errors import DomainError, NotFound
-from plaint.marketplace.models import Order
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Rulebook
 
 from .common import apply_domain_error, error_message, lang, pick, rejected_files, role_required
-from .filing import Target, category_preview, evidence_choices, parse_target, uploads_from
+from .filing import Target, category_preview, evidence_choices, find_target, targets_for, uploads_from
 
 DRAFT = "report_draft"
 STEPS = ("target", "category", "describe", "evidence", "review")
@@ -44,8 +43,6 @@ STEP_TITLES = {
     "evidence": gettext_lazy("Evidence"),
     "review": gettext_lazy("Review and send"),
 }
-# How many of the consumer's latest orders the filing page offers (an order list is the marketplace's).
-ORDERS_SHOWN = 30
 CASES_PER_PAGE = 20
 
 consumer_only = role_required(Role.CONSUMER)
@@ -73,39 +70,8 @@ def my_reports(request: HttpRequest) -> HttpResponse:
 # --- filing in steps ------------------------------------------------------------------------------
 
 
-def _orders(user: User) -> list[Order]:
-    return list(
-        Order.objects.filter(consumer_id=user.consumer_id)
-        .select_related("merchant")
-        .prefetch_related("items__listing")
-        .order_by("-paid_at", "-id")[:ORDERS_SHOWN]
-    )
-
-
-def _targets(user: User) -> list[Target]:
-    """Return what the consumer can report: their latest orders, the listings and shops in them."""
-    orders = _orders(user)
-    targets = [Target("order", o.external_id, order=o, merchant=o.merchant) for o in orders]
-    seen: set[str] = set()
-    for order in orders:
-        for item in order.items.all():
-            if item.listing_id and item.listing.external_id not in seen:
-                seen.add(item.listing.external_id)
-                targets.append(
-                    Target("listing", item.listing.external_id, listing=item.listing, merchant=order.merchant)
-                )
-    for order in orders:
-        if order.merchant.external_id not in seen:
-            seen.add(order.merchant.external_id)
-            targets.append(Target("merchant", order.merchant.external_id, merchant=order.merchant))
-    return targets
-
-
 def _target(user: User, value: str) -> Target | None:
-    parsed = parse_target(value)
-    if parsed is None:
-        return None
-    return next((t for t in _targets(user) if (t.type, t.id) == parsed), None)
+    return find_target(user.consumer_id, value)
 
 
 class CategoryForm(forms.Form):
@@ -175,7 +141,7 @@ def new_report(request: HttpRequest) -> HttpResponse:
                 request.session[DRAFT] = draft | {"target": chosen.value}
                 return redirect(_step_url("category"))
             error = _("Choose an order, a listing or a shop.")
-        context |= {"targets": _targets(request.user), "error": error, "current": draft.get("target")}
+        context |= {"targets": targets_for(request.user.consumer_id), "error": error, "current": draft.get("target")}
         return render(request, "web/consumer/new_target.html", context)
 
     if step == "category":

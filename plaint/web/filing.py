@@ -38,6 +38,44 @@ def parse_target(value: str) -> tuple[str, str] | None:
     return kind, ident
 
 
+# How many of a consumer's latest orders the filing pages offer (the full order list is the marketplace's).
+ORDERS_SHOWN = 30
+
+
+def targets_for(consumer_id: int | None) -> list[Target]:
+    """Return what a consumer can report: their latest orders, then the listings and shops in them."""
+    if consumer_id is None:
+        return []
+    orders = list(
+        Order.objects.filter(consumer_id=consumer_id)
+        .select_related("merchant")
+        .prefetch_related("items__listing")
+        .order_by("-paid_at", "-id")[:ORDERS_SHOWN]
+    )
+    targets = [Target("order", o.external_id, order=o, merchant=o.merchant) for o in orders]
+    seen: set[tuple[str, str]] = set()
+    for order in orders:
+        for item in order.items.all():
+            if item.listing_id and ("listing", item.listing.external_id) not in seen:
+                seen.add(("listing", item.listing.external_id))
+                targets.append(
+                    Target("listing", item.listing.external_id, listing=item.listing, merchant=order.merchant)
+                )
+    for order in orders:
+        if ("merchant", order.merchant.external_id) not in seen:
+            seen.add(("merchant", order.merchant.external_id))
+            targets.append(Target("merchant", order.merchant.external_id, merchant=order.merchant))
+    return targets
+
+
+def find_target(consumer_id: int | None, value: str) -> Target | None:
+    """Return the consumer's target named by a form value such as "order:O-1", or None."""
+    parsed = parse_target(value)
+    if parsed is None:
+        return None
+    return next((t for t in targets_for(consumer_id) if (t.type, t.id) == parsed), None)
+
+
 def category_preview(
     rulebook: Rulebook, category: Category, target_type: str, order: Order | None, now: datetime
 ) -> dict[str, Any]:

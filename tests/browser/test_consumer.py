@@ -56,7 +56,9 @@ def test_consumer_files_a_report_with_two_photos_in_steps(page, url, sign_in, sc
     screenshot(page, "consumer-file-2-category-zh")
     page.get_by_role("button", name="下一步").click()
 
-    page.get_by_label("情况描述").fill("面霜外包装破损，而且已经过期。The box was broken and the cream is past its date.")
+    page.get_by_label("情况描述").fill(
+        "面霜外包装破损，而且已经过期。The box was broken and the cream is past its date."
+    )
     page.get_by_label("您的诉求").select_option(label="退款")
     screenshot(page, "consumer-file-3-describe-zh")
     page.get_by_role("button", name="下一步").click()
