@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import agent, consumer, notifications, status, views
+from . import agent, consumer, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -24,10 +24,5 @@ urlpatterns = [
     path("agent/consumers/<str:consumer_id>/category-info/", agent.category_info, name="agent-category-info"),
     path("agent/cases/<str:reference>/", agent.case_page, name="agent-case"),
     path("agent/cases/<str:reference>/evidence/", agent.add_evidence, name="agent-add-evidence"),
-    # Portal notifications (everyone signed in) and the status of background work (admins, supervisors).
-    path("notifications/", notifications.notifications, name="notifications"),
-    path("notifications/read-all/", notifications.read_all, name="notifications-read-all"),
-    path("notifications/<int:notification_id>/read/", notifications.read, name="notification-read"),
-    path("staff/status/", status.status_page, name="staff-status"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
