@@ -164,3 +164,19 @@ def test_the_review_console_escapes_what_parties_wrote(world):
     ref = world["waiting"].reference
     html = client_for(world["users"]["reviewer"]).get(f"/review/cases/{ref}/").content.decode()
     assert "<script>alert" not in html and "&lt;script&gt;" in html
+
+
+def test_no_template_syntax_leaks_into_the_pages(world):
+    """A multi-line {# #} comment is not a comment in Django templates: it would show on the page."""
+    ref = world["in_review"].reference
+    pages = [
+        (world["users"]["reviewer"], "/review/"),
+        (world["users"]["reviewer"], f"/review/cases/{ref}/"),
+        (world["users"]["supervisor"], "/review/supervisor/"),
+        (world["users"]["merchant"], "/merchant/"),
+        (world["users"]["merchant"], f"/merchant/cases/{world['waiting'].reference}/"),
+        (world["users"]["merchant"], "/merchant/standing/"),
+    ]
+    for user, path in pages:
+        html = client_for(user).get(path).content.decode()
+        assert "{#" not in html and "{%" not in html and "{{" not in html, path
