@@ -6,7 +6,7 @@ from ninja.renderers import JSONRenderer
 from plaint.errors import DomainError
 
 from .auth import AUTH
-from .routers import appeals, cases, marketplace, merchants, monitoring, rectifications, review, rulebook
+from .routers import appeals, cases, marketplace, merchants, monitoring, notifications, rectifications, review, rulebook
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -33,6 +33,8 @@ api.add_router("/", appeals.router, tags=["appeals"])
 api.add_router("/monitoring", monitoring.router, tags=["monitoring"])
 api.add_router("/rectifications", rectifications.router, tags=["rectifications"])
 api.add_router("/rulebook", rulebook.router, tags=["rulebook"])
+api.add_router("/notifications", notifications.router, tags=["notifications"])
+api.add_router("/staff", notifications.status_router, tags=["status"])
 
 
 @api.exception_handler(DomainError)

@@ -1,6 +1,7 @@
 """Read models for lists: each a queryset built to use an index and to page."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
@@ -155,3 +156,30 @@ def overdue_cases(now: datetime) -> QuerySet[Case]:
         .select_related("merchant", "claimed_by")
         .order_by("decision_due_at", "id")
     )
+
+
+BREACH_EVENT = "clock_breached"  # written by clocks.py when a stage's deadline passes
+
+
+def recent_breaches(now: datetime, *, hours: int = 24, limit: int = 50) -> dict[str, Any]:
+    """Return the service-level breaches of the `hours` before `now`: the total, per stage, and the latest.
+
+    Reads the partial index event_clock_breached, so the cost follows the breaches, not the log.
+    """
+    since = now - timedelta(hours=hours)
+    rows = CaseEvent.objects.filter(kind=BREACH_EVENT, at__gt=since, at__lte=now)
+    by_stage: dict[str, int] = {}
+    for data in rows.values_list("data", flat=True).iterator():
+        stage = (data or {}).get("stage", "")
+        by_stage[stage] = by_stage.get(stage, 0) + 1
+    latest = [
+        {
+            "case": event.case.reference,
+            "stage": event.data.get("stage", ""),
+            "due_at": event.data.get("due_at"),
+            "at": event.at.isoformat(),
+            "on_breach": event.data.get("on_breach", []),
+        }
+        for event in rows.select_related("case").order_by("-at", "-id")[:limit]
+    ]
+    return {"since": since.isoformat(), "total": sum(by_stage.values()), "by_stage": by_stage, "latest": latest}

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import agent, consumer, views
+from . import agent, consumer, notifications, status, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -19,10 +19,10 @@ urlpatterns = [
     path("consumer/cases/<str:reference>/nudge/", consumer.nudge, name="consumer-nudge"),
     # Agent console.
     path("agent/", agent.home, name="agent-home"),
-    path("agent/consumers/<str:consumer_id>/", agent.consumer_page, name="agent-consumer"),
-    path("agent/consumers/<str:consumer_id>/report/", agent.file_for_consumer, name="agent-file"),
-    path("agent/consumers/<str:consumer_id>/category-info/", agent.category_info, name="agent-category-info"),
-    path("agent/cases/<str:reference>/", agent.case_page, name="agent-case"),
-    path("agent/cases/<str:reference>/evidence/", agent.add_evidence, name="agent-add-evidence"),
+    # Portal notifications (everyone signed in) and the status of background work (admins, supervisors).
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("notifications/read-all/", notifications.read_all, name="notifications-read-all"),
+    path("notifications/<int:notification_id>/read/", notifications.read, name="notification-read"),
+    path("staff/status/", status.status_page, name="staff-status"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
