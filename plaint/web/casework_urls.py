@@ -22,4 +22,10 @@ urlpatterns = [
     path("review/cases/<str:reference>/release/", review.release, name="review-release"),
     path("review/cases/<str:reference>/template/", review.template_text, name="review-template"),
     path("review/cases/<str:reference>/decide/", review.decide, name="review-decide"),
+    path(
+        "review/cases/<str:reference>/rectifications/<int:rectification_id>/review/",
+        review.review_rectification,
+        name="review-rectification",
+    ),
+    path("review/appeals/<int:appeal_id>/decision/", review.decide_appeal, name="review-appeal-decision"),
 ]

@@ -20,15 +20,16 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
 from plaint.accounts.models import DECIDING_ROLES, Role
-from plaint.cases import actions, statement_templates
+from plaint.cases import actions, rectification, statement_templates
 from plaint.cases.access import get_case
+from plaint.cases.appeals import decide_penalty_appeal
 from plaint.cases.inputs import DecisionIn, RectificationIn
 from plaint.cases.models import Case
 from plaint.cases.queries import QUEUE_FACETS, overdue_cases, queue_facets, related_cases, review_queue
 from plaint.cases.reading import describe_case
 from plaint.cases.rectification import KINDS as RECTIFICATION_KINDS
 from plaint.cases.transitions import DECIDABLE_STATES, State
-from plaint.enforcement.models import AppealState, PenaltyAppeal
+from plaint.enforcement.models import AppealState, PenaltyAppeal, Rectification, RectificationState
 from plaint.errors import DomainError, NotFound
 from plaint.marketplace.models import Merchant
 from plaint.monitoring.models import FlagState, MonitoringFlag
@@ -39,6 +40,7 @@ from .casework import (
     FLAG_REASON_LABELS,
     OUTCOME_LABELS,
     RECTIFICATION_KIND_LABELS,
+    RECTIFICATION_STATE_LABELS,
     RESPONSE_LABELS,
     domain_error_text,
     remaining,
@@ -293,7 +295,13 @@ def _gallery(data: dict[str, Any], delivered: Any) -> list[dict[str, Any]]:
     return items
 
 
-def _workspace(request: HttpRequest, case: Case, form: DecisionForm | None = None, status: int = 200) -> HttpResponse:
+def _workspace(
+    request: HttpRequest,
+    case: Case,
+    form: DecisionForm | None = None,
+    status: int = 200,
+    rectification_error: str = "",
+) -> HttpResponse:
     now = timezone.now()
     language = _language()
     data = describe_case(case, request.user, language=language, now=now)
@@ -341,6 +349,16 @@ def _workspace(request: HttpRequest, case: Case, form: DecisionForm | None = Non
         "mine": case.claimed_by_id == request.user.pk and bool(case.claim_expires_at and case.claim_expires_at > now),
         "decision_deadline": remaining(case.decision_due_at, now) if case.state in DECIDABLE_STATES else None,
         "outcome_labels": OUTCOME_LABELS,
+        "rectifications": [
+            {
+                "rect": r,
+                "kind": RECTIFICATION_KIND_LABELS.get(r.kind, r.kind),
+                "state": RECTIFICATION_STATE_LABELS.get(r.state, r.state),
+                "reviewable": r.state == RectificationState.SUBMITTED,
+            }
+            for r in case.rectifications.order_by("id")
+        ],
+        "rectification_error": rectification_error,
     }
     return render(request, "web/review/case.html", context, status=status)
 
@@ -394,6 +412,29 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
     return _workspace(request, get_case(request.user, case.reference), form, status=422)
 
 
+@role_required(*DECIDERS)
+def review_rectification(request: HttpRequest, reference: str, rectification_id: int) -> HttpResponse:
+    """Accept or reject the merchant's proof of a rectification, with reasons (a rejection costs points)."""
+    case = _staff_case(request, reference)
+    rect = (
+        Rectification.objects.filter(pk=rectification_id, case=case)
+        .select_related("case__merchant", "decision")
+        .first()
+    )
+    if rect is None:
+        raise Http404(gettext("No such rectification on this case."))
+    if request.method != "POST":
+        return redirect("review-case", reference=case.reference)
+    try:
+        rectification.review(
+            request.user, rect, accept=request.POST.get("accept") == "1", reasons=request.POST.get("reasons", "")
+        )
+    except DomainError as error:
+        return _workspace(request, case, status=422, rectification_error=domain_error_text(error))
+    messages.success(request, gettext("The rectification was checked."))
+    return redirect("review-case", reference=case.reference)
+
+
 # --- supervisors ---------------------------------------------------------------------------------
 
 
@@ -432,3 +473,24 @@ def supervisor(request: HttpRequest) -> HttpResponse:
             "appeals": [{"appeal": a, "state": APPEAL_STATE_LABELS.get(a.state, a.state)} for a in appeals],
         },
     )
+
+
+@role_required(Role.SUPERVISOR)
+def decide_appeal(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """A supervisor overturns a penalty (points revoked, measures lifted) or rejects the appeal, with reasons."""
+    appeal = PenaltyAppeal.objects.select_related("decision__case").filter(pk=appeal_id).first()
+    if appeal is None:
+        raise Http404(gettext("No such penalty appeal."))
+    if request.method == "POST":
+        try:
+            decide_penalty_appeal(
+                request.user,
+                appeal,
+                overturn=request.POST.get("overturn") == "1",
+                reasons=request.POST.get("reasons", ""),
+            )
+        except DomainError as error:
+            messages.error(request, domain_error_text(error))
+        else:
+            messages.success(request, gettext("The penalty appeal was decided."))
+    return redirect("review-supervisor")

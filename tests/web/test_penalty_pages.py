@@ -1,0 +1,93 @@
+"""After a decision, through the pages: the merchant's penalty appeal and rectification proof, the
+reviewer's check of the proof, the supervisor's decision on the appeal."""
+
+import pytest
+from django.test import Client
+
+from plaint.cases import actions
+from plaint.cases.inputs import DecisionIn, RectificationIn
+from plaint.enforcement.models import PenaltyAppeal, PointEntry, Rectification
+from tests.web import casework_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def decided():
+    world = casework_world.build()
+    case = world["in_review"]
+    actions.claim_case(world["users"]["reviewer"], case)
+    actions.decide_case(
+        world["users"]["reviewer"],
+        case,
+        DecisionIn(
+            outcome="upheld",
+            reason_codes=["violation_established"],
+            statement="The cream was past its date on delivery.",
+            rectification=RectificationIn(kind="withdraw_batch", instructions="Withdraw batch B2026-07 from sale."),
+        ),
+    )
+    return world
+
+
+def signed_in(user) -> Client:
+    user.language = "en"
+    user.save(update_fields=["language"])
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_merchant_appeals_the_penalty_and_a_supervisor_overturns_it(decided):
+    ref = decided["in_review"].reference
+    merchant = signed_in(decided["users"]["merchant"])
+    page = merchant.get(f"/merchant/cases/{ref}/").content.decode()
+    assert "Appeal the penalty" in page and "Withdraw batch B2026-07 from sale." in page
+    empty = merchant.post(f"/merchant/cases/{ref}/appeal/", {"grounds": "  "})
+    assert empty.status_code == 422 and "This field is required." in empty.content.decode()
+    assert merchant.post(f"/merchant/cases/{ref}/appeal/", {"grounds": "The batch was fine."}).status_code == 302
+    appeal = PenaltyAppeal.objects.get(decision__case__reference=ref)
+    assert "waiting for a supervisor" in merchant.get(f"/merchant/cases/{ref}/").content.decode()
+    # Another merchant cannot appeal this case's penalty.
+    other = signed_in(decided["users"]["other_merchant"])
+    assert other.post(f"/merchant/cases/{ref}/appeal/", {"grounds": "x"}).status_code == 404
+
+    supervisor = signed_in(decided["users"]["supervisor"])
+    assert "The batch was fine." in supervisor.get("/review/supervisor/").content.decode()
+    assert signed_in(decided["users"]["reviewer"]).post(f"/review/appeals/{appeal.pk}/decision/").status_code == 403
+    supervisor.post(f"/review/appeals/{appeal.pk}/decision/", {"overturn": "1", "reasons": "short"})
+    appeal.refresh_from_db()
+    assert appeal.state == "pending"  # reasons too short: refused with a message, nothing changed
+    supervisor.post(
+        f"/review/appeals/{appeal.pk}/decision/", {"overturn": "1", "reasons": "The expiry photo shows another batch."}
+    )
+    appeal.refresh_from_db()
+    assert appeal.state == "overturned"
+    assert not PointEntry.objects.filter(case__reference=ref, revoked_at__isnull=True).exists()
+
+
+def test_merchant_sends_rectification_proof_and_a_reviewer_accepts_it(decided):
+    ref = decided["in_review"].reference
+    rect = Rectification.objects.get(case__reference=ref)
+    merchant = signed_in(decided["users"]["merchant"])
+    missing = merchant.post(f"/merchant/cases/{ref}/rectifications/{rect.pk}/proof/", {"evidence_kind": "other"})
+    assert missing.status_code == 422
+    sent = merchant.post(
+        f"/merchant/cases/{ref}/rectifications/{rect.pk}/proof/",
+        {"proof": "Batch B2026-07 withdrawn; listing relabelled.", "evidence_kind": "other"},
+    )
+    assert sent.status_code == 302
+    rect.refresh_from_db()
+    assert rect.state == "submitted"
+
+    reviewer = signed_in(decided["users"]["reviewer"])
+    page = reviewer.get(f"/review/cases/{ref}/").content.decode()
+    assert "Batch B2026-07 withdrawn; listing relabelled." in page and "Accept the proof" in page
+    assert merchant.post(f"/review/cases/{ref}/rectifications/{rect.pk}/review/", {"accept": "1"}).status_code == 403
+    refused = reviewer.post(f"/review/cases/{ref}/rectifications/{rect.pk}/review/", {"accept": "1", "reasons": ""})
+    assert refused.status_code == 422
+    reviewer.post(
+        f"/review/cases/{ref}/rectifications/{rect.pk}/review/", {"accept": "1", "reasons": "Checked the listing."}
+    )
+    rect.refresh_from_db()
+    assert rect.state == "accepted" and rect.review_reasons == "Checked the listing."
