@@ -5,7 +5,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import template
-from django.utils import formats
+from django.utils import formats, numberformat
 
 from plaint.web import common
 
@@ -33,7 +33,15 @@ def money(amount: Any, currency: str = "CNY") -> str:
         value = Decimal(str(amount))
     except InvalidOperation:
         return str(amount)
-    number = formats.number_format(value, 2, use_l10n=True, force_grouping=True)
+    # Grouped by thousands in both languages (Django's zh_Hans formats leave grouping off).
+    number = numberformat.format(
+        value,
+        formats.get_format("DECIMAL_SEPARATOR"),
+        decimal_pos=2,
+        grouping=3,
+        thousand_sep=formats.get_format("THOUSAND_SEPARATOR") or ",",
+        force_grouping=True,
+    )
     currency = (currency or "CNY").upper()
     if currency == "CNY" and common.lang() == "zh":
         return f"¥{number}"

@@ -1,0 +1,320 @@
+"""Consumer portal and agent console through Django's test client: who may open what, CSRF,
+escaping, paging, plain-form filing (no script), refused files, withdrawal, nudges, language."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone, translation
+
+from plaint.accounts.models import Role
+from plaint.cases import actions
+from plaint.cases.inputs import ReportIn
+from plaint.cases.models import Case
+from plaint.evidence.actions import Upload
+from plaint.web.agent import search_consumers
+from plaint.web.templatetags.plaint import money
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _file(user, order, description: str = "面霜已过期。", files=None) -> Case:
+    data = ReportIn(target_type="order", target_id=order.external_id, category="expired_goods", description=description)
+    uploads = files if files is not None else [Upload("e.jpg", factories.jpeg("white"), "photo_of_expiry_date")]
+    return actions.file_report(user, data, uploads).case
+
+
+@pytest.fixture
+def world():
+    shop = factories.merchant()
+    mine = factories.order(shop, "C-ME")
+    theirs = factories.order(shop, "C-OTHER")
+    me = factories.consumer_user("C-ME")
+    other = factories.consumer_user("C-OTHER")
+    return {"shop": shop, "order": mine, "other_order": theirs, "me": me, "other": other}
+
+
+def test_a_consumer_cannot_open_another_consumers_case(world):
+    case = _file(world["other"], world["other_order"])
+    client = _client(world["me"])
+    base = f"/consumer/cases/{case.reference}/"
+    assert client.get(base).status_code == 404
+    assert client.get(base + "withdraw/").status_code == 404
+    assert client.post(base + "withdraw/", {"reason": "x"}).status_code == 404
+    assert client.post(base + "nudge/").status_code == 404
+    assert client.post(base + "evidence/").status_code == 404
+    case.refresh_from_db()
+    assert case.state == "awaiting_merchant"
+    # The refusal page says nothing about the case, in the reader's language.
+    page = client.get(base).content.decode()
+    assert case.reference not in page.split("<main", 1)[1].split("</main>", 1)[0]
+    assert "这里没有您可以查看的内容" in page
+
+
+@pytest.mark.parametrize(
+    ("role", "path"),
+    [
+        (Role.MERCHANT, "/agent/"),
+        (Role.MERCHANT, "/consumer/"),
+        (Role.REVIEWER, "/consumer/report/new/"),
+        (Role.CONSUMER, "/agent/"),
+        (Role.AGENT, "/consumer/"),
+    ],
+)
+def test_a_role_that_may_not_use_a_portal_gets_the_refusal_page(world, role, path):
+    user = world["me"] if role == Role.CONSUMER else factories.user(role)
+    response = _client(user).get(path)
+    assert response.status_code == 403
+    assert "您无法打开此页面" in response.content.decode()
+
+
+def test_the_refusal_page_is_in_english_for_an_english_user(world):
+    merchant_staff = factories.user(Role.MERCHANT, language="en")
+    response = _client(merchant_staff).get("/agent/")
+    assert response.status_code == 403
+    assert "You cannot open this page" in response.content.decode()
+    assert "customer-service agent" in response.content.decode()
+
+
+def test_anonymous_visitors_are_sent_to_sign_in(world):
+    for path in ("/consumer/", "/consumer/report/new/", "/agent/", "/agent/consumers/C-ME/"):
+        response = Client().get(path)
+        assert response.status_code == 302
+        assert response["Location"].startswith("/accounts/login/?next=")
+
+
+def test_forms_refuse_a_post_without_the_csrf_token(world):
+    case = _file(world["me"], world["order"])
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world["me"])
+    assert client.post(f"/consumer/cases/{case.reference}/withdraw/", {"reason": "x"}).status_code == 403
+    assert client.post("/language/", {"language": "en", "next": "/"}).status_code == 403
+    assert (
+        client.post("/consumer/report/new/?step=target", {"target": f"order:{world['order'].external_id}"}).status_code
+        == 403
+    )
+    case.refresh_from_db()
+    assert case.state == "awaiting_merchant"
+    # Every form on the case page carries the token.
+    page = client.get(f"/consumer/cases/{case.reference}/").content.decode()
+    assert page.count('method="post"') == page.count('name="csrfmiddlewaretoken"')
+
+
+def test_user_text_is_shown_as_text(world):
+    case = _file(
+        world["me"], world["order"], description='<script>alert("x")</script> 面霜<img src=x onerror=alert(1)>'
+    )
+    for client, path in [
+        (_client(world["me"]), f"/consumer/cases/{case.reference}/"),
+        (_client(factories.user(Role.AGENT)), f"/agent/cases/{case.reference}/"),
+    ]:
+        page = client.get(path).content.decode()
+        assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in page
+        assert '<script>alert("x")' not in page
+        assert "<img src=x" not in page
+
+
+def test_my_reports_pages_twenty_at_a_time_with_few_queries(world, django_assert_max_num_queries):
+    for index in range(25):
+        _file(world["me"], world["order"], description=f"第 {index} 次")
+    _file(world["other"], world["other_order"])
+    client = _client(world["me"])
+    with django_assert_max_num_queries(8):
+        first = client.get("/consumer/")
+    assert first.context["page"].paginator.count == 25
+    assert len(first.context["rows"]) == 20
+    second = client.get("/consumer/?page=2")
+    assert len(second.context["rows"]) == 5
+    assert "第 2 页，共 2 页" in second.content.decode()
+
+
+def test_filing_without_script_keeps_the_report_when_a_file_is_refused(world):
+    client = _client(world["me"])
+    order = world["order"]
+    assert client.post("/consumer/report/new/?step=target", {"target": f"order:{order.external_id}"}).status_code == 302
+    # The category step's partial (htmx) says when the window closes for this order.
+    info = client.get("/consumer/report/category-info/?category=expired_goods").content.decode()
+    assert "签收后 30 天内" in info and "保质期（生产日期）实拍图" in info
+    assert client.post("/consumer/report/new/?step=category", {"category": "expired_goods"}).status_code == 302
+    described = client.post("/consumer/report/new/?step=describe", {"description": "过期了", "remedy_wanted": "refund"})
+    assert described.status_code == 302
+    page = client.get("/consumer/report/new/?step=evidence")
+    assert "过期了" in page.content.decode()
+    photo = factories.jpeg("white")
+    junk = bytes(range(256)) * 4
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        "/consumer/report/new/?step=submit",
+        {
+            "idempotency_key": "k-1",
+            "evidence_kind_all": "photo_of_expiry_date",
+            "evidence": [
+                SimpleUploadedFile("expiry.jpg", photo, "image/jpeg"),
+                SimpleUploadedFile("photo.jpg", junk, "image/jpeg"),
+            ],
+        },
+    )
+    case = Case.objects.get(reporter__external_id="C-ME")
+    assert response.status_code == 302 and response["Location"] == f"/consumer/cases/{case.reference}/"
+    assert case.state == "awaiting_merchant"
+    assert case.evidence.count() == 1
+    page = client.get(response["Location"]).content.decode()
+    assert "photo.jpg" in page and "不接受此类文件" in page
+    # The same submit again (a double click) does not make a second case.
+    client.post("/consumer/report/new/?step=submit", {"idempotency_key": "k-1"})
+    assert Case.objects.filter(reporter__external_id="C-ME").count() == 1
+
+
+def test_filing_skips_no_step(world):
+    client = _client(world["me"])
+    response = client.get("/consumer/report/new/?step=evidence")
+    assert response.status_code == 302 and response["Location"].endswith("step=target")
+    client.post("/consumer/report/new/?step=target", {"target": "order:NOT-MINE"})
+    assert Case.objects.count() == 0
+    other = client.post("/consumer/report/new/?step=target", {"target": f"order:{world['other_order'].external_id}"})
+    assert other.status_code == 200 and "请选择一个订单、商品或店铺" in other.content.decode()
+
+
+def test_withdraw_asks_first_then_withdraws(world):
+    case = _file(world["me"], world["order"])
+    client = _client(world["me"])
+    confirm = client.get(f"/consumer/cases/{case.reference}/withdraw/")
+    assert "确认撤回" in confirm.content.decode()
+    case.refresh_from_db()
+    assert case.state == "awaiting_merchant"
+    client.post(f"/consumer/cases/{case.reference}/withdraw/", {"reason": "已和商家协商解决"})
+    case.refresh_from_db()
+    assert case.state == "withdrawn"
+    page = client.get(f"/consumer/cases/{case.reference}/").content.decode()
+    assert "举报已撤回" in page and "已和商家协商解决" in page
+    assert "撤回举报</a>" not in page
+
+
+def test_nudge_is_recorded_then_limited(world):
+    case = _file(world["me"], world["order"])
+    client = _client(world["me"])
+    first = client.post(f"/consumer/cases/{case.reference}/nudge/", follow=True).content.decode()
+    assert "您的催办已记录在案件中" in first
+    second = client.post(f"/consumer/cases/{case.reference}/nudge/", follow=True).content.decode()
+    assert "请稍后再催办" in second
+    assert case.events.filter(kind="nudged").count() == 1
+
+
+def test_needs_evidence_case_asks_for_the_missing_kind_and_accepts_it(world):
+    case = _file(world["me"], world["order"], files=[])
+    assert case.state == "needs_evidence"
+    client = _client(world["me"])
+    page = client.get(f"/consumer/cases/{case.reference}/").content.decode()
+    assert "您的举报需要补充证据" in page and "保质期（生产日期）实拍图" in page
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.post(
+        f"/consumer/cases/{case.reference}/evidence/",
+        {
+            "evidence": [SimpleUploadedFile("e.jpg", factories.jpeg(), "image/jpeg")],
+            "evidence_kind": "photo_of_expiry_date",
+        },
+    )
+    case.refresh_from_db()
+    assert case.state == "awaiting_merchant"
+
+
+def test_anonymous_language_choice_is_a_cookie(world):
+    client = Client()
+    response = client.post("/language/", {"language": "en", "next": "/"})
+    assert response.status_code == 302
+    assert "Report a problem with an order" in client.get("/").content.decode()
+    client.post("/language/", {"language": "zh-hans", "next": "/"})
+    assert "举报订单、商品或店铺的问题" in client.get("/").content.decode()
+
+
+def test_signed_in_language_follows_the_account_not_the_browser(world):
+    world["me"].language = "en"
+    world["me"].save()
+    client = _client(world["me"])
+    page = client.get("/consumer/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+    assert "My reports" in page and 'lang="en"' in page
+
+
+def test_sign_in_page_lists_demo_accounts_only_in_the_demo(settings):
+    settings.PLAINT_DEMO = False
+    assert "consumer-c-1001" not in Client().get("/accounts/login/").content.decode()
+    settings.PLAINT_DEMO = True
+    page = Client().get("/accounts/login/").content.decode()
+    for username in ("consumer-c-1001", "merchant-tokyo", "agent", "reviewer", "supervisor", "admin"):
+        assert username in page
+
+
+def test_agent_search_matches_exact_ids_and_name_starts_only():
+    factories.order(factories.merchant(), "C-9001")  # 李娜, 13800000000, c-9001@example.cn
+    assert [c.external_id for c in search_consumers("C-9001")] == ["C-9001"]
+    assert [c.external_id for c in search_consumers("13800000000")] == ["C-9001"]
+    assert [c.external_id for c in search_consumers("C-9001@EXAMPLE.CN")] == ["C-9001"]
+    assert [c.external_id for c in search_consumers("李")] == ["C-9001"]
+    assert list(search_consumers("娜")) == []  # not a substring search: that would scan every consumer
+    assert list(search_consumers("1380000")) == []
+    assert list(search_consumers("  ")) == []
+
+
+def test_agent_files_for_a_consumer_and_the_channel_and_agent_are_recorded(world):
+    agent = factories.user(Role.AGENT)
+    client = _client(agent)
+    response = client.post(
+        "/agent/consumers/C-ME/report/",
+        {
+            "target": f"order:{world['order'].external_id}",
+            "category": "expired_goods",
+            "description": "消费者在线咨询：面霜已过期。",
+            "remedy_wanted": "refund",
+            "channel": "online_chat",
+            "channel_reference": "CHAT-77",
+            "transcript": "客服：您好\n消费者：面霜过期了",
+        },
+    )
+    case = Case.objects.select_related("report").get(reporter__external_id="C-ME")
+    assert response.status_code == 302 and response["Location"] == f"/agent/cases/{case.reference}/"
+    assert (case.channel, case.report.channel_reference, case.report.filed_by_id) == (
+        "online_chat",
+        "CHAT-77",
+        agent.pk,
+    )
+    assert list(case.evidence.values_list("kind", flat=True)) == ["chat_log"]
+    # The consumer sees the report as theirs.
+    assert _client(world["me"]).get(f"/consumer/cases/{case.reference}/").status_code == 200
+
+
+def test_money_reads_in_the_active_language():
+    with translation.override("zh-hans"):
+        assert money(Decimal("1234.5"), "CNY") == "¥1,234.50"
+    with translation.override("en"):
+        assert money(Decimal("1234.5"), "CNY") == "CNY 1,234.50"
+        assert money("99", "usd") == "USD 99.00"
+
+
+def test_window_preview_agrees_with_intake(world):
+    """What the category step promises is what intake decides, a day before and a day after the window."""
+    from plaint.rulebook import loader
+    from plaint.web.filing import category_preview
+
+    rulebook = loader.in_force(timezone.now())
+    category = rulebook.category("product_quality")
+    for days, outcome in ((category.window_days - 1, "admitted"), (category.window_days + 1, "inadmissible")):
+        order = factories.order(world["shop"], "C-ME", delivered_at=timezone.now() - timedelta(days=days))
+        preview = category_preview(rulebook, category, "order", order, timezone.now())
+        assert preview["outcome"] == outcome
+        assert preview["window_open"] == (outcome == "admitted")
+        filed = actions.file_report(
+            world["me"],
+            ReportIn(target_type="order", target_id=order.external_id, category="product_quality", description="x"),
+            [Upload("p.jpg", factories.jpeg(), "photo_of_product")],
+        )
+        assert (filed.case.state == "inadmissible") == (outcome == "inadmissible")
