@@ -166,7 +166,7 @@ def _notify(case: Case, topic: str, now: datetime, key: str, **extra: Any) -> No
     )
 
 
-def _email(
+def tell(
     case: Case,
     event: str,
     now: datetime,
@@ -479,7 +479,7 @@ def _open_case(
     _notify(case, "case.opened", now, key=f"case-{case.reference}-opened", admissibility=result.outcome)
     outcome = {"zh": result.explanation["zh"], "en": result.explanation["en"]}
     if result.outcome == NEEDS_EVIDENCE:
-        _email(
+        tell(
             case,
             "evidence_requested",
             now,
@@ -490,7 +490,7 @@ def _open_case(
             due=f"{timezone.localtime(case.evidence_due_at):%Y-%m-%d %H:%M}",
         )
     elif result.outcome == INADMISSIBLE:
-        _email(
+        tell(
             case,
             "inadmissible",
             now,
@@ -503,9 +503,9 @@ def _open_case(
             },
         )
     else:
-        _email(case, "received", now, f"{case.reference}-received", reporter=True, merchant=False, outcome=outcome)
+        tell(case, "received", now, f"{case.reference}-received", reporter=True, merchant=False, outcome=outcome)
     if result.outcome == ADMITTED:
-        _email(
+        tell(
             case,
             "to_answer",
             now,
@@ -620,8 +620,8 @@ def add_evidence(actor: User, case: Case, uploads: list[Upload], *, now: datetim
                     evidence_due_at=None,
                     response_due_at=clocks.start(case, "merchant_response", now).due_at,
                 )
-                _email(case, "admitted", now, f"{case.reference}-admitted", reporter=True, merchant=False)
-                _email(
+                tell(case, "admitted", now, f"{case.reference}-admitted", reporter=True, merchant=False)
+                tell(
                     case,
                     "to_answer",
                     now,
@@ -645,7 +645,7 @@ def withdraw_report(actor: User, case: Case, reason: str, *, now: datetime | Non
         case = _locked(case)
         _apply(case, "withdraw", actor, now, reason=reason.strip()[:2000])
         _notify(case, "case.withdrawn", now, key=f"case-{case.reference}-withdrawn")
-        _email(case, "withdrawn", now, f"{case.reference}-withdrawn", reporter=False, merchant=True)
+        tell(case, "withdrawn", now, f"{case.reference}-withdrawn", reporter=False, merchant=True)
     return case
 
 
@@ -697,7 +697,7 @@ def respond_as_merchant(
             instruct_remedy(case, None, case.report.remedy_wanted, None, now)
             _notify(case, "case.resolved", now, key=f"case-{case.reference}-resolved", remedy=case.report.remedy_wanted)
             remedy = loader.get(case.rulebook_version).remedies[case.report.remedy_wanted]
-            _email(
+            tell(
                 case,
                 "resolved",
                 now,
@@ -717,7 +717,7 @@ def respond_as_merchant(
                 data=info,
                 decision_due_at=_to_review_clocks(case, now, name),
             )
-            _email(
+            tell(
                 case,
                 "answered",
                 now,
@@ -878,7 +878,7 @@ def _make_decision(
         remedy=decision.remedy,
         statement=statement,
     )
-    _email(
+    tell(
         case,
         "decided",
         now,
@@ -1055,7 +1055,7 @@ def handle_merchant_silence(case: Case, *, now: datetime | None = None) -> Case 
                 reason=f"The merchant did not answer by {due:%Y-%m-%d %H:%M}; the case goes to review.",
                 decision_due_at=_to_review_clocks(case, now, "refer_silence_to_review"),
             )
-            _email(
+            tell(
                 case,
                 "silence_referred",
                 now,
@@ -1135,18 +1135,20 @@ ESCALATED_STAGE_TEXTS = {
 
 def _tell_supervisors(case: Case, stage: str, when: str, key: str, now: datetime) -> None:
     if stage == "decision":
-        _email(case, "escalated", now, key, reporter=False, merchant=False, supervisors=True, due=when)
+        tell(case, "escalated", now, key, reporter=False, merchant=False, supervisors=True, due=when)
         return
     zh, en = ESCALATED_STAGE_TEXTS.get(stage, (stage, stage))
-    subject = f"举报 {case.reference} 已超期，升级至主管 / Report {case.reference} escalated"
-    body = (
-        f"举报 {case.reference} {zh}，期限为 {when}。\n\n----\n\n"
-        f"Report {case.reference} {en} by {when}; it is now with the supervisors.\n"
+    tell(
+        case,
+        "escalated_stage",
+        now,
+        key,
+        reporter=False,
+        merchant=False,
+        supervisors=True,
+        what={"zh": zh, "en": en},
+        due=when,
     )
-    from plaint.notifications.outbox import enqueue_email
-
-    for user in User.objects.filter(role=Role.SUPERVISOR, is_active=True).exclude(email=""):
-        enqueue_email(user.email, subject, body, "case.escalated", f"mail-{key}-staff-{user.pk}", now)
 
 
 # --- evidence asked for during review --------------------------------------------------------------
@@ -1194,7 +1196,7 @@ def request_more_evidence(actor: User, case: Case, kinds: list[str], note: str, 
             lang: ", ".join(getattr(rulebook.evidence_kinds[k], lang) for k in request["kinds"])
             for lang in "zh en".split()
         }
-        _email(
+        tell(
             case,
             "evidence_requested",
             now,
@@ -1274,7 +1276,7 @@ def nudge_case(actor: User, case: Case, *, now: datetime | None = None) -> Case:
         _record(case, "nudged", actor, now, data={"overdue": overdue, "priority": case.priority})
         if overdue:
             _notify(case, "case.nudged", now, key=f"case-{case.reference}-nudged-{now.timestamp():.0f}")
-            _email(
+            tell(
                 case,
                 "nudged",
                 now,

@@ -32,7 +32,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from plaint.errors import Refused
-from plaint.notifications.outbox import enqueue_email
 from plaint.rulebook import calendar, loader
 from plaint.rulebook.schema import Rulebook
 
@@ -222,11 +221,6 @@ class TickReport:
     breached: dict[str, int] = field(default_factory=dict)
 
 
-REMINDER = (
-    "举报 {ref} 的期限即将届满 / Deadline approaching for report {ref}",
-    "举报 {ref}（{stage_zh}）的期限为 {due}，请及时处理。\n\n----\n\n"
-    "The deadline of report {ref} ({stage_en}) is {due}. Please act before then.\n\n{link}\n",
-)
 STAGE_TITLES = {
     "merchant_response": ("答复举报", "answering the report"),
     "rectification": ("提交整改证明", "submitting proof of rectification"),
@@ -239,8 +233,6 @@ def warn(row: CaseClock, now: datetime) -> bool:
     A merchant's clock also reminds the merchant by e-mail; the platform's warnings show in the
     review console (the case's clocks) and on the staff timeline.
     """
-    from django.conf import settings
-
     with transaction.atomic():
         claimed = CaseClock.objects.filter(
             pk=row.pk,
@@ -264,21 +256,19 @@ def warn(row: CaseClock, now: datetime) -> bool:
             due_at=row.due_at.isoformat(),
         )
         if row.stage in STAGE_TITLES:
+            from . import actions
+
             zh, en = STAGE_TITLES[row.stage]
-            fields = {
-                "ref": case.reference,
-                "due": _when(row.due_at),
-                "stage_zh": zh,
-                "stage_en": en,
-                "link": f"{settings.PLAINT_BASE_URL}/merchant/cases/{case.reference}/",
-            }
-            enqueue_email(
-                case.merchant.contact_email,
-                REMINDER[0].format(**fields),
-                REMINDER[1].format(**fields),
-                f"clock.{row.stage}.warning",
-                f"clock-{row.pk}-warning",
+            # By e-mail and in the merchant staff's portal (one call writes both).
+            actions.tell(
+                case,
+                "deadline_reminder",
                 now,
+                f"clock-{row.pk}-warning",
+                reporter=False,
+                merchant=True,
+                stage={"zh": zh, "en": en},
+                due=_when(row.due_at),
             )
     return True
 

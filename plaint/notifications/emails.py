@@ -73,6 +73,20 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "The decision on report {ref} ({category}) was due {due}. It is now with the supervisors.",
         ),
     },
+    "escalated_stage": {
+        "zh": ("举报 {ref} {what}，已升级至主管", "举报 {ref}（{category}）{what}，期限为 {due}，现已升级至主管。"),
+        "en": (
+            "Report {ref} {what}: escalated",
+            "Report {ref} ({category}) {what} by {due}; it is now with the supervisors.",
+        ),
+    },
+    "deadline_reminder": {
+        "zh": ("举报 {ref} 的期限即将届满", "举报 {ref}（{stage}）的期限为 {due}，请及时处理。"),
+        "en": (
+            "Deadline approaching for report {ref}",
+            "The deadline of report {ref} ({stage}) is {due}. Please act before then.",
+        ),
+    },
     "nudged": {
         "zh": ("举报人催办超期举报 {ref}", "举报人催办了已超期的举报 {ref}（{category}），优先级已提高。"),
         "en": (

@@ -19,7 +19,7 @@ from plaint.cases.queries import review_queue
 from plaint.cases.reading import describe_case
 from plaint.enforcement.models import RectificationState
 from plaint.evidence.actions import Upload
-from plaint.notifications.models import OutboxMessage, WebhookEndpoint
+from plaint.notifications.models import Notification, OutboxMessage, WebhookEndpoint
 from plaint.rulebook import loader
 from plaint.rulebook.calendar import calendar
 from tests import factories as f
@@ -200,7 +200,10 @@ def test_every_stage_warns_before_its_breach(people):
     assert case.response_due_at == at(2026, 11, 27, 10)
     assert clocks.tick(at(2026, 11, 26, 9, 59)).warned == 0
     assert clocks.tick(at(2026, 11, 26, 10)).warned == 1
-    assert OutboxMessage.objects.filter(topic="clock.merchant_response.warning", recipient="shop@example.test").exists()
+    reminder = OutboxMessage.objects.get(topic="case.deadline_reminder", recipient="shop@example.test")
+    assert "2026-11-27 10:00" in reminder.body
+    assert "答复举报" in reminder.body and "answering the report" in reminder.body
+    assert Notification.objects.filter(user=people["merchant"], event="deadline_reminder").count() == 1
     actions.respond_as_merchant(
         people["merchant"], case, ResponseIn(kind="contest", explanation="不同意"), now=at(2026, 11, 26, 12)
     )
