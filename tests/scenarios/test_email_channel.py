@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 from datetime import timedelta
+from email import policy
 from email.message import EmailMessage
 
 import pytest
@@ -163,3 +164,25 @@ def test_the_receiver_and_the_pipe_commands_run_as_processes(media_root):
     )
     assert b'"outcome": "filed"' in done.stdout
     assert Case.objects.get(report__order__external_id="O-1002").channel == "email"
+
+
+def test_the_lmtp_receiver_answers_once_per_recipient():
+    shop = f.merchant("M-A", contact_email="shop@tokyo-beauty.example")
+    f.order(shop, "C1", external_id="O-1001", delivered_at=timezone.now() - timedelta(days=3))
+    port = free_port()
+    receiver = controller("127.0.0.1", port, lmtp=True)
+    receiver.start()
+    try:
+        message = report_mail("[expired_goods] 订单 O-1001", "过期", f.jpeg(), "<lmtp-1@client.example>")
+        client = smtplib.LMTP("127.0.0.1", port, timeout=30)
+        client.ehlo_or_helo_if_needed()
+        client.mail(CONSUMER)
+        for rcpt in ("report@plaint.example", "REPORT@plaint.example"):
+            assert client.rcpt(rcpt)[0] == 250
+        # LMTP (RFC 2033) answers DATA once per accepted recipient; smtplib reads the first itself.
+        replies = [client.data(message.as_bytes(policy=policy.SMTP)), client.getreply()]
+        client.quit()
+    finally:
+        receiver.stop()
+    assert [code for code, _ in replies] == [250, 250]
+    assert Case.objects.get().channel == "email"
