@@ -16,7 +16,7 @@ from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.rulebook import loader
 
 from . import clocks
-from .models import CaseEvent, Decision, Visibility
+from .models import Case, CaseEvent, Decision, Visibility
 
 
 def _log(decision: Decision, kind: str, actor: User, now: datetime, reason: str, data: dict) -> None:
@@ -59,6 +59,7 @@ def appeal_penalty(actor: User, decision: Decision, grounds: str, *, now: dateti
             )
             _log(decision, "penalty_appeal_filed", actor, now, grounds.strip(), {"appeal_id": appeal.pk})
             clocks.start(case, "appeal", now, subject_id=appeal.pk)
+            _tell(case, "appeal_filed", now, f"appeal-{appeal.pk}-filed", supervisors=True, grounds=grounds.strip())
     except IntegrityError:
         raise Refused("appeal_pending", "An appeal of this penalty is already waiting for a decision.") from None
     return appeal
@@ -93,4 +94,36 @@ def decide_penalty_appeal(
             reasons.strip(),
             {"appeal_id": appeal.pk, "outcome": state, "measures_lifted": lifted},
         )
+        verdict = (
+            {"zh": "已获支持，扣分已撤销", "en": "upheld: the points are revoked"}
+            if overturn
+            else {
+                "zh": "未获支持",
+                "en": "rejected",
+            }
+        )
+        _tell(
+            decision.case,
+            "appeal_decided",
+            now,
+            f"appeal-{appeal.pk}-decided",
+            merchant=True,
+            verdict=verdict,
+            reasons=reasons.strip(),
+        )
     return appeal
+
+
+def _tell(
+    case: Case,
+    event: str,
+    now: datetime,
+    key: str,
+    *,
+    merchant: bool = False,
+    supervisors: bool = False,
+    **fields: str | dict[str, str],
+) -> None:
+    from . import actions  # actions imports this module's neighbours; import when used
+
+    actions.tell(case, event, now, key, reporter=False, merchant=merchant, supervisors=supervisors, **fields)

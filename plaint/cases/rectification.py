@@ -81,7 +81,21 @@ def order(case: Case, decision: Decision, kind: str, instructions: str, now: dat
     _log(rect, "rectification_ordered", decision.decided_by, now, instructions.strip())
     clocks.start(case, "rectification", now, subject_id=rect.pk)
     _notify(rect, "rectification.ordered", now)
+    _tell_merchant(
+        rect,
+        "rectification_ordered",
+        now,
+        "ordered",
+        due=f"{timezone.localtime(rect.due_at):%Y-%m-%d %H:%M}",
+        instructions=rect.instructions,
+    )
     return rect
+
+
+def _tell_merchant(rect: Rectification, event: str, now: datetime, step: str, **fields: str | dict[str, str]) -> None:
+    from . import actions  # actions imports this module
+
+    actions.tell(rect.case, event, now, f"rectification-{rect.pk}-{step}", reporter=False, merchant=True, **fields)
 
 
 def submit_proof(
@@ -133,6 +147,8 @@ def review(
         rect.refresh_from_db()
         _log(rect, f"rectification_{state}", actor, now, reasons.strip())
         _notify(rect, f"rectification.{state}", now)
+        verdict = {"zh": "已通过", "en": "accepted"} if accept else {"zh": "未通过", "en": "rejected"}
+        _tell_merchant(rect, "rectification_reviewed", now, state, verdict=verdict, reasons=reasons.strip())
         if not accept:
             _consequence(rect, now)
     return rect
@@ -157,5 +173,6 @@ def miss(rect_id: int, now: datetime) -> bool:
         rect = Rectification.objects.select_related("case__merchant", "decision").get(pk=rect_id)
         _log(rect, "rectification_missed", None, now, "No proof was submitted by the deadline.")
         _notify(rect, "rectification.missed", now)
+        _tell_merchant(rect, "rectification_missed", now, "missed")
         _consequence(rect, now)
     return True

@@ -229,3 +229,48 @@ def test_receivers_that_are_down_get_every_message_once_they_are_back(world, set
     finally:
         receiver.stop()
         smtp.stop()
+
+
+def test_rectification_and_penalty_appeal_steps_tell_the_merchant_and_the_supervisors(world, inbox):
+    from plaint.cases import appeals, rectification
+    from plaint.cases.inputs import RectificationIn
+    from plaint.enforcement.models import Rectification
+
+    boss = f.user(Role.SUPERVISOR, email="boss@plaint.test", language="en")
+    case = file(world["zh"], "O-1")
+    actions.respond_as_merchant(world["staff"], case, ResponseIn(kind="contest", explanation="不同意"))
+    actions.claim_case(world["reviewer"], case)
+    decision = actions.decide_case(
+        world["reviewer"],
+        case,
+        DecisionIn(
+            outcome="upheld",
+            reason_codes=["unfounded"],
+            statement="照片显示已过期。The photo shows it expired.",
+            rectification=RectificationIn(kind="withdraw_batch", instructions="下架批次 B2026-07"),
+        ),
+    )
+    rect = Rectification.objects.get(case=case)
+    rectification.submit_proof(world["staff"], rect, "已下架 withdrawn")
+    rectification.review(world["reviewer"], Rectification.objects.get(pk=rect.pk), accept=False, reasons="仍在销售")
+    appeal = appeals.appeal_penalty(world["staff"], decision, "批次已下架，请撤销扣分")
+    appeals.decide_penalty_appeal(boss, appeal, overturn=False, reasons="证据表明商品确已过期。")
+    deliver_due(timezone.now())
+    ref = case.reference
+    merchant = subjects(inbox.to(SHOP_MAIL))
+    assert merchant[2:] == [
+        f"举报 {ref}：须在 {timezone.localtime(rect.due_at):%Y-%m-%d %H:%M} 前完成整改 / "
+        f"Report {ref}: rectification due {timezone.localtime(rect.due_at):%Y-%m-%d %H:%M}",
+        f"举报 {ref} 的整改：未通过 / Rectification for report {ref}: rejected",
+        f"举报 {ref} 的申诉已有结果：未获支持 / Your appeal on report {ref}: rejected",
+    ]
+    assert subjects(inbox.to("boss@plaint.test")) == [f"Penalty appeal on report {ref}"]
+    assert "批次已下架" in text(inbox.to("boss@plaint.test")[0])
+    events = list(Notification.objects.filter(user=world["staff"]).order_by("id").values_list("event", flat=True))
+    assert events == [
+        "to_answer",
+        "decided",
+        "rectification_ordered",
+        "rectification_reviewed",
+        "appeal_decided",
+    ]
