@@ -187,13 +187,13 @@ def _clock_sentence(kind: str, data: dict[str, Any]) -> str:
     due = when(data.get("due_at"))
     due_text = formats.date_format(timezone.localtime(due), "DATETIME_FORMAT") if due else ""
     if kind == "clock_started":
-        return _("Deadline for %(stage)s: %(due)s.") % {"stage": stage, "due": due_text}
+        return _("Deadline for %(stage)s: %(due)s") % {"stage": stage, "due": due_text}
     if kind == "clock_paused":
         return _("The deadline for %(stage)s is paused while the reporter adds evidence.") % {"stage": stage}
     if kind == "clock_resumed":
-        return _("The deadline for %(stage)s runs again: %(due)s.") % {"stage": stage, "due": due_text}
+        return _("The deadline for %(stage)s runs again: %(due)s") % {"stage": stage, "due": due_text}
     if kind == "clock_warning":
-        return _("The deadline for %(stage)s is near: %(due)s.") % {"stage": stage, "due": due_text}
+        return _("The deadline for %(stage)s is near: %(due)s") % {"stage": stage, "due": due_text}
     if kind == "clock_breached":
         return _("The deadline for %(stage)s passed.") % {"stage": stage}
     if kind == "clock_stopped":
@@ -228,7 +228,7 @@ def event_sentence(event: dict[str, Any]) -> str:
         missing = ", ".join(_evidence_kind(k, version) for k in data.get("missing_evidence", []))
         return _("The report needs more evidence: %(missing)s.") % {"missing": missing}
     if kind == "declare_inadmissible":
-        return _("The report could not be accepted; the reasons are below.")
+        return _("The report could not be accepted; the reasons and the other ways forward are given with it.")
     if kind == "complete_evidence":
         return _("The evidence is complete; the report was sent to the merchant for an answer.")
     if kind == "close_for_missing_evidence":
