@@ -12,6 +12,7 @@ from tests import factories as f
     [
         "cases/case",
         "cases/caseevent",
+        "cases/caseclock",
         "cases/decision",
         "evidence/evidence",
         "enforcement/pointentry",

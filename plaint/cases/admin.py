@@ -5,12 +5,34 @@ from django.http import HttpRequest
 
 from plaint.admin_helpers import ReadOnly
 
-from .models import Case, CaseEvent, Decision, MerchantResponse, Report, StatementTemplate
+from .models import Case, CaseClock, CaseEvent, Decision, MerchantResponse, Report, StatementTemplate
 
 
 class EventInline(admin.TabularInline):
     model = CaseEvent
     fields = ("at", "kind", "actor", "actor_role", "from_state", "to_state", "reason", "rulebook_version")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+class ClockInline(admin.TabularInline):
+    """The case's service-level clocks (cases/clocks.py), each run with its marks."""
+
+    model = CaseClock
+    fields = (
+        "stage",
+        "started_at",
+        "due_at",
+        "paused_at",
+        "remaining_seconds",
+        "warned_at",
+        "breached_at",
+        "stopped_at",
+    )
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -25,7 +47,15 @@ class CaseAdmin(ReadOnly):
     list_filter = ("state", "category", "channel")
     search_fields = ("reference", "merchant__name", "merchant__external_id", "reporter__external_id")
     list_select_related = ("merchant", "claimed_by")
-    inlines = [EventInline]
+    inlines = [ClockInline, EventInline]
+
+
+@admin.register(CaseClock)
+class CaseClockAdmin(ReadOnly):
+    list_display = ("case", "stage", "started_at", "due_at", "paused_at", "warned_at", "breached_at", "stopped_at")
+    list_filter = ("stage", ("breached_at", admin.EmptyFieldListFilter), ("stopped_at", admin.EmptyFieldListFilter))
+    search_fields = ("case__reference",)
+    list_select_related = ("case",)
 
 
 @admin.register(Report)

@@ -107,3 +107,34 @@ def test_nudging_an_overdue_case_raises_priority_and_tells_the_supervisors(world
     assert [c["reference"] for c in supervisor.get("/review/queue", escalated=True).json()["results"]] == [ref]
     # Overdue cases can be chased again at once.
     assert consumer.post_json(f"/cases/{ref}/nudge", {}).json()["priority"] == 2
+
+
+def test_a_reviewer_asks_for_more_evidence_and_the_decision_clock_waits(world, time_machine):
+    ref, consumer, supervisor = world["ref"], world["consumer"], world["supervisor"]
+    reviewer = ApiClient(f.token(f.user(Role.REVIEWER)))
+    request = {"kinds": ["inspection_report"], "note": "请提供第三方质检报告"}
+    assert reviewer.post_json(f"/review/cases/{ref}/evidence-request", request).json()["code"] == "claim_required"
+    assert world["merchant"].post_json(f"/review/cases/{ref}/evidence-request", request).status_code == 403
+    time_machine.move_to(datetime(2026, 11, 25, 10, tzinfo=SH), tick=False)  # 36 business hours left
+    reviewer.post_json(f"/review/cases/{ref}/claim", {})
+    assert "request_evidence" in reviewer.get(f"/cases/{ref}").json()["allowed_actions"]
+    bad = reviewer.post_json(f"/review/cases/{ref}/evidence-request", {"kinds": ["x-ray"], "note": "请提供X光片"})
+    assert bad.status_code == 422 and bad.json()["field"] == "kinds"
+    asked = reviewer.post_json(f"/review/cases/{ref}/evidence-request", request)
+    assert asked.status_code == 200, asked.content
+    assert asked.json()["state"] == "needs_evidence"
+    case = consumer.get(f"/cases/{ref}").json()
+    assert case["admissibility"]["missing_evidence"] == ["inspection_report"]
+    assert [(c["stage"], c["paused"]) for c in case["clocks"]] == [("decision", True)]
+
+    time_machine.move_to(datetime(2026, 11, 30, 10, tzinfo=SH), tick=False)  # five days later, a Monday
+    assert clocks.tick().breached == {}
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    added = consumer.post_form(f"/cases/{ref}/evidence", {}, files=[("qc.pdf", pdf, "inspection_report")])
+    assert added.status_code == 200, added.content
+    case = consumer.get(f"/cases/{ref}").json()
+    assert case["state"] == "awaiting_review"
+    # Monday 10:00 + 36 business hours: 8 + 9 + 9 + 9 + 1, Friday 4 December 10:00.
+    assert datetime.fromisoformat(case["deadlines"]["decision_due_at"]) == datetime(2026, 12, 4, 10, tzinfo=SH)
+    assert [e["kind"] for e in case["timeline"]][-2:] == ["clock_resumed", "return_to_review"]
+    assert supervisor.get("/review/queue", escalated=True).json()["count"] == 0
