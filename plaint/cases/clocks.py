@@ -331,10 +331,15 @@ def tick(now: datetime | None = None) -> TickReport:
             breach(row, now, report)
         except Refused as exc:  # a concurrent change to the case: the next tick tries again
             log.info("clock %s breach deferred: %s", row.pk, exc)
+        except Exception:  # one broken clock must not hold up the others behind it
+            log.exception("clock %s breach failed; it is tried again on the next tick", row.pk)
     warnings = running_clocks.filter(warned_at__isnull=True, breached_at__isnull=True, warn_at__lte=now, due_at__gt=now)
     for row in warnings.order_by("warn_at")[:BATCH]:
-        if warn(row, now):
-            report.warned += 1
+        try:
+            if warn(row, now):
+                report.warned += 1
+        except Exception:
+            log.exception("clock %s warning failed; it is tried again on the next tick", row.pk)
     # The reporter's evidence deadline: a case asked for evidence at intake closes as not upheld;
     # one asked during review goes back to review with its paused clocks.
     for case in Case.objects.filter(state=State.NEEDS_EVIDENCE, evidence_due_at__lte=now)[:BATCH]:
