@@ -29,6 +29,7 @@ from plaint.evidence.actions import Upload
 from plaint.rulebook import loader
 
 from .casework import (
+    APPEAL_STATE_LABELS,
     RECTIFICATION_KIND_LABELS,
     RECTIFICATION_STATE_LABELS,
     RESPONSE_LABELS,
@@ -169,7 +170,11 @@ def _case_context(request: HttpRequest, case: Any, **forms_: Any) -> dict[str, A
         closes = decision.decided_at + timezone.timedelta(days=window)
         pending = decision.penalty_appeals.filter(state=AppealState.PENDING).exists()
         appealable = {"closes": closes, "open": now <= closes and not pending, "pending": pending}
-    appeals = [a for d in case.decisions.all() for a in d.penalty_appeals.order_by("filed_at")]
+    appeals = [
+        {"appeal": a, "state": APPEAL_STATE_LABELS.get(a.state, a.state)}
+        for d in case.decisions.all()
+        for a in d.penalty_appeals.order_by("filed_at")
+    ]
     rectifications = list(case.rectifications.order_by("id"))
     rulebook = loader.get(case.rulebook_version)
     for item in data["evidence"]:

@@ -48,6 +48,10 @@ def test_merchant_appeals_the_penalty_and_a_supervisor_overturns_it(decided):
     assert merchant.post(f"/merchant/cases/{ref}/appeal/", {"grounds": "The batch was fine."}).status_code == 302
     appeal = PenaltyAppeal.objects.get(decision__case__reference=ref)
     assert "waiting for a supervisor" in merchant.get(f"/merchant/cases/{ref}/").content.decode()
+    chinese = signed_in(decided["users"]["merchant"])
+    decided["users"]["merchant"].language = "zh-hans"
+    decided["users"]["merchant"].save(update_fields=["language"])
+    assert "· 待处理" in chinese.get(f"/merchant/cases/{ref}/").content.decode()  # the appeal's state, in Chinese
     # Another merchant cannot appeal this case's penalty.
     other = signed_in(decided["users"]["other_merchant"])
     assert other.post(f"/merchant/cases/{ref}/appeal/", {"grounds": "x"}).status_code == 404
