@@ -92,3 +92,22 @@ def test_mail_no_person_wrote_is_marked_automatic():
 def test_a_mail_without_message_id_is_known_by_its_bytes():
     raw = b"From: a@example.cn\r\nTo: report@plaint.example\r\nSubject: x\r\n\r\nhello\r\n"
     assert parse(raw).key == parse(raw).key != parse(raw + b"more").key
+
+
+def test_raw_8bit_headers_rfc2231_names_and_gbk_html_are_read():
+    raw = (
+        b"From: a@example.cn\r\nSubject: \xe8\xae\xa2\xe5\x8d\x95 O-1\r\n"
+        b"Content-Type: multipart/mixed; boundary=x\r\n\r\n"
+        b"--x\r\nContent-Type: text/html; charset=gbk\r\n\r\n<p>\xb6\xa9\xb5\xa5</p>\r\n"
+        b"--x\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename*=utf-8''%E8%B4%A8%E6%A3%80.pdf\r\n\r\n%PDF-1.4 x %%EOF\r\n--x--\r\n"
+    )
+    parsed = parse(raw)
+    assert parsed.subject == "订单 O-1" and parsed.text == "订单"
+    assert [(a.name, a.content_type) for a in parsed.attachments] == [("质检.pdf", "application/pdf")]
+
+
+def test_garbage_is_parsed_as_an_automatic_mail_without_sender():
+    for raw in (b"", b"\x00\xff\xfe garbage", b"From: <>\r\n\r\n"):
+        parsed = parse(raw)
+        assert parsed.sender == "" and parsed.automatic
