@@ -128,8 +128,9 @@ def _act(mail: Mail, target: tuple[str, str | None] | None, oversize: int, now: 
             raise _Answer(
                 "too_large", size=f"{oversize / mb:.1f}", limit=f"{settings.PLAINT_INBOUND_MAX_BYTES / mb:.0f}"
             )
-        if target is None or target[0] == "case":
-            return _to_case(mail, target[1] if target else None, now)
+        if target is not None and target[0] == "case":
+            return _to_case(mail, target[1], now)
+        # The intake address, or none of ours in the headers (an alias or a forward): a new report.
         return _new_report(mail, rulebook, now)
     except _Answer as answer:
         outcome = Outcome.REFUSED if answer.reason == "too_large" else Outcome.ANSWERED

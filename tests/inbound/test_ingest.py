@@ -274,3 +274,15 @@ def test_received_mail_is_listed_in_the_admin(shop, client):
     client.force_login(f.user(Role.ADMIN, is_staff=True, is_superuser=True))
     page = client.get("/admin/inbound/inboundmail/")
     assert page.status_code == 200 and "someone@elsewhere.example" in page.content.decode()
+
+
+def test_mail_piped_without_any_of_our_addresses_is_read_as_a_new_report(shop):
+    # An alias or a forward delivers it: the headers name another address.
+    raw = mail(
+        CONSUMER,
+        "complaints@marketplace.example",
+        "[expired_goods] O-1001",
+        "过期",
+        attachments=[("a.jpg", f.jpeg(), "image/jpeg")],
+    )
+    assert ingest_email(raw).outcome == "filed"
