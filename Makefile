@@ -50,6 +50,7 @@ bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
 	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.intake
 	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.standing
+	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.delivery
 	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.review_pages
 
 # Re-extract the pages' texts into the Chinese catalog and compile it (needs gettext). Commit both the
