@@ -65,6 +65,7 @@ def test_consumer_files_a_report_with_two_photos_in_steps(page, url, sign_in, sc
 
     # Two photos: one chosen with the file picker, one dropped on the drop zone; a kind for each.
     page.locator("#evidence-files").set_input_files([_photo("brown")])
+    page.locator("[data-uploads] li").first.wait_for()  # the upload script has taken the file
     _drop(page, "[data-dropzone]", _photo("white"))
     uploads = page.locator("[data-uploads] li")
     assert uploads.count() == 2

@@ -114,6 +114,11 @@
       addAll(input.files);
       input.value = "";
     });
+    // Files chosen before this script ran (a quick person, or a slow page) are taken up too.
+    if (input.files && input.files.length) {
+      addAll(input.files);
+      input.value = "";
+    }
     ["dragenter", "dragover"].forEach(function (type) {
       zone.addEventListener(type, function (ev) { ev.preventDefault(); zone.classList.add("over"); });
     });
