@@ -6,6 +6,7 @@ under PLAINT_TASKS=celery the same jobs run as Celery tasks instead (see tasks.p
 
 import logging
 import threading
+import time
 from typing import Any
 
 from django.conf import settings
@@ -60,7 +61,10 @@ def run_forever(stop: threading.Event) -> None:
     """Run the jobs until `stop` is set; a backlog of deliveries is worked off without pausing."""
     while not stop.is_set():
         more = run_once()
-        while more and not stop.is_set():
-            # Only delivery again: the clocks need not run more often than every interval.
+        # Only delivery again: the clocks need not run more often than every interval, but must
+        # not wait behind a long backlog either, so the backlog is worked off in slices.
+        until = time.monotonic() + 10 * settings.PLAINT_WORKER_INTERVAL
+        while more and not stop.is_set() and time.monotonic() < until:
             more = run_periodic(DELIVERY_JOB)
-        stop.wait(settings.PLAINT_WORKER_INTERVAL)
+        if not more:
+            stop.wait(settings.PLAINT_WORKER_INTERVAL)
