@@ -13,6 +13,9 @@ from .access import cases_visible_to, visible_event_levels
 from .models import Case, CaseEvent, Report
 from .transitions import DECIDABLE_STATES, State
 
+# The deadline a case in each queue state waits on.
+DEADLINE_FIELD = {State.AWAITING_REVIEW: "decision_due_at", State.NEEDS_EVIDENCE: "evidence_due_at"}
+
 
 def review_queue(
     now: datetime,
@@ -31,7 +34,8 @@ def review_queue(
 
     `state` may also be needs_evidence, for a reviewer who decides before the evidence deadline.
     `escalated` keeps the supervisors' view: cases whose deadline passed or whose reporter chased them.
-    `overdue` keeps the cases whose decision deadline has passed (escalated or not yet).
+    `overdue` keeps the cases whose deadline in that state has passed: the decision deadline in
+    review, the reporter's evidence deadline while waiting for evidence.
     Uses the case_queue index (state, -priority, decision_due_at); every other filter narrows that scan.
     """
     if state not in DECIDABLE_STATES:
@@ -48,7 +52,7 @@ def review_queue(
     if priority is not None:
         cases = cases.filter(priority=priority)
     if overdue:
-        cases = cases.filter(decision_due_at__lt=now)
+        cases = cases.filter(**{f"{DEADLINE_FIELD[state]}__lt": now})
     if mine is not None:
         cases = cases.filter(claimed_by=mine, claim_expires_at__gt=now)
     elif not include_claimed:
@@ -94,7 +98,7 @@ def queue_facets(now: datetime, *, state: str = State.AWAITING_REVIEW, **filters
             rows = rows[:FACET_LIMIT]
         result[facet] = [(row[column], row["n"]) for row in rows]
     base = review_queue(now, state=state, **{k: v for k, v in filters.items() if k != "overdue"}).order_by()
-    result["overdue"] = base.filter(decision_due_at__lt=now).count()
+    result["overdue"] = base.filter(**{f"{DEADLINE_FIELD[state]}__lt": now}).count()
     result["total"] = review_queue(now, state=state, **filters).order_by().count()
     return result
 

@@ -180,3 +180,48 @@ def test_no_template_syntax_leaks_into_the_pages(world):
     for user, path in pages:
         html = client_for(user).get(path).content.decode()
         assert "{#" not in html and "{%" not in html and "{{" not in html, path
+
+
+def test_overdue_while_waiting_for_evidence_means_the_evidence_deadline(world):
+    client = client_for(world["users"]["reviewer"])
+    waiting = world["other_case"]  # not as described, filed without files: waiting for evidence
+    assert Case.objects.get(pk=waiting.pk).state == "needs_evidence"
+    assert waiting.reference not in client.get("/review/?state=needs_evidence&overdue=1").content.decode()
+    Case.objects.filter(pk=waiting.pk).update(evidence_due_at=timezone.now() - timedelta(hours=1))
+    html = client.get("/review/?state=needs_evidence&overdue=1").content.decode()
+    assert waiting.reference in html and "1 hour overdue" in html
+
+
+def test_partly_upheld_refund_without_an_amount_is_refused_on_the_amount_field(world):
+    ref = world["in_review"].reference
+    client = client_for(world["users"]["reviewer"])
+    client.post(f"/review/cases/{ref}/claim/")
+    response = client.post(
+        f"/review/cases/{ref}/decide/",
+        {"outcome": "partly_upheld", "reason_codes": ["partly_established"], "remedy": "refund", "statement": "Half."},
+    )
+    assert response.status_code == 422 and not Decision.objects.filter(case__reference=ref).exists()
+    response = client.post(
+        f"/review/cases/{ref}/decide/",
+        {
+            "outcome": "partly_upheld",
+            "reason_codes": ["partly_established"],
+            "remedy": "refund",
+            "statement": "Half of the jars were expired.",
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 422 and "A partly upheld refund needs the amount to refund." in html
+    assert 'id="decide_remedy_amount"' in html and "Half of the jars were expired." in html
+    response = client.post(
+        f"/review/cases/{ref}/decide/",
+        {
+            "outcome": "partly_upheld",
+            "reason_codes": ["partly_established"],
+            "remedy": "refund",
+            "remedy_amount": "194.50",
+            "statement": "Half of the jars were expired.",
+        },
+    )
+    assert response.status_code == 302
+    assert str(Decision.objects.get(case__reference=ref).remedy_amount) == "194.50"
