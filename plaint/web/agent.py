@@ -58,7 +58,8 @@ def search_consumers(query: str) -> QuerySet[Consumer]:
         | Q(phone=query)
         | Q(email=query)
         | Q(email=query.lower())
-        | Q(name__gte=query, name__lt=query + "\U0010ffff")
+        # The range finds the rows on the index; startswith keeps only true prefixes whatever the collation.
+        | Q(name__gte=query, name__lt=query + "\U0010ffff", name__startswith=query)
     )
     return Consumer.objects.filter(match).order_by("name", "id")
 
