@@ -143,3 +143,26 @@ def test_my_reports_and_filing_fit_a_phone(phone, url, sign_in, screenshot):
     # Nothing wider than the screen: no sideways scrolling on a 375px phone.
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(phone, "consumer-file-1-target-phone-zh")
+
+
+def test_a_refused_file_is_named_with_its_reason_and_the_report_is_kept(page, url, sign_in, screenshot):
+    shop = factories.merchant()
+    order = factories.order(shop, "C-BAD")
+    sign_in(page, factories.consumer_user("C-BAD"))
+    page.goto(url("/consumer/report/new/?restart=1"))
+    page.get_by_role("radio", name=f"订单 {order.external_id}").check()
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_role("radio", name="过期商品").check()
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_label("情况描述").fill("过期了。")
+    page.get_by_role("button", name="下一步").click()
+    broken = {"name": "cut-short.jpg", "mimeType": "image/jpeg", "buffer": factories.jpeg("red")[:300]}
+    page.locator("#evidence-files").set_input_files([_photo("white"), broken])
+    page.locator("[data-uploads] li").nth(1).wait_for()
+    page.get_by_role("button", name="提交举报").click()
+    page.wait_for_url(url("/consumer/cases/*/"))
+    case = Case.objects.get(reporter__external_id="C-BAD")
+    assert case.state == "awaiting_merchant" and case.evidence.count() == 1
+    refused = page.locator(".refused-files").inner_text()
+    assert "cut-short.jpg" in refused and "图片已损坏或不完整" in refused
+    screenshot(page, "consumer-case-refused-file-zh")

@@ -318,3 +318,29 @@ def test_window_preview_agrees_with_intake(world):
             [Upload("p.jpg", factories.jpeg(), "photo_of_product")],
         )
         assert (filed.case.state == "inadmissible") == (outcome == "inadmissible")
+
+
+def test_a_listing_from_my_orders_can_be_reported_without_a_window(world):
+    client = _client(world["me"])
+    listing_id = world["order"].items.first().listing.external_id
+    client.post("/consumer/report/new/?step=target", {"target": f"listing:{listing_id}"})
+    info = client.get("/consumer/report/category-info/?category=false_advertising").content.decode()
+    assert "针对商品或店铺的举报没有时间限制" in info
+    client.post("/consumer/report/new/?step=category", {"category": "false_advertising"})
+    client.post(
+        "/consumer/report/new/?step=describe",
+        {"description": "页面宣称有机认证，实际没有。", "remedy_wanted": "refund"},
+    )
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post(
+        "/consumer/report/new/?step=submit",
+        {
+            "evidence": [SimpleUploadedFile("ad.png", factories.jpeg(), "image/jpeg")],
+            "evidence_kind": "advertising_screenshot",
+        },
+    )
+    case = Case.objects.select_related("report").get(reporter__external_id="C-ME")
+    assert response["Location"] == f"/consumer/cases/{case.reference}/"
+    assert (case.report.target_type, case.report.listing.external_id) == ("listing", listing_id)
+    assert case.state == "awaiting_merchant"
