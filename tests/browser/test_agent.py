@@ -8,6 +8,7 @@ from plaint.accounts.models import Role
 from plaint.cases.models import Case
 from plaint.evidence.models import Evidence
 from tests import factories
+from tests.browser.files import drop
 
 
 def test_agent_files_a_hotline_report_with_a_transcript_and_adds_to_it(page, url, sign_in, screenshot):
@@ -53,9 +54,9 @@ def test_agent_files_a_hotline_report_with_a_transcript_and_adds_to_it(page, url
     screenshot(page, "agent-case-needs-evidence-zh")
 
     # The consumer calls back with the photo: the agent adds it, and the case goes to the merchant.
-    page.locator("#evidence-files").set_input_files(
-        [{"name": "broken.jpg", "mimeType": "image/jpeg", "buffer": factories.jpeg("gray", (200, 150))}]
-    )
+    # Dropped on the drop zone of this plain form, the photo becomes the file input's file.
+    drop(page, "[data-dropzone]", {"name": "broken.jpg", "mimeType": "image/jpeg", "buffer": factories.jpeg("gray")})
+    assert page.evaluate("document.querySelector('#evidence-files').files.length") == 1
     page.get_by_label("文件内容").select_option("photo_of_damage")
     page.get_by_role("button", name="添加证据").click()
     page.wait_for_load_state()

@@ -1,6 +1,5 @@
 """The consumer portal in a real browser: filing in steps with two photos, an inadmissible report."""
 
-import base64
 from datetime import timedelta
 
 from django.utils import formats, timezone, translation
@@ -8,25 +7,7 @@ from django.utils import formats, timezone, translation
 from plaint.cases.models import Case
 from plaint.evidence.models import Evidence
 from tests import factories
-
-
-def _photo(color: str) -> dict:
-    return {"name": f"{color}.jpg", "mimeType": "image/jpeg", "buffer": factories.jpeg(color, (320, 240))}
-
-
-def _drop(page, selector: str, file: dict) -> None:
-    """Drop a file on `selector` as a person dragging it from their desktop would."""
-    page.evaluate(
-        """([selector, name, type, b64]) => {
-            const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([bytes], name, {type}));
-            const zone = document.querySelector(selector);
-            zone.dispatchEvent(new DragEvent("dragover", {dataTransfer: transfer, bubbles: true, cancelable: true}));
-            zone.dispatchEvent(new DragEvent("drop", {dataTransfer: transfer, bubbles: true, cancelable: true}));
-        }""",
-        [selector, file["name"], file["mimeType"], base64.b64encode(file["buffer"]).decode()],
-    )
+from tests.browser.files import drop, photo
 
 
 def test_consumer_files_a_report_with_two_photos_in_steps(page, url, sign_in, screenshot):
@@ -64,9 +45,9 @@ def test_consumer_files_a_report_with_two_photos_in_steps(page, url, sign_in, sc
     page.get_by_role("button", name="下一步").click()
 
     # Two photos: one chosen with the file picker, one dropped on the drop zone; a kind for each.
-    page.locator("#evidence-files").set_input_files([_photo("brown")])
+    page.locator("#evidence-files").set_input_files([photo("brown")])
     page.locator("[data-uploads] li").first.wait_for()  # the upload script has taken the file
-    _drop(page, "[data-dropzone]", _photo("white"))
+    drop(page, "[data-dropzone]", photo("white"))
     uploads = page.locator("[data-uploads] li")
     assert uploads.count() == 2
     assert uploads.locator("img").count() == 2  # previews before sending
@@ -114,7 +95,7 @@ def test_inadmissible_report_shows_reasons_and_alternatives(page, url, sign_in, 
     page.get_by_role("button", name="下一步").click()
     page.get_by_label("情况描述").fill("防晒乳用了以后皮肤过敏。")
     page.get_by_role("button", name="下一步").click()
-    page.locator("#evidence-files").set_input_files([_photo("orange")])
+    page.locator("#evidence-files").set_input_files([photo("orange")])
     page.get_by_role("button", name="提交举报").click()
     page.wait_for_url(url("/consumer/cases/*/"))
 
@@ -157,7 +138,7 @@ def test_a_refused_file_is_named_with_its_reason_and_the_report_is_kept(page, ur
     page.get_by_label("情况描述").fill("过期了。")
     page.get_by_role("button", name="下一步").click()
     broken = {"name": "cut-short.jpg", "mimeType": "image/jpeg", "buffer": factories.jpeg("red")[:300]}
-    page.locator("#evidence-files").set_input_files([_photo("white"), broken])
+    page.locator("#evidence-files").set_input_files([photo("white"), broken])
     page.locator("[data-uploads] li").nth(1).wait_for()
     page.get_by_role("button", name="提交举报").click()
     page.wait_for_url(url("/consumer/cases/*/"))

@@ -181,8 +181,25 @@
     });
   }
 
+  // A plain form (sent without script, so the server can show its errors in place) still takes
+  // dropped files: they become the file input's files.
+  function setupDropOnly(zone) {
+    var input = zone.querySelector('input[type=file]');
+    ["dragenter", "dragover"].forEach(function (type) {
+      zone.addEventListener(type, function (ev) { ev.preventDefault(); zone.classList.add("over"); });
+    });
+    ["dragleave", "drop"].forEach(function (type) {
+      zone.addEventListener(type, function () { zone.classList.remove("over"); });
+    });
+    zone.addEventListener("drop", function (ev) {
+      ev.preventDefault();
+      if (input && ev.dataTransfer && ev.dataTransfer.files.length) { input.files = ev.dataTransfer.files; }
+    });
+  }
+
   function init() {
     document.querySelectorAll("form[data-upload]").forEach(setup);
+    document.querySelectorAll("form:not([data-upload]) [data-dropzone]").forEach(setupDropOnly);
   }
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", init);
