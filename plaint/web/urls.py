@@ -19,6 +19,11 @@ urlpatterns = [
     path("consumer/cases/<str:reference>/nudge/", consumer.nudge, name="consumer-nudge"),
     # Agent console.
     path("agent/", agent.home, name="agent-home"),
+    path("agent/consumers/<str:consumer_id>/", agent.consumer_page, name="agent-consumer"),
+    path("agent/consumers/<str:consumer_id>/report/", agent.file_for_consumer, name="agent-file"),
+    path("agent/consumers/<str:consumer_id>/category-info/", agent.category_info, name="agent-category-info"),
+    path("agent/cases/<str:reference>/", agent.case_page, name="agent-case"),
+    path("agent/cases/<str:reference>/evidence/", agent.add_evidence, name="agent-add-evidence"),
     # Portal notifications (everyone signed in) and the status of background work (admins, supervisors).
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read-all/", notifications.read_all, name="notifications-read-all"),
