@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from plaint.cases import actions
+from plaint.cases import actions, clocks
 from plaint.cases.inputs import ReportIn, ResponseIn
 from plaint.cases.models import Case, Decision
 from plaint.evidence.actions import Upload
@@ -95,3 +95,34 @@ def test_case_b_not_upheld_for_insufficient_evidence_through_the_pages(page, url
     expect(reviewer.get_by_role("heading", name="您无法打开此页面")).to_be_visible()
     for other in (reviewer, supervisor):
         other.context.close()
+
+
+def test_case_b_closes_when_the_evidence_deadline_passes_and_the_consumer_reads_why(page, url, sign_in, screenshot):
+    world = casework.marketplace()
+    sign_in(page, world["consumer"])
+    ref = casework.file_report(
+        page,
+        url,
+        order="O-B-2001",
+        category="描述不符",
+        description="鱼油胶囊与页面描述不符。",
+        remedy="return_and_refund",
+    )
+    case = Case.objects.get(reference=ref)
+    # Nobody adds the evidence; the clock runs out (the test moves the clock, it does not wait).
+    report = clocks.tick(now=case.evidence_due_at + timedelta(minutes=1))
+    assert report.evidence_closed == 1
+    page.reload()
+    card = page.locator(".statement")
+    expect(card).to_contain_text("举报不成立")
+    expect(card).to_contain_text("证据不足")
+    expect(card).to_contain_text("所需而未提供的证据")
+    expect(card).to_contain_text("商品实拍图")
+    expect(card).to_contain_text("本决定由系统按规则自动作出。")
+    screenshot(page, "consumer-case-closed-for-missing-evidence-zh")
+    # The merchant sees the same outcome on its page, and nothing to answer.
+    merchant = casework.person(page, sign_in, world["other_merchant"])
+    merchant.goto(url(f"/merchant/cases/{ref}/"))
+    expect(merchant.locator(".statement")).to_contain_text("举报不成立")
+    expect(merchant.locator("form[enctype]")).to_have_count(0)
+    merchant.context.close()
