@@ -1,4 +1,4 @@
-"""Refusals in the browser: another merchant's case, the review console for parties; phone-width pages."""
+"""Refusals in the browser (another merchant's case, the review console for parties); phone width; keyboard use."""
 
 from playwright.sync_api import expect
 
@@ -63,3 +63,26 @@ def test_merchant_and_review_pages_at_phone_width(page, url, sign_in, screenshot
         assert width <= 375, (path, width)
         screenshot(phone, name)
         phone.context.close()
+
+
+def test_reviewer_claims_zooms_and_decides_with_the_keyboard(page, url, sign_in):
+    world = casework.marketplace()
+    case = _contested(world)
+    sign_in(page, world["reviewer"])
+    page.goto(url(f"/review/cases/{case.reference}/"))
+    page.get_by_role("button", name="领取").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".msg-success")).to_be_visible()
+    page.locator(".gallery a[href^='#zoom-']").first.focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".zoom:target")).to_be_visible()
+    page.locator(".zoom:target a").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".zoom:target")).to_have_count(0)
+    page.get_by_role("radio", name="举报成立", exact=True).focus()
+    page.keyboard.press("Space")
+    page.get_by_role("checkbox", name="违规成立").focus()
+    page.keyboard.press("Space")
+    page.get_by_role("button", name="提交决定").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".msg-success")).to_contain_text("决定已提交")
