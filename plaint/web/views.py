@@ -38,10 +38,25 @@ def demo_accounts() -> list[dict[str, str]]:
     return sorted(consumers + staff, key=lambda a: order.index(a["role"]))
 
 
+# Where each role starts after signing in.
+ROLE_HOMES = {
+    Role.CONSUMER: "/consumer/",
+    Role.MERCHANT: "/merchant/",
+    Role.AGENT: "/agent/",
+    Role.REVIEWER: "/review/",
+    Role.SUPERVISOR: "/review/supervisor/",
+    Role.ADMIN: "/admin/",
+}
+
+
 class SignInView(auth_views.LoginView):
     """Sign-in; in the demo, the page lists an account for every role."""
 
     template_name = "web/login.html"
+
+    def get_default_redirect_url(self) -> str:
+        """Without a `next`, each person lands in their own portal."""
+        return ROLE_HOMES.get(self.request.user.role, "/")
 
     def get_context_data(self, **kwargs: object) -> dict:
         context = super().get_context_data(**kwargs)

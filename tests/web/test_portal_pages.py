@@ -344,3 +344,14 @@ def test_a_listing_from_my_orders_can_be_reported_without_a_window(world):
     assert response["Location"] == f"/consumer/cases/{case.reference}/"
     assert (case.report.target_type, case.report.listing.external_id) == ("listing", listing_id)
     assert case.state == "awaiting_merchant"
+
+
+def test_signing_in_lands_in_the_persons_own_portal(world):
+    agent = factories.user(Role.AGENT)
+    for user, home in ((world["me"], "/consumer/"), (agent, "/agent/")):
+        response = Client().post("/accounts/login/", {"username": user.username, "password": "pw-for-tests"})
+        assert response.status_code == 302 and response["Location"] == home
+    asked = Client().post(
+        "/accounts/login/", {"username": agent.username, "password": "pw-for-tests", "next": "/agent/?q=C-ME"}
+    )
+    assert asked["Location"] == "/agent/?q=C-ME"
