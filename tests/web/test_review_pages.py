@@ -225,3 +225,28 @@ def test_partly_upheld_refund_without_an_amount_is_refused_on_the_amount_field(w
     )
     assert response.status_code == 302
     assert str(Decision.objects.get(case__reference=ref).remedy_amount) == "194.50"
+
+
+def test_supervisor_view_shows_open_monitoring_flags_with_their_figures(world):
+    from plaint.monitoring.models import MonitoringFlag
+
+    MonitoringFlag.objects.create(
+        merchant=world["shop"],
+        reason="spike",
+        raised_at=timezone.now(),
+        figures={
+            "window_days": 30,
+            "orders": 400,
+            "reports": 24,
+            "report_rate_per_1000": 60.0,
+            "baseline_rate_per_1000": 8.5,
+            "decided": 10,
+            "upheld": 7,
+            "upheld_rate": 0.7,
+        },
+    )
+    html = client_for(world["users"]["supervisor"]).get("/review/supervisor/").content.decode()
+    assert "Sudden rise in reports" in html
+    assert "60.0 reports per 1,000 orders (own baseline 8.5): 24 reports on 400 orders in 30 days." in html
+    assert "Upheld rate 0.7 (7 of 10 decided)." in html
+    assert f"/review/?merchant={world['shop'].pk}" in html
