@@ -128,7 +128,12 @@ def _facet_links(facets: dict[str, Any], kept: dict[str, str], rulebook: Any) ->
 
 @role_required(*DECIDERS)
 def queue(request: HttpRequest) -> HttpResponse:
-    """The review queue: most urgent first then earliest due, with filters and their counts."""
+    """The review queue: most urgent first then earliest due, with filters and their counts.
+
+    `?ref=` goes straight to a case's workspace (a reference read out on the phone, say).
+    """
+    if reference := request.GET.get("ref", "").strip().upper():
+        return redirect("review-case", reference=reference[:20])
     now = timezone.now()
     state, filters, kept = _filters(request)
     facets = queue_facets(now, state=state, **filters)

@@ -250,3 +250,9 @@ def test_supervisor_view_shows_open_monitoring_flags_with_their_figures(world):
     assert "60.0 reports per 1,000 orders (own baseline 8.5): 24 reports on 400 orders in 30 days." in html
     assert "Upheld rate 0.7 (7 of 10 decided)." in html
     assert f"/review/?merchant={world['shop'].pk}" in html
+
+
+def test_queue_opens_a_case_by_its_reference(world):
+    ref = world["in_review"].reference
+    response = client_for(world["users"]["reviewer"]).get("/review/", {"ref": f" {ref.lower()} "})
+    assert response.status_code == 302 and response["Location"] == f"/review/cases/{ref}/"
