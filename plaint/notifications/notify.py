@@ -52,8 +52,7 @@ def notify(
     for audience in audiences:
         mail_key = f"mail-{key}-{audience.name}"
         subject, body = emails.email(rendered, audience.language, audience.path)
-        extra = {"reply_to": reply_to} if reply_to else {}
-        enqueue_email(audience.email, subject, body, f"case.{event}", mail_key, now, **extra)
+        enqueue_email(audience.email, subject, body, f"case.{event}", mail_key, now, reply_to=reply_to)
         _portal(mail_key, event, rendered, audience, case_reference, now)
 
 

@@ -7,10 +7,12 @@ under PLAINT_TASKS=celery the same jobs run as Celery tasks instead (see tasks.p
 import logging
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 from django.utils.module_loading import import_string
 
 log = logging.getLogger(__name__)
@@ -23,6 +25,9 @@ PERIODIC_JOBS = [
     "plaint.notifications.delivery.deliver_due",
 ]
 DELIVERY_JOB = "plaint.notifications.delivery.deliver_due"
+# Jobs that are not claimed row by row: run by one worker at a time (a PostgreSQL advisory lock; a
+# worker that finds it taken skips the pass). The monitoring job computes a day's figures as a whole.
+EXCLUSIVE_JOBS = {"plaint.monitoring.jobs.run_if_due": 7_240_001}
 
 
 def run_periodic(name: str) -> bool:
@@ -35,7 +40,10 @@ def run_periodic(name: str) -> bool:
     if name not in PERIODIC_JOBS:
         raise ValueError(f"{name!r} is not a periodic job; the jobs are: {', '.join(PERIODIC_JOBS)}.")
     try:
-        result: Any = import_string(name)()
+        with _exclusive(name) as mine:
+            if not mine:
+                return False
+            result: Any = import_string(name)()
     except Exception:
         log.exception("periodic job %s failed", name)
         return False
@@ -44,6 +52,27 @@ def run_periodic(name: str) -> bool:
     if name == DELIVERY_JOB:
         return result.claimed >= settings.PLAINT_DELIVERY_BATCH
     return False
+
+
+@contextmanager
+def _exclusive(name: str) -> Iterator[bool]:
+    """Yield whether this worker may run the job: always, unless it is exclusive and another holds its lock.
+
+    On SQLite (one machine, usually one worker) there is no lock; the job's own checks must do.
+    """
+    key = EXCLUSIVE_JOBS.get(name)
+    if key is None or connection.vendor != "postgresql":
+        yield True
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+        mine = cursor.fetchone()[0]
+    try:
+        yield mine
+    finally:
+        if mine:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
 
 
 def run_once() -> bool:

@@ -66,3 +66,27 @@ def test_the_in_process_worker_thread_delivers_and_stops(settings, receiver):
         thread.join(timeout=10)
     assert not thread.is_alive()
     assert list(receiver.stored) == [OutboxMessage.objects.get().idempotency_key]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_exclusive_job_is_skipped_while_another_worker_runs_it():
+    from django.db import connection
+
+    from plaint.monitoring.models import MerchantFigures
+    from plaint.notifications.worker import EXCLUSIVE_JOBS
+    from tests import factories as f
+    from tests.notifications.processes import database_url
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the advisory lock is PostgreSQL's; on SQLite one machine runs one worker")
+    import psycopg
+
+    f.order(f.merchant("M-X"), "C1", external_id="O-X")
+    job = "plaint.monitoring.jobs.run_if_due"
+    with psycopg.connect(database_url()) as other_worker:
+        other_worker.execute("SELECT pg_advisory_lock(%s)", [EXCLUSIVE_JOBS[job]])
+        assert tasks.run_periodic(job) is False
+        assert not MerchantFigures.objects.exists()  # skipped: the other worker holds it
+        other_worker.execute("SELECT pg_advisory_unlock(%s)", [EXCLUSIVE_JOBS[job]])
+    tasks.run_periodic(job)
+    assert MerchantFigures.objects.filter(merchant__external_id="M-X").count() == 1
