@@ -73,6 +73,12 @@ def test_two_celery_workers_deliver_every_message_once_and_fire_every_clock_once
     }
     workers = [processes.celery_worker(name, queue, tmp_path / f"{name}.log", **extra) for name in ("w1", "w2")]
     try:
+        # Both workers up before the work arrives, so both can take a share.
+        processes.wait_until(
+            lambda: all("ready." in (tmp_path / f"{name}.log").read_text() for name in ("w1", "w2")),
+            timeout=60,
+            what="both Celery workers to start",
+        )
         # What beat would send: each job several times, so both workers run each job at once.
         for _ in range(3):
             sender.send_task("plaint.run_periodic", args=["plaint.cases.clocks.tick"], queue=queue)
