@@ -90,3 +90,11 @@ def test_an_exclusive_job_is_skipped_while_another_worker_runs_it():
         other_worker.execute("SELECT pg_advisory_unlock(%s)", [EXCLUSIVE_JOBS[job]])
     tasks.run_periodic(job)
     assert MerchantFigures.objects.filter(merchant__external_id="M-X").count() == 1
+
+
+def test_run_worker_refuses_to_run_beside_celery_and_says_what_to_run(settings):
+    from django.core.management import CommandError, call_command
+
+    settings.PLAINT_TASKS = "celery"
+    with pytest.raises(CommandError, match="celery -A plaint worker"):
+        call_command("run_worker", "--once")
