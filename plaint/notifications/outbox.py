@@ -56,20 +56,19 @@ def enqueue_email(
     """
     if not recipient:
         return False
-    _, created = OutboxMessage.objects.get_or_create(
-        idempotency_key=key,
-        defaults={
-            "channel": Channel.EMAIL,
-            "recipient": recipient,
-            "subject": subject[:200],
-            "reply_to": reply_to,
-            "topic": topic,
-            "body": body,
-            "next_attempt_at": now,
-            "created_at": now,
-        },
+    # One INSERT that skips a used key: no read before it and no savepoint around it, as a
+    # get_or_create would need (four round trips instead of one, on every step that tells someone).
+    sql = (
+        f"INSERT INTO {OutboxMessage._meta.db_table} (channel, endpoint_id, recipient, subject, reply_to, topic, "
+        "idempotency_key, body, status, attempts, next_attempt_at, locked_until, last_error, created_at, "
+        "delivered_at) VALUES (%s, NULL, %s, %s, %s, %s, %s, %s, %s, 0, %s, NULL, '', %s, NULL) "
+        "ON CONFLICT (idempotency_key) DO NOTHING"
     )
-    return created
+    at = connection.ops.adapt_datetimefield_value(now)  # as the ORM would store it on this database
+    params = [Channel.EMAIL, recipient, subject[:200], reply_to, topic, key, body, MessageStatus.PENDING, at, at]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount == 1
 
 
 def sign(secret: str, timestamp: str, body: bytes) -> str:
