@@ -123,3 +123,16 @@ def test_empty_and_oversize_files_are_refused_with_the_limit():
         check(b"a" * (LIMIT + 1), "big.txt")
     assert exc.value.code == "too_large"
     assert "the limit is 1 MB" in exc.value.message
+
+
+def test_a_photo_without_location_is_checked_without_decoding_every_pixel_yet_a_cut_one_is_refused():
+    # A phone-sized JPEG: random noise so the compressed data is large and cutting it loses blocks.
+    image = Image.frombytes("RGB", (1600, 1200), bytes(range(256)) * (1600 * 1200 * 3 // 256))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    data = buffer.getvalue()
+    result = check(data, "big.jpg")
+    assert result.shared_bytes is data and result.had_location is False
+    with pytest.raises(EvidenceRejected) as exc:
+        check(data[: len(data) * 9 // 10], "cut.jpg")
+    assert exc.value.code == "corrupt_image"
