@@ -9,6 +9,7 @@ reports/s and p50 / p99 latency, and checks that every 201 made exactly one case
 import io
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -55,10 +56,10 @@ from plaint.accounts.models import ApiToken, Role, User
 from plaint.marketplace.actions import upsert_merchant, upsert_listing, upsert_order
 from plaint.marketplace.inputs import MerchantIn, ListingIn, OrderIn
 from plaint.marketplace.models import Consumer
-m, _ = upsert_merchant(MerchantIn(id="M-B", name="Bench Shop", country="JP"))
+m, _ = upsert_merchant(MerchantIn(id="M-B", name="Bench Shop", country="JP", contact_email="shop@bench.example"))
 upsert_listing(ListingIn(id="L-B", merchant_id="M-B", title="Cream"))
 d = timezone.now() - timedelta(days=2)
-upsert_order(OrderIn(id="O-B", consumer={"id": "C-B", "name": "Bench"}, merchant_id="M-B",
+upsert_order(OrderIn(id="O-B", consumer={"id": "C-B", "name": "Bench", "email": "c@bench.example"}, merchant_id="M-B",
     amount_paid=Decimal("100"), paid_at=d - timedelta(days=3), delivered_at=d,
     items=[{"listing_id": "L-B", "title": "Cream", "unit_price": "100"}]))
 u = User.objects.create_user("bench", role=Role.CONSUMER, consumer=Consumer.objects.get(external_id="C-B"))
@@ -150,15 +151,42 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def _process_cpu(pid: str) -> float:
+    """Return the CPU seconds (user + system) a process has used, 0 if it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(parent: int) -> float:
     """Return the CPU time (user + system) used so far by the children of `parent` (the web workers)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
     children = Path(f"/proc/{parent}/task/{parent}/children").read_text().split()
-    for pid in children:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])
-    return total / ticks
+    return sum(_process_cpu(pid) for pid in children)
+
+
+def database_cpu_seconds() -> float:
+    """Return the CPU time used so far by the PostgreSQL server processes serving the bench database."""
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cmdline = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if cmdline.startswith(b"postgres: ") and f" {BENCH_DB} ".encode() in cmdline:
+            total += _process_cpu(entry.name)
+    return total
+
+
+def machine_cpu_seconds() -> tuple[float, float]:
+    """Return (busy, total) CPU seconds of the whole machine since boot, all cores, from /proc/stat."""
+    values = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = values[3] + values[4]  # idle + iowait
+    total = sum(values[:8])  # guest time is already counted in user
+    return (total - idle) / os.sysconf("SC_CLK_TCK"), total / os.sysconf("SC_CLK_TCK")
 
 
 def count_cases(url: str) -> int:
@@ -220,6 +248,9 @@ def main() -> None:
             time.sleep(1)  # let the warm-up's last requests finish
             before = count_cases(url)
             cpu_before = cpu_seconds(server.pid)
+            db_before = database_cpu_seconds()
+            machine_before = machine_cpu_seconds()
+            client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
             out = subprocess.run(
                 [
                     "wrk",
@@ -236,6 +267,14 @@ def main() -> None:
                 text=True,
             ).stdout
             web_cpu = cpu_seconds(server.pid) - cpu_before
+            db_cpu = database_cpu_seconds() - db_before
+            machine_after = machine_cpu_seconds()
+            busy = machine_after[0] - machine_before[0]
+            capacity = machine_after[1] - machine_before[1]
+            client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            client_cpu = (client_after.ru_utime + client_after.ru_stime) - (
+                client_before.ru_utime + client_before.ru_stime
+            )
     finally:
         server.terminate()
         server.wait(timeout=30)
@@ -252,6 +291,15 @@ def main() -> None:
     )
     print(f"  reports created/s : {rate:.0f}")
     print(f"  web CPU per report: {web_cpu / max(made, 1) * 1000:.2f} ms (user + system, all gunicorn workers)")
+    per = 1000 / max(made, 1)
+    print(
+        f"  CPU per report    : web {web_cpu * per:.2f} ms, PostgreSQL {db_cpu * per:.2f} ms, "
+        f"wrk {client_cpu * per:.2f} ms, everything else {(busy - web_cpu - db_cpu - client_cpu) * per:.2f} ms"
+    )
+    print(
+        f"  machine           : {busy / capacity * 100:.0f} % busy over {os.cpu_count()} cores "
+        f"(other processes, e.g. tests running beside the bench, are 'everything else')"
+    )
     print(f"  p50 latency       : {int(values['p50_us']) / 1000:.1f} ms")
     print(f"  p99 latency       : {int(values['p99_us']) / 1000:.1f} ms")
     print(f"  requests {requests}, non-2xx or socket errors {errors}, cases made {made}")
