@@ -111,6 +111,15 @@ def wait_delivered(label: str, count: int, timeout: float) -> float:
     return count / seconds if seconds > 0 else float("inf")
 
 
+def cpu_seconds(pids: list[int]) -> float:
+    """Return the CPU time (user + system) the processes have used so far, from /proc."""
+    total = 0
+    for pid in pids:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def stop(process: subprocess.Popen) -> None:
     process.terminate()
     try:
@@ -140,10 +149,13 @@ def main() -> None:
     results = {}
     try:
         # 1. The default path: the in-process worker, as `make demo` runs it.
-        enqueue(MESSAGES, "inprocess")
         worker = subprocess.Popen([sys.executable, "manage.py", "run_worker"], cwd=ROOT, env=env)
         try:
-            results["in-process worker"] = wait_delivered("inprocess", MESSAGES, timeout=120)
+            time.sleep(3)  # started and idle, so its start-up is not counted
+            cpu = cpu_seconds([worker.pid])
+            enqueue(MESSAGES, "inprocess")
+            rate = wait_delivered("inprocess", MESSAGES, timeout=120)
+            results["in-process worker"] = (rate, (cpu_seconds([worker.pid]) - cpu) / MESSAGES * 1000)
         finally:
             stop(worker)
 
@@ -188,12 +200,14 @@ def main() -> None:
             for n in (1, 2)
         ]
         try:
-            time.sleep(3)  # both workers up before the work arrives, so both can take a share
+            time.sleep(4)  # both workers up before the work arrives, so both can take a share
+            cpu = cpu_seconds([w.pid for w in workers])
             enqueue(MESSAGES, "celery")
             sender = Celery("bench", broker=REDIS_URL)
             for _ in workers:  # what beat sends; each task queues the next while batches come back full
                 sender.send_task("plaint.run_periodic", args=["plaint.notifications.delivery.deliver_due"], queue=queue)
-            results["Celery, 2 workers"] = wait_delivered("celery", MESSAGES, timeout=120)
+            rate = wait_delivered("celery", MESSAGES, timeout=120)
+            results["Celery, 2 workers"] = (rate, (cpu_seconds([w.pid for w in workers]) - cpu) / MESSAGES * 1000)
         finally:
             for process in workers:
                 stop(process)
@@ -203,8 +217,8 @@ def main() -> None:
         stop(receiver)
 
     print(f"\nOutbox delivery to a local HTTP receiver, PostgreSQL, {MESSAGES} messages per path:")
-    for path, rate in results.items():
-        print(f"  {path:<20} {rate:8.0f} messages/s")
+    for path, (rate, cpu_ms) in results.items():
+        print(f"  {path:<20} {rate:8.0f} messages/s   worker CPU {cpu_ms:.2f} ms per message")
     print(f"  receiver: {seen['requests']} requests, {seen['distinct']} distinct Idempotency-Keys")
     if seen["requests"] != 2 * MESSAGES or seen["distinct"] != 2 * MESSAGES:
         raise SystemExit("a message was lost or sent twice")
