@@ -193,11 +193,34 @@
     });
     zone.addEventListener("drop", function (ev) {
       ev.preventDefault();
-      if (input && ev.dataTransfer && ev.dataTransfer.files.length) { input.files = ev.dataTransfer.files; }
+      if (input && ev.dataTransfer && ev.dataTransfer.files.length) {
+        input.files = ev.dataTransfer.files;
+        showChosen(zone, input.files);
+      }
     });
+    if (input) {
+      input.addEventListener("change", function () { showChosen(zone, input.files); });
+      showChosen(zone, input.files);
+    }
+  }
+
+  // With script, the browser's own file button (worded in the browser's language, not the page's)
+  // gives way to a button-like label in the page's language; the input stays focusable.
+  function dressUp(zone) {
+    zone.classList.add("js");
+    var pick = zone.querySelector("[data-pick]");
+    if (pick) { pick.hidden = false; }
+  }
+
+  function showChosen(zone, files) {
+    var chosen = zone.querySelector("[data-chosen]");
+    if (chosen) {
+      chosen.textContent = Array.prototype.map.call(files, function (f) { return f.name; }).join(", ");
+    }
   }
 
   function init() {
+    document.querySelectorAll("[data-dropzone]").forEach(dressUp);
     document.querySelectorAll("form[data-upload]").forEach(setup);
     document.querySelectorAll("form:not([data-upload]) [data-dropzone]").forEach(setupDropOnly);
   }
