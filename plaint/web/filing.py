@@ -1,5 +1,6 @@
 """What the consumer portal and the agent console share when a report is filed or evidence added."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -131,7 +132,9 @@ def transcript_upload(text: str, reference: str) -> Upload | None:
     text = (text or "").strip()
     if not text:
         return None
-    name = f"transcript-{reference or 'chat'}.txt"
+    # The reference is typed by the agent: keep a file name of plain characters.
+    safe = re.sub(r"[^A-Za-z0-9_-]+", "-", reference or "").strip("-")[:60] or "chat"
+    name = f"transcript-{safe}.txt"
     return Upload(name=name, data=text.encode("utf-8") + b"\n", kind="chat_log")
 
 

@@ -147,3 +147,38 @@ def test_a_refused_file_is_named_with_its_reason_and_the_report_is_kept(page, ur
     refused = page.locator(".refused-files").inner_text()
     assert "cut-short.jpg" in refused and "图片已损坏或不完整" in refused
     screenshot(page, "consumer-case-refused-file-zh")
+
+
+def test_a_failed_send_says_so_and_keeps_the_files_for_another_try(page, url, sign_in):
+    shop = factories.merchant()
+    order = factories.order(shop, "C-RETRY")
+    sign_in(page, factories.consumer_user("C-RETRY"))
+    page.goto(url("/consumer/report/new/?restart=1"))
+    page.get_by_role("radio", name=f"订单 {order.external_id}").check()
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_role("radio", name="过期商品").check()
+    page.get_by_role("button", name="下一步").click()
+    page.get_by_label("情况描述").fill("过期了。")
+    page.get_by_role("button", name="下一步").click()
+    page.locator("#evidence-files").set_input_files([photo("white")])
+    page.locator("[data-uploads] li").first.wait_for()
+    # The first try meets a proxy that refuses large requests; the second goes through.
+    refusals = []
+
+    def refuse_once(route):
+        if not refusals:
+            refusals.append(route.request.url)
+            route.fulfill(status=413, body="Request Entity Too Large")
+        else:
+            route.continue_()
+
+    page.route("**/consumer/report/new/?step=submit", refuse_once)
+    page.get_by_role("button", name="提交举报").click()
+    error = page.locator("[data-upload-error]")
+    error.wait_for()
+    assert "错误 413" in error.inner_text()
+    assert Case.objects.count() == 0
+    assert page.locator("[data-uploads] li").count() == 1
+    page.get_by_role("button", name="提交举报").click()
+    page.wait_for_url(url("/consumer/cases/*/"))
+    assert Case.objects.get(reporter__external_id="C-RETRY").evidence.count() == 1

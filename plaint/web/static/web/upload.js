@@ -173,7 +173,7 @@
           sending.forEach(function (e) { e.progress.value = 100; e.status.textContent = words.wordSent; });
           window.location.assign(body.url);
         } else {
-          fail(body.error || words.wordNetwork);
+          fail(body.error || words.wordRefused.replace("{status}", String(xhr.status)));
         }
       });
       xhr.addEventListener("error", function () { fail(words.wordNetwork); });
