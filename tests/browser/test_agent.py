@@ -8,7 +8,7 @@ from plaint.accounts.models import Role
 from plaint.cases.models import Case
 from plaint.evidence.models import Evidence
 from tests import factories
-from tests.browser.files import drop
+from tests.browser.helpers import assert_fields_labelled, drop
 
 
 def test_agent_files_a_hotline_report_with_a_transcript_and_adds_to_it(page, url, sign_in, screenshot):
@@ -33,6 +33,7 @@ def test_agent_files_a_hotline_report_with_a_transcript_and_adds_to_it(page, url
     page.get_by_label("消费者陈述").fill("消费者来电：鱼油瓶子到货时碎了，<b>要求退款</b>。")
     page.get_by_label("消费者诉求").select_option(label="退款")
     page.get_by_label("聊天记录（选填）").fill("坐席：您好，请问有什么可以帮您？\n消费者：我买的鱼油到货时瓶子碎了。")
+    assert_fields_labelled(page)
     screenshot(page, "agent-file-zh")
     page.get_by_role("button", name="提交举报").click()
 

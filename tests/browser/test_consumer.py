@@ -7,7 +7,7 @@ from django.utils import formats, timezone, translation
 from plaint.cases.models import Case
 from plaint.evidence.models import Evidence
 from tests import factories
-from tests.browser.files import drop, photo
+from tests.browser.helpers import assert_fields_labelled, drop, photo
 
 
 def test_consumer_files_a_report_with_two_photos_in_steps(page, url, sign_in, screenshot):
@@ -56,6 +56,7 @@ def test_consumer_files_a_report_with_two_photos_in_steps(page, url, sign_in, sc
     assert "✓" in page.locator("[data-required-kind=photo_of_expiry_date]").inner_text()
     review = page.locator("#review-title").locator("..")
     assert "面霜外包装破损" in review.inner_text()
+    assert_fields_labelled(page)
     screenshot(page, "consumer-file-4-evidence-review-zh")
     page.get_by_role("button", name="提交举报").click()
 

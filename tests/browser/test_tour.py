@@ -10,6 +10,7 @@ from plaint.cases import actions
 from plaint.cases.inputs import DecisionIn, ReportIn, ResponseIn
 from plaint.evidence.actions import Upload
 from tests import factories
+from tests.browser.helpers import assert_fields_labelled
 
 
 def _world():
@@ -87,6 +88,7 @@ def test_every_page_in_both_languages_on_desktop_and_phone(page, phone, url, sig
                 response = page.goto(url(path))
                 assert response.status == 200, path
                 screenshot(page, f"{name}-{language}")
+                assert_fields_labelled(page)
                 phone.goto(url(path))
                 _no_sideways_scroll(phone, 375)
                 if name in ("consumer-case-decided", "agent-home"):
@@ -122,12 +124,14 @@ def test_filing_works_with_the_keyboard_alone(page, url, sign_in):
     assert radio.is_checked()
     page.keyboard.press("Enter")  # submits the form
     page.wait_for_url(url("/consumer/report/new/?step=category"))
+    assert_fields_labelled(page)
     category = page.get_by_role("radio", name="过期商品")
     category.focus()
     page.keyboard.press("Space")
     page.locator("#category-info-card").wait_for()
     page.keyboard.press("Enter")
     page.wait_for_url(url("/consumer/report/new/?step=describe"))
+    assert_fields_labelled(page)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     page.get_by_label("情况描述").focus()

@@ -1,4 +1,4 @@
-"""Files for browser tests: photos as Playwright file payloads, and dropping one on a drop zone."""
+"""Helpers for browser tests: photos as file payloads, dropping a file, checking every field has a label."""
 
 import base64
 
@@ -23,3 +23,14 @@ def drop(page, selector: str, file: dict) -> None:
         }""",
         [selector, file["name"], file["mimeType"], base64.b64encode(file["buffer"]).decode()],
     )
+
+
+UNLABELLED = """() => Array.from(document.querySelectorAll("input, select, textarea"))
+    .filter(el => el.type !== "hidden" && !(el.labels && el.labels.length)
+                  && !el.getAttribute("aria-label") && !el.getAttribute("aria-labelledby"))
+    .map(el => el.name || el.id)"""
+
+
+def assert_fields_labelled(page) -> None:
+    """Fail if a visible form field of the page has no label a screen reader would announce."""
+    assert page.evaluate(UNLABELLED) == [], page.url
