@@ -104,6 +104,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not the shared in-memory database, so tests with several threads see real locking.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test{os.environ.get('PLAINT_TEST_DB_SUFFIX', '')}.sqlite3")}
 else:
+    # Parameters sent apart from the SQL, and a statement run five times on a connection prepared:
+    # PostgreSQL then plans each of the dozen statements a report makes once per connection, not once
+    # per report. Set PLAINT_DB_PREPARED=0 behind a pooler that can't keep prepared statements
+    # (PgBouncer in transaction mode before 1.21).
+    if env_bool("PLAINT_DB_PREPARED", True):
+        DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 5}
     # PLAINT_TEST_DB_SUFFIX keeps test databases apart when several test runs share one server.
     DATABASES["default"]["TEST"] = {
         "NAME": f"test_{DATABASES['default']['NAME']}{os.environ.get('PLAINT_TEST_DB_SUFFIX', '')}"
