@@ -288,3 +288,32 @@ def add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
                 request.session[f"refused-{reference}"] = refused
             messages.success(request, _("The evidence was added to the case."))
     return JsonResponse({"url": url}) if _wants_json(request) else redirect(url)
+
+
+@agent_only
+def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
+    """Withdraw a report at the consumer's wish: a confirmation page (GET), then the withdrawal (POST)."""
+    case = _case(request, reference)
+    if request.method == "POST":
+        try:
+            actions.withdraw_report(request.user, case, request.POST.get("reason", ""))
+        except DomainError as exc:
+            apply_domain_error(None, exc, request)
+        else:
+            messages.success(request, _("The report was withdrawn."))
+        return redirect("agent-case", reference)
+    return render(request, "web/agent/withdraw.html", {"case": case})
+
+
+@require_POST
+@agent_only
+def nudge(request: HttpRequest, reference: str) -> HttpResponse:
+    """Chase a consumer's open case for them (二次反馈); an overdue case goes to a supervisor."""
+    case = _case(request, reference)
+    try:
+        case = actions.nudge_case(request.user, case)
+    except DomainError as exc:
+        apply_domain_error(None, exc, request)
+    else:
+        messages.success(request, _("Your question was recorded on the case."))
+    return redirect("agent-case", reference)

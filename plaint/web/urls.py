@@ -24,6 +24,8 @@ urlpatterns = [
     path("agent/consumers/<str:consumer_id>/category-info/", agent.category_info, name="agent-category-info"),
     path("agent/cases/<str:reference>/", agent.case_page, name="agent-case"),
     path("agent/cases/<str:reference>/evidence/", agent.add_evidence, name="agent-add-evidence"),
+    path("agent/cases/<str:reference>/withdraw/", agent.withdraw, name="agent-withdraw"),
+    path("agent/cases/<str:reference>/nudge/", agent.nudge, name="agent-nudge"),
     # Portal notifications (everyone signed in) and the status of background work (admins, supervisors).
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read-all/", notifications.read_all, name="notifications-read-all"),

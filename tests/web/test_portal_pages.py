@@ -355,3 +355,19 @@ def test_signing_in_lands_in_the_persons_own_portal(world):
         "/accounts/login/", {"username": agent.username, "password": "pw-for-tests", "next": "/agent/?q=C-ME"}
     )
     assert asked["Location"] == "/agent/?q=C-ME"
+
+
+def test_agent_chases_and_withdraws_for_the_consumer(world):
+    case = _file(world["me"], world["order"])
+    agent = _client(factories.user(Role.AGENT))
+    page = agent.get(f"/agent/cases/{case.reference}/").content.decode()
+    assert "催办此案件" in page and "撤回举报" in page
+    assert "您的催办已记录在案件中" in agent.post(f"/agent/cases/{case.reference}/nudge/", follow=True).content.decode()
+    assert "仅在" in agent.get(f"/agent/cases/{case.reference}/withdraw/").content.decode()
+    agent.post(f"/agent/cases/{case.reference}/withdraw/", {"reason": "消费者来电撤回"})
+    case.refresh_from_db()
+    assert case.state == "withdrawn"
+    assert case.events.get(kind="withdraw").actor.role == Role.AGENT
+    # A merchant cannot use the agent's buttons.
+    merchant = _client(factories.user(Role.MERCHANT, merchant=world["shop"]))
+    assert merchant.post(f"/agent/cases/{case.reference}/nudge/").status_code == 403
