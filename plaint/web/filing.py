@@ -1,5 +1,6 @@
 """What the consumer portal and the agent console share when a report is filed or evidence added."""
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -100,7 +101,10 @@ def category_preview(
         "window_days": category.window_days,
         "delivered_at": delivered,
         "closes_at": closes,
-        "days_left": (closes - local_now).days if closes and closes >= local_now else None,
+        # Started days count: with 12 hours to go, "1 day left", never "0 days left".
+        "days_left": math.ceil((closes - local_now).total_seconds() / 86400)
+        if closes and closes >= local_now
+        else None,
         "window_open": closes is None or local_now <= closes,
         "outcome": assessment.outcome,
         "explanation": pick(assessment.explanation),

@@ -33,7 +33,7 @@ def test_consumer_files_a_report_with_two_photos_in_steps(page, url, sign_in, sc
         closes = formats.date_format(timezone.localtime(delivered + timedelta(days=30)), "DATETIME_FORMAT")
     assert "签收后 30 天内" in info.inner_text()
     assert closes in info.inner_text()
-    assert "还剩 25 天" in info.inner_text()
+    assert "还剩 26 天" in info.inner_text()
     screenshot(page, "consumer-file-2-category-zh")
     page.get_by_role("button", name="下一步").click()
 

@@ -10,7 +10,7 @@ from plaint.cases import actions
 from plaint.cases.inputs import DecisionIn, ReportIn, ResponseIn
 from plaint.evidence.actions import Upload
 from tests import factories
-from tests.browser.helpers import assert_fields_labelled
+from tests.browser.helpers import assert_fields_labelled, photo
 
 
 def _world():
@@ -138,3 +138,30 @@ def test_filing_works_with_the_keyboard_alone(page, url, sign_in):
     page.keyboard.type("键盘填写。")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.name") == "remedy_wanted"
+
+
+def test_filing_steps_in_english(page, url, sign_in, screenshot):
+    shop = factories.merchant()
+    order = factories.order(shop, "C-EN", delivered_at=timezone.now() - timedelta(days=2))
+    consumer = factories.consumer_user("C-EN")
+    consumer.language = "en"
+    consumer.save()
+    sign_in(page, consumer)
+    page.goto(url("/consumer/report/new/?restart=1"))
+    page.get_by_role("radio", name=f"Order {order.external_id}").check()
+    screenshot(page, "consumer-file-1-target-en")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_role("radio", name="Expired goods").check()
+    info = page.locator("#category-info-card")
+    info.get_by_text("Photo of the expiry date").wait_for()
+    assert "within 30 days of delivery" in info.inner_text()
+    assert "28 days left" in info.inner_text()
+    screenshot(page, "consumer-file-2-category-en")
+    page.get_by_role("button", name="Next").click()
+    page.get_by_label("What happened").fill("The cream is past its expiry date.")
+    screenshot(page, "consumer-file-3-describe-en")
+    page.get_by_role("button", name="Next").click()
+    page.locator("#evidence-files").set_input_files([photo("white")])
+    page.locator("[data-uploads] li").first.wait_for()
+    assert "Photo of the expiry date ✓" in page.locator("[data-required-kind]").inner_text()
+    screenshot(page, "consumer-file-4-evidence-review-en")
