@@ -87,13 +87,19 @@ def run_once() -> bool:
 
 
 def run_forever(stop: threading.Event) -> None:
-    """Run the jobs until `stop` is set; a backlog of deliveries is worked off without pausing."""
-    while not stop.is_set():
-        more = run_once()
-        # Only delivery again: the clocks need not run more often than every interval, but must
-        # not wait behind a long backlog either, so the backlog is worked off in slices.
-        until = time.monotonic() + 10 * settings.PLAINT_WORKER_INTERVAL
-        while more and not stop.is_set() and time.monotonic() < until:
-            more = run_periodic(DELIVERY_JOB)
-        if not more:
-            stop.wait(settings.PLAINT_WORKER_INTERVAL)
+    """Run the jobs until `stop` is set; a backlog of deliveries is worked off without pausing.
+
+    The database connection of the thread is closed on the way out.
+    """
+    try:
+        while not stop.is_set():
+            more = run_once()
+            # Only delivery again: the clocks need not run more often than every interval, but must
+            # not wait behind a long backlog either, so the backlog is worked off in slices.
+            until = time.monotonic() + 10 * settings.PLAINT_WORKER_INTERVAL
+            while more and not stop.is_set() and time.monotonic() < until:
+                more = run_periodic(DELIVERY_JOB)
+            if not more:
+                stop.wait(settings.PLAINT_WORKER_INTERVAL)
+    finally:
+        connection.close()
