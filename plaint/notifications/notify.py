@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection
 from django.db.models import Q
 
@@ -66,14 +67,9 @@ def _portal(
 
     One INSERT ... SELECT over the accounts, so telling a merchant with many staff is one statement.
     """
-    # Only the choice of accounts goes through the ORM; the columns are plain SQL, because compiling
-    # them as ORM expressions cost more than the rest of filing a report (this runs on every step).
-    accounts, params = (
-        get_user_model()
-        .objects.filter(audience.accounts, is_active=True)
-        .values_list("id", "language")
-        .query.sql_with_params()
-    )
+    # The columns are plain SQL, because compiling them as ORM expressions cost more than the rest of
+    # filing a report (this runs on every step).
+    accounts, params = _accounts(audience.accounts)
     table = Notification._meta.db_table
     title_zh, body_zh = rendered["zh"]
     title_en, body_en = rendered["en"]
@@ -90,3 +86,31 @@ def _portal(
     with connection.cursor() as cursor:
         cursor.execute(sql, [*columns, *params])
         return max(cursor.rowcount, 0)
+
+
+def _accounts(accounts: Q) -> tuple[str, list]:
+    """Return the SQL and parameters selecting (id, language) of the active accounts `accounts` names.
+
+    Field = value conditions joined by AND (every audience `tell` makes) are written directly, as the
+    ORM's query building costs about as much as the insert itself; anything else goes through the ORM.
+    """
+    user = get_user_model()
+    conditions, params = [], []
+    if accounts.connector == Q.AND and not accounts.negated:
+        for child in accounts.children:
+            name, value = child if isinstance(child, tuple) else ("", None)
+            try:
+                field = user._meta.pk if name == "pk" else user._meta.get_field(name)
+            except FieldDoesNotExist:  # a lookup such as role__in, or a nested Q
+                break
+            # Only a column compared with a plain value: not a relation by instance, not None.
+            if not field.concrete or isinstance(value, bool) or not isinstance(value, int | str):
+                break
+            conditions.append(f"{connection.ops.quote_name(field.column)} = %s")
+            params.append(field.get_prep_value(value))
+        else:
+            active = connection.ops.quote_name(user._meta.get_field("is_active").column)
+            where = " AND ".join([f"{active} = %s", *conditions])
+            return f"SELECT id, language FROM {user._meta.db_table} WHERE {where}", [True, *params]
+    query = user.objects.filter(accounts, is_active=True).values_list("id", "language").query
+    return query.sql_with_params()
