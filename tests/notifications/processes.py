@@ -78,6 +78,16 @@ def celery_worker(name: str, queue: str, log: Path, **extra: str) -> subprocess.
     )
 
 
+def celery_beat(queue: str, log: Path, **extra: str) -> subprocess.Popen:
+    """Start Celery beat sending the periodic jobs to `queue`; its schedule file goes beside `log`."""
+    return start(
+        [str(VENV_BIN / "celery"), "-A", "plaint", "beat", "-l", "info", "-s", str(log.with_suffix(".schedule"))],
+        log,
+        PLAINT_CELERY_QUEUE=queue,
+        **extra,
+    )
+
+
 def run_worker(log: Path, **extra: str) -> subprocess.Popen:
     """Start `manage.py run_worker` (the in-process backend, as its own process)."""
     return start([sys.executable, "manage.py", "run_worker"], log, **extra)

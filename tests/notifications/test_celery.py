@@ -72,6 +72,7 @@ def test_two_celery_workers_deliver_every_message_once_and_fire_every_clock_once
         "PLAINT_SMTP_PORT": str(inbox.port),
     }
     workers = [processes.celery_worker(name, queue, tmp_path / f"{name}.log", **extra) for name in ("w1", "w2")]
+    beat = None
     try:
         # Both workers up before the work arrives, so both can take a share.
         processes.wait_until(
@@ -79,28 +80,36 @@ def test_two_celery_workers_deliver_every_message_once_and_fire_every_clock_once
             timeout=60,
             what="both Celery workers to start",
         )
-        # What beat would send: each job several times, so both workers run each job at once.
+        # Beat sends every job every half second: both workers run the same jobs at the same time.
+        beat = processes.celery_beat(queue, tmp_path / "beat.log", PLAINT_WORKER_INTERVAL="0.5", **extra)
+        # And a few more at once, so the two workers surely take the same job together.
         for _ in range(3):
             sender.send_task("plaint.run_periodic", args=["plaint.cases.clocks.tick"], queue=queue)
             sender.send_task("plaint.run_periodic", args=[DELIVERY_JOB], queue=queue)
 
         def all_delivered() -> bool:
-            # Keep sending deliveries as beat would, for the e-mails the clocks wrote meanwhile.
-            sender.send_task("plaint.run_periodic", args=[DELIVERY_JOB], queue=queue)
             escalated = CaseEvent.objects.filter(case__in=cases, kind="escalated").count()
             pending = OutboxMessage.objects.exclude(status=MessageStatus.DELIVERED).count()
             return escalated >= len(cases) and pending == 0
 
         processes.wait_until(all_delivered, timeout=90, what="the Celery workers to deliver every message")
-        # Let any task still queued run, so a late duplicate would show.
-        for _ in range(2):
-            sender.send_task("plaint.run_periodic", args=["plaint.cases.clocks.tick"], queue=queue)
+        # Let beat go on a little, so a late duplicate would show; then let the queue drain.
+        ticks = (tmp_path / "beat.log").read_text().count("Scheduler: Sending due task")
+        processes.wait_until(
+            lambda: (tmp_path / "beat.log").read_text().count("Scheduler: Sending due task") >= ticks + 8,
+            timeout=30,
+            what="beat to send more jobs",
+        )
+        processes.stop(beat)
         processes.wait_until(lambda: client.llen(queue) == 0, timeout=30, what="the queue to drain")
     finally:
+        if beat is not None:
+            processes.stop(beat)
         for worker in workers:
             processes.stop(worker)
         client.delete(queue)
 
+    assert "plaint.cases.clocks.tick" in (tmp_path / "beat.log").read_text()  # beat drove the jobs
     logs = [(tmp_path / f"{name}.log").read_text() for name in ("w1", "w2")]
     assert all("succeeded" in log for log in logs), "both workers ran jobs:\n" + "\n".join(log[-2000:] for log in logs)
     # Every webhook once: one request per Idempotency-Key, no retries of a delivered one.
