@@ -131,7 +131,7 @@ def render(statement: dict[str, Any], language: str) -> str:
         if remedy["amount"] is not None:
             amount = f" {remedy['amount']} {remedy['currency']}"
             if remedy.get("tariff_amount") and Decimal(remedy["tariff_amount"]) > 0:
-                amount += (" 含税费 " if zh else " including tariff ") + remedy["tariff_amount"]
+                amount += (" 另退已缴税费 " if zh else " plus the tariff paid, ") + remedy["tariff_amount"]
         lines.append(("补救措施：" if zh else "Remedy: ") + remedy[lang] + amount)
     points = statement["points"]
     if points["points"]:

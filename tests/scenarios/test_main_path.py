@@ -132,7 +132,7 @@ def test_case_a_expired_damaged_skincare_upheld_with_refund_points_and_reasons(w
     assert "rulebook version 1" in decision["statement_text"]
     assert "Expired goods" in decision["statement_text"]
     assert "no automated means" in decision["statement_text"]
-    assert "Refund 389.00 CNY including tariff 35.79" in decision["statement_text"]
+    assert "Refund 389.00 CNY plus the tariff paid, 35.79" in decision["statement_text"]
     assert "appeal" in decision["statement_text"]
     zh = api["consumer"].get(f"/cases/{ref}").json()["decisions"][0]["statement_text"]
     assert "过期商品" in zh and "规则第 1 版" in zh
