@@ -33,6 +33,12 @@ def _log(decision: Decision, kind: str, actor: User, now: datetime, reason: str,
     )
 
 
+def penalty_appeal_closes(decision: Decision) -> datetime:
+    """Return when the merchant's window to appeal the decision's penalty closes."""
+    rulebook = loader.get(decision.rulebook_version)
+    return clocks.due_at("penalty_appeal", decision.decided_at, rulebook, decision.case)
+
+
 def appeal_penalty(actor: User, decision: Decision, grounds: str, *, now: datetime | None = None) -> PenaltyAppeal:
     """File the merchant's appeal against a decision's points and measures."""
     now = now or timezone.now()
@@ -43,9 +49,8 @@ def appeal_penalty(actor: User, decision: Decision, grounds: str, *, now: dateti
         raise InvalidInput("grounds", "Say why the penalty is wrong.", field="grounds")
     if not decision.point_entries.filter(revoked_at__isnull=True).exists():
         raise Refused("no_penalty", "This decision put no points on your record; there is no penalty to appeal.")
-    rulebook = loader.get(decision.rulebook_version)
-    window = rulebook.points.appeal_days
-    closes = clocks.due_at("penalty_appeal", decision.decided_at, rulebook, case)
+    window = loader.get(decision.rulebook_version).points.appeal_days
+    closes = penalty_appeal_closes(decision)
     if now > closes:
         raise Refused(
             "appeal_window_closed",

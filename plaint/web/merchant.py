@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from plaint.accounts.models import Role
 from plaint.cases import actions, rectification
 from plaint.cases.access import get_case
-from plaint.cases.appeals import appeal_penalty
+from plaint.cases.appeals import appeal_penalty, penalty_appeal_closes
 from plaint.cases.inputs import ResponseIn
 from plaint.cases.queries import merchant_cases
 from plaint.cases.reading import describe_case
@@ -166,8 +166,7 @@ def _case_context(request: HttpRequest, case: Any, **forms_: Any) -> dict[str, A
     decision = case.decisions.order_by("-decided_at", "-id").first()
     appealable = None
     if decision is not None and decision.point_entries.filter(revoked_at__isnull=True).exists():
-        window = loader.get(decision.rulebook_version).points.appeal_days
-        closes = decision.decided_at + timezone.timedelta(days=window)
+        closes = penalty_appeal_closes(decision)
         pending = decision.penalty_appeals.filter(state=AppealState.PENDING).exists()
         appealable = {"closes": closes, "open": now <= closes and not pending, "pending": pending}
     appeals = [
