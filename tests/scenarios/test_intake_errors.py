@@ -91,6 +91,14 @@ def test_a_file_without_its_kind_is_an_error(api):
     assert Case.objects.count() == 0
 
 
+def test_a_kind_without_any_file_is_an_error_not_a_crash(api):
+    response = api.client.post("/api/reports", REPORT | {"evidence_kind": "photo_of_product"}, headers=api.headers)
+    assert response.status_code == 422
+    assert response.json()["field"] == "evidence_kind"
+    assert "0 file(s)" in response.json()["message"]
+    assert Case.objects.count() == 0
+
+
 def test_agent_must_name_the_consumer_and_a_phone_channel():
     shop = f.merchant("M-A")
     f.order(shop, "C1", external_id="O-1")

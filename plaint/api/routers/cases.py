@@ -25,7 +25,8 @@ def uploads_from(request: HttpRequest) -> list[Upload]:
     kinds = request.POST.getlist("evidence_kind")
     if len(kinds) == 1 and len(files) > 1:
         kinds = kinds * len(files)
-    if files and len(kinds) != len(files):
+    # A kind with no file at all usually means the files went under another field name than `evidence`.
+    if (files or kinds) and len(kinds) != len(files):
         raise InvalidInput(
             "evidence_kind_missing",
             f"{len(files)} file(s) were sent with {len(kinds)} evidence_kind value(s).",
