@@ -13,7 +13,7 @@ import statistics
 import sys
 import time
 
-import psycopg
+from bench.common import fresh_database, insert_merchants, vacuum_analyze
 
 CASES = int(os.environ.get("BENCH_PORTAL_CASES", "100000"))
 CONSUMERS = int(os.environ.get("BENCH_PORTAL_CONSUMERS", "100000"))
@@ -23,23 +23,8 @@ RUNS = 5
 TARGET_MS = 250
 
 
-def sibling(url: str, name: str) -> str:
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
 def main() -> None:
-    url = os.environ.get("PLAINT_DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit("this benchmark runs on PostgreSQL: set PLAINT_DATABASE_URL=postgres://...")
-    with psycopg.connect(sibling(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
-    os.environ["PLAINT_DATABASE_URL"] = sibling(url, DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plaint.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    fresh_database(DB)
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -48,16 +33,10 @@ def main() -> None:
     from plaint.marketplace.models import Consumer
     from plaint.web.agent import search_consumers
 
-    call_command("migrate", verbosity=0)
     filer = User.objects.create_user("bench", role=Role.AGENT)
     started = time.perf_counter()
     with connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO marketplace_merchant (external_id, name, country, cross_border, status, contact_email, "
-            "contact_phone, created_at, updated_at) SELECT 'M' || i, 'Merchant ' || i, 'JP', true, 'active', '', '', "
-            "now(), now() FROM generate_series(1, %s) i",
-            [MERCHANTS],
-        )
+        m0 = insert_merchants(cur, MERCHANTS)
         cur.execute(
             "INSERT INTO marketplace_consumer (external_id, name, email, phone, language, created_at, updated_at) "
             "SELECT 'C' || i, (ARRAY['李','王','张','刘','陈','Emily ','Chen '])[1 + i %% 7] || i, "
@@ -65,8 +44,6 @@ def main() -> None:
             "FROM generate_series(1, %s) i",
             [CONSUMERS],
         )
-        cur.execute("SELECT min(id) FROM marketplace_merchant")
-        m0 = cur.fetchone()[0]
         cur.execute("SELECT min(id) FROM marketplace_consumer")
         c0 = cur.fetchone()[0]
         # Cases spread over the first 1,000 consumers: about 100 each, so "my reports" has pages to turn.
@@ -86,8 +63,7 @@ def main() -> None:
         )
         cur.execute("SELECT count(*) FROM cases_case")
         cases = cur.fetchone()[0]
-    with psycopg.connect(os.environ["PLAINT_DATABASE_URL"], autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+    vacuum_analyze()
     generated = time.perf_counter() - started
 
     busy = Consumer.objects.get(external_id="C1")

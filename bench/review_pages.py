@@ -13,7 +13,7 @@ import statistics
 import sys
 import time
 
-import psycopg
+from bench.common import fresh_database, insert_merchants, vacuum_analyze
 
 CASES = int(os.environ.get("BENCH_REVIEW_CASES", "100000"))
 MERCHANTS = 1000
@@ -22,23 +22,8 @@ RUNS = 5
 TARGET_MS = 250
 
 
-def sibling(url: str, name: str) -> str:
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
 def main() -> None:
-    url = os.environ.get("PLAINT_DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit("this benchmark runs on PostgreSQL: set PLAINT_DATABASE_URL=postgres://...")
-    with psycopg.connect(sibling(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
-    os.environ["PLAINT_DATABASE_URL"] = sibling(url, DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plaint.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    fresh_database(DB)
     from django.db import connection, reset_queries
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -48,22 +33,14 @@ def main() -> None:
     from plaint.cases.queries import review_queue
     from plaint.marketplace.models import Merchant
 
-    call_command("migrate", verbosity=0)
     filer = User.objects.create_user("bench", role=Role.AGENT)
     started = time.perf_counter()
     with connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO marketplace_merchant (external_id, name, country, cross_border, status, contact_email, "
-            "contact_phone, created_at, updated_at) SELECT 'M' || i, 'Merchant ' || i, 'JP', true, 'active', '', '', "
-            "now(), now() FROM generate_series(1, %s) i",
-            [MERCHANTS],
-        )
+        m0 = insert_merchants(cur, MERCHANTS)
         cur.execute(
             "INSERT INTO marketplace_consumer (external_id, name, email, phone, language, created_at, updated_at) "
             "SELECT 'C' || i, 'Consumer ' || i, '', '', 'zh-hans', now(), now() FROM generate_series(1, 1000) i"
         )
-        cur.execute("SELECT min(id) FROM marketplace_merchant")
-        m0 = cur.fetchone()[0]
         cur.execute("SELECT min(id) FROM marketplace_consumer")
         c0 = cur.fetchone()[0]
         categories = "ARRAY['product_quality','counterfeit','expired_goods','damaged_on_arrival','not_as_described']"
@@ -88,9 +65,7 @@ def main() -> None:
         )
         cur.execute("SELECT count(*) FROM cases_case")
         cases = cur.fetchone()[0]
-    # A live database is vacuumed by autovacuum; freshly bulk-loaded rows are not yet (no visibility map).
-    with psycopg.connect(os.environ["PLAINT_DATABASE_URL"], autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
+    vacuum_analyze()
     generated = time.perf_counter() - started
 
     reviewer = User.objects.create_user("bench-reviewer", role=Role.REVIEWER, language="en")

@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-import psycopg
+from bench.common import fresh_database, insert_merchants
 
 MERCHANTS = int(os.environ.get("BENCH_MERCHANTS", "10000"))
 CASES = int(os.environ.get("BENCH_CASES", "1000000"))
@@ -17,23 +17,8 @@ ORDERS = int(os.environ.get("BENCH_ORDERS", str(CASES * 3 // 2)))
 DB = "plaint_bench_standing"
 
 
-def sibling(url: str, name: str) -> str:
-    return url.rsplit("/", 1)[0] + "/" + name
-
-
 def main() -> None:
-    url = os.environ.get("PLAINT_DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit("this benchmark runs on PostgreSQL: set PLAINT_DATABASE_URL=postgres://...")
-    with psycopg.connect(sibling(url, "postgres"), autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
-    os.environ["PLAINT_DATABASE_URL"] = sibling(url, DB)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plaint.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    fresh_database(DB)
     from django.db import connection
     from django.utils import timezone
 
@@ -42,22 +27,14 @@ def main() -> None:
     from plaint.monitoring.jobs import compute
     from plaint.rulebook import loader
 
-    call_command("migrate", verbosity=0)
     filer = User.objects.create_user("bench", role=Role.AGENT)
     started = time.perf_counter()
     with connection.cursor() as cur:
-        cur.execute(
-            "INSERT INTO marketplace_merchant (external_id, name, country, cross_border, status, contact_email, "
-            "contact_phone, created_at, updated_at) SELECT 'M' || i, 'Merchant ' || i, 'JP', true, 'active', '', '', "
-            "now(), now() FROM generate_series(1, %s) i",
-            [MERCHANTS],
-        )
+        m0 = insert_merchants(cur, MERCHANTS)
         cur.execute(
             "INSERT INTO marketplace_consumer (external_id, name, email, phone, language, created_at, updated_at) "
             "SELECT 'C' || i, 'Consumer ' || i, '', '', 'zh-hans', now(), now() FROM generate_series(1, 1000) i"
         )
-        cur.execute("SELECT min(id) FROM marketplace_merchant")
-        m0 = cur.fetchone()[0]
         cur.execute("SELECT min(id) FROM marketplace_consumer")
         c0 = cur.fetchone()[0]
         # Orders and reports over the last 210 days; every 50th merchant gets a burst of reports this month.

@@ -505,16 +505,14 @@ def _open_case(
     else:
         tell(case, "received", now, f"{case.reference}-received", reporter=True, merchant=False, outcome=outcome)
     if result.outcome == ADMITTED:
-        tell(
-            case,
-            "to_answer",
-            now,
-            f"{case.reference}-to-answer",
-            reporter=False,
-            merchant=True,
-            due=f"{timezone.localtime(case.response_due_at):%Y-%m-%d %H:%M}",
-        )
+        _tell_merchant_to_answer(case, now)
     return case, stored
+
+
+def _tell_merchant_to_answer(case: Case, now: datetime) -> None:
+    """Tell the merchant a case awaits its answer, and by when (once per case: the key is the case's)."""
+    due = f"{timezone.localtime(case.response_due_at):%Y-%m-%d %H:%M}"
+    tell(case, "to_answer", now, f"{case.reference}-to-answer", reporter=False, merchant=True, due=due)
 
 
 def _attach(
@@ -621,15 +619,7 @@ def add_evidence(actor: User, case: Case, uploads: list[Upload], *, now: datetim
                     response_due_at=clocks.start(case, "merchant_response", now).due_at,
                 )
                 tell(case, "admitted", now, f"{case.reference}-admitted", reporter=True, merchant=False)
-                tell(
-                    case,
-                    "to_answer",
-                    now,
-                    f"{case.reference}-to-answer",
-                    reporter=False,
-                    merchant=True,
-                    due=f"{timezone.localtime(case.response_due_at):%Y-%m-%d %H:%M}",
-                )
+                _tell_merchant_to_answer(case, now)
             else:
                 admissibility = case.admissibility | {"missing_evidence": list(missing)}
                 _change(case, now, admissibility=admissibility)
