@@ -636,6 +636,7 @@ def withdraw_report(actor: User, case: Case, reason: str, *, now: datetime | Non
         _apply(case, "withdraw", actor, now, reason=reason.strip()[:2000])
         _notify(case, "case.withdrawn", now, key=f"case-{case.reference}-withdrawn")
         tell(case, "withdrawn", now, f"{case.reference}-withdrawn", reporter=False, merchant=True)
+        tell(case, "withdrawal_confirmed", now, f"{case.reference}-withdrawal-confirmed", reporter=True, merchant=False)
     return case
 
 

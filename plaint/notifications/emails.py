@@ -66,6 +66,19 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         "zh": ("举报 {ref} 已撤回", "举报 {ref} 已由举报人撤回。"),
         "en": ("Report {ref} withdrawn", "The reporter withdrew report {ref}."),
     },
+    "withdrawal_confirmed": {
+        "zh": (
+            "您已撤回举报 {ref}",
+            "您已撤回举报 {ref}（{category}），平台不再处理。如问题仍未解决，您可以在举报时限内重新举报，"
+            "或联系平台客服、消费者协会（12315）。",
+        ),
+        "en": (
+            "You withdrew report {ref}",
+            "You withdrew report {ref} ({category}); the platform has stopped handling it. If the problem is not "
+            "solved, you can report again within the report window, or contact customer service or a consumer "
+            "association (12315).",
+        ),
+    },
     "escalated": {
         "zh": ("举报 {ref} 已超期，升级至主管", "举报 {ref}（{category}）的决定应于 {due} 前作出，现已超期，请处理。"),
         "en": (

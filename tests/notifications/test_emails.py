@@ -127,6 +127,19 @@ def test_the_accept_path_tells_an_english_reporter_in_english(world, inbox):
     assert [n.event for n in Notification.objects.filter(user=world["en"]).order_by("id")] == ["received", "resolved"]
 
 
+def test_a_withdrawal_is_confirmed_to_the_reporter_and_told_to_the_merchant(world, inbox):
+    case = file(world["en"], "O-2")
+    actions.withdraw_report(world["en"], case, "Solved with the shop by phone.")
+    assert deliver_due(timezone.now()).delivered == 4
+    ref = case.reference
+    reporter = inbox.to("emily@example.com")
+    assert subjects(reporter) == [f"We received your report {ref}", f"You withdrew report {ref}"]
+    assert "report again within the report window" in text(reporter[1])
+    assert subjects(inbox.to(SHOP_MAIL))[-1] == f"举报 {ref} 已撤回 / Report {ref} withdrawn"
+    events = [n.event for n in Notification.objects.filter(user=world["en"]).order_by("id")]
+    assert events == ["received", "withdrawal_confirmed"]
+
+
 def test_evidence_requested_with_its_deadline_then_closed_for_missing_evidence(world, inbox):
     case = file(world["zh"], "O-1", category="not_as_described", evidence=None)
     assert case.state == "needs_evidence"
