@@ -195,6 +195,7 @@ def tell(
                 case.reporter.language,
                 Q(consumer_id=case.reporter_id),
                 f"/consumer/cases/{ref}/",
+                reply_to=case_address(ref, "reporter"),
             )
         )
     if merchant:
@@ -205,6 +206,7 @@ def tell(
                 "bilingual",
                 Q(merchant_id=case.merchant_id, role=Role.MERCHANT),
                 f"/merchant/cases/{ref}/",
+                reply_to=case_address(ref, "merchant"),
             )
         )
     if supervisors:
@@ -213,8 +215,9 @@ def tell(
             audiences.append(
                 Audience(f"staff-{user.pk}", user.email, user.language, Q(pk=user.pk), f"/review/cases/{ref}/")
             )
-    # Answers to the mail go to the case's own address and are added to the case (plaint/inbound/).
-    notify(event, key, audiences, now, case_reference=ref, reply_to=case_address(ref), **base)
+    # Each party's answers go to the case's address signed for that party and are added to the case
+    # (plaint/inbound/); supervisors work in the console.
+    notify(event, key, audiences, now, case_reference=ref, **base)
 
 
 def _locked(case: Case) -> Case:

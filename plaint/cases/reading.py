@@ -48,12 +48,15 @@ def evidence_item(case: Case, evidence: Evidence) -> dict[str, Any]:
 
 
 def file_for(viewer: User, evidence: Evidence) -> Any:
-    """Return the stored file the viewer may download: the original for its own side and staff."""
+    """Return the stored file the viewer may download: the original for its own side and platform staff.
+
+    The marketplace's system client reads cases like staff but gets the copy without location data.
+    """
     side = side_of(viewer)
     own = (side == REPORTER and evidence.party == Party.REPORTER) or (
         side == MERCHANT and evidence.party == Party.MERCHANT
     )
-    return evidence.file if side == STAFF or own else evidence.shared_file
+    return evidence.file if viewer.is_platform_staff or own else evidence.shared_file
 
 
 def event_item(event: CaseEvent, side: str) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from plaint.accounts.models import Role, User
 from plaint.cases import actions as case_actions
-from plaint.cases.addresses import case_address, intake_address, parse_recipient
+from plaint.cases.addresses import case_address, intake_address, parse_recipient, split_case_detail, token_matches
 from plaint.cases.inputs import ReportIn
 from plaint.cases.models import Case, Channel
 from plaint.errors import DomainError
@@ -287,7 +287,7 @@ def _new_report(mail: Mail, rulebook: Rulebook, now: datetime) -> IngestResult:
             "inbound.rejected",
             f"mail-in-{mail.key[:40]}-rejected",
             now,
-            reply_to=case_address(case.reference),
+            reply_to=case_address(case.reference, "reporter"),
         )
     return IngestResult(Outcome.FILED, case_reference=case.reference, rejected_files=filed.rejected_files)
 
@@ -299,29 +299,31 @@ def _detail(error: DomainError) -> str:
 # --- a reply to a case -------------------------------------------------------------------------
 
 
-def _party(case: Case, sender: str) -> tuple[User | None, str, str] | None:
-    """Return (the account to act as, the e-mail language, the party's page) for a party's address.
+def _party(case: Case, sender: str) -> tuple[str, User | None, str, str] | None:
+    """Return (the party, the account to act as, the e-mail language, the party's page) for a party's address.
 
     None for anyone else. The merchant writes from its contact address or a staff account's.
     """
     if case.reporter.email and sender == case.reporter.email.lower():
-        return gateway(), case.reporter.language, f"/consumer/cases/{case.reference}/"
+        return "reporter", gateway(), case.reporter.language, f"/consumer/cases/{case.reference}/"
     staff = User.objects.filter(role=Role.MERCHANT, merchant_id=case.merchant_id, is_active=True).order_by("pk")
     own = staff.filter(email__iexact=sender).first()
     contact = case.merchant.contact_email.lower()
     if own is not None or (contact and sender == contact):
-        return own or staff.first(), "bilingual", f"/merchant/cases/{case.reference}/"
+        return "merchant", own or staff.first(), "bilingual", f"/merchant/cases/{case.reference}/"
     return None
 
 
-def _to_case(mail: Mail, reference: str | None, now: datetime) -> IngestResult:
+def _to_case(mail: Mail, detail: str | None, now: datetime) -> IngestResult:
+    reference, token = split_case_detail(detail or "")
     case = (
         Case.objects.select_related("reporter", "merchant").filter(reference=reference).first() if reference else None
     )
     party = _party(case, mail.sender) if case is not None and mail.sender else None
-    if party is None:
+    # A forged From is refused like a stranger: the address must be the one given to that party.
+    if party is None or not token_matches(case.reference, party[0], token):
         raise _Answer("unknown_case")
-    actor, language, path = party
+    party_name, actor, language, path = party
     if actor is None:
         raise _Answer("no_merchant_account")
     rulebook = loader.get(case.rulebook_version)
@@ -351,7 +353,7 @@ def _to_case(mail: Mail, reference: str | None, now: datetime) -> IngestResult:
         "inbound.added",
         f"mail-in-{mail.key[:40]}-added",
         now,
-        reply_to=case_address(case.reference),
+        reply_to=case_address(case.reference, party_name),
     )
     return IngestResult(Outcome.EVIDENCE_ADDED, case_reference=case.reference, rejected_files=added.rejected_files)
 

@@ -30,6 +30,8 @@ class Audience:
     language: str  # the e-mail's: "zh-hans", "en" or "bilingual"
     accounts: Q
     path: str
+    # Where answers to this audience's e-mail go (its own case address); "" for the From address.
+    reply_to: str = ""
 
 
 def notify(
@@ -51,7 +53,8 @@ def notify(
     for audience in audiences:
         mail_key = f"mail-{key}-{audience.name}"
         subject, body = emails.email(rendered, audience.language, audience.path)
-        enqueue_email(audience.email, subject, body, f"case.{event}", mail_key, now, reply_to=reply_to)
+        reply = audience.reply_to or reply_to
+        enqueue_email(audience.email, subject, body, f"case.{event}", mail_key, now, reply_to=reply)
         _portal(mail_key, event, rendered, audience, case_reference, now)
 
 

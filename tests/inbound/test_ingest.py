@@ -10,6 +10,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from plaint.accounts.models import Role
+from plaint.cases import addresses
 from plaint.cases.models import Case
 from plaint.inbound.actions import ANSWERS_PER_SENDER_PER_DAY, GATEWAY_USERNAME, ingest_email
 from plaint.inbound.models import InboundMail
@@ -37,8 +38,8 @@ def mails_to(address: str) -> list[OutboxMessage]:
     return list(OutboxMessage.objects.filter(channel="email", recipient=address).order_by("id"))
 
 
-def case_address(case: Case) -> str:
-    return f"case+{case.reference}@plaint.example"
+def case_address(case: Case, party: str = "reporter") -> str:
+    return addresses.case_address(case.reference, party)
 
 
 def test_a_report_by_mail_is_filed_with_its_photo_as_the_required_evidence(shop):
@@ -66,6 +67,8 @@ def test_a_report_by_mail_is_filed_with_its_photo_as_the_required_evidence(shop)
     # The same notifications as any other channel; answers to them come back to the case.
     received = mails_to(CONSUMER)
     assert received and all(m.reply_to == case_address(case) for m in received)
+    assert all(m.reply_to == case_address(case, "merchant") for m in mails_to(MERCHANT))
+    assert case_address(case).startswith(f"case+{case.reference}.")
     assert [m.topic for m in mails_to(MERCHANT)] == ["case.to_answer"]
     assert InboundMail.objects.get().case == case
 
@@ -122,7 +125,7 @@ def test_the_merchant_adds_counter_evidence_from_its_contact_address(shop):
     result = ingest_email(
         mail(
             MERCHANT,
-            case_address(case),
+            case_address(case, "merchant"),
             "Re",
             "Batch B2026-07 expires 2026-09-30, see the label.",
             attachments=[("photo_of_packaging.jpg", f.jpeg("green"), "image/jpeg")],
@@ -132,6 +135,24 @@ def test_the_merchant_adds_counter_evidence_from_its_contact_address(shop):
     added = case.evidence.filter(party="merchant")
     assert sorted(added.values_list("kind", flat=True)) == ["other", "photo_of_packaging"]
     assert added.first().uploaded_by.email == "staff@tokyo-beauty.example"
+
+
+def test_a_forged_from_with_a_known_reference_adds_nothing(shop):
+    filed = ingest_email(
+        mail(CONSUMER, INTAKE, "[expired_goods] O-1001", "过期", attachments=[("a.jpg", f.jpeg(), "image/jpeg")])
+    )
+    case = Case.objects.get(reference=filed.case_reference)
+    before = case.evidence.count()
+    # The consumer forges the shop's address on the reporter's own reply address, or on a bare one.
+    as_merchant = ingest_email(mail(MERCHANT, case_address(case, "reporter"), "Re", "fake counter-evidence"))
+    bare = ingest_email(mail(MERCHANT, f"case+{case.reference}@plaint.example", "Re", "fake counter-evidence"))
+    # Someone who read the reference on a screenshot forges the reporter's address with a made-up token.
+    guessed = ingest_email(mail(CONSUMER, f"case+{case.reference}.0123456789abcdef@plaint.example", "Re", "x"))
+    assert [r.reason for r in (as_merchant, bare, guessed)] == ["unknown_case"] * 3
+    assert case.evidence.count() == before
+    # The address given to the merchant works for the merchant, whatever case the letters are in.
+    upper = case_address(case, "merchant").upper()
+    assert ingest_email(mail(MERCHANT, upper, "Re", "real counter-evidence")).outcome == "evidence_added"
 
 
 def test_unmatched_mail_gets_a_helpful_answer_that_leaks_nothing(shop):

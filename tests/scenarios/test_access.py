@@ -140,6 +140,13 @@ def test_a_claimed_case_is_nobody_elses(world):
     assert api["supervisor"].post_json(f"/review/cases/{ref}/release", {}).status_code == 200
     assert api["supervisor"].post_json(f"/review/cases/{ref}/claim", {}).status_code == 200
 
+    # Who holds the claim is the platform's business, not the parties'.
+    def claimed_by(name):
+        return [c["claimed_by"] for c in api[name].get("/cases").json()["results"] if c["reference"] == ref]
+
+    assert claimed_by("c1") == [None] and claimed_by("merchant_a") == [None]
+    assert claimed_by("reviewer") != [None]
+
 
 def _gps_jpeg() -> bytes:
     image = Image.new("RGB", (40, 30), "blue")
@@ -175,4 +182,7 @@ def test_merchant_downloads_photos_without_location_and_reporter_gets_the_origin
     original = b"".join(api["c1"].get(url).streaming_content)
     assert Image.open(io.BytesIO(merchant_copy)).getexif().get_ifd(0x8825) == {}
     assert Image.open(io.BytesIO(original)).getexif().get_ifd(0x8825) != {}
+    # The marketplace's system client reads cases, but not where the reporter took the photo.
+    marketplace_copy = b"".join(api["marketplace"].get(url).streaming_content)
+    assert Image.open(io.BytesIO(marketplace_copy)).getexif().get_ifd(0x8825) == {}
     assert api["merchant_b"].get(url).status_code == 404

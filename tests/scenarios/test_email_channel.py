@@ -14,6 +14,7 @@ from django.conf import settings as django_settings
 from django.db import connection
 from django.utils import timezone
 
+from plaint.cases.addresses import case_address
 from plaint.cases.models import Case
 from plaint.inbound.models import InboundMail
 from plaint.inbound.smtp import controller
@@ -95,7 +96,7 @@ def test_a_reply_by_smtp_completes_the_evidence_and_an_old_order_is_explained(sm
             "照片。",
             f.jpeg(),
             "<smtp-3@client.example>",
-            to=f"case+{case.reference}@plaint.example",
+            to=case_address(case.reference, "reporter"),
         ),
     )
     case.refresh_from_db()

@@ -47,7 +47,8 @@ def _out(request: HttpRequest, case: Case, rejected: list | None = None) -> dict
     return data
 
 
-def summary(case: Case) -> dict:
+def summary(case: Case, staff: bool) -> dict:
+    """Return a case's line in a list; who holds the claim is for platform staff only."""
     return {
         "reference": case.reference,
         "state": case.state,
@@ -60,7 +61,7 @@ def summary(case: Case) -> dict:
         "response_due_at": case.response_due_at.isoformat() if case.response_due_at else None,
         "decision_due_at": case.decision_due_at.isoformat() if case.decision_due_at else None,
         "evidence_due_at": case.evidence_due_at.isoformat() if case.evidence_due_at else None,
-        "claimed_by": case.claimed_by.username if case.claimed_by_id else None,
+        "claimed_by": case.claimed_by.username if staff and case.claimed_by_id else None,
     }
 
 
@@ -71,7 +72,7 @@ def page_of(request: HttpRequest, cases: object, page: int, size: int = 50) -> d
         "count": paginator.count,
         "page": current.number,
         "pages": paginator.num_pages,
-        "results": [summary(c) for c in current.object_list],
+        "results": [summary(c, request.auth.is_platform_staff) for c in current.object_list],
     }
 
 
