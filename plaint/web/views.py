@@ -86,7 +86,7 @@ def enforcement(request: HttpRequest) -> HttpResponse:
     for measure in page.object_list:
         zh, en = MEASURE_TITLES[measure.kind]
         track = loader.get(measure.rulebook_version).tracks.get(measure.track, rulebook.tracks[measure.track])
-        rows.append({"measure": measure, "zh": zh, "en": en, "track": track.title})
+        rows.append({"measure": measure, "title": {"zh": zh, "en": en}, "track": track.title})
     return render(request, "web/enforcement.html", {"page": page, "rows": rows})
 
 

@@ -234,14 +234,18 @@ def test_warnings_suspensions_and_removals_are_published_on_a_public_page(world,
     b = world["b"]
     for _ in range(4):
         upheld(world, b, "counterfeit")
-    page = client.get("/enforcement/")  # nobody signed in
+    page = client.get("/enforcement/")  # nobody signed in: Chinese by default
     assert page.status_code == 200
     html = page.content.decode()
     assert "Shop B" in html
-    assert "清退" in html and "Removed from the platform" in html
-    assert "全店商品下架" in html and "Warning" in html
+    assert "清退" in html and "全店商品下架" in html and "警告" in html
+    assert "Removed from the platform" not in html
+    client.cookies["django_language"] = "en"  # a visitor's language switch
+    html = client.get("/enforcement/").content.decode()
+    assert "Removed from the platform" in html and "All listings taken down" in html and "Warning" in html
     assert "48 points (rulebook version 1)" in html
     assert "Listing restriction" not in html  # restrictions are not among the published kinds
+    assert "清退" not in html
 
 
 def test_the_merchant_portal_shows_the_record_to_the_merchant_only(world):
