@@ -1,5 +1,6 @@
 """Shared pieces of the merchant portal and the review console: labels, deadline badges, file fields."""
 
+import math
 from datetime import datetime
 from typing import Any
 
@@ -73,12 +74,17 @@ def domain_error_text(error: DomainError) -> str:
 
 
 def remaining(due: datetime | None, now: datetime) -> dict[str, Any] | None:
-    """Return how long until `due` (negative when passed) for a deadline badge."""
+    """Return how long until `due` (negative when passed) for a deadline badge.
+
+    Days count started days, as the consumer's pages do: 2 days and 23 hours to go reads "3 days left".
+    Under a day, the badge counts hours instead (days is 0).
+    """
     if due is None:
         return None
     seconds = (due - now).total_seconds()
     hours = abs(int(seconds // 3600)) if seconds >= 0 else abs(int(-seconds // 3600))
-    return {"due": due, "overdue": seconds < 0, "hours": hours, "days": hours // 24, "soon": 0 <= seconds < 86400}
+    days = math.ceil(seconds / 86400) if seconds >= 86400 else 0
+    return {"due": due, "overdue": seconds < 0, "hours": hours, "days": days, "soon": 0 <= seconds < 86400}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
