@@ -32,12 +32,12 @@ WORDINGS: dict[str, tuple[str, str, str, str]] = {
     "expired_goods": (
         "过期商品成立",
         "消费者提供的保质期实拍图显示，订单 {order}（{listing}）的商品在签收日 {delivered} 时已超过保质期；"
-        "商家（{merchant}）未提供发货时该批次仍在保质期内的证明。依据《{category}》规则（第 {rule_version} 版），"
+        "商家（{merchant}）的材料不足以证明发货时该批次仍在保质期内。依据《{category}》规则（第 {rule_version} 版），"
         "认定举报成立。",
         "Expired goods established",
         "The consumer's photo of the expiry date shows that the goods of order {order} ({listing}) were past "
-        "their expiry date when delivered on {delivered}; the merchant ({merchant}) did not show that the "
-        "batch was within its shelf life when shipped. Under the '{category}' rule (rulebook version "
+        "their expiry date when delivered on {delivered}; what the merchant ({merchant}) supplied does not "
+        "show that the batch was within its shelf life when shipped. Under the '{category}' rule (rulebook version "
         "{rule_version}) the report is upheld.",
     ),
     "damaged_on_arrival": (

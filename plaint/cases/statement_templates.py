@@ -16,12 +16,14 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def templates_for(category: str, language: str) -> list[StatementTemplate]:
-    """Return the templates of a category in a language ("zh-hans" or "en"), by title.
+    """Return the templates of a category in a language ("zh-hans" or "en"), oldest first.
 
-    Falls back to the category's templates in any language when none is written in this one.
+    The oldest is the form's default: the category's own wording, written before any generic one
+    (insufficient evidence) and before later variants. Falls back to the category's templates in
+    any language when none is written in this one.
     """
-    found = list(StatementTemplate.objects.filter(category=category, language=language).order_by("title", "id"))
-    return found or list(StatementTemplate.objects.filter(category=category).order_by("language", "title", "id"))
+    found = list(StatementTemplate.objects.filter(category=category, language=language).order_by("id"))
+    return found or list(StatementTemplate.objects.filter(category=category).order_by("language", "id"))
 
 
 def values_for(case: Case, language: str) -> dict[str, str]:

@@ -40,3 +40,14 @@ def test_values_for_a_case_in_either_language_and_the_fallback_to_another_langua
     assert zh["listing"] == "日本进口 保湿面霜 50g" and len(zh["delivered"]) == 10
     StatementTemplate.objects.filter(category="expired_goods", language="en").delete()
     assert [t.language for t in templates_for("expired_goods", "en")] == ["zh-hans"]
+
+
+def test_the_categorys_own_wording_is_the_default_not_insufficient_evidence():
+    from plaint import demo_statements
+
+    demo_statements.seed()
+    assert [t.title for t in templates_for("expired_goods", "zh-hans")] == ["过期商品成立", "证据不足"]
+    assert [t.title for t in templates_for("expired_goods", "en")] == [
+        "Expired goods established",
+        "Insufficient evidence",
+    ]

@@ -1,10 +1,10 @@
 """The deadline badge on the merchant and review pages counts days as people do: started days."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from plaint.web.casework import remaining
 
-NOW = datetime(2026, 11, 24, 12, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
 def test_three_days_ahead_reads_three_days_even_a_second_later():
