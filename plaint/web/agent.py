@@ -127,15 +127,29 @@ class AgentReportForm(forms.Form):
 
     def __init__(self, rulebook: Rulebook, targets: list, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.rulebook = rulebook
         self.fields["target"].choices = [(t.value, _target_label(t)) for t in targets]
         self.fields["category"].choices = [(c.code, pick(c.title)) for c in rulebook.categories]
-        self.fields["remedy_wanted"].choices = [
-            (code, pick(title)) for code, title in rulebook.remedies.items() if code != "none"
-        ]
+        # "none" too: a service-attitude report may ask for no remedy at all.
+        self.fields["remedy_wanted"].choices = [(code, pick(title)) for code, title in rulebook.remedies.items()]
         limit = rulebook.intake.description_max_chars
         self.fields["description"].validators.append(MaxLengthValidator(limit))
         self.fields["description"].widget.attrs["maxlength"] = str(limit)
         self.fields["transcript"].validators.append(MaxLengthValidator(settings.PLAINT_EVIDENCE_MAX_BYTES // 4))
+
+    def clean(self) -> dict[str, Any]:
+        """Refuse a remedy the category does not offer here, naming those it does (before any file is read)."""
+        data = super().clean()
+        category = self.rulebook.category(data.get("category") or "")
+        remedy = data.get("remedy_wanted")
+        if category is not None and remedy and remedy not in category.remedies:
+            names = _(", ").join(pick(self.rulebook.remedies[r]) for r in category.remedies)
+            self.add_error(
+                "remedy_wanted",
+                _("%(category)s offers: %(remedies)s. Choose one of them.")
+                % {"category": pick(category.title), "remedies": names},
+            )
+        return data
 
 
 def _target_label(target: Any) -> str:

@@ -292,6 +292,33 @@ def test_agent_files_for_a_consumer_and_the_channel_and_agent_are_recorded(world
     assert _client(world["me"]).get(f"/consumer/cases/{case.reference}/").status_code == 200
 
 
+def test_agent_form_names_the_remedies_the_category_offers_before_filing(world):
+    client = _client(factories.user(Role.AGENT))
+    form = {
+        "target": f"order:{world['order'].external_id}",
+        "category": "expired_goods",
+        "description": "面霜已过期。",
+        "remedy_wanted": "replacement",
+        "channel": "hotline",
+        "channel_reference": "CALL-1",
+    }
+    response = client.post("/agent/consumers/C-ME/report/", form)
+    assert response.status_code == 200
+    assert "可选的补救方式：退款、退货退款。" in response.content.decode()
+    assert not Case.objects.exists()
+    # The category card says so before the agent sends anything.
+    card = client.get(
+        "/agent/consumers/C-ME/category-info/",
+        {"target": f"order:{world['order'].external_id}", "category": "expired_goods"},
+    )
+    assert "退款、退货退款" in card.content.decode()
+    # A category that offers "no remedy" can be filed with it.
+    response = client.post(
+        "/agent/consumers/C-ME/report/", form | {"category": "service_attitude", "remedy_wanted": "none"}
+    )
+    assert response.status_code == 302
+
+
 def test_money_reads_in_the_active_language():
     with translation.override("zh-hans"):
         assert money(Decimal("1234.5"), "CNY") == "¥1,234.50"
