@@ -9,11 +9,10 @@ Target: every page under 250 ms with a constant number of queries.
 """
 
 import os
-import statistics
 import sys
 import time
 
-from bench.common import fresh_database, insert_merchants, vacuum_analyze
+from bench.common import fresh_database, insert_consumers, insert_merchants, print_plan, time_pages, vacuum_analyze
 
 CASES = int(os.environ.get("BENCH_REVIEW_CASES", "100000"))
 MERCHANTS = 1000
@@ -24,9 +23,7 @@ TARGET_MS = 250
 
 def main() -> None:
     fresh_database(DB)
-    from django.db import connection, reset_queries
-    from django.test import Client
-    from django.test.utils import CaptureQueriesContext
+    from django.db import connection
     from django.utils import timezone
 
     from plaint.accounts.models import Role, User
@@ -37,12 +34,7 @@ def main() -> None:
     started = time.perf_counter()
     with connection.cursor() as cur:
         m0 = insert_merchants(cur, MERCHANTS)
-        cur.execute(
-            "INSERT INTO marketplace_consumer (external_id, name, email, phone, language, created_at, updated_at) "
-            "SELECT 'C' || i, 'Consumer ' || i, '', '', 'zh-hans', now(), now() FROM generate_series(1, 1000) i"
-        )
-        cur.execute("SELECT min(id) FROM marketplace_consumer")
-        c0 = cur.fetchone()[0]
+        c0 = insert_consumers(cur, 1000)
         categories = "ARRAY['product_quality','counterfeit','expired_goods','damaged_on_arrival','not_as_described']"
         channels = "ARRAY['web','app','hotline','online_chat','email','api']"
         cur.execute(
@@ -73,10 +65,6 @@ def main() -> None:
     busy = Merchant.objects.get(external_id="M7")
     merchant = User.objects.create_user("bench-merchant", role=Role.MERCHANT, merchant=busy)
     some_case = review_queue(timezone.now()).first().reference
-    clients = {}
-    for user in (reviewer, supervisor, merchant):
-        clients[user.role] = Client()
-        clients[user.role].force_login(user)
     pages = [
         ("reviewer", "/review/"),
         ("reviewer", "/review/?category=counterfeit"),
@@ -94,26 +82,8 @@ def main() -> None:
         f"review and merchant pages benchmark: PostgreSQL, {cases} cases, {MERCHANTS} merchants "
         f"(generated in {generated:.0f} s, not timed); median of {RUNS} renders"
     )
-    worst = 0.0
-    for role, path in pages:
-        client = clients[role]
-        assert client.get(path).status_code == 200, path  # warm the template cache
-        times = []
-        for _ in range(RUNS):
-            reset_queries()
-            with CaptureQueriesContext(connection) as queries:
-                began = time.perf_counter()
-                response = client.get(path)
-                times.append((time.perf_counter() - began) * 1000)
-            assert response.status_code == 200, (path, response.status_code)
-        median = statistics.median(times)
-        worst = max(worst, median)
-        print(f"  {role:10} {path:45} {median:7.1f} ms  {len(queries.captured_queries):3} queries")
-    plan_sql, params = review_queue(timezone.now(), category="counterfeit")[:25].query.sql_with_params()
-    with connection.cursor() as cur:
-        cur.execute("EXPLAIN " + plan_sql, params)
-        plan = "\n".join("      " + row[0] for row in cur.fetchall())
-    print("  plan of the queue page (category filter):\n" + plan)
+    worst = time_pages([reviewer, supervisor, merchant], pages, RUNS)
+    print_plan("plan of the queue page (category filter)", review_queue(timezone.now(), category="counterfeit")[:25])
     connection.close()
     if worst >= TARGET_MS:
         sys.exit(f"FAIL: a page took {worst:.0f} ms (target: under {TARGET_MS} ms)")

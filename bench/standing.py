@@ -9,7 +9,7 @@ import os
 import sys
 import time
 
-from bench.common import fresh_database, insert_merchants
+from bench.common import fresh_database, insert_consumers, insert_merchants
 
 MERCHANTS = int(os.environ.get("BENCH_MERCHANTS", "10000"))
 CASES = int(os.environ.get("BENCH_CASES", "1000000"))
@@ -31,12 +31,7 @@ def main() -> None:
     started = time.perf_counter()
     with connection.cursor() as cur:
         m0 = insert_merchants(cur, MERCHANTS)
-        cur.execute(
-            "INSERT INTO marketplace_consumer (external_id, name, email, phone, language, created_at, updated_at) "
-            "SELECT 'C' || i, 'Consumer ' || i, '', '', 'zh-hans', now(), now() FROM generate_series(1, 1000) i"
-        )
-        cur.execute("SELECT min(id) FROM marketplace_consumer")
-        c0 = cur.fetchone()[0]
+        c0 = insert_consumers(cur, 1000)
         # Orders and reports over the last 210 days; every 50th merchant gets a burst of reports this month.
         cur.execute(
             "INSERT INTO marketplace_order (external_id, consumer_id, merchant_id, currency, amount_paid, tariff_paid, "
