@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.validators import MaxLengthValidator
 from django.db.models import Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -24,16 +24,27 @@ from django.views.decorators.http import require_POST
 
 from plaint.accounts.models import Role
 from plaint.cases import actions
-from plaint.cases.access import get_case
 from plaint.cases.inputs import ReportIn
 from plaint.cases.models import Case, Channel
 from plaint.cases.reading import describe_case
-from plaint.errors import DomainError, NotFound
+from plaint.errors import DomainError
 from plaint.marketplace.models import Consumer
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Rulebook
 
-from .common import apply_domain_error, lang, pick, rejected_files, role_required
+from .common import (
+    add_evidence_from_page,
+    apply_domain_error,
+    case_or_404,
+    done,
+    keep_refused,
+    lang,
+    nudge_from_page,
+    pick,
+    role_required,
+    take_refused,
+    withdraw_page,
+)
 from .filing import category_preview, evidence_choices, find_target, targets_for, transcript_upload, uploads_from
 
 agent_only = role_required(Role.AGENT)
@@ -165,10 +176,6 @@ def _target_label(target: Any) -> str:
     return _("Shop: %(name)s") % {"name": target.merchant.name}
 
 
-def _wants_json(request: HttpRequest) -> bool:
-    return request.headers.get("Accept", "").startswith("application/json")
-
-
 @agent_only
 def file_for_consumer(request: HttpRequest, consumer_id: str) -> HttpResponse:
     """File a report for a consumer on the phone or in chat: the agent, channel and reference are recorded."""
@@ -201,9 +208,7 @@ def file_for_consumer(request: HttpRequest, consumer_id: str) -> HttpResponse:
         except DomainError as exc:
             apply_domain_error(form, exc)
         else:
-            refused = rejected_files(filed.rejected_files)
-            if refused:
-                request.session[f"refused-{filed.case.reference}"] = refused
+            keep_refused(request, filed.case.reference, filed.rejected_files)
             messages.success(
                 request,
                 _("The report was filed for %(name)s. Its reference is %(ref)s; read it out to the consumer.")
@@ -241,17 +246,10 @@ def category_info(request: HttpRequest, consumer_id: str) -> HttpResponse:
     return render(request, "web/consumer/_category_info.html", {"preview": preview})
 
 
-def _case(request: HttpRequest, reference: str) -> Case:
-    try:
-        return get_case(request.user, reference)
-    except NotFound:
-        raise Http404(reference) from None
-
-
 @agent_only
 def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     """A case as the agent sees it, with a form to add evidence or a chat transcript for the consumer."""
-    case = _case(request, reference)
+    case = case_or_404(request, reference)
     data = describe_case(case, request.user, language=_language())
     rulebook = loader.get(case.rulebook_version)
     category = rulebook.category(case.category)
@@ -270,7 +268,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
             "evidence": [e | {"kind_title": pick(rulebook.evidence_kinds.get(e["kind"]))} for e in data["evidence"]],
             "kinds": evidence_choices(rulebook, category),
             "allowed": data["allowed_actions"],
-            "refused": request.session.pop(f"refused-{case.reference}", None),
+            "refused": take_refused(request, case.reference),
             "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
         },
     )
@@ -280,7 +278,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
 @agent_only
 def add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
     """Add files and/or a pasted chat transcript to a consumer's open case."""
-    case = _case(request, reference)
+    case = case_or_404(request, reference)
     url = reverse("agent-case", args=[reference])
     uploads = uploads_from(request)
     transcript = transcript_upload(request.POST.get("transcript", ""), request.POST.get("channel_reference", ""))
@@ -289,45 +287,20 @@ def add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
     if not uploads:
         messages.error(request, _("Choose a file or paste a transcript to add."))
     else:
-        try:
-            filed = actions.add_evidence(request.user, case, uploads)
-        except DomainError as exc:
-            refused = rejected_files(exc.details.get("rejected_files", []))
-            if refused:
-                request.session[f"refused-{reference}"] = refused
-            apply_domain_error(None, exc, request)
-        else:
-            refused = rejected_files(filed.rejected_files)
-            if refused:
-                request.session[f"refused-{reference}"] = refused
-            messages.success(request, _("The evidence was added to the case."))
-    return JsonResponse({"url": url}) if _wants_json(request) else redirect(url)
+        add_evidence_from_page(request, case, uploads)
+    return done(request, url)
 
 
 @agent_only
 def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     """Withdraw a report at the consumer's wish: a confirmation page (GET), then the withdrawal (POST)."""
-    case = _case(request, reference)
-    if request.method == "POST":
-        try:
-            actions.withdraw_report(request.user, case, request.POST.get("reason", ""))
-        except DomainError as exc:
-            apply_domain_error(None, exc, request)
-        else:
-            messages.success(request, _("The report was withdrawn."))
-        return redirect("agent-case", reference)
-    return render(request, "web/agent/withdraw.html", {"case": case})
+    return withdraw_page(request, case_or_404(request, reference), "agent-case", "web/agent/withdraw.html")
 
 
 @require_POST
 @agent_only
 def nudge(request: HttpRequest, reference: str) -> HttpResponse:
     """Chase a consumer's open case for them (二次反馈); an overdue case goes to a supervisor."""
-    case = _case(request, reference)
-    try:
-        case = actions.nudge_case(request.user, case)
-    except DomainError as exc:
-        apply_domain_error(None, exc, request)
-    else:
+    if nudge_from_page(request, case_or_404(request, reference)) is not None:
         messages.success(request, _("Your question was recorded on the case."))
     return redirect("agent-case", reference)

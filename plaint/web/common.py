@@ -9,13 +9,18 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
 from django.utils import formats, timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from plaint.errors import DomainError
+from plaint.cases import actions
+from plaint.cases.access import get_case
+from plaint.cases.models import Case
+from plaint.errors import DomainError, NotFound
+from plaint.evidence.actions import Upload
 from plaint.rulebook import loader
 
 ROLE_NAMES = {
@@ -151,6 +156,67 @@ def apply_domain_error(form: forms.Form | None, exc: DomainError, request: HttpR
 def rejected_files(items: list[dict[str, str]]) -> list[dict[str, str]]:
     """Return refused files as {file, reason} in the active language (from file_report's rejected_files)."""
     return [{"file": r["file"], "reason": error_text(r["code"], r["message"])} for r in items]
+
+
+def case_or_404(request: HttpRequest, reference: str, message: str | None = None) -> Case:
+    """Return the case if the signed-in person may see it; a 404 page otherwise (never say it exists)."""
+    try:
+        return get_case(request.user, reference)
+    except NotFound:
+        raise Http404(message or reference) from None
+
+
+def keep_refused(request: HttpRequest, reference: str, items: list[dict[str, str]]) -> None:
+    """Remember the files refused for a case until its page is shown next (see take_refused)."""
+    refused = rejected_files(items)
+    if refused:
+        request.session[f"refused-{reference}"] = refused
+
+
+def take_refused(request: HttpRequest, reference: str) -> list[dict[str, str]] | None:
+    """Return, once, the files refused for a case since its page was last shown."""
+    return request.session.pop(f"refused-{reference}", None)
+
+
+def done(request: HttpRequest, url: str) -> HttpResponse:
+    """Go to `url`: a redirect for a plain form, {url} for the upload script (which then goes there)."""
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"url": url})
+    return redirect(url)
+
+
+def add_evidence_from_page(request: HttpRequest, case: Case, uploads: list[Upload]) -> None:
+    """Add a page's files to a case; refused files and the outcome are shown on the case page next."""
+    try:
+        filed = actions.add_evidence(request.user, case, uploads)
+    except DomainError as exc:
+        keep_refused(request, case.reference, exc.details.get("rejected_files", []))
+        apply_domain_error(None, exc, request)
+        return
+    keep_refused(request, case.reference, filed.rejected_files)
+    messages.success(request, _("The evidence was added to the case."))
+
+
+def withdraw_page(request: HttpRequest, case: Case, case_page: str, template: str) -> HttpResponse:
+    """Withdraw a report: a confirmation page (GET), then the withdrawal (POST) and back to `case_page`."""
+    if request.method == "POST":
+        try:
+            actions.withdraw_report(request.user, case, request.POST.get("reason", ""))
+        except DomainError as exc:
+            apply_domain_error(None, exc, request)
+        else:
+            messages.success(request, _("The report was withdrawn."))
+        return redirect(case_page, case.reference)
+    return render(request, template, {"case": case})
+
+
+def nudge_from_page(request: HttpRequest, case: Case) -> Case | None:
+    """Chase a case (二次反馈); return it as it now is, or None when refused (the reason is shown)."""
+    try:
+        return actions.nudge_case(request.user, case)
+    except DomainError as exc:
+        apply_domain_error(None, exc, request)
+        return None
 
 
 def when(value: str | datetime | None) -> datetime | None:

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.validators import MaxLengthValidator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -22,16 +22,27 @@ from django.views.decorators.http import require_POST
 
 from plaint.accounts.models import Role, User
 from plaint.cases import actions
-from plaint.cases.access import get_case
 from plaint.cases.inputs import ReportIn
 from plaint.cases.models import Case
 from plaint.cases.queries import cases_for
 from plaint.cases.reading import describe_case
-from plaint.errors import DomainError, NotFound
+from plaint.errors import DomainError
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Rulebook
 
-from .common import apply_domain_error, error_message, lang, pick, rejected_files, role_required
+from .common import (
+    add_evidence_from_page,
+    case_or_404,
+    done,
+    error_message,
+    lang,
+    nudge_from_page,
+    pick,
+    rejected_files,
+    role_required,
+    take_refused,
+    withdraw_page,
+)
 from .filing import Target, category_preview, evidence_choices, find_target, targets_for, uploads_from
 
 DRAFT = "report_draft"
@@ -224,13 +235,6 @@ def category_info(request: HttpRequest) -> HttpResponse:
 # --- the case page --------------------------------------------------------------------------------
 
 
-def _case(request: HttpRequest, reference: str) -> Case:
-    try:
-        return get_case(request.user, reference)
-    except NotFound:
-        raise Http404(reference) from None
-
-
 def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
     """Return the case page's context: the case as the viewer may read it, and the words for it."""
     now = timezone.now()
@@ -259,7 +263,7 @@ def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         ],
         "kinds": evidence_choices(rulebook, category),
         "allowed": data["allowed_actions"],
-        "refused": request.session.pop(f"refused-{case.reference}", None),
+        "refused": take_refused(request, case.reference),
         "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
     }
 
@@ -267,7 +271,7 @@ def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
 @consumer_only
 def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     """One of the consumer's cases: state, deadlines, timeline, reasons, evidence, what they can do."""
-    case = _case(request, reference)
+    case = case_or_404(request, reference)
     return render(request, "web/consumer/case.html", case_context(request, case))
 
 
@@ -275,59 +279,28 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
 @consumer_only
 def add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
     """Add files to one of the consumer's open cases (asked for, or while it is open)."""
-    case = _case(request, reference)
+    case = case_or_404(request, reference)
     url = reverse("consumer-case", args=[reference])
     uploads = uploads_from(request)
     if not uploads:
         messages.error(request, _("Choose at least one file to add."))
-        return _done(request, url)
-    try:
-        filed = actions.add_evidence(request.user, case, uploads)
-    except DomainError as exc:
-        refused = rejected_files(exc.details.get("rejected_files", []))
-        if refused:
-            request.session[f"refused-{reference}"] = refused
-        apply_domain_error(None, exc, request)
-        return _done(request, url)
-    refused = rejected_files(filed.rejected_files)
-    if refused:
-        request.session[f"refused-{reference}"] = refused
-    messages.success(request, _("The evidence was added to the case."))
-    return _done(request, url)
-
-
-def _done(request: HttpRequest, url: str) -> HttpResponse:
-    """Go to `url`: a redirect for a plain form, {url} for the upload script (which then goes there)."""
-    if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"url": url})
-    return redirect(url)
+    else:
+        add_evidence_from_page(request, case, uploads)
+    return done(request, url)
 
 
 @consumer_only
 def withdraw(request: HttpRequest, reference: str) -> HttpResponse:
     """Withdraw a report: a confirmation page (GET), then the withdrawal (POST)."""
-    case = _case(request, reference)
-    if request.method == "POST":
-        try:
-            actions.withdraw_report(request.user, case, request.POST.get("reason", ""))
-        except DomainError as exc:
-            apply_domain_error(None, exc, request)
-        else:
-            messages.success(request, _("The report was withdrawn."))
-        return redirect("consumer-case", reference)
-    return render(request, "web/consumer/withdraw.html", {"case": case})
+    return withdraw_page(request, case_or_404(request, reference), "consumer-case", "web/consumer/withdraw.html")
 
 
 @require_POST
 @consumer_only
 def nudge(request: HttpRequest, reference: str) -> HttpResponse:
     """Ask about an open case's progress (二次反馈); an overdue case goes to a supervisor."""
-    case = _case(request, reference)
-    try:
-        case = actions.nudge_case(request.user, case)
-    except DomainError as exc:
-        apply_domain_error(None, exc, request)
-    else:
+    case = nudge_from_page(request, case_or_404(request, reference))
+    if case is not None:
         if case.escalated_at:
             messages.success(request, _("The case is overdue; it has been passed to a supervisor."))
         else:

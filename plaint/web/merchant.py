@@ -18,9 +18,9 @@ from pydantic import ValidationError
 
 from plaint.accounts.models import Role
 from plaint.cases import actions, rectification
-from plaint.cases.access import get_case
 from plaint.cases.appeals import appeal_penalty, penalty_appeal_closes
 from plaint.cases.inputs import ResponseIn
+from plaint.cases.models import Case
 from plaint.cases.queries import merchant_cases
 from plaint.cases.reading import describe_case
 from plaint.enforcement.models import AppealState, Rectification, RectificationState
@@ -37,7 +37,7 @@ from .casework import (
     domain_error_text,
     remaining,
 )
-from .common import pick, rejected_files, role_required
+from .common import case_or_404, pick, rejected_files, role_required
 
 PAGE_SIZE = 25
 
@@ -212,11 +212,8 @@ def _case_context(request: HttpRequest, case: Any, **forms_: Any) -> dict[str, A
     }
 
 
-def _merchant_case(request: HttpRequest, reference: str) -> Any:
-    try:
-        return get_case(request.user, reference)
-    except NotFound:
-        raise Http404(gettext("No case %(ref)s about your shop.") % {"ref": reference}) from None
+def _merchant_case(request: HttpRequest, reference: str) -> Case:
+    return case_or_404(request, reference, gettext("No case %(ref)s about your shop.") % {"ref": reference})
 
 
 @role_required(Role.MERCHANT)

@@ -30,7 +30,7 @@ from plaint.cases.reading import describe_case
 from plaint.cases.rectification import KINDS as RECTIFICATION_KINDS
 from plaint.cases.transitions import DECIDABLE_STATES, State
 from plaint.enforcement.models import AppealState, PenaltyAppeal, Rectification, RectificationState
-from plaint.errors import DomainError, NotFound
+from plaint.errors import DomainError
 from plaint.marketplace.models import Merchant
 from plaint.monitoring.models import FlagState, MonitoringFlag
 from plaint.rulebook import loader
@@ -45,7 +45,7 @@ from .casework import (
     domain_error_text,
     remaining,
 )
-from .common import CHANNEL_NAMES, pick, role_required, when
+from .common import CHANNEL_NAMES, case_or_404, pick, role_required, when
 
 PAGE_SIZE = 25
 DECIDERS = tuple(DECIDING_ROLES)
@@ -279,10 +279,7 @@ class DecisionForm(forms.Form):
 
 
 def _staff_case(request: HttpRequest, reference: str) -> Case:
-    try:
-        return get_case(request.user, reference)
-    except NotFound:
-        raise Http404(gettext("There is no case %(ref)s.") % {"ref": reference}) from None
+    return case_or_404(request, reference, gettext("There is no case %(ref)s.") % {"ref": reference})
 
 
 def _gallery(data: dict[str, Any], delivered: Any) -> list[dict[str, Any]]:
