@@ -162,7 +162,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "overdue_count": facets["overdue"],
         "overdue_url": _url(kept, overdue=None if kept.get("overdue") else "1"),
         "kept": kept,
-        "page_url": "?" + urlencode({**kept, "page": ""}),
+        "page_query": urlencode(kept),
         "state_urls": {
             s: _url({k: v for k, v in kept.items() if k != "state"}, state=None if s == State.AWAITING_REVIEW else s)
             for s in (State.AWAITING_REVIEW, State.NEEDS_EVIDENCE)

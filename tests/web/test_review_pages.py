@@ -93,6 +93,8 @@ def test_queue_page_makes_the_same_number_of_queries_for_many_cases(world):
     assert len(many.captured_queries) == len(few.captured_queries)
     html = page.content.decode()
     assert "41 cases" in html and "Page 1 of 2" in html
+    # The next page keeps the filters the reviewer chose.
+    assert 'href="?channel=web&amp;page=2"' in html
 
 
 def test_claim_with_htmx_returns_the_claim_box_and_a_second_reviewer_is_told_who_holds_it(world):
