@@ -89,8 +89,7 @@ class Case(models.Model):
         db_index=False,
     )
     claim_expires_at = models.DateTimeField(null=True, blank=True)
-    # Service-level marks: warned before the decision deadline, escalated after it, last nudged.
-    warned_at = models.DateTimeField(null=True, blank=True)
+    # Service-level marks: escalated to the supervisors, last nudged (warnings are per clock: CaseClock).
     escalated_at = models.DateTimeField(null=True, blank=True)
     last_nudged_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField()
