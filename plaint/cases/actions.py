@@ -15,6 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from plaint.accounts.models import DECIDING_ROLES, Role, User
+from plaint.db import insert, insert_many
 from plaint.enforcement.actions import award_points, instruct_remedy
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import CheckedUpload, Upload, check_uploads, store
@@ -92,7 +93,7 @@ def _event(
 def _record(case: Case, kind: str, actor: User | None, now: datetime, **fields: Any) -> CaseEvent:
     """Append an event to the case's log."""
     event = _event(case, kind, actor, now, **fields)
-    event.save()
+    insert(event)
     return event
 
 
@@ -418,38 +419,42 @@ def _open_case(
     )
     intake = transition(INTAKE_TRANSITIONS[result.outcome], State.NEW, SYSTEM)
     final = intake.target not in OPEN_STATES
-    report = Report.objects.create(
-        reporter=reporter,
-        filed_by=actor,
-        channel=channel,
-        channel_reference=data.channel_reference,
-        target_type=data.target_type,
-        order=order,
-        listing=listing,
-        merchant=merchant,
-        category=category.code,
-        description=data.description,
-        remedy_wanted=data.remedy_wanted,
-        idempotency_key=idempotency_key,
-        submitted_at=now,
+    report = insert(
+        Report(
+            reporter=reporter,
+            filed_by=actor,
+            channel=channel,
+            channel_reference=data.channel_reference,
+            target_type=data.target_type,
+            order=order,
+            listing=listing,
+            merchant=merchant,
+            category=category.code,
+            description=data.description,
+            remedy_wanted=data.remedy_wanted,
+            idempotency_key=idempotency_key,
+            submitted_at=now,
+        )
     )
-    case = Case.objects.create(
-        report=report,
-        merchant=merchant,
-        reporter=reporter,
-        category=category.code,
-        channel=channel,
-        state=intake.target.value,
-        priority=category.priority,
-        rulebook_version=rulebook.version,
-        admissibility=result.as_dict(),
-        evidence_due_at=result.evidence_due_at,
-        response_due_at=clocks.due_at("merchant_response", now, rulebook, report)
-        if result.outcome == ADMITTED
-        else None,
-        opened_at=now,
-        updated_at=now,
-        closed_at=now if final else None,
+    case = insert(
+        Case(
+            report=report,
+            merchant=merchant,
+            reporter=reporter,
+            category=category.code,
+            channel=channel,
+            state=intake.target.value,
+            priority=category.priority,
+            rulebook_version=rulebook.version,
+            admissibility=result.as_dict(),
+            evidence_due_at=result.evidence_due_at,
+            response_due_at=clocks.due_at("merchant_response", now, rulebook, report)
+            if result.outcome == ADMITTED
+            else None,
+            opened_at=now,
+            updated_at=now,
+            closed_at=now if final else None,
+        )
     )
     events = [
         _event(
@@ -478,7 +483,7 @@ def _open_case(
     )
     if result.outcome == ADMITTED:
         clocks.start(case, "merchant_response", now, pending=events)
-    CaseEvent.objects.bulk_create(events)
+    insert_many(events)
     _notify(case, "case.opened", now, key=f"case-{case.reference}-opened", admissibility=result.outcome)
     outcome = {"zh": result.explanation["zh"], "en": result.explanation["en"]}
     if result.outcome == NEEDS_EVIDENCE:
@@ -592,7 +597,7 @@ def add_evidence(actor: User, case: Case, uploads: list[Upload], *, now: datetim
         case = _locked(case)
         if case.state not in OPEN_STATES:
             raise Refused("case_closed", f"The case is {case.state}; evidence can only be added to an open case.")
-        CaseEvent.objects.bulk_create(_attach(case, checked, rejected, actor, party, now)[1])
+        insert_many(_attach(case, checked, rejected, actor, party, now)[1])
         _change(case, now)
         if case.state == State.NEEDS_EVIDENCE and case.admissibility.get("review_request"):
             request = case.admissibility["review_request"]
@@ -684,7 +689,7 @@ def respond_as_merchant(
             responded_by=actor,
             responded_at=now,
         )
-        CaseEvent.objects.bulk_create(_attach(case, checked, rejected, actor, Party.MERCHANT, now)[1])
+        insert_many(_attach(case, checked, rejected, actor, Party.MERCHANT, now)[1])
         info = {"response": data.kind, "explanation": data.explanation, "rectification_plan": data.rectification_plan}
         if data.kind == ResponseKind.ACCEPT:
             _apply(case, "accept_remedy", actor, now, reason=data.explanation, data=info)

@@ -31,6 +31,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from plaint.db import insert
 from plaint.errors import Refused
 from plaint.rulebook import calendar, loader
 from plaint.rulebook.schema import Rulebook
@@ -101,7 +102,7 @@ def _log(
     if pending is not None:
         pending.append(event)
     else:
-        event.save()
+        insert(event)
 
 
 def start(
@@ -112,14 +113,16 @@ def start(
     With `pending`, the event is appended there for the caller to insert with its own.
     """
     clock = _clock(case, stage)
-    row = CaseClock.objects.create(
-        case=case,
-        stage=stage,
-        subject_id=subject_id,
-        rulebook_version=case.rulebook_version,
-        started_at=now,
-        due_at=clock.advance(now, clock.length),
-        warn_at=clock.advance(now, max(clock.length - clock.warn_before, timedelta(0))),
+    row = insert(
+        CaseClock(
+            case=case,
+            stage=stage,
+            subject_id=subject_id,
+            rulebook_version=case.rulebook_version,
+            started_at=now,
+            due_at=clock.advance(now, clock.length),
+            warn_at=clock.advance(now, max(clock.length - clock.warn_before, timedelta(0))),
+        )
     )
     _log(
         case,

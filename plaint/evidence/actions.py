@@ -9,6 +9,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from plaint.accounts.models import User
+from plaint.db import insert
 from plaint.rulebook.schema import Rulebook
 
 from .inspection import EvidenceRejected, Inspected, inspect
@@ -102,5 +103,4 @@ def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, n
         evidence.shared_file.name = _save_once(
             shared_path(evidence, checked.name) + inspected.extension, inspected.shared_bytes
         )
-    evidence.save()
-    return evidence
+    return insert(evidence)

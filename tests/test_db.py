@@ -1,0 +1,100 @@
+"""plaint.db writes the same rows the ORM's save() and bulk_create() would, on SQLite and PostgreSQL."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from plaint.cases import actions
+from plaint.cases.inputs import ReportIn
+from plaint.cases.models import CaseEvent
+from plaint.db import insert, insert_many
+from plaint.marketplace.models import Merchant, Order
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def _row(model, pk, *, leave_out=("id",)):
+    row = model.objects.filter(pk=pk).values().get()
+    return {name: value for name, value in row.items() if name not in leave_out}
+
+
+def test_insert_writes_what_save_writes():
+    fields = {"name": "大阪药妆 Osaka", "country": "JP", "cross_border": False, "contact_email": "s@example.jp"}
+    by_orm = Merchant.objects.create(external_id="M-orm", **fields)
+    by_insert = insert(Merchant(external_id="M-ins", **fields))
+
+    assert by_insert.pk is not None and by_insert.pk != by_orm.pk
+    assert not by_insert._state.adding
+    leave_out = ("id", "external_id", "created_at", "updated_at")
+    assert _row(Merchant, by_insert.pk, leave_out=leave_out) == _row(Merchant, by_orm.pk, leave_out=leave_out)
+    # auto_now_add / auto_now were filled in, as save() fills them.
+    stored = Merchant.objects.get(pk=by_insert.pk)
+    assert stored.created_at is not None and stored.updated_at is not None
+    assert stored.status == "active"  # the model default
+
+
+def test_insert_keeps_decimals_times_and_null_foreign_keys():
+    merchant = factories.merchant()
+    consumer = factories.order(merchant).consumer
+    delivered = timezone.now().replace(microsecond=123456) - timedelta(days=2)
+    order = insert(
+        Order(
+            external_id="O-ins",
+            consumer=consumer,
+            merchant=merchant,
+            amount_paid=Decimal("389.00"),
+            tariff_paid=Decimal("35.79"),
+            paid_at=delivered - timedelta(days=5),
+            delivered_at=delivered,
+        )
+    )
+    stored = Order.objects.get(pk=order.pk)
+    assert stored.amount_paid == Decimal("389.00") and stored.tariff_paid == Decimal("35.79")
+    assert stored.delivered_at == delivered
+    assert stored.shipped_at is None
+    assert stored.merchant_id == merchant.pk and stored.consumer_id == consumer.pk
+
+
+def test_insert_many_writes_json_and_gives_each_row_its_own_key():
+    factories.order(factories.merchant(), "C1", external_id="O-1")
+    data_in = ReportIn(target_type="order", target_id="O-1", category="product_quality", description="坏了")
+    case = actions.file_report(factories.consumer_user("C1"), data_in).case
+    data = [{"说明": "包装破损", "n": 1, "nested": {"ok": True, "none": None}}, {"n": 2}, {}]
+    events = [
+        CaseEvent(case=case, kind=f"k{i}", actor=None, actor_role="system", at=case.opened_at, data=d)
+        for i, d in enumerate(data)
+    ]
+    insert_many(events)
+
+    assert len({e.pk for e in events}) == 3
+    for event, expected in zip(events, data, strict=True):
+        stored = CaseEvent.objects.get(pk=event.pk)
+        assert stored.kind == event.kind  # each object got the key of its own row
+        assert stored.data == expected
+        assert stored.visibility == "parties" and stored.reason == ""
+    orm = CaseEvent.objects.bulk_create(
+        [CaseEvent(case=case, kind="orm", actor=None, actor_role="system", at=case.opened_at, data=data[0])]
+    )
+    assert _row(CaseEvent, orm[0].pk, leave_out=("id", "kind")) == _row(
+        CaseEvent, events[0].pk, leave_out=("id", "kind")
+    )
+
+
+def test_insert_refuses_saved_objects_and_mixed_models():
+    merchant = factories.merchant()
+    with pytest.raises(ValueError, match="already saved"):
+        insert(merchant)
+    with pytest.raises(TypeError, match="one model"):
+        insert_many([Merchant(external_id="a", name="a", country="JP"), Order(external_id="b")])
+    insert_many([])  # nothing to write is not an error
+
+
+def test_a_refused_row_raises_and_writes_nothing():
+    factories.merchant("M-dup")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_many([Merchant(external_id="M-new", name="n", country="JP"), Merchant(external_id="M-dup", name="d")])
+    assert not Merchant.objects.filter(external_id="M-new").exists()
