@@ -1,10 +1,12 @@
-"""Inserting rows on the path of filing a report without the ORM's per-call query building.
+"""Reading and writing rows on the path of filing a report without the ORM's per-call query building.
 
 `Model.save()` and `QuerySet.bulk_create()` compile their INSERT afresh on every call. Filing a report
 writes six tables, and compiling those statements cost the web process more CPU than the database
 spent writing the rows (README, Benchmarks). `insert` and `insert_many` build a model's INSERT once
 and prepare every value with the model's own fields (`pre_save`, then `get_db_prep_save`), as the ORM
 does, so the row written is the row `save()` would write, on SQLite and on PostgreSQL alike.
+`get_with` reads one object and the object a foreign key of it points to, as
+`select_related(...).get(...)` would, with the database's converters applied to every value.
 
 They are for new objects of plain models (no multi-table inheritance). They send no signals and skip
 a model's own `save()`: Plaint connects no receivers to these models, and their `save()` overrides
@@ -69,4 +71,57 @@ def insert_many(objs: Sequence[Model]) -> None:
 def insert(obj: models.Model) -> Model:
     """Insert one new object, give it its primary key and return it (the same object)."""
     insert_many([obj])
+    return obj
+
+
+@cache
+def _select(model: type[Model], relation: str, lookup: str, vendor: str) -> tuple[str, Field, tuple, tuple]:
+    """Return (SELECT ... JOIN ... WHERE lookup = %s, the lookup field, the model's fields, the related's)."""
+    meta = model._meta
+    foreign_key = meta.get_field(relation)
+    if not foreign_key.many_to_one or foreign_key.null:
+        raise TypeError(f"{model.__name__}.{relation} is not a required foreign key")
+    related = foreign_key.related_model._meta
+    field = meta.get_field(lookup)
+    if not (field.unique or field.primary_key):
+        raise TypeError(f"{model.__name__}.{lookup} is not unique")
+    own, theirs = tuple(meta.concrete_fields), tuple(related.concrete_fields)
+    quote = connection.ops.quote_name
+    columns = [f"a.{quote(f.column)}" for f in own] + [f"b.{quote(f.column)}" for f in theirs]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} a JOIN {quote(related.db_table)} b "
+        f"ON b.{quote(foreign_key.target_field.column)} = a.{quote(foreign_key.column)} "
+        f"WHERE a.{quote(field.column)} = %s"
+    )
+    return sql, field, own, theirs
+
+
+def _loaded(fields: tuple[Field, ...], values: Sequence[object]) -> list[object]:
+    # The converters the ORM applies to a column of the model (e.g. SQLite's text to datetime).
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column = field.cached_col
+        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(connection):
+            value = convert(value, column, connection)
+        converted.append(value)
+    return converted
+
+
+def get_with(model: type[Model], relation: str, **lookup: object) -> Model | None:
+    """Return the object whose unique field has the value given, with `relation` loaded; None if none.
+
+    `get_with(Order, "merchant", external_id="O-1")` reads what
+    `Order.objects.select_related("merchant").get(external_id="O-1")` reads, in one statement.
+    """
+    ((name, value),) = lookup.items()
+    sql, field, own, theirs = _select(model, relation, name, connection.vendor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [field.get_db_prep_value(value, connection)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    alias = connection.alias
+    obj = model.from_db(alias, [f.attname for f in own], _loaded(own, row[: len(own)]))
+    parent = model._meta.get_field(relation).related_model
+    setattr(obj, relation, parent.from_db(alias, [f.attname for f in theirs], _loaded(theirs, row[len(own) :])))
     return obj

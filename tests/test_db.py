@@ -4,13 +4,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from plaint.cases import actions
 from plaint.cases.inputs import ReportIn
 from plaint.cases.models import CaseEvent
-from plaint.db import insert, insert_many
+from plaint.db import get_with, insert, insert_many
 from plaint.marketplace.models import Merchant, Order
 from tests import factories
 
@@ -98,3 +99,30 @@ def test_a_refused_row_raises_and_writes_nothing():
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_many([Merchant(external_id="M-new", name="n", country="JP"), Merchant(external_id="M-dup", name="d")])
     assert not Merchant.objects.filter(external_id="M-new").exists()
+
+
+def _fields(obj):
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def test_get_with_reads_what_select_related_reads():
+    shop = factories.merchant("M-G", contact_email="shop@example.jp", cross_border=True)
+    factories.order(shop, "C1", external_id="O-G", amount="389.00", tariff="35.79")
+    by_orm = Order.objects.select_related("merchant").get(external_id="O-G")
+
+    order = get_with(Order, "merchant", external_id="O-G")
+
+    assert _fields(order) == _fields(by_orm)  # times aware, amounts Decimal, on either database
+    assert isinstance(order.amount_paid, Decimal) and order.delivered_at.tzinfo is not None
+    assert _fields(order.merchant) == _fields(by_orm.merchant)
+    assert order.merchant.cross_border is True
+    with CaptureQueriesContext(connection) as queries:
+        assert order.merchant.external_id == "M-G"  # loaded with the order, not read again
+    assert len(queries) == 0
+    assert not order._state.adding and order._state.db == "default"
+
+
+def test_get_with_returns_none_for_an_unknown_value_and_refuses_a_non_unique_lookup():
+    assert get_with(Order, "merchant", external_id="O-none") is None
+    with pytest.raises(TypeError, match="not unique"):
+        get_with(Order, "merchant", currency="CNY")

@@ -15,7 +15,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from plaint.accounts.models import DECIDING_ROLES, Role, User
-from plaint.db import insert, insert_many
+from plaint.db import get_with, insert, insert_many
 from plaint.enforcement.actions import award_points, instruct_remedy
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import CheckedUpload, Upload, check_uploads, store
@@ -269,10 +269,7 @@ def _reporter(actor: User, data: ReportIn) -> Consumer:
 
 def _target(data: ReportIn, reporter: Consumer) -> tuple[Order | None, Listing | None, Merchant]:
     if data.target_type == "order":
-        try:
-            order = Order.objects.select_related("merchant").get(external_id=data.target_id)
-        except Order.DoesNotExist:
-            order = None
+        order = get_with(Order, "merchant", external_id=data.target_id)
         if order is None or order.consumer_id != reporter.pk:
             raise InvalidInput(
                 "unknown_order",
