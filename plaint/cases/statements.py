@@ -41,8 +41,6 @@ def compose(
     repeat_multiplier: int = 1,
 ) -> dict[str, Any]:
     """Return the statement of reasons as a self-contained dict (every title copied, nothing looked up later)."""
-    appeal_until = deadline(rulebook, "decision_appeal", now)
-    local_until = timezone.localtime(appeal_until)
     return {
         "outcome": outcome,
         "outcome_title": OUTCOME_TITLES[outcome],
@@ -73,17 +71,36 @@ def compose(
             "repeat_multiplier": repeat_multiplier,
             "expires_at": points_expire_at.isoformat() if points_expire_at else None,
         },
-        "appeal": {
-            "window_days": rulebook.intake.appeal_window_days,
-            "until": appeal_until.isoformat(),
-            "zh": f"对本决定不服的，任何一方可在 {local_until:%Y-%m-%d %H:%M} 前提出申诉，由独立委员会复核。",
-            "en": f"Either party may appeal this decision until {local_until:%Y-%m-%d %H:%M}; "
-            "an independent committee reviews appeals.",
-        },
+        "appeal": _appeal(rulebook, points, now),
         "alternatives": [{"code": a.code, **_text(a.title)} for a in rulebook.alternatives]
         if outcome == "not_upheld"
         else [],
         "decided_at": now.isoformat(),
+    }
+
+
+def _appeal(rulebook: Rulebook, points: int, now: datetime) -> dict[str, Any]:
+    """Return how the decision can be challenged: what Plaint offers today, and the routes outside it.
+
+    The merchant may appeal a penalty (points and the measures they bring) to a supervisor within the
+    rulebook's window. The complaint's outcome itself has no appeal inside Plaint yet (the appeals
+    committee is to come); the statement says so instead of promising one.
+    """
+    outside_zh = "对处理结果本身，双方均可向消费者协会或 12315 投诉，或向人民法院起诉；平台内的申诉委员会尚未设立。"
+    outside_en = (
+        "Either party may take the outcome itself to a consumer association or 12315, or to a court; "
+        "Plaint has no appeals committee yet."
+    )
+    if points <= 0:
+        return {"penalty_appeal_until": None, "window_days": None, "zh": outside_zh, "en": outside_en}
+    until = deadline(rulebook, "penalty_appeal", now)
+    local = f"{timezone.localtime(until):%Y-%m-%d %H:%M}"
+    return {
+        "penalty_appeal_until": until.isoformat(),
+        "window_days": rulebook.points.appeal_days,
+        "zh": f"商家对本决定的扣分及随之而来的处罚措施不服的，可在 {local} 前申诉，由主管复核。" + outside_zh,
+        "en": f"The merchant may appeal the points of this decision and the measures they bring until {local}; "
+        "a supervisor reviews the appeal. " + outside_en,
     }
 
 

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from plaint.accounts.models import Role
 from plaint.cases import clocks
+from plaint.cases.appeals import penalty_appeal_closes
+from plaint.cases.models import Decision
 from plaint.enforcement.models import PointEntry
 from plaint.notifications.delivery import deliver_due
 from plaint.notifications.models import WebhookEndpoint
@@ -133,7 +135,15 @@ def test_case_a_expired_damaged_skincare_upheld_with_refund_points_and_reasons(w
     assert "Expired goods" in decision["statement_text"]
     assert "no automated means" in decision["statement_text"]
     assert "Refund 389.00 CNY plus the tariff paid, 35.79" in decision["statement_text"]
-    assert "appeal" in decision["statement_text"]
+    # How to appeal: the merchant's penalty appeal, open as long as the merchant portal accepts one;
+    # the outcome itself goes outside Plaint until there is an appeals committee.
+    closes = penalty_appeal_closes(Decision.objects.get(case__reference=ref))
+    assert decision["statement"]["appeal"]["penalty_appeal_until"] == closes.isoformat()
+    assert (
+        f"The merchant may appeal the points of this decision and the measures they bring until "
+        f"{timezone.localtime(closes):%Y-%m-%d %H:%M}" in decision["statement_text"]
+    )
+    assert "has no appeals committee yet" in decision["statement_text"]
     zh = api["consumer"].get(f"/cases/{ref}").json()["decisions"][0]["statement_text"]
     assert "过期商品" in zh and "规则第 1 版" in zh
     kinds = [event["kind"] for event in mine["timeline"]]
@@ -179,6 +189,9 @@ def test_case_b_supplement_without_evidence_closes_when_the_deadline_passes(worl
     assert decision["automated"] is True
     assert "Evidence that would have been needed: Photo of the product" in decision["statement_text"]
     assert "12315" in decision["statement_text"]
+    # No points, so no penalty to appeal: the statement offers none.
+    assert decision["statement"]["appeal"]["penalty_appeal_until"] is None
+    assert "The merchant may appeal" not in decision["statement_text"]
     assert not PointEntry.objects.exists()
     # Evidence sent after the deadline is refused, not silently attached.
     late = api["consumer"].post_form(f"/cases/{ref}/evidence", {}, files=[("p.jpg", f.jpeg(), "photo_of_product")])
