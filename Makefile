@@ -48,7 +48,9 @@ format: install
 
 bench: install
 	@command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk)
+	@command -v valgrind >/dev/null || (apt-get update -qq && apt-get install -y -qq valgrind)
 	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.intake
+	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.instructions
 	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.standing
 	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.delivery
 	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.review_pages
