@@ -16,7 +16,7 @@ only refuse updates.
 from collections.abc import Sequence
 from functools import cache
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.db.models import Field, Model
 
 
@@ -38,6 +38,8 @@ def _statement(model: type[Model], vendor: str) -> tuple[str, str, tuple[Field, 
 def _values(obj: Model, fields: tuple[Field, ...]) -> list[object]:
     if obj.pk is not None or not obj._state.adding:
         raise ValueError(f"{obj!r} is already saved; insert only writes new objects")
+    # As save() does: refuse a related object that was never saved, take the id of one saved since.
+    obj._prepare_related_fields_for_save(operation_name="insert")
     values = []
     for field in fields:
         value = field.pre_save(obj, add=True)  # auto_now(_add) times, files not yet committed
@@ -50,7 +52,9 @@ def _values(obj: Model, fields: tuple[Field, ...]) -> list[object]:
 def insert_many(objs: Sequence[Model]) -> None:
     """Insert new objects of one model in one statement, and give each its primary key.
 
-    Call it inside the transaction of the change; it writes nothing for an empty list.
+    Call it inside the transaction of the change; it writes nothing for an empty list. Meant for the
+    few rows of one step (one statement, no batching: thousands of rows would pass the database's
+    limit on parameters).
     """
     if not objs:
         return
@@ -59,7 +63,8 @@ def insert_many(objs: Sequence[Model]) -> None:
         raise TypeError("insert_many takes objects of one model")
     head, row, fields, returning = _statement(model, connection.vendor)
     params = [value for obj in objs for value in _values(obj, fields)]
-    with connection.cursor() as cursor:
+    # As save() does: a failed insert inside atomic() marks the transaction for rollback (on SQLite too).
+    with transaction.mark_for_rollback_on_error(connection.alias), connection.cursor() as cursor:
         cursor.execute(head + ", ".join([row] * len(objs)) + returning, params)
         pks = [r[0] for r in cursor.fetchall()]  # in the order of the rows, as bulk_create relies on too
     for obj, pk in zip(objs, pks, strict=True):
@@ -114,6 +119,8 @@ def get_with(model: type[Model], relation: str, **lookup: object) -> Model | Non
     `Order.objects.select_related("merchant").get(external_id="O-1")` reads, in one statement.
     """
     ((name, value),) = lookup.items()
+    if value is None:  # the ORM's IS NULL; a unique column looked up by nothing finds nothing here
+        return None
     sql, field, own, theirs = _select(model, relation, name, connection.vendor)
     with connection.cursor() as cursor:
         cursor.execute(sql, [field.get_db_prep_value(value, connection)])

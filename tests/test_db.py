@@ -126,3 +126,19 @@ def test_get_with_returns_none_for_an_unknown_value_and_refuses_a_non_unique_loo
     assert get_with(Order, "merchant", external_id="O-none") is None
     with pytest.raises(TypeError, match="not unique"):
         get_with(Order, "merchant", currency="CNY")
+
+
+def test_insert_refuses_an_unsaved_related_object_as_save_does():
+    shop = Merchant(external_id="M-unsaved", name="n", country="JP")
+    with pytest.raises(ValueError, match="unsaved related object 'merchant'"):
+        insert(Order(external_id="O-u", merchant=shop, amount_paid=Decimal("1"), paid_at=timezone.now()))
+
+
+def test_a_failed_insert_marks_the_transaction_for_rollback():
+    factories.merchant("M-dup")
+    with transaction.atomic():
+        with pytest.raises(IntegrityError):
+            insert(Merchant(external_id="M-dup", name="d", country="JP"))
+        # As after a failed save(): the block cannot go on to commit half its work; it rolls back.
+        assert connection.needs_rollback
+    assert Merchant.objects.filter(external_id="M-dup").count() == 1
