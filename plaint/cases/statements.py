@@ -86,10 +86,12 @@ def _appeal(rulebook: Rulebook, points: int, now: datetime) -> dict[str, Any]:
     rulebook's window. The complaint's outcome itself has no appeal inside Plaint yet (the appeals
     committee is to come); the statement says so instead of promising one.
     """
-    outside_zh = "对处理结果本身，双方均可向消费者协会或 12315 投诉，或向人民法院起诉；平台内的申诉委员会尚未设立。"
+    outside_zh = (
+        "对处理结果本身，消费者可向消费者协会或 12315 投诉，任何一方均可向人民法院起诉；平台内的申诉委员会尚未设立。"
+    )
     outside_en = (
-        "Either party may take the outcome itself to a consumer association or 12315, or to a court; "
-        "Plaint has no appeals committee yet."
+        "For the outcome itself, the consumer may turn to a consumer association or 12315, and either party "
+        "to a court; Plaint has no appeals committee yet."
     )
     if points <= 0:
         return {"penalty_appeal_until": None, "window_days": None, "zh": outside_zh, "en": outside_en}
