@@ -79,6 +79,10 @@ class AnswerForm(forms.Form):
         data = super().clean()
         if data.get("kind") == "rectify" and not (data.get("rectification_plan") or "").strip():
             self.add_error("rectification_plan", _("Describe the rectification you propose."))
+        elif data.get("kind") != "rectify":
+            # The plan belongs to rectification only (the page hides its box for the other answers),
+            # so text left in it is not filed with an acceptance or a contest.
+            data["rectification_plan"] = ""
         return data
 
 

@@ -8,7 +8,7 @@ the decision and its reasons. Screenshots of the merchant and review pages in bo
 import re
 from datetime import timedelta
 
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 from playwright.sync_api import expect
 
 from plaint.cases.models import Case, Decision
@@ -56,8 +56,17 @@ def test_case_a_filed_contested_and_upheld_through_the_pages(page, url, sign_in,
     assert merchant.locator(".thumbs img").count() == 2
     screenshot(merchant, "merchant-case-zh")
 
+    # The plan box belongs to the rectification answer only; the file button speaks the page's language.
+    plan = merchant.get_by_label("您提出的整改方案")
+    expect(plan).to_be_hidden()  # "contest" is chosen at first
+    merchant.get_by_label("提出整改方案", exact=True).check()
+    expect(plan).to_be_visible()
+    expect(merchant.locator("#answer [data-pick]")).to_be_visible()
+    expect(merchant.locator("#answer [data-pick]")).to_have_text("选择文件")
+
     # It contests, with counter-evidence, using the labelled form.
     merchant.get_by_label("对举报提出异议").check()
+    expect(plan).to_be_hidden()
     merchant.get_by_label("说明", exact=True).fill("发货时该批次在保质期内，破损为物流造成。附发货单。")
     merchant.get_by_label("反证文件").set_input_files(
         [{"name": "waybill.jpg", "mimeType": "image/jpeg", "buffer": f.jpeg("#999999", (320, 240))}]
@@ -87,7 +96,9 @@ def test_case_a_filed_contested_and_upheld_through_the_pages(page, url, sign_in,
     # The workspace: three photos with capture times beside the delivery date, and their hashes.
     gallery = reviewer.locator(".gallery > li")
     expect(gallery).to_have_count(3)
-    expect(gallery.first).to_contain_text(f"{taken:%Y-%m-%d} 10:15")
+    with translation.override("zh-hans"):
+        captured = formats.date_format(taken.replace(hour=10, minute=15), "DATETIME_FORMAT")
+    expect(gallery.first).to_contain_text(captured)
     expect(reviewer.locator(".gallery .flagged")).to_have_count(0)  # none was taken before delivery
     for evidence in case.evidence.all():
         expect(reviewer.locator(".gallery")).to_contain_text(evidence.sha256)

@@ -3,6 +3,8 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.test.html import Element, parse_html
+from django.utils import formats, timezone, translation
 
 from plaint.cases.models import Case
 from plaint.evidence.models import Evidence
@@ -122,3 +124,88 @@ def test_merchant_pages_are_in_chinese_for_a_chinese_user(world):
 def test_standing_page_uses_the_layout_and_is_refused_to_consumers(world):
     assert client_for(world["users"]["merchant"]).get("/merchant/standing/").status_code == 200
     assert client_for(world["users"]["consumer"]).get("/merchant/standing/").status_code == 403
+
+
+def _find(node, **attrs) -> list[Element]:
+    """Return the elements under `node` (itself included) having all of `attrs` (data_x for data-x; True: present)."""
+    wanted = {name.replace("_", "-"): value for name, value in attrs.items()}
+    found = []
+    if isinstance(node, Element):
+        have = dict(node.attributes)
+        if all(name in have and (value is True or have[name] == value) for name, value in wanted.items()):
+            found.append(node)
+        for child in node.children:
+            found.extend(_find(child, **attrs))
+    return found
+
+
+def _answer_page(world, language="en") -> str:
+    page = client_for(world["users"]["merchant"], language).get(f"/merchant/cases/{world['waiting'].reference}/")
+    assert page.status_code == 200
+    return page.content.decode()
+
+
+def test_rectification_plan_box_belongs_to_the_rectify_answer_only(world):
+    html = _answer_page(world)
+    (part,) = _find(parse_html(html), data_show_when="kind", data_show_value="rectify")
+    assert _find(part, name="rectification_plan")  # the plan box is inside the part shown for "rectify"
+    assert not _find(part, name="explanation") and not _find(part, name="evidence")
+    # Without script the box stays, and says whom it is for; with script it follows the choice.
+    assert "Only when you propose rectification" in str(part)
+    assert "web/show_when.js" in html
+    assert 'value="rectify"' in html and 'name="kind"' in html
+
+
+def test_rectify_answer_still_needs_a_plan_and_other_answers_drop_a_stray_one(world):
+    ref = world["waiting"].reference
+    merchant = client_for(world["users"]["merchant"])
+    refused = merchant.post(
+        f"/merchant/cases/{ref}/",
+        {"kind": "rectify", "explanation": "We will relabel.", "rectification_plan": "   ", "evidence_kind": "other"},
+    )
+    assert refused.status_code == 422 and "Describe the rectification you propose." in refused.content.decode()
+    assert Case.objects.get(reference=ref).state == "awaiting_merchant"
+    sent = merchant.post(
+        f"/merchant/cases/{ref}/",
+        {
+            "kind": "contest",
+            "explanation": "Not expired.",
+            "rectification_plan": "typed, then hidden",
+            "evidence_kind": "other",
+        },
+    )
+    assert sent.status_code == 302
+    case = Case.objects.get(reference=ref)
+    assert case.state == "awaiting_review"
+    assert [r.rectification_plan for r in case.responses.all()] == [""]
+
+
+def test_counter_evidence_picker_is_labelled_in_the_pages_language(world):
+    html = _answer_page(world, "zh-hans")
+    tree = parse_html(html)
+    (field,) = _find(tree, type="file", name="evidence")
+    (zone,) = _find(tree, data_dropzone=True)
+    assert _find(zone, type="file", name="evidence")  # the input sits in the zone that script dresses up
+    (pick,) = _find(zone, data_pick=True)
+    assert pick.name == "label" and dict(pick.attributes)["for"] == dict(field.attributes)["id"]
+    assert str(pick.children[0]).strip() == "选择文件"
+    assert "web/upload.js" in html
+    english = parse_html(_answer_page(world, "en"))
+    (pick,) = _find(english, data_pick=True)
+    assert str(pick.children[0]).strip() == "Choose files"
+
+
+@pytest.mark.parametrize(
+    ("language", "captured"), [("zh-hans", "2026年11月20日 10:16"), ("en", "Nov. 20, 2026, 10:16 a.m.")]
+)
+def test_merchant_pages_write_dates_the_way_the_language_does(world, language, captured):
+    case = world["waiting"]
+    with translation.override(language):
+        filed = formats.date_format(timezone.localtime(case.opened_at), "DATE_FORMAT")
+        due = formats.date_format(timezone.localtime(case.response_due_at), "DATETIME_FORMAT")
+    home = client_for(world["users"]["merchant"], language).get("/merchant/").content.decode()
+    assert filed in home and due in home
+    assert f"{timezone.localtime(case.response_due_at):%Y-%m-%d %H:%M}" not in home
+    page = _answer_page(world, language)
+    assert captured in page  # the photo's capture time (EXIF 2026:11:20 10:16:30)
+    assert due in page and "2026-11-20 10:16" not in page

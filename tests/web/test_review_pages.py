@@ -6,7 +6,7 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from plaint.cases.models import Case, Decision
 from tests.web import casework_world
@@ -258,3 +258,21 @@ def test_queue_opens_a_case_by_its_reference(world):
     ref = world["in_review"].reference
     response = client_for(world["users"]["reviewer"]).get("/review/", {"ref": f" {ref.lower()} "})
     assert response.status_code == 302 and response["Location"] == f"/review/cases/{ref}/"
+
+
+@pytest.mark.parametrize(
+    ("language", "captured"), [("zh-hans", "2026年11月20日 10:16"), ("en", "Nov. 20, 2026, 10:16 a.m.")]
+)
+def test_workspace_writes_dates_the_way_the_language_does(world, language, captured):
+    case = world["in_review"]
+    client = client_for(world["users"]["reviewer"], language)
+    client.post(f"/review/cases/{case.reference}/claim/")
+    case.refresh_from_db()
+    delivered = timezone.localtime(case.report.order.delivered_at)
+    with translation.override(language):
+        delivered_text = formats.date_format(delivered, "DATETIME_FORMAT")
+        until = formats.date_format(timezone.localtime(case.claim_expires_at), "TIME_FORMAT")
+    html = client.get(f"/review/cases/{case.reference}/").content.decode()
+    assert captured in html  # the photo's capture time (EXIF 2026:11:20 10:16:30)
+    assert delivered_text in html and f"{delivered:%Y-%m-%d %H:%M}" not in html
+    assert until in html
