@@ -464,7 +464,7 @@ def _open_case(
             to_state=State.NEW,
         )
     ]
-    stored, attached = _attach(case, checked, rejected, actor, Party.REPORTER, now)
+    stored, attached = _attach(case, checked, rejected, actor, Party.REPORTER, now, with_report=True)
     events += attached
     events.append(
         _event(
@@ -521,14 +521,23 @@ def _tell_merchant_to_answer(case: Case, now: datetime) -> None:
 
 
 def _attach(
-    case: Case, checked: list[CheckedUpload], rejected: list, actor: User, party: str, now: datetime
+    case: Case,
+    checked: list[CheckedUpload],
+    rejected: list,
+    actor: User,
+    party: str,
+    now: datetime,
+    *,
+    with_report: bool = False,
 ) -> tuple[list[Evidence], list[CaseEvent]]:
     """Store checked uploads on the case; return them and the (unsaved) events that record them.
 
-    Refused files are recorded too, visible to the side that sent them.
+    Refused files are recorded too, visible to the side that sent them. Files sent with the report
+    itself (`with_report`) are marked so, so the timeline does not read them as added later.
     """
     stored = [store(case, item, actor, party, now) for item in checked]
-    events = [_event(case, "evidence_added", actor, now, data=_evidence_summary(e)) for e in stored]
+    mark = {"with_report": True} if with_report else {}
+    events = [_event(case, "evidence_added", actor, now, data=_evidence_summary(e) | mark) for e in stored]
     if rejected:
         side = Visibility.REPORTER if party == Party.REPORTER else Visibility.MERCHANT
         events.append(

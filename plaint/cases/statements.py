@@ -106,6 +106,15 @@ def _appeal(rulebook: Rulebook, points: int, now: datetime) -> dict[str, Any]:
     }
 
 
+PARTY_NAMES_ZH = {"reporter": "举报人", "merchant": "商家", "platform": "平台"}
+
+
+def money_zh(amount: str, currency: str) -> str:
+    """Return an amount for Chinese text as the pages write it: ¥1,234.50 for yuan, 1,234.50 USD otherwise."""
+    number = f"{Decimal(amount):,.2f}"
+    return f"¥{number}" if currency.upper() == "CNY" else f"{number} {currency.upper()}"
+
+
 def render(statement: dict[str, Any], language: str) -> str:
     """Return the statement as plain text in `language` ("zh-hans" or "en")."""
     lang = "en" if language.startswith("en") else "zh"
@@ -123,11 +132,12 @@ def render(statement: dict[str, Any], language: str) -> str:
         lines.append("已审查的证据：" if zh else "Evidence considered:")
         for item in statement["evidence_considered"]:
             captured = item.get("captured_at") or ("无" if zh else "none")
-            lines.append(
-                f"  - {item['kind_title'][lang]} ({item['party']}), sha256 {item['sha256'][:16]}…, "
-                + ("拍摄时间 " if zh else "captured ")
-                + captured
-            )
+            kind, digest = item["kind_title"][lang], item["sha256"][:16]
+            if zh:
+                party = PARTY_NAMES_ZH.get(item["party"], item["party"])
+                lines.append(f"  - {kind}（{party}提交），sha256 {digest}…，拍摄时间 {captured}")
+            else:
+                lines.append(f"  - {kind} ({item['party']}), sha256 {digest}…, captured {captured}")
     else:
         lines.append("已审查的证据：无" if zh else "Evidence considered: none was submitted")
     if statement["missing_evidence"]:
@@ -147,10 +157,14 @@ def render(statement: dict[str, Any], language: str) -> str:
     remedy = statement["remedy"]
     if remedy["kind"] != "none" and statement["outcome"] != "not_upheld":
         amount = ""
-        if remedy["amount"] is not None:
+        if remedy["amount"] is not None and zh:
+            amount = " " + money_zh(remedy["amount"], remedy["currency"])
+            if remedy.get("tariff_amount") and Decimal(remedy["tariff_amount"]) > 0:
+                amount += "，另退已缴税费 " + money_zh(remedy["tariff_amount"], remedy["currency"])
+        elif remedy["amount"] is not None:
             amount = f" {remedy['amount']} {remedy['currency']}"
             if remedy.get("tariff_amount") and Decimal(remedy["tariff_amount"]) > 0:
-                amount += (" 另退已缴税费 " if zh else " plus the tariff paid, ") + remedy["tariff_amount"]
+                amount += " plus the tariff paid, " + remedy["tariff_amount"]
         lines.append(("补救措施：" if zh else "Remedy: ") + remedy[lang] + amount)
     points = statement["points"]
     if points["points"]:

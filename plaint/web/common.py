@@ -278,6 +278,11 @@ def event_sentence(event: dict[str, Any]) -> str:
     if kind == "filed":
         channel = CHANNEL_NAMES.get(data.get("channel", ""), data.get("channel", ""))
         return _("The report was filed (channel: %(channel)s).") % {"channel": channel}
+    if kind == "evidence_added" and data.get("with_report"):
+        return _("The reporter sent evidence with the report: %(kind)s (%(file)s).") % {
+            "kind": _evidence_kind(data.get("kind"), version),
+            "file": data.get("file", ""),
+        }
     if kind == "evidence_added":
         who = _("The merchant") if data.get("party") == "merchant" else _("The reporter")
         return _("%(who)s added evidence: %(kind)s (%(file)s).") % {
