@@ -11,14 +11,13 @@ same warm-up, and prints the difference per report. PostgreSQL's own work is not
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
 import uuid
 from pathlib import Path
 
-from bench.intake import BENCH_DB, bench_url, multipart, recreate_database, setup_data
+from bench.intake import BENCH_DB, bench_url, fresh_bench_database, multipart, setup_data
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = int(os.environ.get("BENCH_REPORTS", "200"))
@@ -33,9 +32,9 @@ def file_reports(count: int) -> None:
     from django.test import Client
 
     boundary = "plaintbench" + uuid.uuid4().hex
-    body = multipart(boundary)
     client = Client(HTTP_AUTHORIZATION="Bearer bench-token")
-    for _ in range(WARM_UP + count):
+    for number in range(1, WARM_UP + count + 1):  # one order per report, as in bench.intake
+        body = multipart(boundary, f"O-B{number}")
         response = client.generic(
             "POST", "/api/reports", body, content_type=f"multipart/form-data; boundary={boundary}"
         )
@@ -72,12 +71,7 @@ def main() -> None:
     if len(sys.argv) == 3 and sys.argv[1] == "--child":
         file_reports(int(sys.argv[2]))
         return
-    url = os.environ.get("PLAINT_DATABASE_URL", "")
-    if not url.startswith("postgres"):
-        raise SystemExit("make bench runs on PostgreSQL: set PLAINT_DATABASE_URL=postgres://...")
-    if not shutil.which("valgrind"):
-        raise SystemExit("valgrind is needed: apt-get install valgrind")
-    recreate_database(url)
+    url = fresh_bench_database("valgrind")
     with tempfile.TemporaryDirectory(prefix="plaint-bench-instructions-") as folder:
         env = os.environ | {
             "DJANGO_SETTINGS_MODULE": "plaint.settings",

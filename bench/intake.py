@@ -27,6 +27,9 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 THREADS = os.environ.get("BENCH_THREADS", "1")
 BENCH_DB = "plaint_bench"
+# Orders O-B1..O-Bn, one per report: the warm-up takes the first WARM_UP_ORDERS, the run the rest.
+WARM_UP_ORDERS = 10_000
+ORDERS = WARM_UP_ORDERS + DURATION * 1_500
 
 
 def admin_url(url: str) -> str:
@@ -63,8 +66,19 @@ upsert_order(OrderIn(id="O-B", consumer={"id": "C-B", "name": "Bench", "email": 
     amount_paid=Decimal("100"), paid_at=d - timedelta(days=3), delivered_at=d,
     items=[{"listing_id": "L-B", "title": "Cream", "unit_price": "100"}]))
 u = User.objects.create_user("bench", role=Role.CONSUMER, consumer=Consumer.objects.get(external_id="C-B"))
+# One order per report: a second open report of the same order and category would be refused.
+from django.db import connection
+with connection.cursor() as cursor:
+    cursor.execute(
+        "INSERT INTO marketplace_order (external_id, consumer_id, merchant_id, currency, amount_paid, tariff_paid, "
+        "paid_at, shipped_at, delivered_at, created_at, updated_at) SELECT 'O-B' || i, consumer_id, merchant_id, "
+        "currency, amount_paid, tariff_paid, paid_at, shipped_at, delivered_at, now(), now() "
+        "FROM marketplace_order, generate_series(1, %s) i WHERE external_id = 'O-B'",
+        [ORDERS],
+    )
 print(ApiToken.issue(u, key="bench-token")[1])
 """
+    script = script.replace("[ORDERS]", f"[{ORDERS}]")
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=False, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(out.stderr)
@@ -79,10 +93,10 @@ def photo() -> bytes:
     return buffer.getvalue()
 
 
-def multipart(boundary: str) -> bytes:
+def multipart(boundary: str, target_id: str) -> bytes:
     fields = {
         "target_type": "order",
-        "target_id": "O-B",
+        "target_id": target_id,
         "category": "product_quality",
         "description": "面霜质量有问题，使用后皮肤发红。The cream caused a rash.",
         "remedy_wanted": "refund",
@@ -102,18 +116,37 @@ def multipart(boundary: str) -> bytes:
 
 
 def lua_script(folder: Path, token: str) -> Path:
+    """Write the wrk script: each request reports another order, O-B<offset + 1>, O-B<offset + 2>, ...
+
+    The script's arguments are the offset and the number of wrk threads (each thread takes every n-th).
+    """
     boundary = "plaintbench" + uuid.uuid4().hex
     body_path = folder / "body.bin"
-    body_path.write_bytes(multipart(boundary))
+    body_path.write_bytes(multipart(boundary, "@@ORDER@@"))
     script = folder / "post.lua"
     script.write_text(
         f"""
 local f = io.open("{body_path}", "rb")
-wrk.method = "POST"
-wrk.body = f:read("*all")
+local body = f:read("*all")
 f:close()
+local at = body:find("@@ORDER@@", 1, true)
+local head, tail = body:sub(1, at - 1), body:sub(at + 9)
+wrk.method = "POST"
 wrk.headers["Content-Type"] = "multipart/form-data; boundary={boundary}"
 wrk.headers["Authorization"] = "Bearer {token}"
+local threads = 0
+function setup(thread)
+  thread:set("index", threads)
+  threads = threads + 1
+end
+function init(args)
+  offset, stride, n = tonumber(args[1]), tonumber(args[2]), index
+end
+request = function()
+  local order = offset + n + 1
+  n = n + stride
+  return wrk.format(nil, nil, nil, head .. "O-B" .. order .. tail)
+end
 local statuses = {{}}
 response = function(status, headers, body)
   statuses[status] = (statuses[status] or 0) + 1
@@ -194,13 +227,19 @@ def count_cases(url: str) -> int:
         return conn.execute("SELECT count(*) FROM cases_case").fetchone()[0]
 
 
-def main() -> None:
+def fresh_bench_database(tool: str) -> str:
+    """Check PLAINT_DATABASE_URL is PostgreSQL and `tool` is installed, make the bench database anew; return the URL."""
     url = os.environ.get("PLAINT_DATABASE_URL", "")
     if not url.startswith("postgres"):
         raise SystemExit("make bench runs on PostgreSQL: set PLAINT_DATABASE_URL=postgres://...")
-    if not shutil.which("wrk"):
-        raise SystemExit("wrk is needed: apt-get install wrk")
+    if not shutil.which(tool):
+        raise SystemExit(f"{tool} is needed: apt-get install {tool}")
     recreate_database(url)
+    return url
+
+
+def main() -> None:
+    url = fresh_bench_database("wrk")
     media = tempfile.mkdtemp(prefix="plaint-bench-media-")
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "plaint.settings",
@@ -240,8 +279,9 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as folder:
             script = lua_script(Path(folder), token)
             # A short warm-up so every worker has loaded Django and opened its connection.
+            endpoint = f"http://127.0.0.1:{port}/api/reports"
             subprocess.run(
-                ["wrk", "-t2", f"-c{CLIENTS}", "-d3s", "-s", str(script), f"http://127.0.0.1:{port}/api/reports"],
+                ["wrk", "-t2", f"-c{CLIENTS}", "-d3s", "-s", str(script), endpoint, "--", "0", "2"],
                 check=True,
                 capture_output=True,
             )
@@ -260,7 +300,10 @@ def main() -> None:
                     "--latency",
                     "-s",
                     str(script),
-                    f"http://127.0.0.1:{port}/api/reports",
+                    endpoint,
+                    "--",
+                    str(WARM_UP_ORDERS),
+                    "2",
                 ],
                 check=True,
                 capture_output=True,

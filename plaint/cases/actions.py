@@ -310,6 +310,39 @@ def _channel(actor: User, data: ReportIn) -> str:
     return channel
 
 
+def _refuse_duplicate(
+    reporter: Consumer,
+    target_type: str,
+    order: Order | None,
+    listing: Listing | None,
+    merchant: Merchant,
+    category: Category,
+) -> None:
+    """Refuse a second report while the reporter's report of the same thing is still open.
+
+    The same consumer, target and category make the same complaint: a second case would ask the
+    merchant twice and could put points on its record twice for one matter. The open case takes the
+    new evidence and the chase instead. Once it is closed, a new report may be filed.
+    """
+    cases = Case.objects.filter(
+        reporter=reporter, category=category.code, state__in=OPEN_STATES, report__target_type=target_type
+    )
+    if order is not None:
+        cases = cases.filter(report__order=order)
+    elif listing is not None:
+        cases = cases.filter(report__listing=listing)
+    else:
+        cases = cases.filter(merchant=merchant)
+    open_case = cases.values_list("reference", flat=True).first()
+    if open_case is not None:
+        raise Refused(
+            "duplicate_report",
+            f"This {target_type} already has an open '{category.title.en}' report from this consumer: {open_case}.",
+            hint=f"Add evidence to {open_case} or chase it; a new report can be filed once it is closed.",
+            details={"case": open_case},
+        )
+
+
 def _existing(actor: User, key: str | None) -> Case | None:
     if not key:
         return None
@@ -359,6 +392,7 @@ def file_report(
     reporter = _reporter(actor, data)
     order, listing, merchant = _target(data, reporter)
     channel = _channel(actor, data)
+    _refuse_duplicate(reporter, data.target_type, order, listing, merchant, category)
     checked, rejected = check_uploads(list(uploads), rulebook)
     try:
         with transaction.atomic():

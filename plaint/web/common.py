@@ -92,6 +92,10 @@ def role_required(*roles: str) -> Callable:
 # Domain error codes the pages meet, in words people read. Anything else falls back to the
 # error's own (English) message, which still names the field and what to do.
 ERROR_TEXTS: dict[str, Any] = {
+    "duplicate_report": gettext_lazy(
+        "A report of the same kind about this is still open: %(case)s. "
+        "Add evidence to it or chase it there; a new report can be filed once it is closed."
+    ),
     "unknown_order": gettext_lazy("That order is not one of this consumer's orders. Check the order number."),
     "unknown_listing": gettext_lazy("There is no such listing. Check the listing number."),
     "unknown_merchant": gettext_lazy("There is no such merchant. Check the merchant number."),
@@ -136,8 +140,14 @@ def error_text(code: str, fallback: str) -> str:
 
 
 def error_message(exc: DomainError) -> str:
-    """Return a domain error as one sentence in the active language, with its hint when it has one."""
-    return error_text(exc.code, exc.message)
+    """Return a domain error as one sentence in the active language, with its hint when it has one.
+
+    A text with placeholders takes them from the error's details (e.g. the open case's reference).
+    """
+    text = error_text(exc.code, exc.message)
+    if exc.code in ERROR_TEXTS and exc.details:
+        return text % exc.details
+    return text
 
 
 def apply_domain_error(form: forms.Form | None, exc: DomainError, request: HttpRequest | None = None) -> None:

@@ -314,8 +314,16 @@ def test_same_create_twice_with_one_idempotency_key_makes_one_case(world):
     assert (first.status_code, second.status_code) == (201, 200)
     assert first.json()["reference"] == second.json()["reference"]
     assert api.get("/cases").json()["count"] == 1
+    # Another key is another report: the same complaint again is refused while the first is open...
     third = api.post_form("/reports", fields, **{"Idempotency-Key": "another"})
-    assert third.json()["reference"] != first.json()["reference"]
+    assert third.status_code == 409
+    assert third.json()["code"] == "duplicate_report"
+    assert third.json()["details"] == {"case": first.json()["reference"]}
+    assert first.json()["reference"] in third.json()["hint"]
+    # ...and a different complaint about the same order makes a new case.
+    other = api.post_form("/reports", fields | {"category": "not_as_described"}, **{"Idempotency-Key": "another"})
+    assert other.status_code == 201
+    assert other.json()["reference"] != first.json()["reference"]
 
 
 def test_merchant_silence_upholds_expired_goods_automatically(world, receiver, time_machine):

@@ -123,8 +123,8 @@ def test_user_text_is_shown_as_text(world):
 
 
 def test_my_reports_pages_twenty_at_a_time_with_few_queries(world, django_assert_max_num_queries):
-    for index in range(25):
-        _file(world["me"], world["order"], description=f"第 {index} 次")
+    for index in range(25):  # one open report per order and category: 25 orders
+        _file(world["me"], factories.order(world["shop"], "C-ME"), description=f"第 {index} 次")
     _file(world["other"], world["other_order"])
     client = _client(world["me"])
     with django_assert_max_num_queries(8):
@@ -172,6 +172,24 @@ def test_filing_without_script_keeps_the_report_when_a_file_is_refused(world):
     # The same submit again (a double click) does not make a second case.
     client.post("/consumer/report/new/?step=submit", {"idempotency_key": "k-1"})
     assert Case.objects.filter(reporter__external_id="C-ME").count() == 1
+
+
+def test_filing_the_same_complaint_again_points_to_the_open_report_and_keeps_the_draft(world):
+    first = _file(world["me"], world["order"])
+    client = _client(world["me"])
+    client.post("/consumer/report/new/?step=target", {"target": f"order:{world['order'].external_id}"})
+    client.post("/consumer/report/new/?step=category", {"category": "expired_goods"})
+    client.post("/consumer/report/new/?step=describe", {"description": "又过期了", "remedy_wanted": "refund"})
+    response = client.post("/consumer/report/new/?step=submit", {"idempotency_key": "k-dup"}, follow=True)
+    page = response.content.decode()
+    assert f"同类举报仍在处理中：{first.reference}" in page
+    assert "又过期了" in page  # the draft is kept, on the evidence step
+    assert Case.objects.filter(reporter__external_id="C-ME").count() == 1
+    # The same through the script's request: the error in JSON, in the reader's language.
+    response = client.post(
+        "/consumer/report/new/?step=submit", {"idempotency_key": "k-dup2"}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 409 and first.reference in response.json()["error"]
 
 
 def test_filing_skips_no_step(world):
