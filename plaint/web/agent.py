@@ -45,7 +45,16 @@ from .common import (
     take_refused,
     withdraw_page,
 )
-from .filing import category_preview, evidence_choices, find_target, targets_for, transcript_upload, uploads_from
+from .filing import (
+    category_preview,
+    evidence_choices,
+    find_target,
+    hold_uploads,
+    take_held,
+    targets_for,
+    transcript_upload,
+    uploads_from,
+)
 
 agent_only = role_required(Role.AGENT)
 PER_PAGE = 20
@@ -185,6 +194,8 @@ def file_for_consumer(request: HttpRequest, consumer_id: str) -> HttpResponse:
     targets = targets_for(consumer.pk)
     initial = {"target": request.GET.get("target", ""), "channel": Channel.HOTLINE}
     form = AgentReportForm(rulebook, targets, request.POST or None, initial=initial)
+    # Files kept from an attempt that was not filed, then the ones chosen now.
+    files = take_held(request) + uploads_from(request) if request.method == "POST" else []
     if request.method == "POST" and form.is_valid():
         target = find_target(consumer.pk, form.cleaned_data["target"])
         data = ReportIn(
@@ -197,7 +208,7 @@ def file_for_consumer(request: HttpRequest, consumer_id: str) -> HttpResponse:
             channel_reference=form.cleaned_data["channel_reference"],
             consumer_id=consumer.external_id,
         )
-        uploads = uploads_from(request)
+        uploads = list(files)
         transcript = transcript_upload(form.cleaned_data["transcript"], form.cleaned_data["channel_reference"])
         if transcript:
             uploads.append(transcript)
@@ -228,8 +239,18 @@ def file_for_consumer(request: HttpRequest, consumer_id: str) -> HttpResponse:
             "kinds": evidence_choices(rulebook, category),
             "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
             "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
+            # Not filed: the files chosen are kept for the next attempt (a file input cannot be refilled).
+            "held": _held_for_page(hold_uploads(request, files), rulebook),
         },
     )
+
+
+def _held_for_page(held: dict[str, Any] | None, rulebook: Rulebook) -> dict[str, Any] | None:
+    if held is not None:
+        for item in held["files"]:
+            kind = rulebook.evidence_kinds.get(item["kind"])
+            item["kind_title"] = pick(kind) if kind else item["kind"]
+    return held
 
 
 @agent_only

@@ -2,10 +2,15 @@
 
 import math
 import re
+import secrets
+import shutil
+import time
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -128,6 +133,73 @@ def uploads_from(request: HttpRequest, *, default_kind: str = "other") -> list[U
     for index, upload in enumerate(files):
         kind = kinds[index] if index < len(kinds) and kinds[index] else fallback
         uploads.append(Upload(name=upload.name or "upload", data=upload.read(), kind=kind))
+    return uploads
+
+
+# Files of a form that could not be filed, kept for the next attempt: browsers cannot refill a file
+# input, so without this a form error loses every file chosen. They wait in MEDIA_ROOT/held/<token>/,
+# named only in the session that sent them, for HELD_SECONDS.
+HELD = "held-uploads"
+HELD_SECONDS = 12 * 3600
+
+
+def _held_folder(token: str) -> Path:
+    return Path(settings.MEDIA_ROOT) / "held" / token
+
+
+def _forget_old_held(request: HttpRequest) -> None:
+    """Drop this session's held files past their time, and any folder past it (a session that never came back)."""
+    now = time.time()
+    held = request.session.get(HELD, {})
+    for token in [t for t, entry in held.items() if now - entry["at"] > HELD_SECONDS]:
+        shutil.rmtree(_held_folder(token), ignore_errors=True)
+        del held[token]
+    request.session[HELD] = held
+    root = Path(settings.MEDIA_ROOT) / "held"
+    if root.is_dir():
+        for folder in root.iterdir():
+            if now - folder.stat().st_mtime > HELD_SECONDS:
+                shutil.rmtree(folder, ignore_errors=True)
+
+
+def hold_uploads(request: HttpRequest, uploads: list[Upload]) -> dict[str, Any] | None:
+    """Keep the files of a form that was not filed; return what the page shows of them, None if none.
+
+    The page sends the token back as `held`, and `keep_held` for each file still wanted (`take_held`).
+    """
+    _forget_old_held(request)
+    if not uploads:
+        return None
+    token = secrets.token_urlsafe(16)
+    folder = _held_folder(token)
+    folder.mkdir(parents=True)
+    files = []
+    for index, upload in enumerate(uploads):
+        (folder / str(index)).write_bytes(upload.data)
+        files.append({"index": index, "name": upload.name, "kind": upload.kind})
+    request.session[HELD] = request.session.get(HELD, {}) | {token: {"at": time.time(), "files": files}}
+    return {"token": token, "files": files}
+
+
+def take_held(request: HttpRequest) -> list[Upload]:
+    """Return the held files the form still wants (`held`, `keep_held`) and forget the rest.
+
+    Only a token of this session's is honoured: one person never gets another's files.
+    """
+    held = request.session.get(HELD, {})
+    entry = held.pop(request.POST.get("held", ""), None)
+    if entry is None:
+        return []
+    request.session[HELD] = held
+    token = request.POST["held"]
+    keep = set(request.POST.getlist("keep_held"))
+    folder = _held_folder(token)
+    uploads = [
+        Upload(name=f["name"], data=(folder / str(f["index"])).read_bytes(), kind=f["kind"])
+        for f in entry["files"]
+        if str(f["index"]) in keep and (folder / str(f["index"])).is_file()
+    ]
+    shutil.rmtree(folder, ignore_errors=True)
     return uploads
 
 

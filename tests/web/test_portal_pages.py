@@ -337,6 +337,50 @@ def test_agent_form_names_the_remedies_the_category_offers_before_filing(world):
     assert response.status_code == 302
 
 
+def test_agent_form_keeps_the_chosen_files_through_a_form_error(world, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    agent = factories.user(Role.AGENT)
+    client = _client(agent)
+    form = {
+        "target": f"order:{world['order'].external_id}",
+        "category": "expired_goods",
+        "description": "面霜已过期。",
+        "remedy_wanted": "refund",
+        "channel": "hotline",
+        "channel_reference": "",  # forgotten: the form is shown again
+        "evidence_kind": ["photo_of_expiry_date", "photo_of_product"],
+        "evidence": [
+            SimpleUploadedFile("expiry.jpg", factories.jpeg("white"), "image/jpeg"),
+            SimpleUploadedFile("box.jpg", factories.jpeg("blue"), "image/jpeg"),
+        ],
+    }
+    response = client.post("/agent/consumers/C-ME/report/", form)
+    assert response.status_code == 200 and not Case.objects.exists()
+    page = response.content.decode()
+    assert "上次提交时选择的文件已保留" in page
+    assert "expiry.jpg · 保质期（生产日期）实拍图" in page and "box.jpg" in page
+    held = response.context["held"]
+    # Someone else's session cannot take them with the token.
+    other = _client(factories.user(Role.AGENT))
+    retry = {k: v for k, v in form.items() if k not in ("evidence", "evidence_kind")}
+    other.post(
+        "/agent/consumers/C-ME/report/",
+        retry | {"category": "not_as_described", "channel_reference": "CALL-9", "held": held["token"]},
+    )
+    assert Case.objects.get(report__channel_reference="CALL-9").evidence.count() == 0
+    # The agent sends again with the reference, leaving box.jpg out: the report has expiry.jpg only.
+    response = client.post(
+        "/agent/consumers/C-ME/report/",
+        retry | {"channel_reference": "CALL-2", "held": held["token"], "keep_held": ["0"]},
+    )
+    case = Case.objects.get(report__channel_reference="CALL-2")
+    assert response.status_code == 302
+    assert list(case.evidence.values_list("original_name", "kind")) == [("expiry.jpg", "photo_of_expiry_date")]
+    assert case.state == "awaiting_merchant"  # the required photo came with it
+    assert not (settings.MEDIA_ROOT / "held" / held["token"]).exists()  # nothing left behind
+
+
 def test_money_reads_in_the_active_language():
     with translation.override("zh-hans"):
         assert money(Decimal("1234.5"), "CNY") == "¥1,234.50"
