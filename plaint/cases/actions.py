@@ -310,37 +310,34 @@ def _channel(actor: User, data: ReportIn) -> str:
     return channel
 
 
-def _refuse_duplicate(
+def _matter(
     reporter: Consumer,
     target_type: str,
     order: Order | None,
     listing: Listing | None,
     merchant: Merchant,
     category: Category,
-) -> None:
-    """Refuse a second report while the reporter's report of the same thing is still open.
+) -> str:
+    """Return what a report is about: the same reporter, target and category make the same matter.
 
-    The same consumer, target and category make the same complaint: a second case would ask the
-    merchant twice and could put points on its record twice for one matter. The open case takes the
-    new evidence and the chase instead. Once it is closed, a new report may be filed.
+    Only one case of a matter may be open (the constraint case_one_open_per_matter): a second would ask
+    the merchant twice and could put points on its record twice for one complaint.
     """
-    cases = Case.objects.filter(
-        reporter=reporter, category=category.code, state__in=OPEN_STATES, report__target_type=target_type
+    target = order.pk if target_type == "order" else listing.pk if target_type == "listing" else merchant.pk
+    return f"{reporter.pk}/{target_type}/{target}/{category.code}"
+
+
+def _duplicate(matter: str, category: Category, target_type: str) -> Refused | None:
+    """Return the refusal naming the open case of `matter`, None if there is none."""
+    open_case = Case.objects.filter(matter=matter, state__in=OPEN_STATES).values_list("reference", flat=True).first()
+    if open_case is None:
+        return None
+    return Refused(
+        "duplicate_report",
+        f"This {target_type} already has an open '{category.title.en}' report from this consumer: {open_case}.",
+        hint=f"Add evidence to {open_case} or chase it; a new report can be filed once it is closed.",
+        details={"case": open_case},
     )
-    if order is not None:
-        cases = cases.filter(report__order=order)
-    elif listing is not None:
-        cases = cases.filter(report__listing=listing)
-    else:
-        cases = cases.filter(merchant=merchant)
-    open_case = cases.values_list("reference", flat=True).first()
-    if open_case is not None:
-        raise Refused(
-            "duplicate_report",
-            f"This {target_type} already has an open '{category.title.en}' report from this consumer: {open_case}.",
-            hint=f"Add evidence to {open_case} or chase it; a new report can be filed once it is closed.",
-            details={"case": open_case},
-        )
 
 
 def _existing(actor: User, key: str | None) -> Case | None:
@@ -392,7 +389,7 @@ def file_report(
     reporter = _reporter(actor, data)
     order, listing, merchant = _target(data, reporter)
     channel = _channel(actor, data)
-    _refuse_duplicate(reporter, data.target_type, order, listing, merchant, category)
+    matter = _matter(reporter, data.target_type, order, listing, merchant, category)
     checked, rejected = check_uploads(list(uploads), rulebook)
     try:
         with transaction.atomic():
@@ -407,6 +404,7 @@ def file_report(
                 listing,
                 merchant,
                 channel,
+                matter,
                 checked,
                 rejected,
                 now,
@@ -414,9 +412,13 @@ def file_report(
     except IntegrityError:
         # The same key raced us from another request: return the case that one made.
         existing = _existing(actor, idempotency_key)
-        if existing is None:
+        if existing is not None:
+            return Filed(existing, created=False)
+        # The same matter is open already (filed before, or by a request that raced this one).
+        duplicate = _duplicate(matter, category, data.target_type)
+        if duplicate is None:
             raise
-        return Filed(existing, created=False)
+        raise duplicate from None
     return Filed(case, created=True, rejected_files=[r.as_dict() for r in rejected], stored=stored)
 
 
@@ -434,6 +436,7 @@ def _open_case(
     listing: Listing | None,
     merchant: Merchant,
     channel: str,
+    matter: str,
     checked: list[CheckedUpload],
     rejected: list,
     now: datetime,
@@ -485,6 +488,7 @@ def _open_case(
             opened_at=now,
             updated_at=now,
             closed_at=now if final else None,
+            matter=matter,
         )
     )
     events = [

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .transitions import State
+from .transitions import OPEN_STATES, State
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -95,8 +95,18 @@ class Case(models.Model):
     opened_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The matter the report raises: reporter, target and category ("<consumer id>/order/<order id>/expired_goods").
+    # Unique among open cases (case_one_open_per_matter), so one matter is never open twice.
+    matter = models.CharField(max_length=120, null=True, blank=True, editable=False)
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["matter"],
+                name="case_one_open_per_matter",
+                condition=Q(state__in=[s.value for s in sorted(OPEN_STATES)]),
+            )
+        ]
         indexes = [
             # The review queue: open cases by state, most urgent and earliest due first.
             models.Index(fields=["state", "-priority", "decision_due_at"], name="case_queue"),

@@ -122,3 +122,39 @@ def test_withdraw_and_decide_at_once_one_wins():
     case.refresh_from_db()
     assert case.state in ("withdrawn", "decided")
     assert case.events.filter(kind__in=["withdraw", "decide"]).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_complaint_filed_twice_at_once_makes_one_case():
+    shop = f.merchant("M-A")
+    f.order(shop, "C1", external_id="O-1", delivered_at=timezone.now() - timedelta(days=1))
+    consumer, agent = f.consumer_user("C1"), f.user(Role.AGENT)
+    data = ReportIn(target_type="order", target_id="O-1", category="product_quality", description="坏了")
+    as_agent = data.model_copy(update={"consumer_id": "C1", "channel_reference": "CALL-1"})
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def file(actor, report):
+        barrier.wait()
+        try:
+            outcomes.append(actions.file_report(actor, report, [f_upload()]).case.reference)
+        except Refused as exc:
+            outcomes.append(f"{exc.code}:{exc.details['case']}")
+        finally:
+            connection.close()
+
+    # The consumer on the web and an agent on the phone, for one matter, at the same moment.
+    threads = [
+        threading.Thread(target=file, args=(consumer, data)),
+        threading.Thread(target=file, args=(agent, as_agent)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    [case] = Case.objects.all()
+    assert sorted(outcomes) == sorted([case.reference, f"duplicate_report:{case.reference}"])
+    assert case.events.filter(kind="filed").count() == 1
+    # Once that case is closed, the matter can be raised again.
+    actions.withdraw_report(consumer, case, "已协商")
+    assert actions.file_report(consumer, data).created
