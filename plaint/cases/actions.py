@@ -310,26 +310,23 @@ def _channel(actor: User, data: ReportIn) -> str:
     return channel
 
 
-def _matter(
-    reporter: Consumer,
-    target_type: str,
-    order: Order | None,
-    listing: Listing | None,
-    merchant: Merchant,
-    category: Category,
-) -> str:
+def matter_of(reporter_id: int, target_type: str, target_id: int, category: str) -> str:
     """Return what a report is about: the same reporter, target and category make the same matter.
 
     Only one case of a matter may be open (the constraint case_one_open_per_matter): a second would ask
     the merchant twice and could put points on its record twice for one complaint.
     """
-    target = order.pk if target_type == "order" else listing.pk if target_type == "listing" else merchant.pk
-    return f"{reporter.pk}/{target_type}/{target}/{category.code}"
+    return f"{reporter_id}/{target_type}/{target_id}/{category}"
+
+
+def open_case_of(matter: str) -> str | None:
+    """Return the reference of the open case of `matter`, None if there is none."""
+    return Case.objects.filter(matter=matter, state__in=OPEN_STATES).values_list("reference", flat=True).first()
 
 
 def _duplicate(matter: str, category: Category, target_type: str) -> Refused | None:
     """Return the refusal naming the open case of `matter`, None if there is none."""
-    open_case = Case.objects.filter(matter=matter, state__in=OPEN_STATES).values_list("reference", flat=True).first()
+    open_case = open_case_of(matter)
     if open_case is None:
         return None
     return Refused(
@@ -389,7 +386,8 @@ def file_report(
     reporter = _reporter(actor, data)
     order, listing, merchant = _target(data, reporter)
     channel = _channel(actor, data)
-    matter = _matter(reporter, data.target_type, order, listing, merchant, category)
+    target = {"order": order, "listing": listing}.get(data.target_type, merchant)
+    matter = matter_of(reporter.pk, data.target_type, target.pk, category.code)
     checked, rejected = check_uploads(list(uploads), rulebook)
     try:
         with transaction.atomic():

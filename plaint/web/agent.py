@@ -228,7 +228,9 @@ def file_for_consumer(request: HttpRequest, consumer_id: str) -> HttpResponse:
             return redirect("agent-case", filed.case.reference)
     category = rulebook.category(form["category"].value() or "")
     target = find_target(consumer.pk, form["target"].value() or "")
-    preview = category_preview(rulebook, category, target.type, target.order, now) if category and target else None
+    preview = (
+        category_preview(rulebook, category, target, now, consumer.pk, "agent-case") if category and target else None
+    )
     return render(
         request,
         "web/agent/file.html",
@@ -263,7 +265,7 @@ def category_info(request: HttpRequest, consumer_id: str) -> HttpResponse:
     category = rulebook.category(request.GET.get("category", ""))
     if target is None or category is None:
         return HttpResponse("")
-    preview = category_preview(rulebook, category, target.type, target.order, now)
+    preview = category_preview(rulebook, category, target, now, consumer.pk, "agent-case")
     return render(request, "web/consumer/_category_info.html", {"preview": preview})
 
 

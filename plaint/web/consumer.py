@@ -160,11 +160,15 @@ def new_report(request: HttpRequest) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             request.session[DRAFT] = draft | {"category": form.cleaned_data["category"]}
             return redirect(_step_url("describe"))
-        preview = category_preview(rulebook, category, target.type, target.order, now) if category else None
+        preview = (
+            category_preview(rulebook, category, target, now, request.user.consumer_id, "consumer-case")
+            if category
+            else None
+        )
         context |= {"form": form, "preview": preview}
         return render(request, "web/consumer/new_category.html", context)
 
-    preview = category_preview(rulebook, category, target.type, target.order, now)
+    preview = category_preview(rulebook, category, target, now, request.user.consumer_id, "consumer-case")
     context["preview"] = preview
     if step == "describe":
         initial = {"description": draft.get("description", ""), "remedy_wanted": draft.get("remedy_wanted")}
@@ -228,7 +232,7 @@ def category_info(request: HttpRequest) -> HttpResponse:
     category = rulebook.category(request.GET.get("category", ""))
     if target is None or category is None:
         return HttpResponse("")
-    preview = category_preview(rulebook, category, target.type, target.order, now)
+    preview = category_preview(rulebook, category, target, now, request.user.consumer_id, "consumer-case")
     return render(request, "web/consumer/_category_info.html", {"preview": preview, "target": target})
 
 

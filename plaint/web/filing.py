@@ -12,8 +12,10 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 
+from plaint.cases import actions
 from plaint.evidence.actions import Upload
 from plaint.marketplace.models import Listing, Merchant, Order
 from plaint.rulebook import evaluation
@@ -84,14 +86,19 @@ def find_target(consumer_id: int | None, value: str) -> Target | None:
 
 
 def category_preview(
-    rulebook: Rulebook, category: Category, target_type: str, order: Order | None, now: datetime
+    rulebook: Rulebook, category: Category, target: Target, now: datetime, consumer_id: int, case_url: str
 ) -> dict[str, Any]:
     """Return what a page shows about a category before the report is sent, for this target.
 
     The window, the date it closes for this order, whether the report would be accepted, and the
     evidence required and recommended — all from the rulebook's own evaluation, so the page says
     exactly what intake will decide. Evidence is not known yet, so "needs evidence" is not predicted.
+    The consumer's open case of the same matter, if any, is named (with a link: `case_url` is the
+    URL name of the case page), as intake would refuse a second one.
     """
+    target_type, order = target.type, target.order
+    subject = {"order": order, "listing": target.listing}.get(target_type, target.merchant)
+    open_case = actions.open_case_of(actions.matter_of(consumer_id, target_type, subject.pk, category.code))
     delivered = timezone.localtime(order.delivered_at) if order and order.delivered_at else None
     local_now = timezone.localtime(now)
     assessment = evaluation.assess(
@@ -118,6 +125,7 @@ def category_preview(
         "recommended": [(k, pick(rulebook.evidence_kinds[k])) for k in category.recommended_evidence],
         "remedies": [(r, pick(rulebook.remedies[r])) for r in category.remedies],
         "response_days": category.response_days,
+        "open_case": {"reference": open_case, "url": reverse(case_url, args=[open_case])} if open_case else None,
     }
 
 

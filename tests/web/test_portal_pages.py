@@ -184,6 +184,14 @@ def test_filing_the_same_complaint_again_points_to_the_open_report_and_keeps_the
     page = response.content.decode()
     assert f"同类举报仍在处理中：{first.reference}" in page
     assert "又过期了" in page  # the draft is kept, on the evidence step
+    # The category step says so before the consumer writes anything, with the way to the open report;
+    # another category of the same order does not.
+    card = client.get("/consumer/report/category-info/?category=expired_goods").content.decode()
+    assert f"同类举报仍在处理中：{first.reference}" in card
+    assert f'href="/consumer/cases/{first.reference}/"' in card
+    assert (
+        "data-open-case" not in client.get("/consumer/report/category-info/?category=not_as_described").content.decode()
+    )
     assert Case.objects.filter(reporter__external_id="C-ME").count() == 1
     # The same through the script's request: the error in JSON, in the reader's language.
     response = client.post(
@@ -379,6 +387,12 @@ def test_agent_form_keeps_the_chosen_files_through_a_form_error(world, settings)
     assert list(case.evidence.values_list("original_name", "kind")) == [("expiry.jpg", "photo_of_expiry_date")]
     assert case.state == "awaiting_merchant"  # the required photo came with it
     assert not (settings.MEDIA_ROOT / "held" / held["token"]).exists()  # nothing left behind
+    # The agent's category card names the consumer's open case of the matter, linking the agent's page.
+    card = client.get(
+        "/agent/consumers/C-ME/category-info/",
+        {"target": f"order:{world['order'].external_id}", "category": "expired_goods"},
+    ).content.decode()
+    assert f'href="/agent/cases/{case.reference}/"' in card
 
 
 def test_money_reads_in_the_active_language():
@@ -392,13 +406,14 @@ def test_money_reads_in_the_active_language():
 def test_window_preview_agrees_with_intake(world):
     """What the category step promises is what intake decides, a day before and a day after the window."""
     from plaint.rulebook import loader
-    from plaint.web.filing import category_preview
+    from plaint.web.filing import Target, category_preview
 
     rulebook = loader.in_force(timezone.now())
     category = rulebook.category("product_quality")
     for days, outcome in ((category.window_days - 1, "admitted"), (category.window_days + 1, "inadmissible")):
         order = factories.order(world["shop"], "C-ME", delivered_at=timezone.now() - timedelta(days=days))
-        preview = category_preview(rulebook, category, "order", order, timezone.now())
+        target = Target("order", order.external_id, order=order, merchant=order.merchant)
+        preview = category_preview(rulebook, category, target, timezone.now(), order.consumer_id, "consumer-case")
         assert preview["outcome"] == outcome
         assert preview["window_open"] == (outcome == "admitted")
         filed = actions.file_report(
