@@ -274,6 +274,12 @@ def _new_report(mail: Mail, rulebook: Rulebook, now: datetime) -> IngestResult:
     try:
         filed = case_actions.file_report(gateway(), data, uploads, idempotency_key=f"mail:{mail.key[:60]}", now=now)
     except DomainError as error:
+        if error.code == "duplicate_report":
+            # The consumer wrote again about a matter still open: the mail goes to that case, as a
+            # reply to its address would, and the answer gives that address for what follows.
+            case = Case.objects.select_related("reporter", "merchant").get(reference=error.details["case"])
+            path = f"/consumer/cases/{case.reference}/"
+            return _add_mail(mail, case, "reporter", gateway(), case.reporter.language, path, now)
         raise _Answer("invalid_report", detail=_detail(error)) from None
     case = filed.case
     if filed.rejected_files:
@@ -326,6 +332,13 @@ def _to_case(mail: Mail, detail: str | None, now: datetime) -> IngestResult:
     party_name, actor, language, path = party
     if actor is None:
         raise _Answer("no_merchant_account")
+    return _add_mail(mail, case, party_name, actor, language, path, now)
+
+
+def _add_mail(
+    mail: Mail, case: Case, party_name: str, actor: User, language: str, path: str, now: datetime
+) -> IngestResult:
+    """Add a party's mail to the case (attachments, and its own text as a file) and answer what was added."""
     rulebook = loader.get(case.rulebook_version)
     category = rulebook.category(case.category)
     present = set(case.evidence.values_list("kind", flat=True))
