@@ -27,7 +27,8 @@ from plaint.cases import actions
 from plaint.cases.inputs import ReportIn
 from plaint.cases.models import Case, Channel
 from plaint.cases.reading import describe_case
-from plaint.errors import DomainError
+from plaint.errors import DomainError, InvalidInput
+from plaint.evidence.actions import Upload
 from plaint.marketplace.models import Consumer
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Rulebook
@@ -195,8 +196,16 @@ def file_for_consumer(request: HttpRequest, consumer_id: str) -> HttpResponse:
     initial = {"target": request.GET.get("target", ""), "channel": Channel.HOTLINE}
     form = AgentReportForm(rulebook, targets, request.POST or None, initial=initial)
     # Files kept from an attempt that was not filed, then the ones chosen now.
-    files = take_held(request) + uploads_from(request) if request.method == "POST" else []
-    if request.method == "POST" and form.is_valid():
+    files: list[Upload] = []
+    held_gone = None
+    duplicate = None
+    if request.method == "POST":
+        try:
+            files = take_held(request, consumer.external_id)
+        except InvalidInput as exc:
+            held_gone = exc
+        files += uploads_from(request)
+    if request.method == "POST" and form.is_valid() and held_gone is None:
         target = find_target(consumer.pk, form.cleaned_data["target"])
         data = ReportIn(
             target_type=target.type,
@@ -218,6 +227,8 @@ def file_for_consumer(request: HttpRequest, consumer_id: str) -> HttpResponse:
             )
         except DomainError as exc:
             apply_domain_error(form, exc)
+            if exc.code == "duplicate_report":
+                duplicate = exc.details["case"]
         else:
             keep_refused(request, filed.case.reference, filed.rejected_files)
             messages.success(
@@ -226,6 +237,8 @@ def file_for_consumer(request: HttpRequest, consumer_id: str) -> HttpResponse:
                 % {"name": consumer.name, "ref": filed.case.reference},
             )
             return redirect("agent-case", filed.case.reference)
+    if held_gone is not None:
+        apply_domain_error(form, held_gone)
     category = rulebook.category(form["category"].value() or "")
     target = find_target(consumer.pk, form["target"].value() or "")
     preview = (
@@ -242,7 +255,9 @@ def file_for_consumer(request: HttpRequest, consumer_id: str) -> HttpResponse:
             "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
             "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
             # Not filed: the files chosen are kept for the next attempt (a file input cannot be refilled).
-            "held": _held_for_page(hold_uploads(request, files), rulebook),
+            "held": _held_for_page(hold_uploads(request, files, consumer.external_id), rulebook),
+            # Refused as a second report of an open matter: the files can go to that case instead.
+            "duplicate": duplicate,
         },
     )
 
@@ -303,7 +318,11 @@ def add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
     """Add files and/or a pasted chat transcript to a consumer's open case."""
     case = case_or_404(request, reference)
     url = reverse("agent-case", args=[reference])
-    uploads = uploads_from(request)
+    try:  # files kept from a filing attempt refused because this case was open (file.html)
+        uploads = take_held(request, case.reporter.external_id) + uploads_from(request)
+    except InvalidInput as exc:
+        apply_domain_error(None, exc, request)
+        return done(request, url)
     transcript = transcript_upload(request.POST.get("transcript", ""), request.POST.get("channel_reference", ""))
     if transcript:
         uploads.append(transcript)

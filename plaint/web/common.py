@@ -92,6 +92,9 @@ def role_required(*roles: str) -> Callable:
 # Domain error codes the pages meet, in words people read. Anything else falls back to the
 # error's own (English) message, which still names the field and what to do.
 ERROR_TEXTS: dict[str, Any] = {
+    "held_files_gone": gettext_lazy(
+        "The files kept from the last attempt are no longer kept (they are kept for 12 hours). Choose them again."
+    ),
     "duplicate_report": gettext_lazy(
         "A report of the same kind about this is still open: %(case)s. "
         "Add evidence to it or chase it there; a new report can be filed once it is closed."

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from plaint.cases import actions
+from plaint.errors import InvalidInput
 from plaint.evidence.actions import Upload
 from plaint.marketplace.models import Listing, Merchant, Order
 from plaint.rulebook import evaluation
@@ -146,7 +147,8 @@ def uploads_from(request: HttpRequest, *, default_kind: str = "other") -> list[U
 
 # Files of a form that could not be filed, kept for the next attempt: browsers cannot refill a file
 # input, so without this a form error loses every file chosen. They wait in MEDIA_ROOT/held/<token>/,
-# named only in the session that sent them, for HELD_SECONDS.
+# named only in the session that sent them and only for the consumer they were chosen for, for
+# HELD_SECONDS.
 HELD = "held-uploads"
 HELD_SECONDS = 12 * 3600
 
@@ -159,25 +161,30 @@ def _forget_old_held(request: HttpRequest) -> None:
     """Drop this session's held files past their time, and any folder past it (a session that never came back)."""
     now = time.time()
     held = request.session.get(HELD, {})
-    for token in [t for t, entry in held.items() if now - entry["at"] > HELD_SECONDS]:
+    old = [token for token, entry in held.items() if now - entry["at"] > HELD_SECONDS]
+    for token in old:
         shutil.rmtree(_held_folder(token), ignore_errors=True)
         del held[token]
-    request.session[HELD] = held
+    if old:
+        request.session[HELD] = held
     root = Path(settings.MEDIA_ROOT) / "held"
-    if root.is_dir():
-        for folder in root.iterdir():
-            if now - folder.stat().st_mtime > HELD_SECONDS:
-                shutil.rmtree(folder, ignore_errors=True)
+    for folder in root.iterdir() if root.is_dir() else ():
+        try:
+            stale = now - folder.stat().st_mtime > HELD_SECONDS
+        except FileNotFoundError:  # taken by another request meanwhile
+            continue
+        if stale:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
-def hold_uploads(request: HttpRequest, uploads: list[Upload]) -> dict[str, Any] | None:
-    """Keep the files of a form that was not filed; return what the page shows of them, None if none.
+def hold_uploads(request: HttpRequest, uploads: list[Upload], consumer: str) -> dict[str, Any] | None:
+    """Keep the files of a form that was not filed for `consumer`; return what the page shows, None if none.
 
     The page sends the token back as `held`, and `keep_held` for each file still wanted (`take_held`).
     """
-    _forget_old_held(request)
     if not uploads:
         return None
+    _forget_old_held(request)
     token = secrets.token_urlsafe(16)
     folder = _held_folder(token)
     folder.mkdir(parents=True)
@@ -185,29 +192,39 @@ def hold_uploads(request: HttpRequest, uploads: list[Upload]) -> dict[str, Any] 
     for index, upload in enumerate(uploads):
         (folder / str(index)).write_bytes(upload.data)
         files.append({"index": index, "name": upload.name, "kind": upload.kind})
-    request.session[HELD] = request.session.get(HELD, {}) | {token: {"at": time.time(), "files": files}}
+    entry = {"at": time.time(), "consumer": consumer, "files": files}
+    request.session[HELD] = request.session.get(HELD, {}) | {token: entry}
     return {"token": token, "files": files}
 
 
-def take_held(request: HttpRequest) -> list[Upload]:
+def take_held(request: HttpRequest, consumer: str) -> list[Upload]:
     """Return the held files the form still wants (`held`, `keep_held`) and forget the rest.
 
-    Only a token of this session's is honoured: one person never gets another's files.
+    Only a token of this session's, held for this consumer, is honoured: nobody gets another's files.
+    Raises InvalidInput when the files wanted are no longer kept (past HELD_SECONDS): they must be
+    chosen again, rather than the report going without them.
     """
+    token = request.POST.get("held", "")
     held = request.session.get(HELD, {})
-    entry = held.pop(request.POST.get("held", ""), None)
-    if entry is None:
+    entry = held.get(token)
+    if entry is None or entry.get("consumer") != consumer:
         return []
+    del held[token]
     request.session[HELD] = held
-    token = request.POST["held"]
     keep = set(request.POST.getlist("keep_held"))
+    wanted = [f for f in entry["files"] if str(f["index"]) in keep]
     folder = _held_folder(token)
-    uploads = [
-        Upload(name=f["name"], data=(folder / str(f["index"])).read_bytes(), kind=f["kind"])
-        for f in entry["files"]
-        if str(f["index"]) in keep and (folder / str(f["index"])).is_file()
-    ]
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        uploads = [Upload(name=f["name"], data=(folder / str(f["index"])).read_bytes(), kind=f["kind"]) for f in wanted]
+    except FileNotFoundError:
+        raise InvalidInput(
+            "held_files_gone",
+            "The files kept from the last attempt are no longer kept.",
+            field="evidence",
+            hint="Choose the files again.",
+        ) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     return uploads
 
 

@@ -395,6 +395,56 @@ def test_agent_form_keeps_the_chosen_files_through_a_form_error(world, settings)
     assert f'href="/agent/cases/{case.reference}/"' in card
 
 
+def _agent_form_with_files(world, **changes):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return {
+        "target": f"order:{world['order'].external_id}",
+        "category": "expired_goods",
+        "description": "面霜已过期。",
+        "remedy_wanted": "refund",
+        "channel": "hotline",
+        "channel_reference": "CALL-1",
+        "evidence_kind": ["photo_of_expiry_date"],
+        "evidence": [SimpleUploadedFile("expiry.jpg", factories.jpeg("white"), "image/jpeg")],
+    } | changes
+
+
+def test_held_files_are_for_the_same_consumer_and_a_lost_one_is_said_not_skipped(world, settings):
+    client = _client(factories.user(Role.AGENT))
+    held = client.post("/agent/consumers/C-ME/report/", _agent_form_with_files(world, channel_reference="")).context[
+        "held"
+    ]
+    retry = {k: v for k, v in _agent_form_with_files(world).items() if k not in ("evidence", "evidence_kind")}
+    # Posted to another consumer's form, the token brings nothing along.
+    other = retry | {"target": f"order:{world['other_order'].external_id}", "held": held["token"], "keep_held": ["0"]}
+    client.post("/agent/consumers/C-OTHER/report/", other)
+    assert Case.objects.get(reporter__external_id="C-OTHER").evidence.count() == 0
+    # The files were pruned meanwhile (past their time): the agent is told to choose them again, and
+    # the report is not filed without them.
+    import shutil
+
+    shutil.rmtree(settings.MEDIA_ROOT / "held" / held["token"])
+    response = client.post("/agent/consumers/C-ME/report/", retry | {"held": held["token"], "keep_held": ["0"]})
+    assert response.status_code == 200
+    assert "上次保留的文件已超过保留时间" in response.content.decode()
+    assert not Case.objects.filter(reporter__external_id="C-ME").exists()
+
+
+def test_files_refused_with_a_duplicate_report_can_go_to_the_open_case(world):
+    first = _file(world["me"], world["order"])
+    client = _client(factories.user(Role.AGENT))
+    response = client.post("/agent/consumers/C-ME/report/", _agent_form_with_files(world))
+    page = response.content.decode()
+    assert f"同类举报仍在处理中：{first.reference}" in page
+    assert f"补充到 {first.reference}" in page
+    held = response.context["held"]
+    added = client.post(f"/agent/cases/{first.reference}/evidence/", {"held": held["token"], "keep_held": ["0"]})
+    assert added.status_code == 302
+    assert "expiry.jpg" in set(first.evidence.values_list("original_name", flat=True))
+    assert Case.objects.count() == 1
+
+
 def test_money_reads_in_the_active_language():
     with translation.override("zh-hans"):
         assert money(Decimal("1234.5"), "CNY") == "¥1,234.50"
