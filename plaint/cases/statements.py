@@ -164,7 +164,7 @@ def render(statement: dict[str, Any], language: str) -> str:
         elif remedy["amount"] is not None:
             amount = f" {remedy['amount']} {remedy['currency']}"
             if remedy.get("tariff_amount") and Decimal(remedy["tariff_amount"]) > 0:
-                amount += " plus the tariff paid, " + remedy["tariff_amount"]
+                amount += f" plus the tariff paid, {remedy['tariff_amount']} {remedy['currency']}"
         lines.append(("补救措施：" if zh else "Remedy: ") + remedy[lang] + amount)
     points = statement["points"]
     if points["points"]:

@@ -53,7 +53,7 @@ def test_the_chinese_decision_names_roles_and_money_in_chinese(decided):
 def test_the_english_decision_keeps_its_wording(decided):
     reporter, case, decision = decided
     english = statements.render(decision.statement, "en")
-    assert "(reporter)" in english and "Refund 389.00 CNY plus the tariff paid, 35.79" in english
+    assert "(reporter)" in english and "Refund 389.00 CNY plus the tariff paid, 35.79 CNY" in english
 
 
 def test_other_currencies_keep_their_code_after_the_number():

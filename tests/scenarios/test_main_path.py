@@ -134,7 +134,7 @@ def test_case_a_expired_damaged_skincare_upheld_with_refund_points_and_reasons(w
     assert "rulebook version 1" in decision["statement_text"]
     assert "Expired goods" in decision["statement_text"]
     assert "no automated means" in decision["statement_text"]
-    assert "Refund 389.00 CNY plus the tariff paid, 35.79" in decision["statement_text"]
+    assert "Refund 389.00 CNY plus the tariff paid, 35.79 CNY" in decision["statement_text"]
     # How to appeal: the merchant's penalty appeal, open as long as the merchant portal accepts one;
     # the outcome itself goes outside Plaint until there is an appeals committee.
     closes = penalty_appeal_closes(Decision.objects.get(case__reference=ref))
