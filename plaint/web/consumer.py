@@ -35,6 +35,7 @@ from .common import (
     case_or_404,
     done,
     error_message,
+    error_text,
     lang,
     nudge_from_page,
     pick,
@@ -43,7 +44,7 @@ from .common import (
     take_refused,
     withdraw_page,
 )
-from .filing import Target, category_preview, evidence_choices, find_target, targets_for, uploads_from
+from .filing import Target, category_preview, evidence_choices, find_target, open_case_for, targets_for, uploads_from
 
 DRAFT = "report_draft"
 STEPS = ("target", "category", "describe", "evidence", "review")
@@ -158,8 +159,13 @@ def new_report(request: HttpRequest) -> HttpResponse:
     if step == "category":
         form = CategoryForm(rulebook, request.POST or None, initial={"category": draft.get("category")})
         if request.method == "POST" and form.is_valid():
-            request.session[DRAFT] = draft | {"category": form.cleaned_data["category"]}
-            return redirect(_step_url("describe"))
+            chosen = form.cleaned_data["category"]
+            # One open report per matter: say so here, before anything is written, not at the end.
+            open_case = open_case_for(request.user.consumer_id, target, chosen)
+            if open_case is None:
+                request.session[DRAFT] = draft | {"category": chosen}
+                return redirect(_step_url("describe"))
+            form.add_error("category", error_text("duplicate_report", "") % {"case": open_case})
         preview = (
             category_preview(rulebook, category, target, now, request.user.consumer_id, "consumer-case")
             if category

@@ -86,6 +86,12 @@ def find_target(consumer_id: int | None, value: str) -> Target | None:
     return next((t for t in targets_for(consumer_id) if (t.type, t.id) == parsed), None)
 
 
+def open_case_for(consumer_id: int, target: Target, category: str) -> str | None:
+    """Return the reference of the consumer's open case about this target in this category, if any."""
+    subject = {"order": target.order, "listing": target.listing}.get(target.type, target.merchant)
+    return actions.open_case_of(actions.matter_of(consumer_id, target.type, subject.pk, category))
+
+
 def category_preview(
     rulebook: Rulebook, category: Category, target: Target, now: datetime, consumer_id: int, case_url: str
 ) -> dict[str, Any]:
@@ -98,8 +104,7 @@ def category_preview(
     URL name of the case page), as intake would refuse a second one.
     """
     target_type, order = target.type, target.order
-    subject = {"order": order, "listing": target.listing}.get(target_type, target.merchant)
-    open_case = actions.open_case_of(actions.matter_of(consumer_id, target_type, subject.pk, category.code))
+    open_case = open_case_for(consumer_id, target, category.code)
     delivered = timezone.localtime(order.delivered_at) if order and order.delivered_at else None
     local_now = timezone.localtime(now)
     assessment = evaluation.assess(

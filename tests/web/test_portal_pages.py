@@ -175,29 +175,35 @@ def test_filing_without_script_keeps_the_report_when_a_file_is_refused(world):
 
 
 def test_filing_the_same_complaint_again_points_to_the_open_report_and_keeps_the_draft(world):
-    first = _file(world["me"], world["order"])
     client = _client(world["me"])
     client.post("/consumer/report/new/?step=target", {"target": f"order:{world['order'].external_id}"})
     client.post("/consumer/report/new/?step=category", {"category": "expired_goods"})
     client.post("/consumer/report/new/?step=describe", {"description": "又过期了", "remedy_wanted": "refund"})
+    # Meanwhile the same matter was filed (by an agent on the phone, say): sending is refused, the
+    # draft is kept and the open report named.
+    first = _file(world["me"], world["order"])
     response = client.post("/consumer/report/new/?step=submit", {"idempotency_key": "k-dup"}, follow=True)
     page = response.content.decode()
     assert f"同类举报仍在处理中：{first.reference}" in page
     assert "又过期了" in page  # the draft is kept, on the evidence step
-    # The category step says so before the consumer writes anything, with the way to the open report;
-    # another category of the same order does not.
-    card = client.get("/consumer/report/category-info/?category=expired_goods").content.decode()
-    assert f"同类举报仍在处理中：{first.reference}" in card
-    assert f'href="/consumer/cases/{first.reference}/"' in card
-    assert (
-        "data-open-case" not in client.get("/consumer/report/category-info/?category=not_as_described").content.decode()
-    )
     assert Case.objects.filter(reporter__external_id="C-ME").count() == 1
     # The same through the script's request: the error in JSON, in the reader's language.
     response = client.post(
         "/consumer/report/new/?step=submit", {"idempotency_key": "k-dup2"}, HTTP_ACCEPT="application/json"
     )
     assert response.status_code == 409 and first.reference in response.json()["error"]
+    # Starting again, the category step says so before anything is written, with the way to the open
+    # report, and does not go on with that category; another category of the same order does.
+    card = client.get("/consumer/report/category-info/?category=expired_goods").content.decode()
+    assert f"同类举报仍在处理中：{first.reference}" in card
+    assert f'href="/consumer/cases/{first.reference}/"' in card
+    assert (
+        "data-open-case" not in client.get("/consumer/report/category-info/?category=not_as_described").content.decode()
+    )
+    refused = client.post("/consumer/report/new/?step=category", {"category": "expired_goods"})
+    assert refused.status_code == 200 and f"同类举报仍在处理中：{first.reference}" in refused.content.decode()
+    other = client.post("/consumer/report/new/?step=category", {"category": "not_as_described"})
+    assert other.status_code == 302 and other["Location"].endswith("step=describe")
 
 
 def test_filing_skips_no_step(world):
