@@ -81,9 +81,20 @@ def test_agent_form_keeps_what_was_typed_when_the_reference_is_missing(page, url
     page.get_by_role("radio", name="商品质量问题").check()
     page.get_by_label("消费者陈述").fill("面霜有异味。")
     page.get_by_label("通话或会话编号").fill("   ")
+    # A photo chosen before the error is not lost with it (a file input cannot be refilled).
+    page.set_input_files(
+        "#evidence-files", files=[{"name": "smell.jpg", "mimeType": "image/jpeg", "buffer": factories.jpeg("green")}]
+    )
     page.get_by_role("button", name="提交举报").click()
     page.wait_for_load_state()
     assert Case.objects.count() == 0
     assert page.locator(".errorlist").first.is_visible()
     assert page.get_by_label("消费者陈述").input_value() == "面霜有异味。"
     assert page.get_by_role("radio", name="在线客服").is_checked()
+    kept = page.locator("[data-held]")
+    assert "上次提交时选择的文件已保留" in kept.inner_text() and "smell.jpg" in kept.inner_text()
+    assert kept.get_by_role("checkbox").is_checked()
+    page.get_by_label("通话或会话编号").fill("CHAT-9")
+    page.get_by_role("button", name="提交举报").click()
+    page.wait_for_url(url("/agent/cases/*/"))
+    assert list(Case.objects.get().evidence.values_list("original_name", flat=True)) == ["smell.jpg"]
