@@ -9,8 +9,9 @@ from datetime import datetime
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import FieldDoesNotExist
-from django.db import connection
 from django.db.models import Q
+
+from plaint.db import current
 
 from . import emails
 from .models import Notification
@@ -72,6 +73,7 @@ def _portal(
     """
     # The columns are plain SQL, because compiling them as ORM expressions cost more than the rest of
     # filing a report (this runs on every step).
+    connection = current()
     accounts, params = _accounts(audience.accounts)
     table = Notification._meta.db_table
     title_zh, body_zh = rendered["zh"]
@@ -98,6 +100,7 @@ def _accounts(accounts: Q) -> tuple[str, list]:
     ORM's query building costs about as much as the insert itself; anything else goes through the ORM.
     """
     user = get_user_model()
+    quote = current().ops.quote_name
     conditions, params = [], []
     if accounts.connector == Q.AND and not accounts.negated:
         for child in accounts.children:
@@ -109,10 +112,10 @@ def _accounts(accounts: Q) -> tuple[str, list]:
             # Only a column compared with a plain value: not a relation by instance, not None.
             if not field.concrete or isinstance(value, bool) or not isinstance(value, int | str):
                 break
-            conditions.append(f"{connection.ops.quote_name(field.column)} = %s")
+            conditions.append(f"{quote(field.column)} = %s")
             params.append(field.get_prep_value(value))
         else:
-            active = connection.ops.quote_name(user._meta.get_field("is_active").column)
+            active = quote(user._meta.get_field("is_active").column)
             where = " AND ".join([f"{active} = %s", *conditions])
             return f"SELECT id, language FROM {user._meta.db_table} WHERE {where}", [True, *params]
     query = user.objects.filter(accounts, is_active=True).values_list("id", "language").query

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
+from plaint.db import current
 
 from .models import Channel, MessageStatus, OutboxMessage, WebhookEndpoint
 
@@ -34,6 +34,7 @@ def enqueue_webhook(topic: str, payload: dict[str, Any], key: str, now: datetime
         f"FROM {endpoints} "
         "WHERE active = %s ON CONFLICT (idempotency_key) DO NOTHING"
     )
+    connection = current()
     at = connection.ops.adapt_datetimefield_value(now)  # as the ORM would store it on this database
     with connection.cursor() as cursor:
         cursor.execute(sql, [topic, f"{key}:", body, MessageStatus.PENDING, at, at, True])
@@ -64,6 +65,7 @@ def enqueue_email(
         "delivered_at) VALUES (%s, NULL, %s, %s, %s, %s, %s, %s, %s, 0, %s, NULL, '', %s, NULL) "
         "ON CONFLICT (idempotency_key) DO NOTHING"
     )
+    connection = current()
     at = connection.ops.adapt_datetimefield_value(now)  # as the ORM would store it on this database
     params = [Channel.EMAIL, recipient, subject[:200], reply_to, topic, key, body, MessageStatus.PENDING, at, at]
     with connection.cursor() as cursor:
