@@ -1,4 +1,4 @@
-"""The Django admin shows cases and their logs read-only: every change goes through cases/actions.py."""
+"""The Django admin shows cases and their logs read-only: every change goes through plaint.cases.actions."""
 
 from django.contrib import admin
 from django.http import HttpRequest

@@ -21,12 +21,18 @@ claims. Each firing claims its clock row with a guarded UPDATE in its own transa
 pattern as the case's version guard), so it happens once even when several workers tick at once,
 and a deadline that passed while Plaint was down fires on the first tick after (its warning, now
 pointless, is skipped).
+
+What a breach or a deadline does to the case is not decided here: the actions register a handler for
+each of the rulebook's breach actions (`on_breach`) and each deadline (`on_deadline`) when they are
+imported (plaint/cases/apps.py imports them at start-up and checks none is missing). This module never
+imports the actions, so it sits below them.
 """
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal, get_args
 
 from django.db import transaction
 from django.utils import timezone
@@ -34,9 +40,10 @@ from django.utils import timezone
 from plaint.db import insert
 from plaint.errors import Refused
 from plaint.rulebook import calendar, loader
-from plaint.rulebook.schema import Rulebook
+from plaint.rulebook.schema import BreachAction, Rulebook, Stage
 
 from .models import Case, CaseClock, CaseEvent, Visibility
+from .notices import tell
 from .transitions import DECIDABLE_STATES, State
 
 log = logging.getLogger(__name__)
@@ -209,6 +216,74 @@ def running(case: Case) -> list[CaseClock]:
     return list(case.clocks.filter(stopped_at__isnull=True).order_by("started_at", "id"))
 
 
+# --- what breaches and deadlines do: registered by the actions ---------------------------------------
+
+# A breach handler acts on the case of a breached clock (inside the breach's transaction) and returns
+# whether it did anything; it gets the clock row (its stage, due_at, subject_id) and the stage's rules.
+BreachHandler = Callable[[Case, CaseClock, Stage, datetime], bool]
+# A deadline handler acts on a case whose deadline passed (in its own transaction); it returns whether
+# the case still qualified.
+DeadlineHandler = Callable[[Case, datetime], bool]
+# The deadlines that are not clocks: the reporter's evidence deadline (asked at intake, or by a
+# reviewer during review) and a reviewer's claim.
+Deadline = Literal["evidence", "requested_evidence", "claim"]
+BREACH_ACTIONS: tuple[str, ...] = get_args(BreachAction)
+DEADLINES: tuple[str, ...] = get_args(Deadline)
+# The order a breach does its actions in: the stage's own consequence first, then the escalation,
+# which reports the case as the consequence left it.
+BREACH_ORDER = ("merchant_silence", "rectification_missed", "escalate", "raise_priority")
+# The TickReport counter of each action that has one.
+BREACH_COUNTS = {
+    "merchant_silence": "silence_handled",
+    "rectification_missed": "rectifications_missed",
+    "escalate": "escalated",
+}
+
+_breach_handlers: dict[str, BreachHandler] = {}
+_deadline_handlers: dict[str, DeadlineHandler] = {}
+
+
+def _register(registry: dict[str, Any], known: tuple[str, ...], name: str, handler: Callable[..., bool]) -> None:
+    if name not in known:
+        raise ValueError(f"{name!r} is not one of {', '.join(known)}")
+    current = registry.get(name)
+    # The same function registered again (a module imported twice, e.g. reloaded) replaces itself.
+    if current is not None and (current.__module__, current.__qualname__) != (handler.__module__, handler.__qualname__):
+        raise ValueError(f"{name!r} already has a handler: {current.__module__}.{current.__qualname__}")
+    registry[name] = handler
+
+
+def on_breach(action: BreachAction, handler: BreachHandler) -> None:
+    """Make `handler` what a breach does for the rulebook's breach action `action` (one handler per action)."""
+    _register(_breach_handlers, BREACH_ACTIONS, action, handler)
+
+
+def on_deadline(deadline: Deadline, handler: DeadlineHandler) -> None:
+    """Make `handler` what happens when a case's `deadline` passes (one handler per deadline)."""
+    _register(_deadline_handlers, DEADLINES, deadline, handler)
+
+
+def missing_handlers() -> list[str]:
+    """Return the breach actions and deadlines nobody registered a handler for (empty when all are)."""
+    return [a for a in BREACH_ACTIONS if a not in _breach_handlers] + [
+        d for d in DEADLINES if d not in _deadline_handlers
+    ]
+
+
+def _breach_handler(action: str) -> BreachHandler:
+    try:
+        return _breach_handlers[action]
+    except KeyError:
+        raise RuntimeError(f"no handler for the breach action {action!r}: is plaint.cases.actions imported?") from None
+
+
+def _deadline_handler(deadline: str) -> DeadlineHandler:
+    try:
+        return _deadline_handlers[deadline]
+    except KeyError:
+        raise RuntimeError(f"no handler for the deadline {deadline!r}: is plaint.cases.actions imported?") from None
+
+
 # --- firing ------------------------------------------------------------------------------------
 
 
@@ -259,11 +334,9 @@ def warn(row: CaseClock, now: datetime) -> bool:
             due_at=row.due_at.isoformat(),
         )
         if row.stage in STAGE_TITLES:
-            from . import actions
-
             zh, en = STAGE_TITLES[row.stage]
             # By e-mail and in the merchant staff's portal (one call writes both).
-            actions.tell(
+            tell(
                 case,
                 "deadline_reminder",
                 now,
@@ -280,10 +353,8 @@ def breach(row: CaseClock, now: datetime, report: TickReport | None = None) -> b
     """Mark a clock breached and do what its stage's on_breach says (once); return whether this call did it.
 
     If an action is refused because someone changed the case at the same moment, nothing is kept
-    and the next tick tries again.
+    and the next tick tries again; so is everything when an action has no handler (a bug, logged by tick).
     """
-    from . import actions, rectification
-
     report = report or TickReport()
     with transaction.atomic():
         claimed = CaseClock.objects.filter(
@@ -303,29 +374,19 @@ def breach(row: CaseClock, now: datetime, report: TickReport | None = None) -> b
             due_at=row.due_at.isoformat(),
             on_breach=list(spec.on_breach),
         )
-        if "merchant_silence" in spec.on_breach and actions.handle_merchant_silence(case, now=now):
-            report.silence_handled += 1
-        if "rectification_missed" in spec.on_breach and rectification.miss(row.subject_id, now):
-            report.rectifications_missed += 1
-        if "escalate" in spec.on_breach or "raise_priority" in spec.on_breach:
-            actions.escalate(
-                case,
-                stage=row.stage,
-                due=row.due_at,
-                escalate="escalate" in spec.on_breach,
-                raise_by=spec.raise_priority if "raise_priority" in spec.on_breach else 0,
-                now=now,
-            )
-            if "escalate" in spec.on_breach:
-                report.escalated += 1
+        done: dict[BreachHandler, bool] = {}
+        for action in sorted(spec.on_breach, key=BREACH_ORDER.index):
+            handler = _breach_handler(action)
+            if handler not in done:  # one handler may do several actions (escalate and raise_priority) at once
+                done[handler] = bool(handler(case, row, spec, now))
+            if done[handler] and action in BREACH_COUNTS:
+                setattr(report, BREACH_COUNTS[action], getattr(report, BREACH_COUNTS[action]) + 1)
     report.breached[row.stage] = report.breached.get(row.stage, 0) + 1
     return True
 
 
 def tick(now: datetime | None = None) -> TickReport:
     """Fire every breach, warning and deadline due at `now`; return how many of each fired."""
-    from . import actions
-
     now = now or timezone.now()
     report = TickReport()
     running_clocks = CaseClock.objects.filter(stopped_at__isnull=True, paused_at__isnull=True)
@@ -348,14 +409,14 @@ def tick(now: datetime | None = None) -> TickReport:
     for case in Case.objects.filter(state=State.NEEDS_EVIDENCE, evidence_due_at__lte=now)[:BATCH]:
         try:
             if case.clocks.filter(stopped_at__isnull=True, paused_at__isnull=False).exists():
-                if actions.return_to_review(case, now=now):
+                if _deadline_handler("requested_evidence")(case, now):
                     report.returned_to_review += 1
-            elif actions.close_for_missing_evidence(case, now=now):
+            elif _deadline_handler("evidence")(case, now):
                 report.evidence_closed += 1
         except Refused as exc:
             log.info("case %s evidence deadline deferred: %s", case.reference, exc)
     lapsed = Case.objects.filter(claimed_by__isnull=False, claim_expires_at__lte=now, state__in=DECIDABLE_STATES)
     for case in lapsed[:BATCH]:
-        if actions.lapse_claim(case, now=now):
+        if _deadline_handler("claim")(case, now):
             report.claims_lapsed += 1
     return report

@@ -17,8 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
 from plaint.accounts.models import Role
-from plaint.cases import actions, rectification
-from plaint.cases.appeals import appeal_penalty, penalty_appeal_closes
+from plaint.cases import actions
+from plaint.cases.actions import rectification
+from plaint.cases.actions.appeals import appeal_penalty, penalty_appeal_closes
 from plaint.cases.inputs import ResponseIn
 from plaint.cases.models import Case
 from plaint.cases.queries import merchant_cases

@@ -20,14 +20,15 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
 from plaint.accounts.models import DECIDING_ROLES, Role
-from plaint.cases import actions, rectification, statement_templates
+from plaint.cases import actions, statement_templates
 from plaint.cases.access import get_case
-from plaint.cases.appeals import decide_penalty_appeal
+from plaint.cases.actions import rectification
+from plaint.cases.actions.appeals import decide_penalty_appeal
+from plaint.cases.actions.rectification import KINDS as RECTIFICATION_KINDS
 from plaint.cases.inputs import DecisionIn, RectificationIn
 from plaint.cases.models import Case
 from plaint.cases.queries import QUEUE_FACETS, overdue_cases, queue_facets, related_cases, review_queue
 from plaint.cases.reading import describe_case
-from plaint.cases.rectification import KINDS as RECTIFICATION_KINDS
 from plaint.cases.transitions import DECIDABLE_STATES, State
 from plaint.enforcement.models import AppealState, PenaltyAppeal, Rectification, RectificationState
 from plaint.errors import DomainError

@@ -229,7 +229,7 @@ def test_every_stage_warns_before_its_breach(people):
     rect = case.rectifications.get()
     assert rect.due_at == at(2026, 12, 9, 14) == clock(case, "rectification").due_at
     # Appeal: the supervisor has 3 business days, warned 9 business hours before.
-    from plaint.cases.appeals import appeal_penalty
+    from plaint.cases.actions.appeals import appeal_penalty
 
     appeal_penalty(people["merchant"], decision_row, "质检报告显示合格", now=at(2026, 12, 3, 10))
     assert clock(case, "appeal").due_at == at(2026, 12, 8, 10)

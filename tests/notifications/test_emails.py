@@ -245,7 +245,7 @@ def test_receivers_that_are_down_get_every_message_once_they_are_back(world, set
 
 
 def test_rectification_and_penalty_appeal_steps_tell_the_merchant_and_the_supervisors(world, inbox):
-    from plaint.cases import appeals, rectification
+    from plaint.cases.actions import appeals, rectification
     from plaint.cases.inputs import RectificationIn
     from plaint.enforcement.models import Rectification
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from plaint.accounts.models import Role
 from plaint.cases import clocks
-from plaint.cases.appeals import penalty_appeal_closes
+from plaint.cases.actions.appeals import penalty_appeal_closes
 from plaint.cases.models import Decision
 from plaint.enforcement.models import PointEntry
 from plaint.notifications.delivery import deliver_due

@@ -5,7 +5,7 @@ from ninja import Router, Schema, Status
 
 from plaint.accounts.models import Role
 from plaint.cases.access import get_case
-from plaint.cases.appeals import appeal_penalty, decide_penalty_appeal
+from plaint.cases.actions.appeals import appeal_penalty, decide_penalty_appeal
 from plaint.enforcement.models import PenaltyAppeal
 from plaint.errors import Forbidden, NotFound, Refused
 

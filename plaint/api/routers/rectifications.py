@@ -3,8 +3,8 @@
 from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, UploadedFile
 
-from plaint.cases import rectification
 from plaint.cases.access import cases_visible_to
+from plaint.cases.actions import rectification
 from plaint.enforcement.models import Rectification
 from plaint.errors import NotFound
 

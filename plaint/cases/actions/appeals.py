@@ -1,7 +1,8 @@
-"""The merchant's appeal of a penalty: filed within the rulebook's window, decided by a supervisor.
+"""Appeals. Today the merchant's appeal of a penalty: filed within the rulebook's window, decided by a supervisor.
 
 An overturned penalty loses its points, and every measure those points alone held up is lifted
-(enforcement.actions.revoke_decision_points). The independent committee's appeals come later.
+(enforcement.actions.revoke_decision_points). The independent committee's appeals come later, here:
+the penalty appeal is to become one kind of them (issue 13).
 """
 
 from datetime import datetime
@@ -15,8 +16,9 @@ from plaint.enforcement.models import AppealState, PenaltyAppeal
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.rulebook import loader
 
-from . import clocks
-from .models import Case, CaseEvent, Decision, Visibility
+from .. import clocks
+from ..models import Case, CaseEvent, Decision, Visibility
+from ..notices import tell
 
 
 def _log(decision: Decision, kind: str, actor: User, now: datetime, reason: str, data: dict) -> None:
@@ -129,6 +131,4 @@ def _tell(
     supervisors: bool = False,
     **fields: str | dict[str, str],
 ) -> None:
-    from . import actions  # actions imports this module's neighbours; import when used
-
-    actions.tell(case, event, now, key, reporter=False, merchant=merchant, supervisors=supervisors, **fields)
+    tell(case, event, now, key, reporter=False, merchant=merchant, supervisors=supervisors, **fields)

@@ -17,9 +17,12 @@ from plaint.evidence.actions import Upload, check_uploads
 from plaint.evidence.models import Party
 from plaint.notifications.outbox import enqueue_webhook
 from plaint.rulebook import loader
+from plaint.rulebook.schema import Stage
 
-from . import clocks
-from .models import Case, CaseEvent, Decision, Visibility
+from .. import clocks
+from ..models import Case, CaseClock, CaseEvent, Decision, Visibility
+from ..notices import tell
+from .common import _attach
 
 KINDS = ("fix_listing", "withdraw_batch", "supply_customs_document", "other")
 
@@ -93,17 +96,13 @@ def order(case: Case, decision: Decision, kind: str, instructions: str, now: dat
 
 
 def _tell_merchant(rect: Rectification, event: str, now: datetime, step: str, **fields: str | dict[str, str]) -> None:
-    from . import actions  # actions imports this module
-
-    actions.tell(rect.case, event, now, f"rectification-{rect.pk}-{step}", reporter=False, merchant=True, **fields)
+    tell(rect.case, event, now, f"rectification-{rect.pk}-{step}", reporter=False, merchant=True, **fields)
 
 
 def submit_proof(
     actor: User, rect: Rectification, proof: str, uploads: list[Upload] = (), *, now: datetime | None = None
 ) -> Rectification:
     """The merchant submits proof of the rectification before its deadline."""
-    from .actions import _attach  # the same storing and logging of files as every other upload
-
     now = now or timezone.now()
     if actor.role != Role.MERCHANT or actor.merchant_id != rect.case.merchant_id:
         raise Forbidden("not_the_merchant", "Only staff of the merchant ordered can submit the proof.")
@@ -122,6 +121,7 @@ def submit_proof(
         ):
             raise Refused("concurrent_change", "Someone changed this rectification at the same moment; reload it.")
         rect.refresh_from_db()
+        # The same storing and logging of files as every other upload.
         CaseEvent.objects.bulk_create(_attach(rect.case, checked, rejected, actor, Party.MERCHANT, now)[1])
         clocks.stop(rect.case, ("rectification",), now, "proof_submitted", subject_id=rect.pk)
         _log(rect, "rectification_submitted", actor, now, proof.strip())
@@ -176,3 +176,10 @@ def miss(rect_id: int, now: datetime) -> bool:
         _tell_merchant(rect, "rectification_missed", now, "missed")
         _consequence(rect, now)
     return True
+
+
+def _clock_breached(case: Case, row: CaseClock, spec: Stage, now: datetime) -> bool:
+    return miss(row.subject_id, now)
+
+
+clocks.on_breach("rectification_missed", _clock_breached)

@@ -1,0 +1,59 @@
+"""Everything a person (or Plaint itself) does to a case, one module per stage. Each function is one transaction.
+
+Each action checks who may act, asks `transitions` whether the change is legal, writes the change
+guarded by the case's version (so two people acting at once cannot both succeed), appends the event,
+and writes outbox rows for what must leave, all before it commits.
+
+    common             the one place a case changes (_apply, _change, _record), its webhook, who may act
+    filing             file_report: intake, admissibility, one open case per matter
+    evidence           add_evidence, request_more_evidence; the evidence deadline
+    merchant_response  respond_as_merchant; the merchant's silence (a clock's breach)
+    review             claim_case, release_case, decide_case; lapsed claims
+    decisions          what every decision does, a reviewer's or an automated one
+    reporter           withdraw_report, nudge_case
+    escalation         a breached clock raises the priority or goes to the supervisors
+    rectification      rectification orders (整改): ordered, proven, checked, missed
+    appeals            the merchant's penalty appeal, decided by a supervisor
+
+The stages register what the clocks' breaches and deadlines do (`clocks.on_breach`,
+`clocks.on_deadline`) when imported; plaint/cases/apps.py imports this package at start-up.
+Callers use the names below: `from plaint.cases import actions; actions.file_report(...)`.
+"""
+
+from ..notices import tell
+from . import appeals, rectification
+from .appeals import appeal_penalty, decide_penalty_appeal, penalty_appeal_closes
+from .common import Filed
+from .common import _change as _change  # for the concurrency test of the version guard
+from .escalation import escalate
+from .evidence import add_evidence, close_for_missing_evidence, request_more_evidence, return_to_review
+from .filing import file_report, matter_of, open_case_of
+from .merchant_response import handle_merchant_silence, respond_as_merchant
+from .reporter import nudge_case, withdraw_report
+from .review import claim_case, decide_case, lapse_claim, release_case
+
+__all__ = [
+    "Filed",
+    "add_evidence",
+    "appeal_penalty",
+    "appeals",
+    "claim_case",
+    "close_for_missing_evidence",
+    "decide_penalty_appeal",
+    "decide_case",
+    "escalate",
+    "file_report",
+    "handle_merchant_silence",
+    "lapse_claim",
+    "matter_of",
+    "nudge_case",
+    "open_case_of",
+    "penalty_appeal_closes",
+    "rectification",
+    "release_case",
+    "request_more_evidence",
+    "respond_as_merchant",
+    "return_to_review",
+    "tell",
+    "withdraw_report",
+]

@@ -1,0 +1,346 @@
+"""Filing a report: who may file for whom, through which channel, about what; admissibility at once.
+
+A report opens a case already in the state its admissibility leads to (admitted: the merchant's turn;
+needs evidence: the reporter's; inadmissible: closed with the alternatives). Only one case of a matter
+(reporter, target, category) may be open at a time.
+"""
+
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from plaint.accounts.models import Role, User
+from plaint.db import get_with, insert, insert_many
+from plaint.errors import Forbidden, InvalidInput, Refused
+from plaint.evidence.actions import CheckedUpload, Upload, check_uploads
+from plaint.evidence.models import Evidence, Party
+from plaint.marketplace.models import Consumer, Listing, Merchant, Order
+from plaint.rulebook import evaluation, loader
+from plaint.rulebook.evaluation import ADMITTED, INADMISSIBLE, NEEDS_EVIDENCE
+from plaint.rulebook.schema import Category, Rulebook
+
+from .. import clocks
+from ..inputs import ReportIn
+from ..models import Case, Channel, Report
+from ..notices import tell
+from ..transitions import OPEN_STATES, SYSTEM, State, transition
+from .common import Filed, _attach, _category, _event, _notify
+from .merchant_response import _tell_merchant_to_answer
+
+FILING_ROLES = {Role.CONSUMER, Role.AGENT, Role.MARKETPLACE}
+# The channels each filing role may record.
+CHANNELS_BY_ROLE = {
+    Role.CONSUMER: {Channel.WEB, Channel.APP},
+    Role.AGENT: {Channel.HOTLINE, Channel.ONLINE_CHAT, Channel.EMAIL},
+    Role.MARKETPLACE: {Channel.API, Channel.APP, Channel.WEB},
+}
+DEFAULT_CHANNEL = {Role.CONSUMER: Channel.WEB, Role.AGENT: Channel.HOTLINE, Role.MARKETPLACE: Channel.API}
+# Reports an agent takes in a conversation name the call or chat, so the case leads back to its
+# recording or transcript.
+CONVERSATION_CHANNELS = {Channel.HOTLINE: "call", Channel.ONLINE_CHAT: "chat"}
+
+
+def _reporter(actor: User, data: ReportIn) -> Consumer:
+    if actor.role == Role.CONSUMER:
+        if actor.consumer_id is None:
+            raise Forbidden("no_consumer", "This account is not linked to a marketplace consumer.")
+        if data.consumer_id and data.consumer_id != actor.consumer.external_id:
+            raise InvalidInput(
+                "consumer_id", "Consumers report for themselves; leave consumer_id out.", field="consumer_id"
+            )
+        return actor.consumer
+    if not data.consumer_id:
+        raise InvalidInput(
+            "consumer_required",
+            "Say which consumer this report is for.",
+            field="consumer_id",
+            hint="Send the marketplace's consumer id; push the consumer with an order first if it is new.",
+        )
+    consumer = Consumer.objects.filter(external_id=data.consumer_id).first()
+    if consumer is None:
+        raise InvalidInput("unknown_consumer", f"No consumer with id {data.consumer_id!r}.", field="consumer_id")
+    return consumer
+
+
+def _target(data: ReportIn, reporter: Consumer) -> tuple[Order | None, Listing | None, Merchant]:
+    if data.target_type == "order":
+        order = get_with(Order, "merchant", external_id=data.target_id)
+        if order is None or order.consumer_id != reporter.pk:
+            raise InvalidInput(
+                "unknown_order",
+                f"No order {data.target_id!r} of this consumer.",
+                field="target_id",
+                hint="Check the order number in the consumer's order list.",
+            )
+        return order, None, order.merchant
+    if data.target_type == "listing":
+        listing = Listing.objects.select_related("merchant").filter(external_id=data.target_id).first()
+        if listing is None:
+            raise InvalidInput("unknown_listing", f"No listing {data.target_id!r}.", field="target_id")
+        return None, listing, listing.merchant
+    merchant = Merchant.objects.filter(external_id=data.target_id).first()
+    if merchant is None:
+        raise InvalidInput("unknown_merchant", f"No merchant {data.target_id!r}.", field="target_id")
+    return None, None, merchant
+
+
+def _channel(actor: User, data: ReportIn) -> str:
+    channel = data.channel or DEFAULT_CHANNEL[actor.role]
+    if channel not in CHANNELS_BY_ROLE[actor.role]:
+        raise InvalidInput(
+            "channel_not_allowed",
+            f"A {actor.role} cannot record the channel {channel!r}.",
+            field="channel",
+            hint="Use one of: " + ", ".join(sorted(CHANNELS_BY_ROLE[actor.role])),
+        )
+    conversation = CONVERSATION_CHANNELS.get(channel)
+    if actor.role == Role.AGENT and conversation and not data.channel_reference:
+        raise InvalidInput(
+            "channel_reference_required",
+            f"A {channel} report entered by an agent needs the {conversation} reference.",
+            field="channel_reference",
+            hint=f"Give the {conversation} ID shown by the {'telephony' if conversation == 'call' else 'chat'} "
+            "system for this conversation.",
+        )
+    return channel
+
+
+def matter_of(reporter_id: int, target_type: str, target_id: int, category: str) -> str:
+    """Return what a report is about: the same reporter, target and category make the same matter.
+
+    Only one case of a matter may be open (the constraint case_one_open_per_matter): a second would ask
+    the merchant twice and could put points on its record twice for one complaint.
+    """
+    return f"{reporter_id}/{target_type}/{target_id}/{category}"
+
+
+def open_case_of(matter: str) -> str | None:
+    """Return the reference of the open case of `matter`, None if there is none."""
+    return Case.objects.filter(matter=matter, state__in=OPEN_STATES).values_list("reference", flat=True).first()
+
+
+def _duplicate(matter: str, category: Category, target_type: str) -> Refused | None:
+    """Return the refusal naming the open case of `matter`, None if there is none."""
+    open_case = open_case_of(matter)
+    if open_case is None:
+        return None
+    return Refused(
+        "duplicate_report",
+        f"This {target_type} already has an open '{category.title.en}' report from this consumer: {open_case}.",
+        hint=f"Add evidence to {open_case} or chase it; a new report can be filed once it is closed.",
+        details={"case": open_case},
+    )
+
+
+def _existing(actor: User, key: str | None) -> Case | None:
+    if not key:
+        return None
+    return Case.objects.filter(report__filed_by=actor, report__idempotency_key=key).first()
+
+
+def file_report(
+    actor: User,
+    data: ReportIn,
+    uploads: list[Upload] = (),
+    *,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> Filed:
+    """File a report, decide its admissibility at once, and return the case.
+
+    A retried call with the same idempotency key returns the first case, created=False. Files that
+    fail inspection are listed in `rejected_files`; the report is filed with the others.
+    """
+    now = now or timezone.now()
+    if actor.role not in FILING_ROLES:
+        raise Forbidden("cannot_file", f"A {actor.role} cannot file reports.")
+    if idempotency_key is not None and not 1 <= len(idempotency_key) <= 200:
+        raise InvalidInput(
+            "idempotency_key", "The Idempotency-Key must be 1 to 200 characters.", field="Idempotency-Key"
+        )
+    existing = _existing(actor, idempotency_key)
+    if existing:
+        return Filed(existing, created=False)
+    rulebook = loader.in_force(now)
+    category = _category(rulebook, data.category)
+    if len(data.description) > rulebook.intake.description_max_chars:
+        raise InvalidInput(
+            "description_too_long",
+            f"The description has {len(data.description)} characters; the limit is "
+            f"{rulebook.intake.description_max_chars}.",
+            field="description",
+            hint="Shorten it, or attach the rest as a text file of evidence.",
+        )
+    if data.remedy_wanted not in category.remedies:
+        raise InvalidInput(
+            "remedy_not_available",
+            f"{data.remedy_wanted!r} is not a remedy for '{category.title.en}' reports.",
+            field="remedy_wanted",
+            hint="Use one of: " + ", ".join(category.remedies),
+        )
+    reporter = _reporter(actor, data)
+    order, listing, merchant = _target(data, reporter)
+    channel = _channel(actor, data)
+    target = {"order": order, "listing": listing}.get(data.target_type, merchant)
+    matter = matter_of(reporter.pk, data.target_type, target.pk, category.code)
+    checked, rejected = check_uploads(list(uploads), rulebook)
+    try:
+        with transaction.atomic():
+            case, stored = _open_case(
+                actor,
+                data,
+                idempotency_key,
+                rulebook,
+                category,
+                reporter,
+                order,
+                listing,
+                merchant,
+                channel,
+                matter,
+                checked,
+                rejected,
+                now,
+            )
+    except IntegrityError:
+        # The same key raced us from another request: return the case that one made.
+        existing = _existing(actor, idempotency_key)
+        if existing is not None:
+            return Filed(existing, created=False)
+        # The same matter is open already (filed before, or by a request that raced this one).
+        duplicate = _duplicate(matter, category, data.target_type)
+        if duplicate is None:
+            raise
+        raise duplicate from None
+    return Filed(case, created=True, rejected_files=[r.as_dict() for r in rejected], stored=stored)
+
+
+INTAKE_TRANSITIONS = {ADMITTED: "admit", NEEDS_EVIDENCE: "request_evidence", INADMISSIBLE: "declare_inadmissible"}
+
+
+def _open_case(
+    actor: User,
+    data: ReportIn,
+    idempotency_key: str | None,
+    rulebook: Rulebook,
+    category: Category,
+    reporter: Consumer,
+    order: Order | None,
+    listing: Listing | None,
+    merchant: Merchant,
+    channel: str,
+    matter: str,
+    checked: list[CheckedUpload],
+    rejected: list,
+    now: datetime,
+) -> tuple[Case, list[Evidence]]:
+    # Admissibility is decided before anything is written, so the case is inserted once, already in the
+    # state its intake transition leads to; the log still records "filed" and then that transition.
+    result = evaluation.assess(
+        rulebook,
+        category,
+        data.target_type,
+        timezone.localtime(order.delivered_at) if order and order.delivered_at else None,
+        timezone.localtime(now),
+        {item.kind for item in checked},
+    )
+    intake = transition(INTAKE_TRANSITIONS[result.outcome], State.NEW, SYSTEM)
+    final = intake.target not in OPEN_STATES
+    report = insert(
+        Report(
+            reporter=reporter,
+            filed_by=actor,
+            channel=channel,
+            channel_reference=data.channel_reference,
+            target_type=data.target_type,
+            order=order,
+            listing=listing,
+            merchant=merchant,
+            category=category.code,
+            description=data.description,
+            remedy_wanted=data.remedy_wanted,
+            idempotency_key=idempotency_key,
+            submitted_at=now,
+        )
+    )
+    case = insert(
+        Case(
+            report=report,
+            merchant=merchant,
+            reporter=reporter,
+            category=category.code,
+            channel=channel,
+            state=intake.target.value,
+            priority=category.priority,
+            rulebook_version=rulebook.version,
+            admissibility=result.as_dict(),
+            evidence_due_at=result.evidence_due_at,
+            response_due_at=clocks.due_at("merchant_response", now, rulebook, report)
+            if result.outcome == ADMITTED
+            else None,
+            opened_at=now,
+            updated_at=now,
+            closed_at=now if final else None,
+            matter=matter,
+        )
+    )
+    events = [
+        _event(
+            case,
+            "filed",
+            actor,
+            now,
+            data={"channel": channel, "channel_reference": data.channel_reference}
+            | ({"agent": actor.username} if actor.role == Role.AGENT else {}),
+            to_state=State.NEW,
+        )
+    ]
+    stored, attached = _attach(case, checked, rejected, actor, Party.REPORTER, now, with_report=True)
+    events += attached
+    events.append(
+        _event(
+            case,
+            intake.name,
+            None,
+            now,
+            reason=result.explanation["en"],
+            data=result.as_dict(),
+            from_state=State.NEW,
+            to_state=intake.target.value,
+        )
+    )
+    if result.outcome == ADMITTED:
+        clocks.start(case, "merchant_response", now, pending=events)
+    insert_many(events)
+    _notify(case, "case.opened", now, key=f"case-{case.reference}-opened", admissibility=result.outcome)
+    outcome = {"zh": result.explanation["zh"], "en": result.explanation["en"]}
+    if result.outcome == NEEDS_EVIDENCE:
+        tell(
+            case,
+            "evidence_requested",
+            now,
+            f"{case.reference}-received",
+            reporter=True,
+            merchant=False,
+            outcome=outcome,
+            due=f"{timezone.localtime(case.evidence_due_at):%Y-%m-%d %H:%M}",
+        )
+    elif result.outcome == INADMISSIBLE:
+        tell(
+            case,
+            "inadmissible",
+            now,
+            f"{case.reference}-received",
+            reporter=True,
+            merchant=False,
+            outcome=outcome,
+            alternatives={
+                code: "\n".join(f"- {item.get(code, '')}" for item in result.alternatives) for code in ("zh", "en")
+            },
+        )
+    else:
+        tell(case, "received", now, f"{case.reference}-received", reporter=True, merchant=False, outcome=outcome)
+    if result.outcome == ADMITTED:
+        _tell_merchant_to_answer(case, now)
+    return case, stored

@@ -1,0 +1,160 @@
+"""Review: a reviewer claims a case from the queue, decides it, or lets it go; claims lapse.
+
+A claim is a lock on the case (`claimed_by`, lapsing after the rulebook's claim_timeout_minutes), not a
+state. Deciding needs a live claim; what a decision does is in `decisions`.
+"""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from plaint.accounts.models import Role, User
+from plaint.errors import Forbidden, InvalidInput, Refused
+from plaint.evidence.models import Party
+from plaint.rulebook import loader
+
+from .. import clocks
+from ..inputs import DecisionIn
+from ..models import Case, Decision, Visibility
+from ..transitions import DECIDABLE_STATES, transition
+from . import rectification
+from .common import _apply, _category, _change, _locked, _record, _require_decider
+from .decisions import _make_decision
+
+
+def claim_case(actor: User, case: Case, *, now: datetime | None = None) -> Case:
+    """Claim a case for review: nobody else can decide it until released or the claim lapses."""
+    now = now or timezone.now()
+    _require_decider(actor)
+    rulebook = loader.get(case.rulebook_version)
+    with transaction.atomic():
+        case = _locked(case)
+        if case.state not in DECIDABLE_STATES:
+            raise Refused("not_reviewable", f"A case in state '{case.state}' is not in the review queue.")
+        holder = case.claimed_by_id
+        if holder and holder != actor.pk and case.claim_expires_at and case.claim_expires_at > now:
+            raise Refused(
+                "claimed_by_other",
+                f"{case.claimed_by.username} is working on this case.",
+                details={"claimed_by": case.claimed_by.username, "claim_expires_at": case.claim_expires_at.isoformat()},
+            )
+        clocks.stop(case, ("acknowledgement",), now, "claimed")
+        _change(
+            case, now, claimed_by=actor, claim_expires_at=now + timedelta(minutes=rulebook.intake.claim_timeout_minutes)
+        )
+        _record(
+            case,
+            "claimed",
+            actor,
+            now,
+            visibility=Visibility.STAFF,
+            data={"claim_expires_at": case.claim_expires_at.isoformat()},
+        )
+    return case
+
+
+def release_case(actor: User, case: Case, *, now: datetime | None = None) -> Case:
+    """Give a claimed case back to the queue (its holder, or a supervisor)."""
+    now = now or timezone.now()
+    _require_decider(actor)
+    with transaction.atomic():
+        case = _locked(case)
+        if case.claimed_by_id is None:
+            raise Refused("not_claimed", "The case is not claimed.")
+        if case.claimed_by_id != actor.pk and actor.role != Role.SUPERVISOR:
+            raise Forbidden("not_claim_holder", "Only the reviewer holding the claim or a supervisor can release it.")
+        _change(case, now, claimed_by=None, claim_expires_at=None)
+        _record(case, "released", actor, now, visibility=Visibility.STAFF)
+    return case
+
+
+def decide_case(actor: User, case: Case, data: DecisionIn, *, now: datetime | None = None) -> Decision:
+    """Decide a claimed case with reason codes and a statement of reasons, and enforce the outcome."""
+    now = now or timezone.now()
+    _require_decider(actor)
+    rulebook = loader.get(case.rulebook_version)
+    category = _category(rulebook, case.category)
+    unknown = [code for code in data.reason_codes if code not in rulebook.reason_codes]
+    if unknown:
+        raise InvalidInput(
+            "unknown_reason_code",
+            f"Unknown reason code(s): {', '.join(unknown)}.",
+            field="reason_codes",
+            hint="Use: " + ", ".join(rulebook.reason_codes),
+        )
+    remedy = data.remedy or case.report.remedy_wanted
+    if data.outcome != "not_upheld" and remedy not in category.remedies:
+        raise InvalidInput(
+            "remedy_not_available",
+            f"{remedy!r} is not a remedy for this category.",
+            field="remedy",
+            hint="Use one of: " + ", ".join(category.remedies),
+        )
+    if data.outcome == "partly_upheld" and remedy in ("refund", "return_and_refund") and data.remedy_amount is None:
+        raise InvalidInput(
+            "remedy_amount_required", "A partly upheld refund needs the amount to refund.", field="remedy_amount"
+        )
+    if data.rectification is not None and data.outcome == "not_upheld":
+        raise InvalidInput("rectification", "A report not upheld orders no rectification.", field="rectification")
+    order = case.report.order
+    if data.remedy_amount is not None and order is not None and data.remedy_amount > order.amount_paid:
+        raise InvalidInput(
+            "remedy_amount_too_high",
+            f"The amount is more than the {order.amount_paid} {order.currency} paid.",
+            field="remedy_amount",
+        )
+    with transaction.atomic():
+        case = _locked(case)
+        if case.claimed_by_id != actor.pk or (case.claim_expires_at and case.claim_expires_at <= now):
+            raise Refused("claim_required", "Claim the case before deciding it; your claim may have lapsed.")
+        transition("decide", case.state, actor.role)
+        present = set(case.evidence.filter(party=Party.REPORTER).values_list("kind", flat=True))
+        missing: list[str] = []
+        if "insufficient_evidence" in data.reason_codes:
+            wanted = category.required_evidence + category.recommended_evidence
+            missing = [kind for kind in wanted if kind not in present]
+        decision = _make_decision(
+            case,
+            rulebook,
+            outcome=data.outcome,
+            reason_codes=data.reason_codes,
+            facts=data.statement,
+            remedy=remedy,
+            remedy_amount=data.remedy_amount,
+            automated=False,
+            actor=actor,
+            missing=missing,
+            now=now,
+        )
+        if data.rectification is not None:
+            rectification.order(case, decision, data.rectification.kind, data.rectification.instructions, now)
+        _apply(
+            case,
+            "decide",
+            actor,
+            now,
+            reason=data.statement,
+            data={"decision_id": decision.pk, "outcome": data.outcome, "reason_codes": data.reason_codes},
+        )
+    return decision
+
+
+def lapse_claim(case: Case, *, now: datetime | None = None) -> Case | None:
+    """Return a case whose claim ran out to the queue; None if it no longer qualifies."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _locked(case)
+        if case.claimed_by_id is None or not case.claim_expires_at or case.claim_expires_at > now:
+            return None
+        holder = case.claimed_by
+        _change(case, now, claimed_by=None, claim_expires_at=None)
+        _record(case, "claim_lapsed", None, now, visibility=Visibility.STAFF, data={"holder": holder.username})
+    return case
+
+
+def _claim_lapsed(case: Case, now: datetime) -> bool:
+    return lapse_claim(case, now=now) is not None
+
+
+clocks.on_deadline("claim", _claim_lapsed)
