@@ -17,22 +17,9 @@ from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.rulebook import loader
 
 from .. import clocks
-from ..models import Case, CaseEvent, Decision, Visibility
+from ..models import Case, Decision
 from ..notices import tell
-
-
-def _log(decision: Decision, kind: str, actor: User, now: datetime, reason: str, data: dict) -> None:
-    CaseEvent.objects.create(
-        case=decision.case,
-        kind=kind,
-        actor=actor,
-        actor_role=actor.role,
-        at=now,
-        reason=reason,
-        rulebook_version=decision.rulebook_version,
-        data=data,
-        visibility=Visibility.PARTIES,
-    )
+from .common import _record
 
 
 def penalty_appeal_closes(decision: Decision) -> datetime:
@@ -64,7 +51,7 @@ def appeal_penalty(actor: User, decision: Decision, grounds: str, *, now: dateti
             appeal = PenaltyAppeal.objects.create(
                 decision=decision, filed_by=actor, grounds=grounds.strip(), filed_at=now
             )
-            _log(decision, "penalty_appeal_filed", actor, now, grounds.strip(), {"appeal_id": appeal.pk})
+            _record(case, "penalty_appeal_filed", actor, now, reason=grounds.strip(), data={"appeal_id": appeal.pk})
             clocks.start(case, "appeal", now, subject_id=appeal.pk)
             _tell(case, "appeal_filed", now, f"appeal-{appeal.pk}-filed", supervisors=True, grounds=grounds.strip())
     except IntegrityError:
@@ -93,13 +80,13 @@ def decide_penalty_appeal(
         if overturn:
             lifted = revoke_decision_points(decision, now)
         clocks.stop(decision.case, ("appeal",), now, f"appeal_{state}", subject_id=appeal.pk)
-        _log(
-            decision,
+        _record(
+            decision.case,
             "penalty_appeal_decided",
             actor,
             now,
-            reasons.strip(),
-            {"appeal_id": appeal.pk, "outcome": state, "measures_lifted": lifted},
+            reason=reasons.strip(),
+            data={"appeal_id": appeal.pk, "outcome": state, "measures_lifted": lifted},
         )
         verdict = (
             {"zh": "已获支持，扣分已撤销", "en": "upheld: the points are revoked"}

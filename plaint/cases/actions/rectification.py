@@ -20,25 +20,16 @@ from plaint.rulebook import loader
 from plaint.rulebook.schema import Stage
 
 from .. import clocks
-from ..models import Case, CaseClock, CaseEvent, Decision, Visibility
+from ..models import Case, CaseClock, CaseEvent, Decision
 from ..notices import tell
-from .common import _attach
+from .common import _attach, _record
 
 KINDS = ("fix_listing", "withdraw_batch", "supply_customs_document", "other")
 
 
 def _log(rect: Rectification, kind: str, actor: User | None, now: datetime, reason: str = "") -> None:
-    CaseEvent.objects.create(
-        case=rect.case,
-        kind=kind,
-        actor=actor,
-        actor_role=actor.role if actor else "system",
-        at=now,
-        reason=reason,
-        rulebook_version=rect.decision.rulebook_version,
-        visibility=Visibility.PARTIES,
-        data={"rectification_id": rect.pk, "kind": rect.kind, "due_at": rect.due_at.isoformat(), "state": rect.state},
-    )
+    data = {"rectification_id": rect.pk, "kind": rect.kind, "due_at": rect.due_at.isoformat(), "state": rect.state}
+    _record(rect.case, kind, actor, now, reason=reason, data=data)
 
 
 def _notify(rect: Rectification, topic: str, now: datetime) -> None:
