@@ -1,6 +1,7 @@
 """The case state machine: every legal transition of a case, in one table.
 
-`actions.py` asks `transition()` before every state change; nothing else decides legality.
+The case actions (plaint/cases/actions/) ask `transition()` before every state change; nothing else
+decides legality.
 Claiming a case for review is not a state: it is a lock held by a reviewer on a case in a
 reviewable state, recorded on the case and in its log.
 """
