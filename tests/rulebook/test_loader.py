@@ -99,7 +99,8 @@ def test_a_new_version_is_published_beside_the_old_and_the_old_stays_readable(tm
         .replace("effective_from = 2026-01-01T00:00:00+08:00", "effective_from = 2030-01-01T00:00:00+08:00")
         .replace("window_days = 90", "window_days = 60", 1)
     )
-    (tmp_path / "later.toml").write_text(later)  # v1's file is gone from this folder: it is read from its published copy
+    # v1's file is gone from this folder: it is read from its published copy.
+    (tmp_path / "later.toml").write_text(later)
     settings.PLAINT_RULEBOOK_DIR = tmp_path
     try:
         loader.check()
