@@ -1,6 +1,6 @@
 """Business time over weekends, Chinese public holidays and their make-up working days."""
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -73,30 +73,36 @@ def test_a_bad_calendar_names_the_file_and_the_field():
 HEAD = 'name="x"\ntime_zone="Asia/Shanghai"\nworking_hours={start="09:00", end="18:00"}\nweekdays=[1,2,3,4,5]\n'
 
 
+# A calendar holding 2026's arrangement only (rulebook/calendars/cn.toml grows a year at a time).
+ONE_YEAR = parse_calendar(HEAD + "holidays=[2026-10-01]\nyears=[2026]", "one-year.toml")
+
+
 def test_business_time_past_the_last_listed_year_follows_the_weekday_rule_and_says_so():
-    # cn.toml lists 2026 only (the 2027 notice is not in it yet): 1 January 2027, a Friday, is worked.
-    assert CN.covers(date(2026, 12, 31)) and not CN.covers(date(2027, 1, 1))
-    assert CN.is_working_day(date(2027, 1, 1))
-    late = CN.reckon(at(2026, 12, 31, 17), timedelta(hours=2))
+    assert ONE_YEAR.covers(date(2026, 12, 31)) and not ONE_YEAR.covers(date(2027, 1, 1))
+    assert ONE_YEAR.is_working_day(date(2027, 1, 1))  # a Friday, and no 2027 holiday is known
+    late = ONE_YEAR.reckon(at(2026, 12, 31, 17), timedelta(hours=2))
     assert (late.at, late.weekday_rule_from) == (at(2027, 1, 1, 10), date(2027, 1, 1))
     assert late.event_data() == {"weekday_rule_from": "2027-01-01"}
-    inside = CN.reckon(at(2026, 12, 30, 10), timedelta(hours=2))
+    inside = ONE_YEAR.reckon(at(2026, 12, 30, 10), timedelta(hours=2))
     assert (inside.at, inside.weekday_rule_from, inside.event_data()) == (at(2026, 12, 30, 12), None, {})
     # The same marker for time measured between two moments (a paused clock's remainder).
-    assert CN.weekday_rule_from(at(2026, 12, 28, 10), at(2027, 1, 4, 10)) == date(2027, 1, 1)
-    assert CN.weekday_rule_from(at(2027, 2, 1, 10), at(2027, 2, 3, 10)) == date(2027, 2, 1)
-    assert CN.weekday_rule_from(at(2026, 12, 28, 10), at(2026, 12, 31, 18)) is None
+    assert ONE_YEAR.weekday_rule_from(at(2026, 12, 28, 10), at(2027, 1, 4, 10)) == date(2027, 1, 1)
+    assert ONE_YEAR.weekday_rule_from(at(2027, 2, 1, 10), at(2027, 2, 3, 10)) == date(2027, 2, 1)
+    assert ONE_YEAR.weekday_rule_from(at(2026, 12, 28, 10), at(2026, 12, 31, 18)) is None
 
 
 def test_a_stages_clock_reports_where_its_calendar_ran_out():
     rulebook = loader.get("2")
-    decision = reckon_deadline(rulebook, "decision", at(2026, 12, 28, 10))  # 5 business days
-    assert decision.at == at(2027, 1, 4, 10) and decision.weekday_rule_from == date(2027, 1, 1)
-    assert reckon_deadline(rulebook, "decision", at(2026, 12, 1, 10)).weekday_rule_from is None
+    end = CN.uncovered_from  # the first day cn.toml has no official arrangement for
+    assert CN.covers(end - timedelta(days=1)) and not CN.covers(end)
+    near = datetime.combine(end - timedelta(days=3), time(10), SH)
+    assert reckon_deadline(rulebook, "decision", near).weekday_rule_from == end  # 5 business days
+    far = datetime.combine(end - timedelta(days=60), time(10), SH)
+    assert reckon_deadline(rulebook, "decision", far).weekday_rule_from is None
     # Calendar time knows no calendar: nothing to report.
     category = rulebook.category("expired_goods")
-    response = clock_for(rulebook, "merchant_response", category).reckon(at(2026, 12, 30, 10), timedelta(days=3))
-    assert (response.at, response.weekday_rule_from) == (at(2027, 1, 2, 10), None)
+    response = clock_for(rulebook, "merchant_response", category).reckon(near, timedelta(days=3))
+    assert (response.at, response.weekday_rule_from) == (near + timedelta(days=3), None)
 
 
 def test_a_calendar_names_its_years_and_a_listed_year_counts_its_holidays():
