@@ -101,7 +101,11 @@ def compute(now: datetime | None = None, rulebook: Rulebook | None = None) -> Mo
             baseline_rate=baseline,
         )
         figures.append(row)
-        shown = _figures(row, config) | {"baseline_windows": len(history), "baseline_orders": history_orders}
+        shown = _figures(row, config) | {
+            "baseline_windows": len(history),
+            "baseline_orders": history_orders,
+            "rulebook_version": rulebook.version,
+        }
         flags += [
             MonitoringFlag(merchant_id=merchant_id, reason=reason, figures=shown, raised_at=now)
             for reason in _reasons(row, config)

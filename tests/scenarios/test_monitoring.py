@@ -125,7 +125,7 @@ def test_a_spike_needs_a_baseline_of_enough_history_else_only_the_absolute_thres
     assert set(flags) == {("M-SPIKE", "spike"), ("M-NEW-HIGH", "report_rate")}
     high = flags[("M-NEW-HIGH", "report_rate")]
     assert high["baseline_rate_per_1000"] is None
-    assert (high["baseline_windows"], high["baseline_orders"]) == (1, 100)
+    assert (high["baseline_windows"], high["baseline_orders"], high["rulebook_version"]) == (1, 100, "2")
     assert (high["thresholds"]["baseline_min_windows"], high["thresholds"]["baseline_min_orders"]) == (3, 300)
     assert flags[("M-SPIKE", "spike")]["baseline_rate_per_1000"] == 5.0
     assert MerchantFigures.objects.get(merchant=shops["M-NEW"]).baseline_rate is None
