@@ -20,8 +20,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import loader
 from .loader import RulebookError
-from .schema import Category, Rulebook
+from .schema import STAGES, Category, Rulebook
 
 
 class _Hours(BaseModel):
@@ -281,9 +282,6 @@ def reckon_deadline(rulebook: Rulebook, stage: str, start: datetime, category: C
 
 def calendars_in_use() -> list[str]:
     """Return the names of the calendars the stages of the rulebook files count business time by."""
-    from . import loader
-    from .schema import STAGES
-
     names = {getattr(rulebook.sla, stage).calendar for rulebook in loader.versions() for stage in STAGES}
     return sorted(name for name in names if name)
 
