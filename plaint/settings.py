@@ -143,6 +143,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 # The folder of rulebook versions (one TOML file each), validated at start-up.
 PLAINT_RULEBOOK_DIR = Path(os.environ.get("PLAINT_RULEBOOK_DIR", BASE_DIR / "rulebook"))
+# A business calendar (rulebook/calendars/) whose last listed year ends within this many days is
+# named on the status page and by a start-up warning (manage.py check, migrate, runserver).
+PLAINT_CALENDAR_WARN_DAYS = int(os.environ.get("PLAINT_CALENDAR_WARN_DAYS", "60"))
 
 # Webhook delivery: seconds before a receiver counts as not answering, and the retry schedule base.
 PLAINT_WEBHOOK_TIMEOUT = float(os.environ.get("PLAINT_WEBHOOK_TIMEOUT", "5"))

@@ -2,6 +2,10 @@
 rate per 1,000 orders and upheld rate, against its own
 history and the rulebook's thresholds; flags go to the supervisors' queue with the figures.
 
+A spike is measured against the merchant's baseline, which exists only once its history holds the
+rulebook's [monitoring.baseline] (earlier windows with orders, and orders in them); without it only
+the absolute thresholds (max_report_rate, max_upheld_rate) apply.
+
 Every figure comes from one grouped query per table over all merchants, so the job's cost grows
 with the rows in its windows, not with one query per merchant.
 """
@@ -71,13 +75,18 @@ def compute(now: datetime | None = None, rulebook: Rulebook | None = None) -> Mo
         .values("case__merchant_id")
         .annotate(decided=Count("id"), upheld=Count("id", filter=Q(outcome__in=UPHELD)))
     }
+    rule = config.baseline_rule()
     figures, flags = [], []
     for merchant_id in set(orders) | set(reports):
         per_orders = orders.get(merchant_id, [0] * len(windows))
         per_reports = reports.get(merchant_id, [0] * len(windows))
         rates = [r / o * 1000 if o else None for r, o in zip(per_reports, per_orders, strict=True)]
         history = [rate for rate in rates[1:] if rate is not None]
-        baseline = sum(history) / len(history) if history else None
+        history_orders = sum(per_orders[1:])
+        # Without enough history there is no baseline, so no spike: a new shop's first reports
+        # against a month of orders and no reports yet would otherwise spike against zero.
+        enough = len(history) >= rule.min_windows and history_orders >= rule.min_orders
+        baseline = sum(history) / len(history) if history and enough else None
         n_decided, n_upheld = decided.get(merchant_id, (0, 0))
         row = MerchantFigures(
             merchant_id=merchant_id,
@@ -92,8 +101,13 @@ def compute(now: datetime | None = None, rulebook: Rulebook | None = None) -> Mo
             baseline_rate=baseline,
         )
         figures.append(row)
+        shown = _figures(row, config) | {
+            "baseline_windows": len(history),
+            "baseline_orders": history_orders,
+            "rulebook_version": rulebook.version,
+        }
         flags += [
-            MonitoringFlag(merchant_id=merchant_id, reason=reason, figures=_figures(row, config), raised_at=now)
+            MonitoringFlag(merchant_id=merchant_id, reason=reason, figures=shown, raised_at=now)
             for reason in _reasons(row, config)
         ]
     with transaction.atomic():
@@ -133,6 +147,8 @@ def _figures(row: MerchantFigures, config: Monitoring) -> dict:
         "upheld_rate": round(row.upheld_rate, 3) if row.upheld_rate is not None else None,
         "thresholds": {
             "spike_factor": config.spike_factor,
+            "baseline_min_windows": config.baseline_rule().min_windows,
+            "baseline_min_orders": config.baseline_rule().min_orders,
             "max_report_rate": config.max_report_rate,
             "max_upheld_rate": config.max_upheld_rate,
         },

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.db.models.signals import post_migrate
 
 
@@ -12,9 +13,41 @@ class RulebookConfig(AppConfig):
         # A malformed rulebook stops start-up here, naming the file, entry and field.
         loader.check()
         post_migrate.connect(_publish, sender=self)
+        checks.register(calendar_coverage)
 
 
 def _publish(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
     from . import loader
 
     loader.publish_all()
+
+
+def calendar_coverage(app_configs: object = None, **kwargs: object) -> list[checks.CheckMessage]:
+    """Warn (plaint.W001) for each business calendar in use whose listed years end within PLAINT_CALENDAR_WARN_DAYS.
+
+    A warning, not an error: past its end a calendar still counts Monday to Friday, and Plaint must
+    keep running on New Year's Day if nobody added the year in time.
+    """
+    from django.conf import settings
+    from django.utils import timezone
+
+    from .calendar import coverage
+
+    warnings = []
+    for end in coverage(timezone.now()):
+        if not end.ending:
+            continue
+        when = f"in {end.days_left} days" if end.days_left > 0 else "already"
+        warnings.append(
+            checks.Warning(
+                f"Business calendar {end.name!r} covers up to {end.covered_through}: from "
+                f"{end.uncovered_from} ({when}) business time counts weekdays only and knows no public holiday.",
+                hint=(
+                    f"Add {end.uncovered_from.year}'s holidays and make-up working days from the official notice "
+                    f"to {settings.PLAINT_RULEBOOK_DIR / 'calendars' / (end.name + '.toml')} and its year to "
+                    '`years` (docs/rulebook.md, "Business calendars").'
+                ),
+                id="plaint.W001",
+            )
+        )
+    return warnings

@@ -1,8 +1,13 @@
 """Business time: working hours on working days of a calendar kept as data.
 
 A calendar says the working hours, the working weekdays, the public holidays and the make-up
-working days (调休: a weekend day worked in exchange for a longer holiday). Pure functions: no
-database, no clock of their own.
+working days (调休: a weekend day worked in exchange for a longer holiday), and the years whose
+official arrangement it holds. Pure functions: no database, no clock of their own.
+
+Past its last year a calendar knows no holidays: business time there follows the weekday rule
+alone. Nothing fails; instead `weekday_rule_from` (on a calendar, on a Clock, or in a `Reckoned`
+result) names the first such day a computation reached, for the caller to record, and
+`coverage` lists each calendar's end for the status page and the start-up check.
 """
 
 import tomllib
@@ -15,8 +20,9 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from . import loader
 from .loader import RulebookError
-from .schema import Category, Rulebook
+from .schema import STAGES, Category, Rulebook
 
 
 class _Hours(BaseModel):
@@ -33,6 +39,15 @@ class _CalendarFile(BaseModel):
     weekdays: list[int] = Field(min_length=1)
     holidays: list[date] = []
     workdays: list[date] = []
+    # The years whose official arrangement (holidays and make-up working days) is listed in full.
+    years: list[int] = Field(min_length=1)
+
+    @field_validator("years")
+    @classmethod
+    def consecutive_years(cls, value: list[int]) -> list[int]:
+        if sorted(value) != list(range(min(value), max(value) + 1)):
+            raise ValueError("list consecutive years once each, e.g. [2026, 2027]")
+        return sorted(value)
 
     @field_validator("weekdays")
     @classmethod
@@ -51,6 +66,32 @@ class BusinessCalendar:
     weekdays: frozenset[int]
     holidays: frozenset[date]
     workdays: frozenset[date]
+    # The first day of the first year listed, and the first day after the last: the days in
+    # between are covered by an official arrangement.
+    covered_from: date
+    uncovered_from: date
+
+    def covers(self, day: date) -> bool:
+        """Return whether `day` falls in a year whose official arrangement the calendar holds."""
+        return self.covered_from <= day < self.uncovered_from
+
+    def weekday_rule_from(self, start: datetime, end: datetime) -> date | None:
+        """Return the first day from `start` to `end` (local dates) that the calendar does not cover, or None.
+
+        Such a day was counted by the weekday rule alone: a holiday of a year not yet listed counts
+        as worked. `end` before `start` is read as the same day.
+        """
+        first, last = start.astimezone(self.tz).date(), max(start, end).astimezone(self.tz).date()
+        if first < self.covered_from:
+            return first
+        if last >= self.uncovered_from:
+            return max(first, self.uncovered_from)
+        return None
+
+    def reckon(self, start: datetime, duration: timedelta) -> "Reckoned":
+        """Return the moment `duration` of business time after `start`, and where the calendar ran out on the way."""
+        at = self.add(start, duration)
+        return Reckoned(at, self.weekday_rule_from(start, at))
 
     def is_working_day(self, day: date) -> bool:
         """Return whether `day` is worked: a make-up working day is, a holiday is not, else the weekday rule."""
@@ -117,6 +158,15 @@ def parse_calendar(text: str, source: str) -> BusinessCalendar:
     clash = set(data.holidays) & set(data.workdays)
     if clash:
         raise RulebookError(f"{source}: {sorted(clash)[0]} is both a holiday and a make-up working day")
+    first, last = data.years[0], data.years[-1]
+    for field in ("holidays", "workdays"):
+        for day in getattr(data, field):
+            # A year's New Year arrangement may begin in the December before it.
+            if not first - 1 <= day.year <= last:
+                raise RulebookError(
+                    f"{source}: field {field}: {day} is outside the years listed ({first}-{last}); "
+                    f"add {day.year} to years once its whole arrangement is listed"
+                )
     return BusinessCalendar(
         name=data.name,
         tz=ZoneInfo(data.time_zone),
@@ -125,7 +175,26 @@ def parse_calendar(text: str, source: str) -> BusinessCalendar:
         weekdays=frozenset(data.weekdays),
         holidays=frozenset(data.holidays),
         workdays=frozenset(data.workdays),
+        covered_from=date(first, 1, 1),
+        uncovered_from=date(last + 1, 1, 1),
     )
+
+
+@dataclass(frozen=True)
+class Reckoned:
+    """A moment reckoned in a clock's time, and the first day on the way its calendar did not cover.
+
+    `weekday_rule_from` is None when every day counted was covered (always, for calendar time);
+    otherwise the days from it on were counted by the weekday rule alone, and the caller should
+    record that with the moment (see `event_data`).
+    """
+
+    at: datetime
+    weekday_rule_from: date | None = None
+
+    def event_data(self) -> dict[str, str]:
+        """Return {"weekday_rule_from": "2027-01-01"} to add to the event that records the moment, or {}."""
+        return {"weekday_rule_from": self.weekday_rule_from.isoformat()} if self.weekday_rule_from else {}
 
 
 @cache
@@ -166,6 +235,17 @@ class Clock:
             return max(end - start, timedelta(0))
         return self.business.between(start, end)
 
+    def reckon(self, start: datetime, duration: timedelta) -> Reckoned:
+        """Return `advance(start, duration)` with the first day on the way its calendar did not cover."""
+        at = self.advance(start, duration)
+        return Reckoned(at, self.weekday_rule_from(start, at))
+
+    def weekday_rule_from(self, start: datetime, end: datetime) -> date | None:
+        """Return the first day from `start` to `end` counted by the weekday rule alone; None for calendar time."""
+        if self.business is None:
+            return None
+        return self.business.weekday_rule_from(start, end)
+
 
 def clock_for(rulebook: Rulebook, stage: str, category: Category | None = None) -> Clock:
     """Return the clock of a [sla] stage, or of a window ("evidence", "decision_appeal", "penalty_appeal").
@@ -192,3 +272,50 @@ def deadline(rulebook: Rulebook, stage: str, start: datetime, category: Category
     """Return when `stage` (or a window) started at `start` runs out, in its own time."""
     clock = clock_for(rulebook, stage, category)
     return clock.advance(start, clock.length)
+
+
+def reckon_deadline(rulebook: Rulebook, stage: str, start: datetime, category: Category | None = None) -> Reckoned:
+    """Return `deadline(...)` with the first day on the way its calendar did not cover (None if all were)."""
+    clock = clock_for(rulebook, stage, category)
+    return clock.reckon(start, clock.length)
+
+
+def calendars_in_use() -> list[str]:
+    """Return the names of the calendars the stages of the rulebook files count business time by."""
+    names = {getattr(rulebook.sla, stage).calendar for rulebook in loader.versions() for stage in STAGES}
+    return sorted(name for name in names if name)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """How far a calendar in use reaches, seen from a day: its first uncovered day and the days left to it."""
+
+    name: str
+    covered_through: date
+    uncovered_from: date
+    days_left: int  # zero or less: business time is already past the calendar's end
+    ending: bool  # within the warning's lead (PLAINT_CALENDAR_WARN_DAYS) or already past
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "covered_through": self.covered_through.isoformat(),
+            "uncovered_from": self.uncovered_from.isoformat(),
+            "days_left": self.days_left,
+            "ending": self.ending,
+        }
+
+
+def coverage(now: datetime, warn_days: int | None = None) -> list[Coverage]:
+    """Return the coverage of every calendar in use at `now`; `ending` when its end is within `warn_days`.
+
+    `warn_days` defaults to settings.PLAINT_CALENDAR_WARN_DAYS. Days are counted in the calendar's own
+    time zone, so the count changes at its midnight.
+    """
+    lead = settings.PLAINT_CALENDAR_WARN_DAYS if warn_days is None else warn_days
+    found = []
+    for name in calendars_in_use():
+        cal = calendar(name)
+        left = (cal.uncovered_from - now.astimezone(cal.tz).date()).days
+        found.append(Coverage(name, cal.uncovered_from - timedelta(days=1), cal.uncovered_from, left, left <= lead))
+    return found

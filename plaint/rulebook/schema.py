@@ -185,6 +185,19 @@ class IllegalGoods(Frozen):
     suspension_days: int = Field(gt=0)
 
 
+class Baseline(Frozen):
+    """How much of its own history a merchant needs before its report rate can spike against it."""
+
+    min_windows: int = Field(gt=0, description="Earlier windows with orders (3 windows of 30 days: three months)")
+    min_orders: int = Field(gt=0, description="Orders in those earlier windows together")
+
+
+# The rule for a version without [monitoring.baseline] (version 1 has none): any earlier window with
+# an order makes a baseline, however thin. Kept so version 1 reads as it always did; a new version
+# states its own [monitoring.baseline], whose fields are then required.
+UNSTATED_BASELINE = Baseline(min_windows=1, min_orders=1)
+
+
 class Monitoring(Frozen):
     window_days: int = Field(gt=0)
     history_windows: int = Field(gt=0, le=24)
@@ -193,7 +206,21 @@ class Monitoring(Frozen):
     max_report_rate: float = Field(gt=0)
     max_upheld_rate: float = Field(gt=0, le=1)
     min_decided: int = Field(ge=1)
+    baseline: Baseline | None = None
     illegal_goods: IllegalGoods | None = None
+
+    @model_validator(mode="after")
+    def baseline_fits_the_history(self) -> "Monitoring":
+        if self.baseline and self.baseline.min_windows > self.history_windows:
+            raise ValueError(
+                f"baseline: min_windows: {self.baseline.min_windows} is more than the "
+                f"{self.history_windows} history_windows kept, so no merchant could ever spike"
+            )
+        return self
+
+    def baseline_rule(self) -> Baseline:
+        """Return [monitoring.baseline], or for a version without one the rule versions before 2 were read by."""
+        return self.baseline or UNSTATED_BASELINE
 
 
 class Track(Frozen):

@@ -1,4 +1,7 @@
-"""The admins' status page of background work (/staff/status/); its JSON twin is GET /api/staff/status."""
+"""The admins' status page of background work (/staff/status/); its JSON twin is GET /api/staff/status.
+
+It also names a business calendar about to run out of listed years (plaint.rulebook.calendar.coverage).
+"""
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -8,6 +11,7 @@ from plaint.accounts.models import Role
 from plaint.cases.queries import recent_breaches
 from plaint.notifications import status
 from plaint.notifications.tasks import backend
+from plaint.rulebook.calendar import Coverage, coverage
 
 from .common import lang, role_required
 
@@ -39,6 +43,18 @@ TEXTS = {
         "none": "无。",
         "retry": "在管理后台重试",
         "json": "JSON",
+        "calendars": "营业日历",
+        "calendar": "日历",
+        "covered_through": "已覆盖至",
+        "uncovered_from": "首个未覆盖日期",
+        "days_left": "剩余天数",
+        "calendar_ending": (
+            "营业日历 {name} 只覆盖到 {through}：自 {start}（{when}）起，营业时间只按星期计算，"
+            "不识别法定节假日和调休上班日。请依国务院办公厅关于 {year} 年部分节假日安排的通知，"
+            "在 rulebook/calendars/{name}.toml 中补充 {year} 年的放假和调休日期（见 docs/rulebook.md）。"
+        ),
+        "in_days": "还有 {days} 天",
+        "already": "已开始",
     },
     "en": {
         "title": "Background work",
@@ -67,19 +83,43 @@ TEXTS = {
         "none": "None.",
         "retry": "Retry in the admin",
         "json": "JSON",
+        "calendars": "Business calendars",
+        "calendar": "Calendar",
+        "covered_through": "Covered through",
+        "uncovered_from": "First day not covered",
+        "days_left": "Days left",
+        "calendar_ending": (
+            "Business calendar {name} covers up to {through}: from {start} ({when}) business time counts "
+            "weekdays only, with no public holidays or make-up working days. Add {year}'s holidays and "
+            "make-up working days from the State Council's notice to rulebook/calendars/{name}.toml "
+            "(see docs/rulebook.md)."
+        ),
+        "in_days": "in {days} days",
+        "already": "already",
     },
 }
 
 
 @role_required(Role.ADMIN, Role.SUPERVISOR)
 def status_page(request: HttpRequest) -> HttpResponse:
-    """Queue depths, the oldest undelivered message, failed deliveries and the last day's clock breaches."""
+    """Queue depths, the oldest undelivered message, failed deliveries, the last day's clock breaches, calendars."""
     now = timezone.now()
+    texts = TEXTS[lang()]
+    calendars = coverage(now)
     context = {
         "deliveries": status.deliveries(now),
         "breaches": recent_breaches(now),
         "backend": backend(),
-        "t": TEXTS[lang()],
+        "calendars": calendars,
+        "calendar_warnings": [_ending(end, texts) for end in calendars if end.ending],
+        "t": texts,
         "as_of": now,
     }
     return render(request, "web/status.html", context)
+
+
+def _ending(end: Coverage, texts: dict[str, str]) -> str:
+    when = texts["in_days"].format(days=end.days_left) if end.days_left > 0 else texts["already"]
+    return texts["calendar_ending"].format(
+        name=end.name, through=end.covered_through, start=end.uncovered_from, when=when, year=end.uncovered_from.year
+    )

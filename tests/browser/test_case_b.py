@@ -62,8 +62,10 @@ def test_case_b_not_upheld_for_insufficient_evidence_through_the_pages(page, url
     expect(reviewer.locator(".msg-success")).to_contain_text("您已领取该案件")
     reviewer.get_by_label("说明模板").select_option(label="证据不足")
     statement = reviewer.get_by_label("事实与理由说明")
+    version = Case.objects.get(reference=ref).rulebook_version  # the version in force when it was filed
     expect(statement).to_have_value(
-        r"消费者就订单 O-B-2001 提出的《描述不符》举报，未能提供该规则（第 1 版）要求的证据，现有材料不足以认定违规。"
+        f"消费者就订单 O-B-2001 提出的《描述不符》举报，未能提供该规则（第 {version} 版）要求的证据，"
+        "现有材料不足以认定违规。"
     )
     statement.fill(statement.input_value() + "举报人未在补证期限前补充商品实拍图。")
     reviewer.get_by_role("radio", name="举报不成立").check()

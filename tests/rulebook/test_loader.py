@@ -93,18 +93,20 @@ def test_a_published_version_cannot_be_edited_in_place(tmp_path, settings):
 
 @pytest.mark.django_db
 def test_a_new_version_is_published_beside_the_old_and_the_old_stays_readable(tmp_path, settings):
-    v2 = (
-        V1.replace('version = "1"', 'version = "2"')
-        .replace("effective_from = 2026-01-01T00:00:00+08:00", "effective_from = 2027-01-01T00:00:00+08:00")
+    # "later": a name no real version uses (rulebook/ holds v1 and v2, both published by migrate).
+    later = (
+        V1.replace('version = "1"', 'version = "later"')
+        .replace("effective_from = 2026-01-01T00:00:00+08:00", "effective_from = 2030-01-01T00:00:00+08:00")
         .replace("window_days = 90", "window_days = 60", 1)
     )
-    (tmp_path / "v2.toml").write_text(v2)  # v1's file is gone from this folder: it is read from its published copy
+    # v1's file is gone from this folder: it is read from its published copy.
+    (tmp_path / "later.toml").write_text(later)
     settings.PLAINT_RULEBOOK_DIR = tmp_path
     try:
         loader.check()
-        assert loader.publish_all() == ["2"]
+        assert loader.publish_all() == ["later"]
         assert loader.get("1").category("counterfeit").window_days == 90
-        assert loader.get("2").category("counterfeit").window_days == 60
+        assert loader.get("later").category("counterfeit").window_days == 60
     finally:
         settings.PLAINT_RULEBOOK_DIR = Path(settings.BASE_DIR) / "rulebook"
         loader.check()
@@ -197,3 +199,27 @@ def test_v1_has_a_clock_for_every_stage():
         assert sla.stage(stage).warn_before_hours > 0
     assert "merchant_silence" in sla.merchant_response.on_breach
     assert sla.decision.time == "business" and sla.decision.calendar == "cn"
+
+
+def test_version_2_follows_version_1_at_midnight_in_beijing_on_1_december_2026():
+    from datetime import datetime
+
+    assert loader.in_force(datetime(2026, 11, 30, 15, 59, 59, tzinfo=UTC)).version == "1"
+    assert loader.in_force(datetime(2026, 11, 30, 16, 0, tzinfo=UTC)).version == "2"
+    assert loader.get("2").changes.startswith("Monitoring: a report-rate spike")
+
+
+def test_a_version_without_a_monitoring_baseline_reads_as_version_1_did():
+    # Version 1 has no [monitoring.baseline]: any earlier window with an order makes a baseline.
+    assert loader.get("1").monitoring.baseline is None
+    rule = loader.get("1").monitoring.baseline_rule()
+    assert (rule.min_windows, rule.min_orders) == (1, 1)
+    assert (loader.get("2").monitoring.baseline.min_windows, loader.get("2").monitoring.baseline.min_orders) == (3, 300)
+
+
+def test_a_monitoring_baseline_states_both_its_fields_and_fits_the_history_kept():
+    v2 = (Path(settings.BASE_DIR) / "rulebook" / "v2.toml").read_text(encoding="utf-8")
+    with pytest.raises(RulebookError, match=r"v2.toml: monitoring: baseline: field min_orders: Field required"):
+        parse(v2.replace("min_orders = 300\n", ""), "v2.toml")
+    with pytest.raises(RulebookError, match=r"baseline: min_windows: 7 is more than the 6 history_windows kept"):
+        parse(v2.replace("min_windows = 3\n", "min_windows = 7\n"), "v2.toml")

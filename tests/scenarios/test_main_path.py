@@ -15,6 +15,7 @@ from plaint.enforcement.models import PointEntry
 from plaint.notifications.delivery import deliver_due
 from plaint.notifications.models import WebhookEndpoint
 from plaint.notifications.outbox import verify
+from plaint.rulebook import loader
 from tests import factories as f
 from tests.api_client import ApiClient
 
@@ -70,7 +71,9 @@ def test_case_a_expired_damaged_skincare_upheld_with_refund_points_and_reasons(w
     ref = case["reference"]
     assert case["state"] == "awaiting_merchant"
     assert case["admissibility"]["outcome"] == "admitted"
-    assert case["admissibility"]["rulebook_version"] == "1"
+    # Filed under the version in force now (the latest whose effective_from has passed).
+    version = loader.in_force(timezone.now()).version
+    assert case["admissibility"]["rulebook_version"] == version
     assert len(case["evidence"]) == 2
     # EXIF time is local (Asia/Shanghai, UTC+8) and comes back as an aware instant.
     assert datetime.fromisoformat(case["evidence"][1]["captured_at"]) == datetime(2026, 11, 20, 2, 16, 30, tzinfo=UTC)
@@ -106,7 +109,7 @@ def test_case_a_expired_damaged_skincare_upheld_with_refund_points_and_reasons(w
 
     # Serious-track points on the merchant's record.
     entry = PointEntry.objects.get(merchant=world["shop"])
-    assert (entry.track, entry.points, entry.rulebook_version) == ("serious", 6, "1")
+    assert (entry.track, entry.points, entry.rulebook_version) == ("serious", 6, version)
     local = timezone.localtime(entry.expires_at)  # reset at local midnight, 1 January
     assert (local.year, local.month, local.day, local.hour) == (timezone.localtime().year + 1, 1, 1, 0)
 
@@ -131,7 +134,7 @@ def test_case_a_expired_damaged_skincare_upheld_with_refund_points_and_reasons(w
     mine = api["consumer"].get(f"/cases/{ref}", lang="en").json()
     [decision] = mine["decisions"]
     assert decision["outcome"] == "upheld"
-    assert "rulebook version 1" in decision["statement_text"]
+    assert f"rulebook version {version}" in decision["statement_text"]
     assert "Expired goods" in decision["statement_text"]
     assert "no automated means" in decision["statement_text"]
     assert "Refund 389.00 CNY plus the tariff paid, 35.79 CNY" in decision["statement_text"]
@@ -145,7 +148,7 @@ def test_case_a_expired_damaged_skincare_upheld_with_refund_points_and_reasons(w
     )
     assert "has no appeals committee yet" in decision["statement_text"]
     zh = api["consumer"].get(f"/cases/{ref}").json()["decisions"][0]["statement_text"]
-    assert "过期商品" in zh and "规则第 1 版" in zh
+    assert "过期商品" in zh and f"规则第 {version} 版" in zh
     kinds = [event["kind"] for event in mine["timeline"]]
     assert kinds[:2] == ["filed", "evidence_added"]
     assert "contest" in kinds and kinds[-1] == "decide"
@@ -271,7 +274,7 @@ def test_quality_report_120_days_after_delivery_is_inadmissible_with_reasons_and
     assert case["state"] == "inadmissible"
     adm = case["admissibility"]
     assert adm["reason_code"] == "out_of_window"
-    assert adm["rulebook_version"] == "1"
+    assert adm["rulebook_version"] == loader.in_force(timezone.now()).version
     assert adm["dates"]["delivered_at"] and adm["dates"]["window_closes_at"]
     assert "30 days of delivery" in adm["explanation"]["en"]
     assert "120 days after delivery" in adm["explanation"]["en"]

@@ -14,6 +14,7 @@ from plaint.enforcement.models import Measure
 from plaint.marketplace.models import Consumer, Order
 from plaint.monitoring.jobs import compute, run_if_due
 from plaint.monitoring.models import MerchantFigures, MonitoringFlag
+from plaint.rulebook import loader
 from tests import factories as f
 from tests.api_client import ApiClient
 
@@ -21,11 +22,11 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
-def history(merchant, consumer, user, per_window: list[tuple[int, int]]):
-    """Make orders and reports for the merchant: per_window[k] = (orders, reports) k windows back."""
+def history(merchant, consumer, user, per_window: list[tuple[int, int]], now: datetime = NOW):
+    """Make orders and reports for the merchant: per_window[k] = (orders, reports) k windows back from now."""
     orders, reports = [], []
     for k, (n_orders, n_reports) in enumerate(per_window):
-        start = NOW - timedelta(days=30 * (k + 1))
+        start = now - timedelta(days=30 * (k + 1))
         for i in range(n_orders):
             at = start + timedelta(minutes=i + 1)
             orders.append(
@@ -66,7 +67,7 @@ def history(merchant, consumer, user, per_window: list[tuple[int, int]]):
                 category="product_quality",
                 channel="web",
                 state="awaiting_merchant",
-                rulebook_version="1",
+                rulebook_version=loader.in_force(at).version,
                 opened_at=at,
                 updated_at=at,
             )
@@ -106,6 +107,35 @@ def test_flags_the_spiking_merchant_and_not_the_steady_high_volume_one():
     closed = supervisor.post_json(f"/monitoring/flags/{queued['id']}/close", {"note": "已约谈商家，要求整改"})
     assert closed.json()["state"] == "closed"
     assert supervisor.get("/monitoring/flags").json() == []
+
+
+def test_a_spike_needs_a_baseline_of_enough_history_else_only_the_absolute_thresholds_apply():
+    # Version 2 is in force: [monitoring.baseline] asks 3 earlier windows with orders and 300 orders.
+    now = datetime(2026, 12, 20, 12, 0, tzinfo=UTC)
+    consumer = Consumer.objects.create(external_id="C-1", name="消费者")
+    user = f.user(Role.AGENT)
+    shops = {code: f.merchant(code) for code in ("M-SPIKE", "M-NEW", "M-NEW-HIGH", "M-THIN")}
+    history(shops["M-SPIKE"], consumer, user, [(200, 8)] + [(200, 1)] * 6, now)  # 40 per 1,000 against 5
+    history(shops["M-NEW"], consumer, user, [(400, 6), (150, 0)], now)  # one month of orders, no reports yet
+    history(shops["M-NEW-HIGH"], consumer, user, [(100, 8), (100, 0)], now)  # 80 per 1,000: over max_report_rate
+    history(shops["M-THIN"], consumer, user, [(300, 6)] + [(20, 0)] * 6, now)  # six months, 120 orders in all
+
+    compute(now)
+    flags = {(flag.merchant.external_id, flag.reason): flag.figures for flag in MonitoringFlag.objects.all()}
+    assert set(flags) == {("M-SPIKE", "spike"), ("M-NEW-HIGH", "report_rate")}
+    high = flags[("M-NEW-HIGH", "report_rate")]
+    assert high["baseline_rate_per_1000"] is None
+    assert (high["baseline_windows"], high["baseline_orders"], high["rulebook_version"]) == (1, 100, "2")
+    assert (high["thresholds"]["baseline_min_windows"], high["thresholds"]["baseline_min_orders"]) == (3, 300)
+    assert flags[("M-SPIKE", "spike")]["baseline_rate_per_1000"] == 5.0
+    assert MerchantFigures.objects.get(merchant=shops["M-NEW"]).baseline_rate is None
+
+    # Version 1 has no [monitoring.baseline] and reads as it always did: any earlier window with an
+    # order is a baseline, so the new and the thin shops spike against zero.
+    MonitoringFlag.objects.all().delete()
+    compute(now, rulebook=loader.get("1"))
+    spikes = {flag.merchant.external_id for flag in MonitoringFlag.objects.filter(reason="spike")}
+    assert spikes == {"M-SPIKE", "M-NEW", "M-NEW-HIGH", "M-THIN"}
 
 
 def test_the_worker_runs_the_job_once_a_day():

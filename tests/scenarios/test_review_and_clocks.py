@@ -1,7 +1,7 @@
 """The review queue's order, claims that lapse, merchant silence, and decisions that outlive rule changes."""
 
+import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -14,6 +14,7 @@ from plaint.cases.inputs import DecisionIn, ReportIn, ResponseIn
 from plaint.cases.models import Case
 from plaint.evidence.actions import Upload
 from plaint.rulebook import loader
+from plaint.rulebook.models import RulebookVersion
 from tests import factories as f
 from tests.api_client import ApiClient
 
@@ -115,28 +116,30 @@ def test_a_new_rulebook_version_does_not_change_an_old_decision(shop, tmp_path):
     reader = ApiClient(f.token(consumer))
     before = reader.get(f"/cases/{case.reference}", lang="en").json()["decisions"][0]["statement_text"]
 
-    folder = Path(settings.BASE_DIR) / "rulebook"
-    v1 = (folder / "v1.toml").read_text(encoding="utf-8")
-    v2 = (
-        v1.replace('version = "1"', 'version = "2"')
-        .replace("effective_from = 2026-01-01T00:00:00+08:00", "effective_from = 2026-02-01T00:00:00+08:00")
-        .replace('en = "Expired goods"', 'en = "Goods past their date"')
+    # The case was filed under the version in force now; a later version is published beside it.
+    current = case.rulebook_version
+    assert current == loader.in_force(timezone.now()).version
+    text = RulebookVersion.objects.get(version=current).source_text
+    starts = (timezone.now() - timedelta(minutes=1)).isoformat()
+    later = re.sub(r"(?m)^effective_from = .*$", f"effective_from = {starts}", text)
+    later = later.replace(f'version = "{current}"', 'version = "later"').replace(
+        'en = "Expired goods"', 'en = "Goods past their date"'
     )
-    (tmp_path / "v1.toml").write_text(v1, encoding="utf-8")
-    (tmp_path / "v2.toml").write_text(v2, encoding="utf-8")
+    (tmp_path / "current.toml").write_text(text, encoding="utf-8")
+    (tmp_path / "later.toml").write_text(later, encoding="utf-8")
     original = settings.PLAINT_RULEBOOK_DIR
     settings.PLAINT_RULEBOOK_DIR = tmp_path
     try:
         loader.check()
-        assert loader.publish_all() == ["2"]
+        assert loader.publish_all() == ["later"]
         after = reader.get(f"/cases/{case.reference}", lang="en").json()
         assert after["decisions"][0]["statement_text"] == before
-        assert "Expired goods" in before and "rulebook version 1" in before
-        assert after["rulebook_version"] == "1"
-        # A case filed now is judged under version 2.
+        assert "Expired goods" in before and f"rulebook version {current}" in before
+        assert after["rulebook_version"] == current
+        # A case filed now is judged under the later version.
         data = ReportIn(target_type="order", target_id="O-2", category="expired_goods", description="过期")
         new = actions.file_report(consumer, data, [Upload("e.jpg", f.jpeg(), "photo_of_expiry_date")]).case
-        assert new.rulebook_version == "2"
+        assert new.rulebook_version == "later"
     finally:
         settings.PLAINT_RULEBOOK_DIR = original
         loader.check()

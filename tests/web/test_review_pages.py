@@ -118,7 +118,8 @@ def test_workspace_prefills_the_category_template_in_the_reviewers_language(worl
     client = client_for(world["users"]["reviewer"], "en")
     client.post(f"/review/cases/{ref}/claim/")
     html = client.get(f"/review/cases/{ref}/").content.decode()
-    assert "The goods of order O-2 were expired on delivery (Expired goods, rulebook version 1)." in html
+    version = world["in_review"].rulebook_version
+    assert f"The goods of order O-2 were expired on delivery (Expired goods, rulebook version {version})." in html
     assert world["waiting"].reference in html  # another case against the same merchant and listing, linked
     sha = world["in_review"].evidence.get().sha256
     assert sha in html  # the full hash in the gallery

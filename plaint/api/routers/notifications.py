@@ -9,6 +9,7 @@ from plaint.cases.queries import recent_breaches
 from plaint.errors import Forbidden
 from plaint.notifications import actions, status
 from plaint.notifications.models import Notification
+from plaint.rulebook.calendar import coverage
 
 from .cases import ERRORS
 
@@ -66,9 +67,12 @@ def read(request: HttpRequest, notification_id: int) -> dict:
 
 @status_router.get("/status", response={200: dict, **ERRORS})
 def background_status(request: HttpRequest) -> dict:
-    """Queue depths per channel, the oldest undelivered message, failing and dead deliveries, and
-    the service-level breaches of the last 24 hours (admins and supervisors)."""
+    """Queue depths per channel, the oldest undelivered message, failing and dead deliveries, the
+    service-level breaches of the last 24 hours, and how far each business calendar in use reaches
+    (`calendars`: name, covered_through, uncovered_from, days_left, and `ending` when its end is
+    within PLAINT_CALENDAR_WARN_DAYS) — for admins and supervisors."""
     if request.auth.role not in STATUS_ROLES:
         raise Forbidden("not_staff_admin", "The status of background work is for admins and supervisors.")
     now = timezone.now()
-    return status.deliveries(now) | {"breaches": recent_breaches(now)}
+    calendars = [end.as_dict() for end in coverage(now)]
+    return status.deliveries(now) | {"breaches": recent_breaches(now), "calendars": calendars}
