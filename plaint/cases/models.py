@@ -51,6 +51,9 @@ class Report(models.Model):
     description = models.TextField()
     remedy_wanted = models.CharField(max_length=30)
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    # SHA-256 of the request an idempotency key was first used with (its fields and files), so the same
+    # key sent with another request is refused instead of answered with the first case.
+    request_digest = models.CharField(max_length=64, blank=True, default="")
     submitted_at = models.DateTimeField()
 
     class Meta:

@@ -115,3 +115,28 @@ def test_agent_must_name_the_consumer_and_a_phone_channel():
     case = agent.get(response.json()["url"].removeprefix("/api")).json()
     assert case["report"]["channel_reference"] == "CALL-20261124-0042"
     assert case["timeline"][0]["data"]["channel"] == "hotline"
+
+
+def test_an_idempotency_key_sent_with_another_request_is_refused_naming_the_first_case(api):
+    photo = ("p.jpg", f.jpeg(), "photo_of_product")
+    first = api.post_form("/reports", REPORT, files=[photo], **{"Idempotency-Key": "k-1"})
+    assert first.status_code == 201
+    reference = first.json()["reference"]
+    # The very same request again is a retry: the first case, nothing new.
+    retry = api.post_form("/reports", REPORT, files=[photo], **{"Idempotency-Key": "k-1"})
+    assert (retry.status_code, retry.json()["reference"]) == (200, reference)
+    # Another description, or another file, under the same key is another request: refused, not swallowed.
+    for fields, files in (
+        (REPORT | {"description": "另一个问题", "category": "not_as_described"}, [photo]),
+        (REPORT, [("p.jpg", f.jpeg(color="blue"), "photo_of_product")]),
+    ):
+        reused = api.post_form("/reports", fields, files=files, **{"Idempotency-Key": "k-1"})
+        assert reused.status_code == 422
+        body = reused.json()
+        assert (body["code"], body["field"], body["details"]) == (
+            "idempotency_key_reused",
+            "Idempotency-Key",
+            {"case": reference},
+        )
+        assert reference in body["message"]
+    assert Case.objects.count() == 1

@@ -80,7 +80,9 @@ def page_of(request: HttpRequest, cases: object, page: int, size: int = 50) -> d
 def file_report(request: HttpRequest, data: Form[ReportIn], evidence: File[list[UploadedFile]] = None) -> Status:
     """File a report (multipart): fields, plus `evidence` files each with an `evidence_kind`.
 
-    Send an `Idempotency-Key` header to make retries safe: the same key returns the same case (200).
+    Send an `Idempotency-Key` header to make retries safe: the same key with the same request returns the
+    same case (200); the same key with another request (other fields or files) is refused with 422
+    `idempotency_key_reused`, naming the case it was first used for.
     Files that cannot be accepted are listed in `rejected_files`; the report is filed without them.
     """
     filed = actions.file_report(

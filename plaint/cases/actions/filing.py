@@ -5,6 +5,8 @@ needs evidence: the reporter's; inadmissible: closed with the alternatives). Onl
 (reporter, target, category) may be open at a time.
 """
 
+import hashlib
+import json
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
@@ -133,10 +135,30 @@ def _duplicate(matter: str, category: Category, target_type: str) -> Refused | N
     )
 
 
-def _existing(actor: User, key: str | None) -> Case | None:
+def request_digest(data: ReportIn, uploads: list[Upload]) -> str:
+    """Return the SHA-256 that identifies a filing request: its fields and each file's name, kind and content."""
+    digest = hashlib.sha256(json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False).encode())
+    for upload in uploads:
+        digest.update(b"\0" + upload.name.encode() + b"\0" + upload.kind.encode() + b"\0")
+        digest.update(hashlib.sha256(upload.data).digest())
+    return digest.hexdigest()
+
+
+def _existing(actor: User, key: str | None, digest: str) -> Case | None:
+    """Return the case a retry of this request made; refuse the key if it was used for another request."""
     if not key:
         return None
-    return Case.objects.filter(report__filed_by=actor, report__idempotency_key=key).first()
+    case = Case.objects.select_related("report").filter(report__filed_by=actor, report__idempotency_key=key).first()
+    # Reports filed before digests were kept have none: a retry of those is still answered with its case.
+    if case is not None and case.report.request_digest and case.report.request_digest != digest:
+        raise InvalidInput(
+            "idempotency_key_reused",
+            f"The Idempotency-Key {key!r} was already used for another report: {case.reference}.",
+            field="Idempotency-Key",
+            hint="Send a new key with each new report; reuse a key only to retry the very same request.",
+            details={"case": case.reference},
+        )
+    return case
 
 
 def file_report(
@@ -159,7 +181,8 @@ def file_report(
         raise InvalidInput(
             "idempotency_key", "The Idempotency-Key must be 1 to 200 characters.", field="Idempotency-Key"
         )
-    existing = _existing(actor, idempotency_key)
+    digest = request_digest(data, list(uploads)) if idempotency_key else ""
+    existing = _existing(actor, idempotency_key, digest)
     if existing:
         return Filed(existing, created=False)
     rulebook = loader.in_force(now)
@@ -191,6 +214,7 @@ def file_report(
                 actor,
                 data,
                 idempotency_key,
+                digest,
                 rulebook,
                 category,
                 reporter,
@@ -205,7 +229,7 @@ def file_report(
             )
     except IntegrityError:
         # The same key raced us from another request: return the case that one made.
-        existing = _existing(actor, idempotency_key)
+        existing = _existing(actor, idempotency_key, digest)
         if existing is not None:
             return Filed(existing, created=False)
         # The same matter is open already (filed before, or by a request that raced this one).
@@ -223,6 +247,7 @@ def _open_case(
     actor: User,
     data: ReportIn,
     idempotency_key: str | None,
+    digest: str,
     rulebook: Rulebook,
     category: Category,
     reporter: Consumer,
@@ -261,6 +286,7 @@ def _open_case(
             description=data.description,
             remedy_wanted=data.remedy_wanted,
             idempotency_key=idempotency_key,
+            request_digest=digest,
             submitted_at=now,
         )
     )
