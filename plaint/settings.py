@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The signed-in user's own language wins over the cookie and the browser's (LocaleMiddleware).
     "plaint.web.middleware.UserLanguageMiddleware",
+    # Refuses a too large request (413) before its body is read, in the language chosen above.
+    "plaint.web.middleware.RequestSizeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
