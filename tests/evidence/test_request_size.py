@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from gunicorn.config import KNOWN_SETTINGS
 
 from plaint.cases.models import Case
 from tests import factories as f
@@ -79,8 +80,12 @@ def gunicorn(tmp_path_factory):
         "PLAINT_WEB_WORKERS": "1",
         "PLAINT_MEDIA_ROOT": str(tmp_path_factory.mktemp("media")),
     }
+    command = [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "plaint.wsgi"]
+    if any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS):
+        # One control socket path per user: test runs side by side must not take each other's.
+        command.append("--no-control-socket")
     server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "plaint.wsgi"],
+        command,
         cwd=ROOT,
         env=env,
         stderr=subprocess.PIPE,
