@@ -116,6 +116,16 @@ def test_files_past_the_count_limit_are_refused_and_the_report_keeps_the_first_o
     assert "p3.jpg is file 4 of 4; at most 3 files" in rejected["message"]
 
 
+def test_more_files_than_django_parses_is_a_422_naming_the_limit_not_a_bare_400(consumer, case):
+    files = [(f"n{n}.txt", b"note", "other") for n in range(101)]  # DATA_UPLOAD_MAX_NUMBER_FILES is 100
+    response = consumer.post_form(f"/cases/{case.reference}/evidence", {}, files=files)
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "too_many_files" and body["field"] == "evidence"
+    assert "at most 10 files" in body["hint"]
+    assert [e.original_name for e in Evidence.objects.filter(case=case)] == ["photo.jpg"]
+
+
 def test_a_file_past_the_total_per_request_is_refused_naming_the_limit(consumer, case, settings):
     photos = [f.jpeg(color, (200, 200)) for color in ["red", "blue", "green"]]
     settings.PLAINT_EVIDENCE_MAX_TOTAL_BYTES = len(photos[0]) + len(photos[1])
