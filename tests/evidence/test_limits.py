@@ -168,3 +168,21 @@ def test_a_large_upload_is_streamed_to_disk_and_read_in_chunks_never_whole_in_me
     stored = Evidence.objects.get(case=case, original_name="chat.txt")
     assert stored.size == len(log)
     assert peak < 4 * 1024 * 1024, f"peak {peak / 1024 / 1024:.1f} MiB during the request"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "the limit is 50 megapixels"),
+        ("zh-hans", "上限为 50 百万像素"),
+    ],
+)
+def test_the_pages_name_the_pixel_limit_in_the_visitors_language(language, expected):
+    from django.utils import translation
+
+    from plaint.web.common import rejected_files
+
+    refused = [{"file": "big.png", "code": "too_many_pixels", "message": "big.png is 8900 x 8900 pixels …"}]
+    with translation.override(language):
+        [item] = rejected_files(refused)
+    assert item["file"] == "big.png" and expected in item["reason"]
