@@ -6,7 +6,7 @@ Each refusal names the file and the limit, and loses nothing already accepted.
 import struct
 import tracemalloc
 import zlib
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
@@ -87,7 +87,7 @@ def test_forty_79_megapixel_pngs_are_refused_from_their_headers_and_the_case_kee
     assert [e.original_name for e in Evidence.objects.filter(case=case)] == ["photo.jpg"]
 
 
-def test_a_decompression_bomb_past_twice_the_limit_is_refused_too(consumer, case, settings):
+def test_the_pixel_limit_follows_its_setting_and_the_other_files_are_kept(consumer, case, settings):
     settings.PLAINT_EVIDENCE_MAX_PIXELS = 1_000_000
     response = consumer.post_form(
         f"/cases/{case.reference}/evidence",
@@ -99,6 +99,20 @@ def test_a_decompression_bomb_past_twice_the_limit_is_refused_too(consumer, case
     assert rejected["file"] == "bomb.png" and rejected["code"] == "too_many_pixels"
     assert "the limit is 1 megapixels" in rejected["message"]
     assert sorted(e.original_name for e in Evidence.objects.filter(case=case)) == ["ok.jpg", "photo.jpg"]
+
+
+def test_pillow_itself_refuses_a_bomb_at_open_past_twice_the_limit(settings, monkeypatch):
+    from PIL import Image
+
+    from plaint.evidence.inspection import EvidenceRejected, inspect
+
+    # Set at start-up, so any code that opens an image is covered, not only inspection.
+    assert Image.MAX_IMAGE_PIXELS == settings.PLAINT_EVIDENCE_MAX_PIXELS
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 1_000_000)
+    # A caller with a laxer limit of its own still cannot get a 9-megapixel image decoded.
+    with pytest.raises(EvidenceRejected) as refused:
+        inspect(huge_png(3000, 3000), "bomb.png", max_bytes=10**7, max_pixels=10**9, local_tz=UTC)
+    assert refused.value.code == "too_many_pixels"
 
 
 def test_files_past_the_count_limit_are_refused_and_the_report_keeps_the_first_ones(consumer, settings):
