@@ -1,7 +1,8 @@
 """Errors a user can cause, each with a machine-readable code and a message that says what to do.
 
 The API and the pages translate them in one place: `InvalidInput` is 422, `Refused` is 409,
-`NotFound` is 404, `Forbidden` is 403.
+`NotFound` is 404, `Forbidden` is 403; the request layer answers `RequestTooLarge` (413) and
+`LengthRequired` (411).
 """
 
 from typing import Any
@@ -54,3 +55,15 @@ class NotFound(DomainError):
 
 class Forbidden(DomainError):
     status = 403
+
+
+class RequestTooLarge(DomainError):
+    """A request body past PLAINT_REQUEST_MAX_BYTES, refused before it is read (plaint.web.middleware)."""
+
+    status = 413
+
+
+class LengthRequired(DomainError):
+    """A request body sent in chunks without a Content-Length, which Django would read as empty."""
+
+    status = 411

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The signed-in user's own language wins over the cookie and the browser's (LocaleMiddleware).
     "plaint.web.middleware.UserLanguageMiddleware",
+    # Refuses a too large request (413) before its body is read, in the language chosen above.
+    "plaint.web.middleware.RequestSizeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -136,10 +138,28 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("PLAINT_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
 
-# Evidence uploads: the largest file accepted, in bytes (default 10 MiB).
+# Evidence uploads (docs/evidence.md): the largest file accepted, in bytes (default 10 MiB).
 PLAINT_EVIDENCE_MAX_BYTES = int(os.environ.get("PLAINT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
+# The most files one request may carry (default 10); files past it are refused, the others kept.
+PLAINT_EVIDENCE_MAX_FILES = int(os.environ.get("PLAINT_EVIDENCE_MAX_FILES", "10"))
+# The most bytes of evidence one request may add (default 50 MiB); a file that would pass it is refused.
+PLAINT_EVIDENCE_MAX_TOTAL_BYTES = int(os.environ.get("PLAINT_EVIDENCE_MAX_TOTAL_BYTES", str(50 * 1024 * 1024)))
+# The most pixels (width x height) of a photo, read from its header before anything is decoded (default
+# 50 megapixels: the 48 and 50 megapixel modes of current phones pass, decompression bombs do not).
+PLAINT_EVIDENCE_MAX_PIXELS = int(os.environ.get("PLAINT_EVIDENCE_MAX_PIXELS", "50000000"))
+# The largest request body, in bytes: larger ones are answered 413 before their body is read (default:
+# the largest file x the most files, plus 1 MiB for the form fields and the multipart framing).
+PLAINT_REQUEST_MAX_BYTES = int(
+    os.environ.get("PLAINT_REQUEST_MAX_BYTES", str(PLAINT_EVIDENCE_MAX_BYTES * PLAINT_EVIDENCE_MAX_FILES + 1024 * 1024))
+)
 DATA_UPLOAD_MAX_MEMORY_SIZE = PLAINT_EVIDENCE_MAX_BYTES * 2
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Uploaded files past this size are streamed to a temporary file on disk as they arrive, never held whole
+# in memory; smaller ones stay in memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 256 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # The folder of rulebook versions (one TOML file each), validated at start-up.
 PLAINT_RULEBOOK_DIR = Path(os.environ.get("PLAINT_RULEBOOK_DIR", BASE_DIR / "rulebook"))

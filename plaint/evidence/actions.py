@@ -1,27 +1,33 @@
 """Checking and storing evidence files."""
 
+import hashlib
+import io
 from dataclasses import dataclass
 from datetime import datetime
+from typing import IO
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from plaint.accounts.models import User
 from plaint.db import insert
 from plaint.rulebook.schema import Rulebook
 
-from .inspection import EvidenceRejected, Inspected, inspect
+from .inspection import EvidenceRejected, Inspected, as_file, inspect, size_of, size_text
 from .models import Evidence, original_path, shared_path
+from .storage import save_verified
 
 
 @dataclass(frozen=True)
 class Upload:
-    """A file a party sends, with the rulebook evidence kind it says the file is."""
+    """A file a party sends, with the rulebook evidence kind it says the file is.
+
+    `data` is the content in hand (bytes), or a binary file open for reading, such as the temporary
+    file Django streamed a large upload to: it is read a chunk at a time, never whole.
+    """
 
     name: str
-    data: bytes
+    data: bytes | IO[bytes]
     kind: str
 
 
@@ -29,7 +35,7 @@ class Upload:
 class CheckedUpload:
     name: str
     kind: str
-    data: bytes
+    data: bytes | IO[bytes]
     inspected: Inspected
 
 
@@ -46,12 +52,26 @@ class RejectedUpload:
 def check_uploads(uploads: list[Upload], rulebook: Rulebook) -> tuple[list[CheckedUpload], list[RejectedUpload]]:
     """Return the uploads that pass inspection and the ones refused, each with its reason.
 
-    A refused file never stops the others: the caller keeps what passed.
+    A refused file never stops the others: the caller keeps what passed. Past PLAINT_EVIDENCE_MAX_FILES
+    files, or past PLAINT_EVIDENCE_MAX_TOTAL_BYTES accepted, the rest are refused without being read.
     """
     accepted: list[CheckedUpload] = []
     rejected: list[RejectedUpload] = []
     local_tz = timezone.get_default_timezone()
-    for upload in uploads:
+    max_files = settings.PLAINT_EVIDENCE_MAX_FILES
+    max_total = settings.PLAINT_EVIDENCE_MAX_TOTAL_BYTES
+    total = 0
+    for position, upload in enumerate(uploads, start=1):
+        if position > max_files:
+            rejected.append(
+                RejectedUpload(
+                    upload.name,
+                    "too_many_files",
+                    f"{upload.name} is file {position} of {len(uploads)}; at most {max_files} files are "
+                    "accepted in one request. Send it in another request.",
+                )
+            )
+            continue
         if upload.kind not in rulebook.evidence_kinds:
             rejected.append(
                 RejectedUpload(
@@ -61,22 +81,32 @@ def check_uploads(uploads: list[Upload], rulebook: Rulebook) -> tuple[list[Check
                 )
             )
             continue
+        size = size_of(upload.data)
+        if size <= settings.PLAINT_EVIDENCE_MAX_BYTES and total + size > max_total:
+            rejected.append(
+                RejectedUpload(
+                    upload.name,
+                    "too_much_evidence",
+                    f"{upload.name} ({size_text(size)}) would bring the files of this request to "
+                    f"{size_text(total + size)}; the limit is {size_text(max_total)} in one request. "
+                    "Send it in another request.",
+                )
+            )
+            continue
         try:
             inspected = inspect(
-                upload.data, upload.name, max_bytes=settings.PLAINT_EVIDENCE_MAX_BYTES, local_tz=local_tz
+                upload.data,
+                upload.name,
+                max_bytes=settings.PLAINT_EVIDENCE_MAX_BYTES,
+                max_pixels=settings.PLAINT_EVIDENCE_MAX_PIXELS,
+                local_tz=local_tz,
             )
         except EvidenceRejected as exc:
             rejected.append(RejectedUpload(upload.name, exc.code, exc.message))
             continue
+        total += size
         accepted.append(CheckedUpload(upload.name, upload.kind, upload.data, inspected))
     return accepted, rejected
-
-
-def _save_once(path: str, data: bytes) -> str:
-    # Paths are content-addressed: a file already stored under its hash is the same file.
-    if default_storage.exists(path):
-        return path
-    return default_storage.save(path, ContentFile(data))
 
 
 def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, now: datetime) -> Evidence:
@@ -95,12 +125,22 @@ def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, n
         had_location=inspected.had_location,
         uploaded_at=now,
     )
-    evidence.file.name = _save_once(original_path(evidence, checked.name) + inspected.extension, checked.data)
-    if inspected.shared_bytes is checked.data:
+    # Paths are content-addressed: a file already stored whole under its hash is the same file.
+    evidence.file.name = save_verified(
+        original_path(evidence, checked.name) + inspected.extension,
+        as_file(checked.data),
+        inspected.size,
+        inspected.sha256,
+    )
+    if inspected.shared_bytes is None:
         # Nothing to hide in this file: the other party sees the original.
         evidence.shared_file.name = evidence.file.name
     else:
-        evidence.shared_file.name = _save_once(
-            shared_path(evidence, checked.name) + inspected.extension, inspected.shared_bytes
+        shared = inspected.shared_bytes
+        evidence.shared_file.name = save_verified(
+            shared_path(evidence, checked.name) + inspected.extension,
+            io.BytesIO(shared),
+            len(shared),
+            hashlib.sha256(shared).hexdigest(),
         )
     return insert(evidence)

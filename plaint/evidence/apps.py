@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class EvidenceConfig(AppConfig):
     name = "plaint.evidence"
     label = "evidence"
+
+    def ready(self) -> None:
+        from PIL import Image
+
+        # Pillow warns past this many pixels and refuses past twice as many, at open, before decoding:
+        # any code that opens an image fails safely on a decompression bomb, not only inspection.
+        Image.MAX_IMAGE_PIXELS = settings.PLAINT_EVIDENCE_MAX_PIXELS

@@ -1,18 +1,20 @@
 """Inspecting an uploaded evidence file: what it really is, its hash, when it was taken, and the
-copy the other party may see (GPS data removed). Pure: bytes in, facts out."""
+copy the other party may see (GPS data removed). Pure: content in, facts out.
 
+The content is bytes or a binary file open for reading (an upload Django streamed to disk): it is read
+in chunks, and an image's pixels are decoded only once its header shows a size within the limit.
+"""
+
+import codecs
 import hashlib
 import io
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from typing import IO
 
 import filetype
 from PIL import Image
-
-# Larger images are refused as possible decompression bombs (about 40 megapixels, a large phone photo x 2).
-MAX_PIXELS = 80_000_000
-Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 
 IMAGE_TYPES = {"image/jpeg": (".jpg", "JPEG"), "image/png": (".png", "PNG"), "image/webp": (".webp", "WEBP")}
 ACCEPTED = "JPEG, PNG or WebP photos, PDF documents, or plain-text chat logs"
@@ -21,17 +23,22 @@ EXIF_IFD = 0x8769
 DATETIME_ORIGINAL = 0x9003
 OFFSET_TIME_ORIGINAL = 0x9011
 DATETIME = 0x0132
+CHUNK = 1024 * 1024
+# filetype decides from the first 8 KiB (filetype.utils._NUM_SIGNATURE_BYTES).
+HEAD = 8192
 
 
 @dataclass(frozen=True)
 class Inspected:
+    """What a file is. `shared_bytes` is the copy for the other party, or None when it is the file itself."""
+
     content_type: str
     extension: str
     size: int
     sha256: str
     captured_at: datetime | None
     had_location: bool
-    shared_bytes: bytes
+    shared_bytes: bytes | None
 
 
 class EvidenceRejected(Exception):
@@ -41,63 +48,133 @@ class EvidenceRejected(Exception):
         self.message = message
 
 
-def _mb(size: int) -> str:
-    return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".")
+def size_text(size: int) -> str:
+    """Return a byte count for people: 10485760 -> "10 MB", 1572864 -> "1.5 MB", 3277 -> "3.2 KB"."""
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f}".rstrip("0").rstrip(".") + " MB"
+    return f"{size / 1024:.1f}".rstrip("0").rstrip(".") + " KB"
 
 
-def inspect(data: bytes, filename: str, *, max_bytes: int, local_tz: tzinfo) -> Inspected:
-    """Return what the file is, judged from its content only; raise EvidenceRejected if it can't be used."""
-    if not data:
+def megapixels(pixels: int) -> str:
+    """Return a pixel count as megapixels for people: 50000000 -> "50", 79000000 -> "79"."""
+    return f"{pixels / 1_000_000:.1f}".rstrip("0").rstrip(".")
+
+
+def as_file(content: bytes | IO[bytes]) -> IO[bytes]:
+    """Return `content` as a binary file positioned at its start."""
+    stream = io.BytesIO(content) if isinstance(content, bytes | bytearray) else content
+    stream.seek(0)
+    return stream
+
+
+def size_of(content: bytes | IO[bytes]) -> int:
+    """Return the size in bytes of `content` without reading it."""
+    if isinstance(content, bytes | bytearray):
+        return len(content)
+    size = content.seek(0, io.SEEK_END)
+    content.seek(0)
+    return size
+
+
+def inspect(
+    content: bytes | IO[bytes],
+    filename: str,
+    *,
+    max_bytes: int,
+    local_tz: tzinfo,
+    max_pixels: int,
+) -> Inspected:
+    """Return what the file is, judged from its content only; raise EvidenceRejected if it can't be used.
+
+    The size limit is checked before anything is read, the pixel limit before anything is decoded.
+    """
+    size = size_of(content)
+    if not size:
         raise EvidenceRejected("empty", f"{filename} is empty. Choose the file again.")
-    if len(data) > max_bytes:
+    if size > max_bytes:
         raise EvidenceRejected(
             "too_large",
-            f"{filename} is {_mb(len(data))} MB; the limit is {_mb(max_bytes)} MB. "
+            f"{filename} is {size_text(size)}; the limit is {size_text(max_bytes)}. "
             "Send a smaller photo, or split the PDF.",
         )
-    digest = hashlib.sha256(data).hexdigest()
-    kind = filetype.guess(data)
+    stream = as_file(content)
+    digest = hashlib.file_digest(stream, "sha256").hexdigest()
+    stream.seek(0)
+    head = stream.read(HEAD)
+    kind = filetype.guess(head)
     mime = kind.mime if kind else None
     if mime in IMAGE_TYPES:
-        return _image(data, filename, mime, digest, local_tz)
-    if mime == "application/pdf" or data.startswith(b"%PDF-"):
-        if not data.startswith(b"%PDF-") or b"%%EOF" not in data[-1024:]:
+        return _image(stream, filename, mime, size, digest, local_tz, max_pixels)
+    if mime == "application/pdf" or head.startswith(b"%PDF-"):
+        stream.seek(max(0, size - 1024))
+        if not head.startswith(b"%PDF-") or b"%%EOF" not in stream.read():
             raise EvidenceRejected("corrupt_pdf", f"{filename} is not a complete PDF. Save or export it again.")
-        return Inspected("application/pdf", ".pdf", len(data), digest, None, False, data)
-    if mime is None and _is_text(data):
-        return Inspected("text/plain", ".txt", len(data), digest, None, False, data)
+        return Inspected("application/pdf", ".pdf", size, digest, None, False, None)
+    if mime is None and _is_text(stream):
+        return Inspected("text/plain", ".txt", size, digest, None, False, None)
     raise EvidenceRejected("unsupported_type", f"{filename} is not a file Plaint accepts. Send {ACCEPTED}.")
 
 
-def _is_text(data: bytes) -> bool:
-    if b"\x00" in data:
-        return False
+def _is_text(stream: IO[bytes]) -> bool:
+    """Return whether the whole file decodes as UTF-8 or GB 18030 text without NUL bytes, chunk by chunk."""
     for encoding in ("utf-8-sig", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        stream.seek(0)
         try:
-            data.decode(encoding)
+            while chunk := stream.read(CHUNK):
+                if b"\x00" in chunk:
+                    return False
+                decoder.decode(chunk)
+            decoder.decode(b"", final=True)
         except UnicodeDecodeError:
             continue
         return True
     return False
 
 
-def _image(data: bytes, filename: str, mime: str, digest: str, local_tz: tzinfo) -> Inspected:
+def _too_many_pixels(filename: str, width: int, height: int, max_pixels: int) -> EvidenceRejected:
+    return EvidenceRejected(
+        "too_many_pixels",
+        f"{filename} is {width} x {height} pixels ({megapixels(width * height)} megapixels); the limit is "
+        f"{megapixels(max_pixels)} megapixels. Send a smaller image.",
+    )
+
+
+def _image(
+    stream: IO[bytes], filename: str, mime: str, size: int, digest: str, local_tz: tzinfo, max_pixels: int
+) -> Inspected:
     extension, pil_format = IMAGE_TYPES[mime]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data)) as probe:
+            stream.seek(0)
+            with warnings.catch_warnings():
+                # The check below names the size; past twice the limit Pillow raises at open all the same.
+                warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+                # Image.open reads the header only: the size is known before a pixel is decoded.
+                probe = Image.open(stream)
+            with probe:
+                width, height = probe.size
+                if width * height > max_pixels:
+                    raise _too_many_pixels(filename, width, height, max_pixels)
                 probe.verify()
-            image = Image.open(io.BytesIO(data))
+            stream.seek(0)
+            image = Image.open(stream)
             full_size = image.size
             if pil_format == "JPEG" and not _jpeg_has_location(image):
                 # Nothing will be re-encoded, so decode at 1/8 scale: every block's data is still
                 # read (a cut-short file still fails), at a fraction of the cost of a phone photo's pixels.
                 image.draft(image.mode, (1, 1))
             image.load()
+    except EvidenceRejected:
+        raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Past Image.MAX_IMAGE_PIXELS (set from PLAINT_EVIDENCE_MAX_PIXELS when the app starts): Pillow
+        # refuses at open, before the size above could be read.
         raise EvidenceRejected(
-            "corrupt_image", f"{filename} has too many pixels to be a photo. Send a smaller image."
+            "too_many_pixels",
+            f"{filename} has too many pixels to be a photo; the limit is {megapixels(max_pixels)} megapixels. "
+            "Send a smaller image.",
         ) from None
     except Exception:
         raise EvidenceRejected(
@@ -110,13 +187,14 @@ def _image(data: bytes, filename: str, mime: str, digest: str, local_tz: tzinfo)
     has_gps = bool(exif.get_ifd(GPS_IFD)) or GPS_IFD in exif
     xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
     had_location = has_gps or (bool(xmp) and b"GPS" in (xmp if isinstance(xmp, bytes) else str(xmp).encode()))
-    shared = data
+    shared = None
     if has_gps or xmp:
         if image.size != full_size:  # decoded at reduced scale: the copy needs every pixel
-            image = Image.open(io.BytesIO(data))
+            stream.seek(0)
+            image = Image.open(stream)
             exif = image.getexif()
         shared = _without_location(image, exif, pil_format)
-    return Inspected(mime, extension, len(data), digest, captured_at, had_location, shared)
+    return Inspected(mime, extension, size, digest, captured_at, had_location, shared)
 
 
 def _jpeg_has_location(image: Image.Image) -> bool:

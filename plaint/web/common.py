@@ -6,6 +6,7 @@ from functools import wraps
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -21,6 +22,7 @@ from plaint.cases.access import get_case
 from plaint.cases.models import Case
 from plaint.errors import DomainError, NotFound
 from plaint.evidence.actions import Upload
+from plaint.evidence.inspection import megapixels, size_text
 from plaint.rulebook import loader
 
 ROLE_NAMES = {
@@ -133,7 +135,28 @@ ERROR_TEXTS: dict[str, Any] = {
     "corrupt_image": gettext_lazy("The image is damaged or cut short. Take or export it again."),
     "corrupt_pdf": gettext_lazy("The PDF is not complete. Save or export it again."),
     "unknown_evidence_kind": gettext_lazy("Choose what each file shows from the list."),
+    # The limits are filled in from the settings (upload_limits).
+    "too_many_pixels": gettext_lazy(
+        "The image has too many pixels; the limit is %(megapixels)s megapixels. Send a smaller image."
+    ),
+    "too_many_files": gettext_lazy(
+        "Too many files at once; at most %(max_files)s are accepted together. Add this one to the case afterwards."
+    ),
+    "too_much_evidence": gettext_lazy(
+        "The files together are too large; at most %(total)s are accepted together. "
+        "Add this one to the case afterwards."
+    ),
 }
+UPLOAD_LIMIT_CODES = {"too_many_pixels", "too_many_files", "too_much_evidence"}
+
+
+def upload_limits() -> dict[str, str | int]:
+    """Return the upload limits as the refusal texts name them."""
+    return {
+        "megapixels": megapixels(settings.PLAINT_EVIDENCE_MAX_PIXELS),
+        "max_files": settings.PLAINT_EVIDENCE_MAX_FILES,
+        "total": size_text(settings.PLAINT_EVIDENCE_MAX_TOTAL_BYTES),
+    }
 
 
 def error_text(code: str, fallback: str) -> str:
@@ -168,7 +191,13 @@ def apply_domain_error(form: forms.Form | None, exc: DomainError, request: HttpR
 
 def rejected_files(items: list[dict[str, str]]) -> list[dict[str, str]]:
     """Return refused files as {file, reason} in the active language (from file_report's rejected_files)."""
-    return [{"file": r["file"], "reason": error_text(r["code"], r["message"])} for r in items]
+    refused = []
+    for item in items:
+        reason = error_text(item["code"], item["message"])
+        if item["code"] in UPLOAD_LIMIT_CODES:
+            reason %= upload_limits()
+        refused.append({"file": item["file"], "reason": reason})
+    return refused
 
 
 def case_or_404(request: HttpRequest, reference: str, message: str | None = None) -> Case:

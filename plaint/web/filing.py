@@ -18,6 +18,7 @@ from django.utils import timezone
 from plaint.cases import actions
 from plaint.errors import InvalidInput
 from plaint.evidence.actions import Upload
+from plaint.evidence.inspection import as_file
 from plaint.marketplace.models import Listing, Merchant, Order
 from plaint.rulebook import evaluation
 from plaint.rulebook.schema import Category, Rulebook
@@ -146,7 +147,7 @@ def uploads_from(request: HttpRequest, *, default_kind: str = "other") -> list[U
     uploads = []
     for index, upload in enumerate(files):
         kind = kinds[index] if index < len(kinds) and kinds[index] else fallback
-        uploads.append(Upload(name=upload.name or "upload", data=upload.read(), kind=kind))
+        uploads.append(Upload(name=upload.name or "upload", data=upload, kind=kind))
     return uploads
 
 
@@ -195,7 +196,8 @@ def hold_uploads(request: HttpRequest, uploads: list[Upload], consumer: str) -> 
     folder.mkdir(parents=True)
     files = []
     for index, upload in enumerate(uploads):
-        (folder / str(index)).write_bytes(upload.data)
+        with open(folder / str(index), "wb") as out:
+            shutil.copyfileobj(as_file(upload.data), out)
         files.append({"index": index, "name": upload.name, "kind": upload.kind})
     entry = {"at": time.time(), "consumer": consumer, "files": files}
     request.session[HELD] = request.session.get(HELD, {}) | {token: entry}

@@ -104,7 +104,7 @@ class ProofForm(forms.Form):
 
 
 def _uploads(files: list[Any], kind: str) -> list[Upload]:
-    return [Upload(name=f.name or "upload", data=f.read(), kind=kind) for f in files]
+    return [Upload(name=f.name or "upload", data=f, kind=kind) for f in files]
 
 
 def _rejected_message(request: HttpRequest, rejected: list[dict[str, str]]) -> None:

@@ -33,7 +33,8 @@ def uploads_from(request: HttpRequest) -> list[Upload]:
             field="evidence_kind",
             hint="Send one evidence_kind per evidence file, in the same order (or one for all).",
         )
-    return [Upload(name=f.name or "upload", data=f.read(), kind=kind) for f, kind in zip(files, kinds, strict=True)]
+    # Each file as Django received it (past FILE_UPLOAD_MAX_MEMORY_SIZE, a temporary file on disk): never read whole.
+    return [Upload(name=f.name or "upload", data=f, kind=kind) for f, kind in zip(files, kinds, strict=True)]
 
 
 def language(request: HttpRequest) -> str:
