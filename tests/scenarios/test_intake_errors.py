@@ -140,3 +140,14 @@ def test_an_idempotency_key_sent_with_another_request_is_refused_naming_the_firs
         )
         assert reference in body["message"]
     assert Case.objects.count() == 1
+
+
+def test_a_retry_of_a_large_upload_streamed_to_disk_is_the_same_request(api, settings):
+    # Files above FILE_UPLOAD_MAX_MEMORY_SIZE reach the action as temporary files, not bytes.
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 1024
+    photo = ("big.jpg", f.jpeg(size=(400, 300)), "photo_of_product")
+    first = api.post_form("/reports", REPORT, files=[photo], **{"Idempotency-Key": "big-1"})
+    retry = api.post_form("/reports", REPORT, files=[photo], **{"Idempotency-Key": "big-1"})
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert retry.json()["reference"] == first.json()["reference"]
+    assert len(retry.json()["evidence"]) == 1

@@ -16,6 +16,7 @@ from plaint.accounts.models import Role, User
 from plaint.db import get_with, insert, insert_many
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import CheckedUpload, Upload, check_uploads
+from plaint.evidence.inspection import as_file
 from plaint.evidence.models import Evidence, Party
 from plaint.marketplace.models import Consumer, Listing, Merchant, Order
 from plaint.rulebook import evaluation, loader
@@ -140,7 +141,11 @@ def request_digest(data: ReportIn, uploads: list[Upload]) -> str:
     digest = hashlib.sha256(json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False).encode())
     for upload in uploads:
         digest.update(b"\0" + upload.name.encode() + b"\0" + upload.kind.encode() + b"\0")
-        digest.update(hashlib.sha256(upload.data).digest())
+        if isinstance(upload.data, bytes | bytearray):
+            digest.update(hashlib.sha256(upload.data).digest())
+        else:
+            digest.update(hashlib.file_digest(as_file(upload.data), "sha256").digest())
+            upload.data.seek(0)
     return digest.hexdigest()
 
 
