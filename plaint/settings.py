@@ -171,9 +171,6 @@ PLAINT_CALENDAR_WARN_DAYS = int(os.environ.get("PLAINT_CALENDAR_WARN_DAYS", "60"
 PLAINT_WEBHOOK_TIMEOUT = float(os.environ.get("PLAINT_WEBHOOK_TIMEOUT", "5"))
 PLAINT_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("PLAINT_DELIVERY_MAX_ATTEMPTS", "12"))
 PLAINT_DELIVERY_BACKOFF_SECONDS = float(os.environ.get("PLAINT_DELIVERY_BACKOFF_SECONDS", "10"))
-# A valid API token is trusted this many seconds per web process before it is checked again:
-# revoking a token takes effect within this time.
-PLAINT_TOKEN_CACHE_SECONDS = float(os.environ.get("PLAINT_TOKEN_CACHE_SECONDS", "10"))
 # The in-process worker (make demo) polls this often, in seconds.
 PLAINT_WORKER_INTERVAL = float(os.environ.get("PLAINT_WORKER_INTERVAL", "2"))
 # A worker claims up to PLAINT_DELIVERY_BATCH due messages at a time and holds them for

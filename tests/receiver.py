@@ -2,7 +2,9 @@
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
@@ -14,11 +16,23 @@ class Received:
 
 
 class Receiver:
-    """Answers 500 to the first `fail_first` requests, then 200; remembers the Idempotency-Keys it stored."""
+    """Answers 500 to the first `fail_first` requests, then 200; remembers the Idempotency-Keys it stored.
 
-    def __init__(self, fail_first: int = 0, port: int = 0, delay: float = 0.0):
+    With a `verifier` (headers, body -> bool) it checks each request first, as a receiver must, and
+    answers 401 without storing anything when the check fails.
+    """
+
+    def __init__(
+        self,
+        fail_first: int = 0,
+        port: int = 0,
+        delay: float = 0.0,
+        verifier: Callable[[Message, bytes], bool] | None = None,
+    ):
         self.fail_first = fail_first
         self.delay = delay
+        self.verifier = verifier
+        self.refused = 0  # requests whose signature the verifier refused
         self.requests: list[Received] = []  # every request, failed ones included
         self.stored: dict[str, bytes] = {}  # what a receiver honouring the key keeps: one body per key
         self.duplicates = 0
@@ -34,6 +48,14 @@ class Receiver:
                 if receiver.delay:
                     # A slow receiver (crash and lease tests): the answer takes this long.
                     time.sleep(receiver.delay)
+                if receiver.verifier is not None and not receiver.verifier(self.headers, body):
+                    with receiver._lock:
+                        receiver.requests.append(Received(self.path, dict(self.headers), body))
+                        receiver.refused += 1
+                    self.send_response(401)
+                    self.end_headers()
+                    self.wfile.write(b"bad signature")
+                    return
                 with receiver._lock:
                     receiver.requests.append(Received(self.path, dict(self.headers), body))
                     failing = receiver.fail_first > 0

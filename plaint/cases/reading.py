@@ -1,7 +1,9 @@
 """What each side reads about a case: one function, used by the API and the pages alike.
 
 The merchant never sees the reporter's contact details, nor the original of an image the reporter
-sent (only the copy without location data); staff see everything.
+sent (only the copy without location data); staff see everything. The marketplace's system client
+reads cases like staff, but without any person's contact details or account names: it acts on
+orders by their reference and knows its own consumer by the consumer id (docs/webhooks.md).
 """
 
 from datetime import datetime
@@ -26,6 +28,14 @@ def _iso(value: datetime | None) -> str | None:
 
 def _masked(name: str) -> str:
     return name[:1] + "*" * max(len(name) - 1, 1)
+
+
+def sees_people(viewer: User) -> bool:
+    """Return whether the viewer reads who the people behind a case are: names, contact details, accounts.
+
+    False for the marketplace's system client, which needs none of them to carry out an instruction.
+    """
+    return viewer.role != Role.MARKETPLACE
 
 
 def evidence_url(case: Case, evidence: Evidence) -> str:
@@ -59,7 +69,13 @@ def file_for(viewer: User, evidence: Evidence) -> Any:
     return evidence.file if viewer.is_platform_staff or own else evidence.shared_file
 
 
-def event_item(event: CaseEvent, side: str) -> dict[str, Any]:
+# What an event's data may hold that names a person or the channel a reporter used (a call or chat
+# reference, an e-mail's Message-ID): left out for the merchant and for the marketplace.
+PERSONAL_EVENT_DATA = ("channel_reference", "agent", "holder")
+
+
+def event_item(event: CaseEvent, side: str, *, people: bool = True) -> dict[str, Any]:
+    """Return an event as `side` reads it; without `people`, no account names and no personal data."""
     item = {
         "kind": event.kind,
         "at": event.at.isoformat(),
@@ -70,11 +86,12 @@ def event_item(event: CaseEvent, side: str) -> dict[str, Any]:
         "rulebook_version": event.rulebook_version,
         "data": event.data,
     }
-    if side == MERCHANT and event.kind == "filed":
+    if (side == MERCHANT and event.kind == "filed") or not people:
         # The call or chat reference and the agent's name are the platform's and the reporter's business.
-        item["data"] = {k: v for k, v in event.data.items() if k not in ("channel_reference", "agent")}
+        item["data"] = {k: v for k, v in event.data.items() if k not in PERSONAL_EVENT_DATA}
     if side == STAFF:
-        item["actor"] = event.actor.username if event.actor_id else None
+        # A consumer's account name may be their phone number or e-mail address.
+        item["actor"] = event.actor.username if event.actor_id and people else None
         item["visibility"] = event.visibility
     return item
 
@@ -128,6 +145,10 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
     category = rulebook.category(case.category)
     reporter = case.reporter
     order = report.order
+    people = sees_people(viewer)
+    # The reporter's name, e-mail and phone: their own side and platform staff; the merchant reads a masked
+    # name; the marketplace nothing but its own consumer id.
+    contact = side != MERCHANT and people
     data: dict[str, Any] = {
         "reference": case.reference,
         "state": case.state,
@@ -150,16 +171,16 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
             "description": report.description,
             "remedy_wanted": report.remedy_wanted,
             "submitted_at": report.submitted_at.isoformat(),
-            "channel_reference": report.channel_reference if side != MERCHANT else "",
-            # Who entered the report: the reporter, the marketplace, or an agent (named, except to the merchant).
+            "channel_reference": report.channel_reference if contact else "",
+            # Who entered the report: the reporter, the marketplace, or an agent (named to the reporter and staff).
             "filed_by_role": report.filed_by.role,
-            "agent": report.filed_by.username if report.filed_by.role == Role.AGENT and side != MERCHANT else None,
+            "agent": report.filed_by.username if report.filed_by.role == Role.AGENT and contact else None,
         },
         "reporter": {
             "id": reporter.external_id if side != MERCHANT else None,
-            "name": reporter.name if side != MERCHANT else _masked(reporter.name),
-            "email": reporter.email if side != MERCHANT else None,
-            "phone": reporter.phone if side != MERCHANT else None,
+            "name": reporter.name if contact else _masked(reporter.name) if side == MERCHANT else None,
+            "email": reporter.email if contact else None,
+            "phone": reporter.phone if contact else None,
         },
         "admissibility": case.admissibility,
         "deadlines": {
@@ -180,7 +201,7 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
             for r in case.responses.order_by("responded_at")
         ],
         "decisions": [decision_item(d, language) for d in case.decisions.all()],
-        "timeline": [event_item(e, side) for e in timeline(case, side).select_related("actor")],
+        "timeline": [event_item(e, side, people=people) for e in timeline(case, side).select_related("actor")],
         "allowed_actions": allowed_actions(case, viewer, now),
         "rectifications": [
             {
@@ -216,7 +237,7 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
         }
     if side == STAFF:
         data["claim"] = {
-            "claimed_by": case.claimed_by.username if case.claimed_by_id else None,
+            "claimed_by": case.claimed_by.username if case.claimed_by_id and people else None,
             "expires_at": _iso(case.claim_expires_at),
         }
         data["related"] = {

@@ -8,7 +8,7 @@ from .models import Notification, OutboxMessage, WebhookEndpoint
 
 @admin.register(WebhookEndpoint)
 class WebhookEndpointAdmin(admin.ModelAdmin):
-    list_display = ("name", "url", "active", "created_at")
+    list_display = ("name", "url", "active", "legacy_signature", "created_at")
 
 
 @admin.register(OutboxMessage)

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from .models import Channel, MessageStatus, OutboxMessage
-from .outbox import sign
+from .signing import SIGNATURE_HEADER, sign_v1, signature_header
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=1)
@@ -81,17 +81,30 @@ def _mail(message: OutboxMessage) -> str | None:
     return None
 
 
-def _post(message: OutboxMessage, client: httpx.Client) -> str | None:
-    """POST the message; return None on a 2xx answer, else what went wrong."""
+def webhook_headers(message: OutboxMessage, timestamp: str) -> dict[str, str]:
+    """Return the headers of one attempt: the v2 signature over time, key and body; v1 beside it if asked.
+
+    The timestamp is the attempt's, so a retry carries a fresh signature over the same body and key.
+    """
+    endpoint = message.endpoint
     body = message.body.encode()
-    timestamp = str(int(timezone.now().timestamp()))
     headers = {
         "Content-Type": "application/json; charset=utf-8",
         "X-Plaint-Topic": message.topic,
-        "X-Plaint-Timestamp": timestamp,
-        "X-Plaint-Signature": sign(message.endpoint.secret, timestamp, body),
         "Idempotency-Key": message.idempotency_key,
+        SIGNATURE_HEADER: signature_header(endpoint.secret, timestamp, message.idempotency_key, body),
     }
+    if endpoint.legacy_signature:
+        # Deprecated (docs/webhooks.md): for receivers that still check v1, until they move to v2.
+        headers["X-Plaint-Timestamp"] = timestamp
+        headers["X-Plaint-Signature"] = sign_v1(endpoint.secret, timestamp, body)
+    return headers
+
+
+def _post(message: OutboxMessage, client: httpx.Client) -> str | None:
+    """POST the message; return None on a 2xx answer, else what went wrong."""
+    body = message.body.encode()
+    headers = webhook_headers(message, str(int(timezone.now().timestamp())))
     try:
         response = client.post(message.endpoint.url, content=body, headers=headers)
     except httpx.HTTPError as exc:

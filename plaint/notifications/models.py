@@ -10,6 +10,13 @@ class WebhookEndpoint(models.Model):
     url = models.URLField(max_length=500)
     secret = models.CharField(max_length=200, help_text="Shared secret for the HMAC-SHA256 signature")
     active = models.BooleanField(default=True)
+    # Endpoints made before the v2 signature have it on (their receivers may check only v1);
+    # new ones off. Deprecated with v1 itself (docs/webhooks.md, Signatures).
+    legacy_signature = models.BooleanField(
+        default=False,
+        help_text="Also send the deprecated v1 signature (X-Plaint-Timestamp, X-Plaint-Signature), which does "
+        "not cover the Idempotency-Key. Turn it off once the receiver checks Plaint-Signature (v2).",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

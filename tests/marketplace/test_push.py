@@ -113,3 +113,20 @@ def _first_three(tmp_path, lines):
     path = tmp_path / "again.jsonl"
     path.write_text("\n".join(json.dumps(line, ensure_ascii=False) for line in lines[:3]))
     return str(path)
+
+
+def test_an_admin_may_not_push_marketplace_data():
+    """Only the marketplace's system client writes the marketplace's facts; an admin gets 403 and changes nothing."""
+    admin = ApiClient(f.token(f.user(Role.ADMIN)))
+    for path, body in (
+        ("/marketplace/merchants", {"id": "M-1", "name": "Aus Dairy", "country": "AU"}),
+        ("/marketplace/listings", {"id": "L-1", "merchant_id": "M-1", "title": "奶粉 900g"}),
+        ("/marketplace/orders", ORDER),
+    ):
+        response = admin.post_json(path, body)
+        assert response.status_code == 403, path
+        error = response.json()
+        assert error["code"] == "marketplace_only"
+        assert error["message"] == "Only the marketplace's system client pushes marketplace data."
+        assert "marketplace's API token" in error["hint"]
+    assert not Merchant.objects.exists() and not Listing.objects.exists() and not Order.objects.exists()

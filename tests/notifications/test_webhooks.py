@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from plaint.notifications.delivery import deliver_due, retry_dead
 from plaint.notifications.models import MessageStatus, OutboxMessage, WebhookEndpoint
-from plaint.notifications.outbox import enqueue_webhook, sign, verify
+from plaint.notifications.outbox import enqueue_webhook
+from plaint.notifications.signing import sign_v1, signature_header, verify_signature, verify_v1
 from tests.receiver import Receiver
 
 
@@ -31,20 +32,10 @@ def test_a_message_is_delivered_once_signed_with_its_key(receiver):
     assert json.loads(request.body)["data"]["note"] == "退款"
     assert request.headers["Idempotency-Key"] == f"decision-1:{message.endpoint_id}"
     assert request.headers["X-Plaint-Topic"] == "case.decided"
-    assert verify(
-        "s3cret",
-        request.headers["X-Plaint-Timestamp"],
-        request.body,
-        request.headers["X-Plaint-Signature"],
-        now=timezone.now(),
-    )
-    assert not verify(
-        "wrong",
-        request.headers["X-Plaint-Timestamp"],
-        request.body,
-        request.headers["X-Plaint-Signature"],
-        now=timezone.now(),
-    )
+    key = request.headers["Idempotency-Key"]
+    assert verify_signature("s3cret", request.headers["Plaint-Signature"], key, request.body, now=timezone.now())
+    assert not verify_signature("wrong", request.headers["Plaint-Signature"], key, request.body, now=timezone.now())
+    assert "X-Plaint-Signature" not in request.headers  # a new endpoint gets v2 only
     message.refresh_from_db()
     assert message.status == MessageStatus.DELIVERED and message.attempts == 1
     assert deliver_due(now + timedelta(hours=1)).delivered == 0  # nothing sent again
@@ -167,8 +158,13 @@ def test_a_stale_or_malformed_timestamp_fails_verification():
     body = b'{"x": 1}'
     now = timezone.now()
     old = str(int((now - timedelta(minutes=10)).timestamp()))
-    assert not verify("k", old, body, sign("k", old, body), now=now)
+    assert not verify_signature("k", signature_header("k", old, "e:1", body), "e:1", body, now=now)
     fresh = str(int(now.timestamp()))
-    assert verify("k", fresh, body, sign("k", fresh, body), now=now)
-    assert not verify("k", "soon", body, sign("k", "soon", body), now=now)
-    assert not verify("k", fresh, body + b" ", sign("k", fresh, body), now=now)
+    assert verify_signature("k", signature_header("k", fresh, "e:1", body), "e:1", body, now=now)
+    assert not verify_signature("k", signature_header("k", "soon", "e:1", body), "e:1", body, now=now)
+    assert not verify_signature("k", signature_header("k", fresh, "e:1", body), "e:1", body + b" ", now=now)
+    # The deprecated v1 check keeps its own rules.
+    assert not verify_v1("k", old, body, sign_v1("k", old, body), now=now)
+    assert verify_v1("k", fresh, body, sign_v1("k", fresh, body), now=now)
+    assert not verify_v1("k", "soon", body, sign_v1("k", "soon", body), now=now)
+    assert not verify_v1("k", fresh, body + b" ", sign_v1("k", fresh, body), now=now)

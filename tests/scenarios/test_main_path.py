@@ -14,7 +14,7 @@ from plaint.cases.models import Decision
 from plaint.enforcement.models import PointEntry
 from plaint.notifications.delivery import deliver_due
 from plaint.notifications.models import WebhookEndpoint
-from plaint.notifications.outbox import verify
+from plaint.notifications.signing import verify_signature
 from plaint.rulebook import loader
 from tests import factories as f
 from tests.api_client import ApiClient
@@ -121,11 +121,11 @@ def test_case_a_expired_damaged_skincare_upheld_with_refund_points_and_reasons(w
     assert Decimal(refund["data"]["tariff_amount"]) == Decimal("35.79")
     assert Decimal(refund["data"]["total"]) == Decimal("424.79")
     request = next(r for r in receiver.requests if r.headers.get("X-Plaint-Topic") == "remedy.instructed")
-    assert verify(
+    assert verify_signature(
         "s3cret",
-        request.headers["X-Plaint-Timestamp"],
+        request.headers["Plaint-Signature"],
+        request.headers["Idempotency-Key"],
         request.body,
-        request.headers["X-Plaint-Signature"],
         now=timezone.now(),
     )
     assert webhooks(receiver, "case.decided")[0]["data"]["outcome"] == "upheld"

@@ -12,6 +12,7 @@ from plaint.cases.queries import cases_for
 from plaint.cases.reading import describe_case, describe_filed, file_for
 from plaint.errors import InvalidInput, NotFound
 from plaint.evidence.actions import Upload
+from plaint.evidence.downloads import download_for
 
 from ..schemas import CaseOut, Error, FiledOut, Page, WithdrawIn
 
@@ -121,9 +122,14 @@ def download_evidence(request: HttpRequest, reference: str, evidence_id: int) ->
     if evidence is None:
         raise NotFound("evidence_not_found", f"No evidence {evidence_id} on case {reference}.")
     stored = file_for(request.auth, evidence)
-    response = FileResponse(stored.open("rb"), content_type=evidence.content_type)
+    download = download_for(evidence.pk, evidence.original_name, evidence.content_type)
+    response = FileResponse(stored.open("rb"), content_type=download.content_type)
+    response["Content-Disposition"] = download.content_disposition
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Disposition"] = f'inline; filename="evidence-{evidence.pk}{stored.name[-4:]}"'
+    # Opened on its own, a file is a sandboxed document that loads and runs nothing.
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    # The file is one party's evidence: no shared cache may keep it.
+    response["Cache-Control"] = "private"
     return response
 
 

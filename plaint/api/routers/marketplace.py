@@ -14,8 +14,15 @@ router = Router()
 
 
 def _require_marketplace(request: HttpRequest) -> None:
-    if request.auth.role not in (Role.MARKETPLACE, Role.ADMIN):
-        raise Forbidden("marketplace_only", "Only the marketplace's system client pushes marketplace data.")
+    # The marketplace's system client alone: merchants, listings and orders are the marketplace's facts,
+    # and an admin who could rewrite an order's delivery date or consumer could reopen a closed window
+    # or move a case to another consumer. Admins load fixes through the marketplace or its JSON Lines import.
+    if request.auth.role != Role.MARKETPLACE:
+        raise Forbidden(
+            "marketplace_only",
+            "Only the marketplace's system client pushes marketplace data.",
+            hint="Send the change from the marketplace's systems, with the marketplace's API token.",
+        )
 
 
 @router.post("/merchants", response={200: Upserted, 201: Upserted})
