@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every error answer under /api/ gets the API's error body (plaint/api/middleware.py).
+    "plaint.api.middleware.ApiErrorBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves static files (API docs, page assets) from any server, gunicorn included.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -57,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The signed-in user's own language wins over the cookie and the browser's (LocaleMiddleware).
     "plaint.web.middleware.UserLanguageMiddleware",
+    # After the language is known: a page refusing a NUL character speaks the reader's language.
+    "plaint.middleware.RefuseNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

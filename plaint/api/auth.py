@@ -2,7 +2,7 @@ import time
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from plaint.accounts.models import ApiToken, User
 
@@ -47,5 +47,12 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class SignedInSession(SessionAuth):
+    """The pages' session, CSRF-checked only once somebody is signed in: an anonymous call is 401, not 403."""
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        return super().__call__(request) if request.user.is_authenticated else None
+
+
 # Pages' sessions work too (with CSRF), so a page's scripts call the API as the signed-in person.
-AUTH = [TokenAuth(), django_auth]
+AUTH = [TokenAuth(), SignedInSession()]
