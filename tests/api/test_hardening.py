@@ -185,6 +185,12 @@ def test_huge_numbers_in_page_addresses_and_queries_do_not_crash(world):
     reviewer = Client()
     reviewer.force_login(f.user(Role.REVIEWER))
     assert reviewer.get("/review/", {"merchant": HUGE, "priority": "-" + HUGE, "page": HUGE}).status_code == 200
+    merchant = Client()
+    merchant.force_login(f.user(Role.MERCHANT, merchant=world["shop"]))
+    assert merchant.post(f"/merchant/cases/{world['reference']}/rectifications/{HUGE}/proof/").status_code == 404
+    supervisor = Client()
+    supervisor.force_login(f.user(Role.SUPERVISOR))
+    assert supervisor.post(f"/review/appeals/{HUGE}/decision/", {"overturn": "1"}).status_code == 404
 
 
 # --- Django's and ninja's own errors -----------------------------------------------------------------
