@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from plaint.accounts.models import Role
 from plaint.api.urls import api
+from plaint.cases.models import Case
 from plaint.marketplace.models import Merchant, Order
 from tests import factories as f
 from tests.api_client import ApiClient
@@ -89,11 +90,19 @@ def test_nul_in_a_json_field_is_422_naming_the_field(world):
 
 
 def test_nul_in_a_multipart_form_field_is_422_and_files_nothing(world):
+    before = Case.objects.count()
     response = world["api"].post_form(
         "/reports",
-        {"target_type": "merchant", "target_id": "M-H", "category": "service_attitude", "description": "态度\x00差"},
+        {
+            "target_type": "merchant",
+            "target_id": "M-H",
+            "category": "service_attitude",
+            "description": "态度\x00差",
+            "remedy_wanted": "compensation",
+        },
     )
     refused(response, 422, "nul_character", "description")
+    assert Case.objects.count() == before
 
 
 def test_nul_in_marketplace_data_is_422_naming_the_nested_field(world):
