@@ -27,6 +27,7 @@ from schemathesis.specs.openapi.checks import (
 from plaint.accounts.models import Role
 from plaint.api.urls import api
 from plaint.notifications.models import Notification
+from plaint.rulebook import loader
 from tests import factories as f
 from tests.api_client import ApiClient
 
@@ -101,7 +102,7 @@ def world():
         "rectification_id": [r["id"] for r in case["rectifications"]],
         "notification_id": list(Notification.objects.values_list("pk", flat=True)[:5]),
         "merchant_id": [shop.external_id],
-        "version": ["v1"],
+        "version": [rulebook.version for rulebook in loader.versions()],
     }
     return tokens, known
 
