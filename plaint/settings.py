@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so that every error answer under /api/ gets the API's error body (plaint/api/middleware.py).
+    "plaint.api.middleware.ApiErrorBodyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Serves static files (API docs, page assets) from any server, gunicorn included.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -59,6 +61,9 @@ MIDDLEWARE = [
     "plaint.web.middleware.UserLanguageMiddleware",
     # Refuses a too large request (413) before its body is read, in the language chosen above.
     "plaint.web.middleware.RequestSizeMiddleware",
+    # After the language is known and the size checked: a page refusing a NUL character speaks the
+    # reader's language.
+    "plaint.middleware.RefuseNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]

@@ -1,5 +1,5 @@
 from django.http import HttpRequest
-from ninja.security import HttpBearer, django_auth
+from ninja.security import HttpBearer, SessionAuth
 
 from plaint.accounts.models import ApiToken, User
 from plaint.db import get_with
@@ -23,5 +23,12 @@ class TokenAuth(HttpBearer):
         return row.user
 
 
+class SignedInSession(SessionAuth):
+    """The pages' session, CSRF-checked only once somebody is signed in: an anonymous call is 401, not 403."""
+
+    def __call__(self, request: HttpRequest) -> User | None:
+        return super().__call__(request) if request.user.is_authenticated else None
+
+
 # Pages' sessions work too (with CSRF), so a page's scripts call the API as the signed-in person.
-AUTH = [TokenAuth(), django_auth]
+AUTH = [TokenAuth(), SignedInSession()]

@@ -1,8 +1,16 @@
 """Response shapes of the API (the OpenAPI document is generated from these)."""
 
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Schema
+from pydantic import Field
+
+from plaint.cases.models import Channel
+from plaint.cases.transitions import State
+from plaint.rulebook import codes
+
+# Category codes are the rulebook's; states and channels are enumerations of their own (State, Channel).
+CategoryCode = Annotated[str, Field(json_schema_extra=codes.any_version("categories"))]
 
 
 class Upserted(Schema):
@@ -11,10 +19,20 @@ class Upserted(Schema):
 
 
 class Error(Schema):
-    code: str
-    message: str
-    field: str | None = None
-    hint: str | None = None
+    """Every error answer of the API (docs/api.md lists the codes)."""
+
+    code: str = Field(description="Machine-readable, e.g. invalid_input, nul_character, not_found")
+    message: str = Field(description="What is wrong, in words")
+    field: str | None = Field(None, description="The input at fault, dotted for nested fields")
+    hint: str | None = Field(None, description="What to do about it")
+    details: dict[str, Any] | None = None
+    errors: list[dict[str, Any]] | None = Field(None, description="Every invalid field, for invalid_input")
+
+
+# The statuses every operation may answer besides its own success: 401 no valid token or session,
+# 403 not for your role, 404 nothing you can see there, 409 refused by the case's state, 413 body too
+# large, 422 invalid input, 429 too many requests.
+ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error, 429: Error}
 
 
 class RejectedFile(Schema):
@@ -25,10 +43,10 @@ class RejectedFile(Schema):
 
 class CaseOut(Schema):
     reference: str
-    state: str
-    category: str
+    state: State
+    category: CategoryCode
     category_title: dict[str, str] | None
-    channel: str
+    channel: Channel
     priority: int
     rulebook_version: str
     opened_at: str
@@ -57,9 +75,9 @@ class FiledOut(Schema):
     """The answer to filing a report; GET `url` for everything about the case."""
 
     reference: str
-    state: str
-    category: str
-    channel: str
+    state: State
+    category: CategoryCode
+    channel: Channel
     rulebook_version: str
     opened_at: str
     admissibility: dict[str, Any]
@@ -71,9 +89,9 @@ class FiledOut(Schema):
 
 class CaseSummary(Schema):
     reference: str
-    state: str
-    category: str
-    channel: str
+    state: State
+    category: CategoryCode
+    channel: Channel
     priority: int
     merchant_id: str
     merchant_name: str

@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
 from plaint.errors import DomainError, InvalidInput
 
 from .auth import AUTH
+from .middleware import error_body
 from .routers import appeals, cases, marketplace, merchants, monitoring, notifications, rectifications, review, rulebook
 
 
@@ -83,3 +84,29 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
         {"code": "unauthenticated", "message": "Sign in, or send 'Authorization: Bearer <token>'."},
         status=401,
     )
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Errors ninja raises itself: an unparsable body (422 here, as any invalid input), a CSRF refusal, 429."""
+    if exc.status_code == 400:
+        body = {
+            "code": "malformed_body",
+            "message": f"The request body cannot be parsed: {exc}.",
+            "field": "body",
+            "hint": "Send JSON (Content-Type: application/json) or the multipart form the operation documents.",
+        }
+        return api.create_response(request, body, status=422)
+    body = error_body(exc.status_code)
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        body = {
+            "code": "csrf_failed",
+            "message": "The CSRF check failed for this signed-in session.",
+            "hint": "Send the page's CSRF token in the X-CSRFToken header, or use a bearer token instead.",
+        }
+    return api.create_response(request, body, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return api.create_response(request, {"code": "not_found", "message": str(exc) or "Not found."}, status=404)

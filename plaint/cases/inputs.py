@@ -3,21 +3,33 @@
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import ConfigDict, Field, StringConstraints
+
+from plaint.limits import Input
+from plaint.rulebook import codes
+
+# Declared as enumerations in the OpenAPI document; the actions refuse an unknown code with their own message.
+CHANNELS = ["web", "app", "api", "hotline", "online_chat", "email"]
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
 
-class ReportIn(BaseModel):
+class ReportIn(Input):
     # Multipart requests carry the files' `evidence_kind` fields beside these; they are read apart.
     model_config = ConfigDict(extra="ignore")
 
-    target_type: str = Field(pattern="^(order|listing|merchant)$")
+    target_type: str = Field(
+        pattern="^(order|listing|merchant)$", json_schema_extra={"enum": ["order", "listing", "merchant"]}
+    )
     target_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
+    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(
+        json_schema_extra=codes.in_force("categories")
+    )
     description: Text
-    remedy_wanted: str = Field("refund", max_length=30)
-    channel: str | None = Field(None, description="web, app, api, hotline, online_chat, email")
+    remedy_wanted: str = Field("refund", max_length=30, json_schema_extra=codes.in_force("remedies"))
+    channel: Annotated[str, Field(max_length=20, json_schema_extra={"enum": CHANNELS})] | None = Field(
+        None, description="web, app, api, hotline, online_chat, email"
+    )
     channel_reference: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] = Field(
         "", description="Call or chat reference: required from agents for hotline and online_chat reports"
     )
@@ -26,38 +38,52 @@ class ReportIn(BaseModel):
     )
 
 
-class ResponseIn(BaseModel):
+class ResponseIn(Input):
     model_config = ConfigDict(extra="ignore")
 
-    kind: str = Field(pattern="^(accept|contest|rectify)$")
+    kind: str = Field(
+        pattern="^(accept|contest|rectify)$", json_schema_extra={"enum": ["accept", "contest", "rectify"]}
+    )
     explanation: Text
     rectification_plan: str = ""
 
 
-class RectificationIn(BaseModel):
+class RectificationIn(Input):
     model_config = ConfigDict(extra="forbid")
 
-    kind: str = Field(description="fix_listing, withdraw_batch, supply_customs_document or other")
+    kind: str = Field(
+        description="fix_listing, withdraw_batch, supply_customs_document or other",
+        json_schema_extra={"enum": ["fix_listing", "withdraw_batch", "supply_customs_document", "other"]},
+    )
     instructions: str = Field(max_length=5000)
 
 
-class DecisionIn(BaseModel):
+class DecisionIn(Input):
     model_config = ConfigDict(extra="forbid")
 
-    outcome: str = Field(pattern="^(upheld|partly_upheld|not_upheld)$")
-    reason_codes: list[str] = Field(min_length=1)
+    outcome: str = Field(
+        pattern="^(upheld|partly_upheld|not_upheld)$",
+        json_schema_extra={"enum": ["upheld", "partly_upheld", "not_upheld"]},
+    )
+    reason_codes: list[Annotated[str, Field(json_schema_extra=codes.in_force("reason_codes"))]] = Field(min_length=1)
     statement: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=20000)] = Field(
         description="The facts and the reviewer's reasoning, in the reviewer's words"
     )
-    remedy: str | None = Field(None, description="Defaults to the remedy the consumer asked for")
-    remedy_amount: Decimal | None = Field(None, ge=0, description="For a partial refund")
+    remedy: Annotated[str, Field(json_schema_extra=codes.in_force("remedies"))] | None = Field(
+        None, description="Defaults to the remedy the consumer asked for"
+    )
+    remedy_amount: Decimal | None = Field(
+        None, ge=0, max_digits=12, decimal_places=2, description="For a partial refund"
+    )
     rectification: RectificationIn | None = Field(None, description="A change the merchant must make (整改)")
 
 
-class EvidenceRequestIn(BaseModel):
+class EvidenceRequestIn(Input):
     """A reviewer's request to the reporter for more evidence during review."""
 
-    kinds: list[str] = Field(min_length=1, description="Evidence kinds of the rulebook, e.g. photo_of_product")
+    kinds: list[Annotated[str, Field(json_schema_extra=codes.in_force("evidence_kinds"))]] = Field(
+        min_length=1, description="Evidence kinds of the rulebook, e.g. photo_of_product"
+    )
     note: Annotated[str, StringConstraints(strip_whitespace=True, min_length=4, max_length=2000)] = Field(
         description="What the reporter should send, and why"
     )

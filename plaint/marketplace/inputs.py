@@ -1,17 +1,18 @@
 """The shapes in which the marketplace pushes its data, shared by the API and the JSON Lines import."""
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import ConfigDict, Field, StringConstraints, model_validator
+
+from plaint.limits import MAX_QUANTITY, Day, Email, Input, Timestamp
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Country = Annotated[str, StringConstraints(strip_whitespace=True, to_upper=True, pattern=r"^[A-Za-z]{2}$")]
 Money = Annotated[Decimal, Field(ge=0, max_digits=12, decimal_places=2)]
 
 
-class Strict(BaseModel):
+class Strict(Input):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -21,14 +22,14 @@ class MerchantIn(Strict):
     country: Country
     cross_border: bool = True
     status: str = Field("active", pattern="^(active|restricted|suspended|removed)$")
-    contact_email: str = ""
+    contact_email: Email = ""
     contact_phone: str = Field("", max_length=40)
 
 
 class ConsumerIn(Strict):
     id: Id
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-    email: str = ""
+    email: Email = ""
     phone: str = Field("", max_length=40)
     language: str = Field("zh-hans", pattern="^(zh-hans|en)$")
 
@@ -40,7 +41,7 @@ class ListingIn(Strict):
     origin_country: Country | None = None
     customs_declaration_no: str = Field("", max_length=64)
     batch: str = Field("", max_length=64)
-    expiry_date: date | None = None
+    expiry_date: Day | None = None
     declared: dict[str, Any] = Field(default_factory=dict)
     status: str = Field("active", max_length=20)
 
@@ -48,7 +49,7 @@ class ListingIn(Strict):
 class OrderItemIn(Strict):
     listing_id: Id | None = None
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    quantity: int = Field(1, ge=1)
+    quantity: int = Field(1, ge=1, le=MAX_QUANTITY)
     unit_price: Money
 
 
@@ -59,9 +60,9 @@ class OrderIn(Strict):
     currency: str = Field("CNY", pattern="^[A-Z]{3}$")
     amount_paid: Money
     tariff_paid: Money = Decimal("0")
-    paid_at: datetime
-    shipped_at: datetime | None = None
-    delivered_at: datetime | None = None
+    paid_at: Timestamp
+    shipped_at: Timestamp | None = None
+    delivered_at: Timestamp | None = None
     items: list[OrderItemIn] = Field(min_length=1)
 
     @model_validator(mode="after")

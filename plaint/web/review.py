@@ -32,6 +32,7 @@ from plaint.cases.reading import describe_case
 from plaint.cases.transitions import DECIDABLE_STATES, State
 from plaint.enforcement.models import AppealState, PenaltyAppeal, Rectification, RectificationState
 from plaint.errors import DomainError
+from plaint.limits import MAX_ID
 from plaint.marketplace.models import Merchant
 from plaint.monitoring.models import FlagState, MonitoringFlag
 from plaint.rulebook import loader
@@ -60,10 +61,12 @@ def _language() -> str:
 
 
 def _int(value: str | None) -> int | None:
+    """Return the query value as an integer the database can compare, or None (no filter) for anything else."""
     try:
-        return int(value) if value not in (None, "") else None
+        number = int(value) if value not in (None, "") else None
     except ValueError:
         return None
+    return number if number is None or abs(number) <= MAX_ID else None
 
 
 def _filters(request: HttpRequest) -> tuple[str, dict[str, Any], dict[str, str]]:

@@ -6,10 +6,11 @@ from ninja import Router, Schema, Status
 from plaint.accounts.models import Role
 from plaint.cases.access import get_case
 from plaint.cases.actions.appeals import appeal_penalty, decide_penalty_appeal
-from plaint.enforcement.models import PenaltyAppeal
+from plaint.enforcement.models import AppealState, PenaltyAppeal
 from plaint.errors import Forbidden, NotFound, Refused
+from plaint.limits import RowId
 
-from .cases import ERRORS
+from ..schemas import ERRORS
 
 router = Router()
 
@@ -27,7 +28,7 @@ class AppealOut(Schema):
     id: int
     case: str
     decision_id: int
-    state: str
+    state: AppealState
     grounds: str
     filed_at: str
     reasons: str
@@ -58,7 +59,7 @@ def appeal(request: HttpRequest, reference: str, data: AppealIn) -> Status:
 
 
 @router.get("/appeals", response={200: list[AppealOut], **ERRORS})
-def list_appeals(request: HttpRequest, state: str = "pending") -> list[dict]:
+def list_appeals(request: HttpRequest, state: AppealState = AppealState.PENDING) -> list[dict]:
     """Penalty appeals for supervisors, oldest first (100 at most)."""
     if request.auth.role != Role.SUPERVISOR:
         raise Forbidden("not_a_supervisor", "Penalty appeals are for supervisors.")
@@ -67,7 +68,7 @@ def list_appeals(request: HttpRequest, state: str = "pending") -> list[dict]:
 
 
 @router.post("/appeals/{appeal_id}/decision", response={200: AppealOut, **ERRORS})
-def decide(request: HttpRequest, appeal_id: int, data: AppealDecisionIn) -> dict:
+def decide(request: HttpRequest, appeal_id: RowId, data: AppealDecisionIn) -> dict:
     """A supervisor overturns the penalty (points revoked, measures they held up lifted) or rejects the appeal."""
     if request.auth.role != Role.SUPERVISOR:
         raise Forbidden("not_a_supervisor", "Penalty appeals are decided by a supervisor.")

@@ -10,14 +10,15 @@ from plaint.cases.inputs import ReportIn, ResponseIn
 from plaint.cases.models import Case
 from plaint.cases.queries import cases_for
 from plaint.cases.reading import describe_case, describe_filed, file_for
+from plaint.cases.transitions import State
 from plaint.errors import InvalidInput, NotFound
 from plaint.evidence.actions import Upload
 from plaint.evidence.downloads import download_for
+from plaint.limits import PageNumber, RowId
 
-from ..schemas import CaseOut, Error, FiledOut, Page, WithdrawIn
+from ..schemas import ERRORS, CaseOut, FiledOut, Page, WithdrawIn
 
 router = Router()
-ERRORS = {401: Error, 403: Error, 404: Error, 409: Error, 422: Error}
 
 
 def uploads_from(request: HttpRequest) -> list[Upload]:
@@ -96,7 +97,7 @@ def file_report(request: HttpRequest, data: Form[ReportIn], evidence: File[list[
 
 
 @router.get("/cases", response={200: Page, **ERRORS})
-def list_cases(request: HttpRequest, state: str | None = None, page: int = 1) -> dict:
+def list_cases(request: HttpRequest, state: State | None = None, page: PageNumber = 1) -> dict:
     """The cases you can see, newest first, 50 a page."""
     return page_of(request, cases_for(request.auth, state).select_related("claimed_by"), page)
 
@@ -115,7 +116,7 @@ def add_evidence(request: HttpRequest, reference: str, evidence: File[list[Uploa
 
 
 @router.get("/cases/{reference}/evidence/{evidence_id}/file", response={200: None, **ERRORS})
-def download_evidence(request: HttpRequest, reference: str, evidence_id: int) -> FileResponse:
+def download_evidence(request: HttpRequest, reference: str, evidence_id: RowId) -> FileResponse:
     """The file: the original for its own side and staff, the copy without location data otherwise."""
     case = get_case(request.auth, reference)
     evidence = case.evidence.filter(pk=evidence_id).first()

@@ -8,7 +8,7 @@ from plaint.errors import Forbidden
 from plaint.marketplace.actions import upsert_listing, upsert_merchant, upsert_order
 from plaint.marketplace.inputs import ListingIn, MerchantIn, OrderIn
 
-from ..schemas import Upserted
+from ..schemas import ERRORS, Upserted
 
 router = Router()
 
@@ -25,21 +25,21 @@ def _require_marketplace(request: HttpRequest) -> None:
         )
 
 
-@router.post("/merchants", response={200: Upserted, 201: Upserted})
+@router.post("/merchants", response={200: Upserted, 201: Upserted, **ERRORS})
 def push_merchant(request: HttpRequest, data: MerchantIn) -> Status:
     _require_marketplace(request)
     merchant, created = upsert_merchant(data)
     return Status(201 if created else 200, {"id": merchant.external_id, "created": created})
 
 
-@router.post("/listings", response={200: Upserted, 201: Upserted})
+@router.post("/listings", response={200: Upserted, 201: Upserted, **ERRORS})
 def push_listing(request: HttpRequest, data: ListingIn) -> Status:
     _require_marketplace(request)
     listing, created = upsert_listing(data)
     return Status(201 if created else 200, {"id": listing.external_id, "created": created})
 
 
-@router.post("/orders", response={200: Upserted, 201: Upserted})
+@router.post("/orders", response={200: Upserted, 201: Upserted, **ERRORS})
 def push_order(request: HttpRequest, data: OrderIn) -> Status:
     _require_marketplace(request)
     order, created = upsert_order(data)

@@ -12,7 +12,7 @@ from plaint.errors import NotFound
 from plaint.marketplace.models import Merchant
 from plaint.rulebook import loader
 
-from .cases import ERRORS
+from ..schemas import ERRORS
 
 router = Router()
 

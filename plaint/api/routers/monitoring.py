@@ -6,9 +6,10 @@ from ninja import Router, Schema
 
 from plaint.accounts.models import Role
 from plaint.errors import Forbidden, NotFound, Refused
-from plaint.monitoring.models import MonitoringFlag
+from plaint.limits import RowId
+from plaint.monitoring.models import FlagState, MonitoringFlag
 
-from .cases import ERRORS
+from ..schemas import ERRORS
 
 router = Router()
 
@@ -20,7 +21,7 @@ class FlagOut(Schema):
     reason: str
     figures: dict
     raised_at: str
-    state: str
+    state: FlagState
     note: str
 
 
@@ -47,7 +48,7 @@ def _out(flag: MonitoringFlag) -> dict:
 
 
 @router.get("/flags", response={200: list[FlagOut], **ERRORS})
-def flags(request: HttpRequest, state: str = "open") -> list[dict]:
+def flags(request: HttpRequest, state: FlagState = FlagState.OPEN) -> list[dict]:
     """Flagged merchants with the figures that caused each flag, newest first (200 at most)."""
     _require_supervisor(request)
     rows = MonitoringFlag.objects.filter(state=state).select_related("merchant").order_by("-raised_at", "-id")
@@ -55,7 +56,7 @@ def flags(request: HttpRequest, state: str = "open") -> list[dict]:
 
 
 @router.post("/flags/{flag_id}/close", response={200: FlagOut, **ERRORS})
-def close(request: HttpRequest, flag_id: int, data: CloseIn) -> dict:
+def close(request: HttpRequest, flag_id: RowId, data: CloseIn) -> dict:
     """Close a flag with a note saying what was done."""
     _require_supervisor(request)
     flag = MonitoringFlag.objects.select_related("merchant").filter(pk=flag_id).first()

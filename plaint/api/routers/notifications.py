@@ -7,11 +7,12 @@ from ninja import Router, Schema
 from plaint.accounts.models import Role
 from plaint.cases.queries import recent_breaches
 from plaint.errors import Forbidden
+from plaint.limits import PageNumber, RowId
 from plaint.notifications import actions, status
 from plaint.notifications.models import Notification
 from plaint.rulebook.calendar import coverage
 
-from .cases import ERRORS
+from ..schemas import ERRORS
 
 router = Router()
 status_router = Router()
@@ -52,7 +53,7 @@ def _out(notification: Notification) -> dict:
 
 
 @router.get("", response={200: NotificationsOut, **ERRORS})
-def notifications(request: HttpRequest, unread: bool | None = None, page: int = 1) -> dict:
+def notifications(request: HttpRequest, unread: bool | None = None, page: PageNumber = 1) -> dict:
     """Your own notifications, newest first, 50 a page; `unread=true` for the unread only, `false` for the read."""
     page = max(page, 1)
     rows = actions.notifications_for(request.auth, unread=unread)[(page - 1) * PAGE : page * PAGE]
@@ -60,7 +61,7 @@ def notifications(request: HttpRequest, unread: bool | None = None, page: int = 
 
 
 @router.post("/{notification_id}/read", response={200: NotificationOut, **ERRORS})
-def read(request: HttpRequest, notification_id: int) -> dict:
+def read(request: HttpRequest, notification_id: RowId) -> dict:
     """Mark one of your notifications read (again is harmless); someone else's is 404."""
     return _out(actions.mark_read(request.auth, notification_id))
 

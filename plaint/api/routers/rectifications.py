@@ -5,10 +5,12 @@ from ninja import File, Form, Router, Schema, UploadedFile
 
 from plaint.cases.access import cases_visible_to
 from plaint.cases.actions import rectification
-from plaint.enforcement.models import Rectification
+from plaint.enforcement.models import Rectification, RectificationState
 from plaint.errors import NotFound
+from plaint.limits import RowId
 
-from .cases import ERRORS, uploads_from
+from ..schemas import ERRORS
+from .cases import uploads_from
 
 router = Router()
 
@@ -19,7 +21,7 @@ class RectificationOut(Schema):
     kind: str
     instructions: str
     due_at: str
-    state: str
+    state: RectificationState
     proof: str
     review_reasons: str
 
@@ -59,7 +61,7 @@ def out(rect: Rectification) -> dict:
 
 @router.post("/{rectification_id}/proof", response={200: RectificationOut, **ERRORS})
 def proof(
-    request: HttpRequest, rectification_id: int, data: Form[ProofIn], evidence: File[list[UploadedFile]] = None
+    request: HttpRequest, rectification_id: RowId, data: Form[ProofIn], evidence: File[list[UploadedFile]] = None
 ) -> dict:
     """The merchant's proof (multipart): `proof` text and `evidence` files each with an `evidence_kind`."""
     rect = _get(request, rectification_id)
@@ -67,7 +69,7 @@ def proof(
 
 
 @router.post("/{rectification_id}/review", response={200: RectificationOut, **ERRORS})
-def review(request: HttpRequest, rectification_id: int, data: ReviewIn) -> dict:
+def review(request: HttpRequest, rectification_id: RowId, data: ReviewIn) -> dict:
     """A reviewer accepts or rejects the proof with reasons; a rejection has the rulebook's consequence."""
     rect = _get(request, rectification_id)
     return out(rectification.review(request.auth, rect, accept=data.accept, reasons=data.reasons))

@@ -10,9 +10,10 @@ from plaint.cases.access import get_case
 from plaint.cases.inputs import DecisionIn, EvidenceRequestIn
 from plaint.cases.queries import review_queue
 from plaint.errors import Forbidden
+from plaint.limits import PageNumber
 
-from ..schemas import CaseOut, Page
-from .cases import ERRORS, _out, page_of
+from ..schemas import ERRORS, CaseOut, Page
+from .cases import _out, page_of
 
 router = Router()
 
@@ -25,7 +26,7 @@ def queue(
     mine: bool = False,
     unclaimed: bool = False,
     escalated: bool = False,
-    page: int = 1,
+    page: PageNumber = 1,
 ) -> dict:
     """Cases waiting for a decision, most urgent first then earliest due; 50 a page."""
     if request.auth.role not in DECIDING_ROLES:

@@ -10,16 +10,18 @@ from plaint.errors import NotFound
 from plaint.rulebook import loader
 from plaint.rulebook.loader import RulebookError
 
+from ..schemas import ERRORS
+
 router = Router()
 
 
-@router.get("/current", response=dict[str, Any])
+@router.get("/current", response={200: dict[str, Any], **ERRORS})
 def current(request: HttpRequest) -> dict:
     """The rulebook version in force now."""
     return loader.in_force(timezone.now()).model_dump(mode="json")
 
 
-@router.get("/{version}", response=dict[str, Any])
+@router.get("/{version}", response={200: dict[str, Any], **ERRORS})
 def by_version(request: HttpRequest, version: str) -> dict:
     """A rulebook version, as published."""
     try:
