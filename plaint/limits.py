@@ -8,8 +8,11 @@ is refused as invalid input naming the field, never by the database as a server 
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
+from django.conf import settings
 from pydantic import AfterValidator, BaseModel, Field, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
+
+from plaint.errors import InvalidInput
 
 EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 LATEST = datetime(2100, 1, 1, tzinfo=UTC)
@@ -51,6 +54,19 @@ def nul_message(field: str) -> str:
 
 
 NUL_HINT = "Remove the NUL characters (\\u0000, %00) from the text and send it again."
+
+
+def too_many_files_sent() -> InvalidInput:
+    """Return the refusal of a request with more files than Django parses (DATA_UPLOAD_MAX_NUMBER_FILES).
+
+    Below that number, check_uploads refuses the files past PLAINT_EVIDENCE_MAX_FILES one by one.
+    """
+    return InvalidInput(
+        "too_many_files",
+        f"The request carries more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files.",
+        field="evidence",
+        hint=f"Send at most {settings.PLAINT_EVIDENCE_MAX_FILES} files per request.",
+    )
 
 
 class Input(BaseModel):

@@ -3,13 +3,13 @@
 import json
 from collections.abc import Callable
 
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFilesSent
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 from plaint.errors import InvalidInput
-from plaint.limits import NUL_HINT, nul_message, nul_path
+from plaint.limits import NUL_HINT, nul_message, nul_path, too_many_files_sent
 
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
@@ -68,6 +68,10 @@ class RefuseNulMiddleware:
             return JsonResponse(
                 {"code": "too_large", "message": "The request body is larger than Plaint accepts."}, status=413
             )
+        except TooManyFilesSent:
+            if not api:
+                raise
+            return JsonResponse(too_many_files_sent().as_dict(), status=422)
         except (MultiPartParserError, SuspiciousOperation) as exc:
             if not api:
                 raise

@@ -1,11 +1,11 @@
-from django.conf import settings
 from django.core.exceptions import TooManyFilesSent
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.renderers import JSONRenderer
 
-from plaint.errors import DomainError, InvalidInput
+from plaint.errors import DomainError
+from plaint.limits import too_many_files_sent
 
 from .auth import AUTH
 from .middleware import error_body
@@ -66,14 +66,7 @@ def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse
 
 @api.exception_handler(TooManyFilesSent)
 def too_many_files(request: HttpRequest, exc: TooManyFilesSent) -> HttpResponse:
-    # Django stops parsing past DATA_UPLOAD_MAX_NUMBER_FILES; below that, check_uploads refuses the files
-    # past PLAINT_EVIDENCE_MAX_FILES one by one.
-    error = InvalidInput(
-        "too_many_files",
-        f"The request carries more than {settings.DATA_UPLOAD_MAX_NUMBER_FILES} files.",
-        field="evidence",
-        hint=f"Send at most {settings.PLAINT_EVIDENCE_MAX_FILES} files per request.",
-    )
+    error = too_many_files_sent()
     return api.create_response(request, error.as_dict(), status=error.status)
 
 
