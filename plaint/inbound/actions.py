@@ -29,7 +29,9 @@ from plaint.rulebook.schema import Category, Rulebook
 
 from . import texts
 from .models import InboundMail, Outcome
-from .parsing import Mail, parse, without_quotes
+from .parsing import Mail, MalformedMail, parse, without_quotes
+
+__all__ = ["MalformedMail", "describe", "ingest_email"]
 
 # The account that files reports and adds evidence for reporters who write in: an agent-role
 # system account without a password (nobody can sign in as it), so the timeline says who acted.
@@ -75,14 +77,17 @@ def ingest_email(raw: bytes, now: datetime | None = None, *, recipients: list[st
     and Cc headers say where the mail went. A mail seen before (same Message-ID; the same bytes when
     it has none) changes nothing and returns outcome "duplicate". Everything the mail causes commits
     in one transaction with its InboundMail row, so a crash half-way leaves the mail unprocessed for
-    the mail server to deliver again.
+    the mail server to deliver again. A mail that cannot be read safely (nested too deep, parts that
+    cannot be found) raises parsing.MalformedMail before anything is written: a permanent failure,
+    for the mail server to bounce rather than retry.
     """
     now = now or timezone.now()
     too_large = len(raw) > settings.PLAINT_INBOUND_MAX_BYTES
-    mail = parse(_headers_of(raw) if too_large else raw)
+    mail = parse(_headers_of(raw), headers_only=True) if too_large else parse(raw)
     if InboundMail.objects.filter(key=mail.key).exists():
         return IngestResult("duplicate", message_id=mail.message_id)
-    ours = [(address, parse_recipient(address)) for address in (recipients or mail.recipients)]
+    envelope = [address.replace("\x00", "") for address in recipients or []]
+    ours = [(address, parse_recipient(address)) for address in (envelope or mail.recipients)]
     ours = [(address, target) for address, target in ours if target is not None]
     recipient, target = ours[0] if ours else ("", None)
     with transaction.atomic():
