@@ -12,9 +12,9 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from plaint.cases.models import Case
-from plaint.inbound.actions import MalformedMail, ingest_email
+from plaint.inbound.actions import ingest_email
 from plaint.inbound.models import InboundMail
-from plaint.inbound.parsing import parse
+from plaint.inbound.parsing import MalformedMail, parse
 from plaint.inbound.smtp import controller
 from plaint.notifications.models import OutboxMessage
 from tests import factories as f

@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from plaint.inbound.actions import MalformedMail, describe, ingest_email
+from plaint.inbound.actions import describe, ingest_email
+from plaint.inbound.parsing import MalformedMail
 
 # sysexits.h: the mail server bounces the message to its sender (a permanent failure) ...
 EX_DATAERR = 65
