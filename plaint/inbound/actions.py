@@ -265,9 +265,14 @@ def _kinds(names: list[str], rulebook: Rulebook, category: Category, present: se
     return kinds
 
 
-def _capped(mail: Mail) -> tuple[list[Attachment], list[dict[str, str]]]:
-    """Return the first PLAINT_EVIDENCE_MAX_FILES attachments, and the rest as refused files."""
+def _capped(mail: Mail, text_files: int) -> tuple[list[Attachment], list[dict[str, str]]]:
+    """Return the attachments kept and the rest as refused files: PLAINT_EVIDENCE_MAX_FILES in all.
+
+    The mail's own text, when it is kept as a file (`text_files`), is always kept and counts as one
+    of them: the limit is the one every request has, and a request past it loses its last files.
+    """
     limit = settings.PLAINT_EVIDENCE_MAX_FILES
+    room = max(limit - text_files, 0)
     over = [
         {
             "file": a.name,
@@ -275,9 +280,9 @@ def _capped(mail: Mail) -> tuple[list[Attachment], list[dict[str, str]]]:
             "message": f"Only the first {limit} files of a message are kept; send this one in another "
             "message or add it on the web.",
         }
-        for a in mail.attachments[limit:]
+        for a in mail.attachments[room:]
     ]
-    return mail.attachments[:limit], over
+    return mail.attachments[:room], over
 
 
 def _uploads(attachments: list[Attachment], rulebook: Rulebook, category: Category, present: set[str]) -> list[Upload]:
@@ -309,11 +314,12 @@ def _new_report(mail: Mail, rulebook: Rulebook, now: datetime, received: _Receiv
         return _point_to_case(mail, open_case, now)
     if received is not None and not order.consumer.email_verified:
         return _hold(mail, order.consumer, received, now)
-    attachments, over = _capped(mail)
-    uploads = _uploads(attachments, rulebook, category, set())
     description = mail.text.strip() or mail.subject.strip() or "(e-mail without text)"
     limit = rulebook.intake.description_max_chars
-    if len(description) > limit:
+    long_text = len(description) > limit
+    attachments, over = _capped(mail, text_files=1 if long_text else 0)
+    uploads = _uploads(attachments, rulebook, category, set())
+    if long_text:
         # The report keeps its start as the description and the whole text as evidence: nothing is lost.
         uploads.append(_text_upload(description, rulebook, now))
         description = description[: limit - 1] + "…"
@@ -538,9 +544,9 @@ def _add_mail(
     rulebook = loader.get(case.rulebook_version)
     category = rulebook.category(case.category)
     present = set(case.evidence.values_list("kind", flat=True))
-    attachments, over = _capped(mail)
-    uploads = _uploads(attachments, rulebook, category, present)
     text = without_quotes(mail.text)
+    attachments, over = _capped(mail, text_files=1 if text else 0)
+    uploads = _uploads(attachments, rulebook, category, present)
     if text:
         uploads.append(_text_upload(text, rulebook, now))
     if not uploads:

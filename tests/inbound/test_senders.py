@@ -184,9 +184,11 @@ def test_a_mail_with_50_attachments_keeps_its_text_and_the_first_files(shop, set
     told = mails_to(CONSUMER)[-1]
     assert told.topic == "inbound.rejected" and "IMG_49.jpg" in told.body and f"first {limit} files" in told.body
 
-    # A reply to the case's address is held to the same number.
+    # A reply to the case's address is held to the same number, its text (kept as a file) counted.
+    before = case.evidence.count()
     reply = ingest_email(
         mail(CONSUMER, addresses.case_address(case.reference, "reporter"), "Re", "更多。", attachments=photos)
     )
-    assert len(reply.rejected_files) == 50 - limit
-    assert case.evidence.count() == 2 * limit + 1  # the reply's text too
+    assert reply.rejected_files[0]["file"] == f"IMG_{limit - 1:02}.jpg" and len(reply.rejected_files) == 51 - limit
+    assert case.evidence.count() == before + limit
+    assert case.evidence.filter(content_type="text/plain").count() == 1
