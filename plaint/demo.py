@@ -94,9 +94,25 @@ LISTINGS = [
     },
 ]
 
+# Li Na's and Wang Wei's addresses are verified by the marketplace, so their reports by e-mail file at
+# once; Emily Chen's is not, so hers are held until she follows the link printed to the console.
 CONSUMERS = [
-    {"id": "C-1001", "name": "李娜", "email": "li.na@example.cn", "phone": "13800001001", "language": "zh-hans"},
-    {"id": "C-1002", "name": "王伟", "email": "wang.wei@example.cn", "phone": "13800001002", "language": "zh-hans"},
+    {
+        "id": "C-1001",
+        "name": "李娜",
+        "email": "li.na@example.cn",
+        "email_verified": True,
+        "phone": "13800001001",
+        "language": "zh-hans",
+    },
+    {
+        "id": "C-1002",
+        "name": "王伟",
+        "email": "wang.wei@example.cn",
+        "email_verified": True,
+        "phone": "13800001002",
+        "language": "zh-hans",
+    },
     {"id": "C-1003", "name": "Emily Chen", "email": "emily.chen@example.com", "phone": "13800001003", "language": "en"},
 ]
 

@@ -217,3 +217,6 @@ PLAINT_INBOUND_INTAKE_LOCAL = os.environ.get("PLAINT_INBOUND_INTAKE_LOCAL", "rep
 PLAINT_INBOUND_CASE_PREFIX = os.environ.get("PLAINT_INBOUND_CASE_PREFIX", "case")
 PLAINT_INBOUND_MAX_BYTES = int(os.environ.get("PLAINT_INBOUND_MAX_BYTES", str(25 * 1024 * 1024)))
 PLAINT_INBOUND_BIND = os.environ.get("PLAINT_INBOUND_BIND", "127.0.0.1:2525")
+# A report mailed from an address the marketplace has not verified is held this many hours for the
+# account's owner to confirm by a link (default 72); unconfirmed, it is deleted (docs/inbound-mail.md).
+PLAINT_INBOUND_HOLD_HOURS = int(os.environ.get("PLAINT_INBOUND_HOLD_HOURS", "72"))

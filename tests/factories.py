@@ -43,6 +43,7 @@ def order(
     tariff: str = "35.79",
     listing_obj=None,
     external_id: str | None = None,
+    email_verified: bool = True,
 ) -> Order:
     delivered_at = delivered_at or timezone.now() - timedelta(days=3)
     listing_obj = listing_obj or listing(merchant_obj)
@@ -52,6 +53,7 @@ def order(
             "id": consumer_id,
             "name": "李娜",
             "email": f"{consumer_id.lower()}@example.cn",
+            "email_verified": email_verified,
             "phone": "13800000000",
         },
         merchant_id=merchant_obj.external_id,

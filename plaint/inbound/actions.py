@@ -3,6 +3,11 @@
 Both go through the case actions every other channel uses (`file_report`, `add_evidence`), so
 admissibility, evidence checks and notifications are the same. Mail that cannot be acted on is
 answered with what was wrong and how to report; mail no person wrote is never answered (RFC 3834).
+
+A From header is easy to forge, so only a case's signed address adds to a case: intake mail about a
+matter still open is answered with where to write, and adds nothing. A report from an address the
+marketplace has not verified is held, and filed only when the link sent to the account's address
+on record is followed. docs/inbound-mail.md tells the whole of it.
 """
 
 import re
@@ -12,6 +17,9 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core import signing
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -20,7 +28,7 @@ from plaint.cases import actions as case_actions
 from plaint.cases.addresses import case_address, intake_address, parse_recipient, split_case_detail, token_matches
 from plaint.cases.inputs import ReportIn
 from plaint.cases.models import Case, Channel
-from plaint.errors import DomainError
+from plaint.errors import DomainError, NotFound, Refused
 from plaint.evidence.actions import Upload
 from plaint.marketplace.models import Consumer, Order
 from plaint.notifications.outbox import enqueue_email
@@ -28,8 +36,8 @@ from plaint.rulebook import loader
 from plaint.rulebook.schema import Category, Rulebook
 
 from . import texts
-from .models import InboundMail, Outcome
-from .parsing import Mail, parse, without_quotes
+from .models import HeldMail, InboundMail, Outcome
+from .parsing import Attachment, Mail, parse, without_quotes
 
 # The account that files reports and adds evidence for reporters who write in: an agent-role
 # system account without a password (nobody can sign in as it), so the timeline says who acted.
@@ -37,6 +45,8 @@ GATEWAY_USERNAME = "inbound-mail"
 # A sender that was answered this many times in a day gets no more answers: two auto-responders
 # that do not mark their mail as automatic would otherwise answer each other for ever.
 ANSWERS_PER_SENDER_PER_DAY = 5
+# Confirmation links are signed with SECRET_KEY under this salt, so no other signed value passes for one.
+CONFIRM_SALT = "plaint.inbound.confirm-held-mail"
 
 SUBJECT_CATEGORY = re.compile(r"\[\s*([a-z][a-z0-9_]*)\s*\]")
 LABELLED_ORDER = re.compile(
@@ -59,6 +69,14 @@ class IngestResult:
     message_id: str = ""
 
 
+@dataclass
+class _Received:
+    """The row and bytes of the mail being ingested, for holding it (none when its owner confirmed it)."""
+
+    record: InboundMail
+    raw: bytes
+
+
 class _Answer(Exception):
     """The mail cannot be acted on: answer the sender with `reason` (a texts.REASONS key)."""
 
@@ -75,14 +93,17 @@ def ingest_email(raw: bytes, now: datetime | None = None, *, recipients: list[st
     and Cc headers say where the mail went. A mail seen before (same Message-ID; the same bytes when
     it has none) changes nothing and returns outcome "duplicate". Everything the mail causes commits
     in one transaction with its InboundMail row, so a crash half-way leaves the mail unprocessed for
-    the mail server to deliver again.
+    the mail server to deliver again. A mail that cannot be read safely (nested too deep, parts that
+    cannot be found) raises parsing.MalformedMail before anything is written: a permanent failure,
+    for the mail server to bounce rather than retry.
     """
     now = now or timezone.now()
     too_large = len(raw) > settings.PLAINT_INBOUND_MAX_BYTES
-    mail = parse(_headers_of(raw) if too_large else raw)
+    mail = parse(_headers_of(raw), headers_only=True) if too_large else parse(raw)
     if InboundMail.objects.filter(key=mail.key).exists():
         return IngestResult("duplicate", message_id=mail.message_id)
-    ours = [(address, parse_recipient(address)) for address in (recipients or mail.recipients)]
+    envelope = [address.replace("\x00", "") for address in recipients or []]
+    ours = [(address, parse_recipient(address)) for address in (envelope or mail.recipients)]
     ours = [(address, target) for address, target in ours if target is not None]
     recipient, target = ours[0] if ours else ("", None)
     with transaction.atomic():
@@ -101,7 +122,7 @@ def ingest_email(raw: bytes, now: datetime | None = None, *, recipients: list[st
         except IntegrityError:
             # The same mail arriving at the same moment through another connection.
             return IngestResult("duplicate", message_id=mail.message_id)
-        result = _act(mail, target, len(raw) if too_large else 0, now)
+        result = _act(mail, target, len(raw) if too_large else 0, now, _Received(record, raw))
         result.message_id = mail.message_id
         record.outcome = result.outcome
         record.reason = result.reason
@@ -118,7 +139,9 @@ def _headers_of(raw: bytes) -> bytes:
     return raw[: end if end >= 0 else 65536][:65536]
 
 
-def _act(mail: Mail, target: tuple[str, str | None] | None, oversize: int, now: datetime) -> IngestResult:
+def _act(
+    mail: Mail, target: tuple[str, str | None] | None, oversize: int, now: datetime, received: _Received
+) -> IngestResult:
     if mail.automatic:
         return IngestResult(Outcome.IGNORED, reason="automatic")
     rulebook = loader.in_force(now)
@@ -131,18 +154,25 @@ def _act(mail: Mail, target: tuple[str, str | None] | None, oversize: int, now: 
         if target is not None and target[0] == "case":
             return _to_case(mail, target[1], now)
         # The intake address, or none of ours in the headers (an alias or a forward): a new report.
-        return _new_report(mail, rulebook, now)
+        return _new_report(mail, rulebook, now, received)
     except _Answer as answer:
         outcome = Outcome.REFUSED if answer.reason == "too_large" else Outcome.ANSWERED
         _send_help(mail, answer.reason, rulebook, now, answer.fields)
         return IngestResult(outcome, reason=answer.reason)
 
 
-def _send_help(mail: Mail, reason: str, rulebook: Rulebook, now: datetime, fields: dict[str, str]) -> None:
+def _may_answer(mail: Mail, now: datetime) -> bool:
+    """Return whether the sender of `mail` may get one more answer today (help, pointer or confirmation link)."""
     answered = InboundMail.objects.filter(
-        sender=mail.sender, outcome__in=[Outcome.ANSWERED, Outcome.REFUSED], received_at__gte=now - timedelta(days=1)
+        sender=mail.sender,
+        outcome__in=[Outcome.ANSWERED, Outcome.REFUSED, Outcome.HELD],
+        received_at__gte=now - timedelta(days=1),
     ).exclude(key=mail.key)
-    if answered.count() >= ANSWERS_PER_SENDER_PER_DAY:
+    return answered.count() < ANSWERS_PER_SENDER_PER_DAY
+
+
+def _send_help(mail: Mail, reason: str, rulebook: Rulebook, now: datetime, fields: dict[str, str]) -> None:
+    if not _may_answer(mail, now):
         return
     subject, body = texts.help_reply(reason, mail.subject, rulebook, **({"sender": mail.sender} | fields))
     enqueue_email(
@@ -235,11 +265,31 @@ def _kinds(names: list[str], rulebook: Rulebook, category: Category, present: se
     return kinds
 
 
-def _uploads(mail: Mail, rulebook: Rulebook, category: Category, present: set[str]) -> list[Upload]:
-    names = [a.name for a in mail.attachments]
+def _capped(mail: Mail, text_files: int) -> tuple[list[Attachment], list[dict[str, str]]]:
+    """Return the attachments kept and the rest as refused files: PLAINT_EVIDENCE_MAX_FILES in all.
+
+    The mail's own text, when it is kept as a file (`text_files`), is always kept and counts as one
+    of them: the limit is the one every request has, and a request past it loses its last files.
+    """
+    limit = settings.PLAINT_EVIDENCE_MAX_FILES
+    room = max(limit - text_files, 0)
+    over = [
+        {
+            "file": a.name,
+            "code": "too_many_files",
+            "message": f"Only the first {limit} files of a message are kept; send this one in another "
+            "message or add it on the web.",
+        }
+        for a in mail.attachments[room:]
+    ]
+    return mail.attachments[:room], over
+
+
+def _uploads(attachments: list[Attachment], rulebook: Rulebook, category: Category, present: set[str]) -> list[Upload]:
+    names = [a.name for a in attachments]
     return [
         Upload(a.name, a.data, kind)
-        for a, kind in zip(mail.attachments, _kinds(names, rulebook, category, present), strict=True)
+        for a, kind in zip(attachments, _kinds(names, rulebook, category, present), strict=True)
     ]
 
 
@@ -248,16 +298,28 @@ def _text_upload(text: str, rulebook: Rulebook, now: datetime) -> Upload:
     return Upload(f"mail-{timezone.localtime(now):%Y%m%d-%H%M%S}.txt", text.encode("utf-8"), kind)
 
 
-def _new_report(mail: Mail, rulebook: Rulebook, now: datetime) -> IngestResult:
+def _new_report(mail: Mail, rulebook: Rulebook, now: datetime, received: _Received | None) -> IngestResult:
+    """File the report a mail to the intake address makes; hold it first if its sender is not verified.
+
+    `received` is None when the account's owner confirmed a held mail: it is then filed as it stands.
+    """
     consumers = list(Consumer.objects.filter(email__iexact=mail.sender)) if mail.sender else []
     if not consumers:
         raise _Answer("unknown_sender")
     order = _order(mail, consumers)
     category = _category(mail, rulebook)
-    uploads = _uploads(mail, rulebook, category, set())
+    matter = case_actions.matter_of(order.consumer_id, "order", order.pk, category.code)
+    open_case = case_actions.open_case_of(matter)
+    if open_case is not None:
+        return _point_to_case(mail, open_case, now)
+    if received is not None and not order.consumer.email_verified:
+        return _hold(mail, order.consumer, received, now)
     description = mail.text.strip() or mail.subject.strip() or "(e-mail without text)"
     limit = rulebook.intake.description_max_chars
-    if len(description) > limit:
+    long_text = len(description) > limit
+    attachments, over = _capped(mail, text_files=1 if long_text else 0)
+    uploads = _uploads(attachments, rulebook, category, set())
+    if long_text:
         # The report keeps its start as the description and the whole text as evidence: nothing is lost.
         uploads.append(_text_upload(description, rulebook, now))
         description = description[: limit - 1] + "…"
@@ -275,16 +337,14 @@ def _new_report(mail: Mail, rulebook: Rulebook, now: datetime) -> IngestResult:
         filed = case_actions.file_report(gateway(), data, uploads, idempotency_key=f"mail:{mail.key[:60]}", now=now)
     except DomainError as error:
         if error.code == "duplicate_report":
-            # The consumer wrote again about a matter still open: the mail goes to that case, as a
-            # reply to its address would, and the answer gives that address for what follows.
-            case = Case.objects.select_related("reporter", "merchant").get(reference=error.details["case"])
-            path = f"/consumer/cases/{case.reference}/"
-            return _add_mail(mail, case, "reporter", gateway(), case.reporter.language, path, now)
+            # Opened meanwhile (another mail, the web): answered as a matter found open above.
+            return _point_to_case(mail, error.details["case"], now)
         raise _Answer("invalid_report", detail=_detail(error)) from None
     case = filed.case
-    if filed.rejected_files:
+    rejected = over + filed.rejected_files
+    if rejected:
         subject, body = texts.rejected_reply(
-            case.reference, filed.rejected_files, case.reporter.language, f"/consumer/cases/{case.reference}/"
+            case.reference, rejected, case.reporter.language, f"/consumer/cases/{case.reference}/"
         )
         enqueue_email(
             case.reporter.email,
@@ -295,7 +355,149 @@ def _new_report(mail: Mail, rulebook: Rulebook, now: datetime) -> IngestResult:
             now,
             reply_to=case_address(case.reference, "reporter"),
         )
-    return IngestResult(Outcome.FILED, case_reference=case.reference, rejected_files=filed.rejected_files)
+    return IngestResult(Outcome.FILED, case_reference=case.reference, rejected_files=rejected)
+
+
+def _point_to_case(mail: Mail, reference: str, now: datetime) -> IngestResult:
+    """Answer intake mail about a matter still open: write to the case's own address. Add nothing.
+
+    The intake address cannot tell the reporter from someone forging their From, and the case's
+    address (signed for the reporter) can; the answer goes to the reporter's address on record.
+    """
+    case = Case.objects.select_related("reporter").get(reference=reference)
+    if _may_answer(mail, now):
+        subject, body = texts.open_case_reply(
+            case.reference, mail.subject, case.reporter.language, f"/consumer/cases/{case.reference}/"
+        )
+        enqueue_email(
+            case.reporter.email,
+            subject,
+            body,
+            "inbound.open_case",
+            f"mail-in-{mail.key[:40]}-open",
+            now,
+            reply_to=case_address(case.reference, "reporter"),
+        )
+    return IngestResult(Outcome.ANSWERED, reason="open_case", case_reference=case.reference)
+
+
+# --- a report from an address the marketplace has not verified ---------------------------------
+
+
+def confirmation_token(key: str, expires_at: datetime) -> str:
+    """Return the signed token of the link that files the held mail `key` (an InboundMail key) until `expires_at`."""
+    return signing.dumps({"mail": key, "until": int(expires_at.timestamp())}, salt=CONFIRM_SALT)
+
+
+def _hold(mail: Mail, consumer: Consumer, received: _Received, now: datetime) -> IngestResult:
+    expires_at = now + timedelta(hours=settings.PLAINT_INBOUND_HOLD_HOURS)
+    HeldMail.objects.create(
+        mail=received.record,
+        consumer=consumer,
+        raw=ContentFile(received.raw, name=f"{mail.key}.eml"),
+        held_at=now,
+        expires_at=expires_at,
+    )
+    if _may_answer(mail, now):
+        link = f"{settings.PLAINT_BASE_URL}/mail/confirm/{confirmation_token(mail.key, expires_at)}/"
+        subject, body = texts.confirm_request(mail.subject, now, expires_at, link, consumer.language)
+        # To the address on record, never to the From as written: the two match here (that is how the
+        # sender was found), and the link must reach the mailbox the marketplace knows.
+        enqueue_email(consumer.email, subject, body, "inbound.confirm", f"mail-in-{mail.key[:40]}-confirm", now)
+    return IngestResult(Outcome.HELD, reason="unverified_sender")
+
+
+def _held_key(token: str, now: datetime) -> str:
+    try:
+        data = signing.loads(token, salt=CONFIRM_SALT)
+        key, until = str(data["mail"]), int(data["until"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        raise NotFound("confirmation_not_found", "This confirmation link is not valid.") from None
+    if now.timestamp() >= until:
+        raise Refused(
+            "confirmation_expired",
+            "This confirmation link has expired; the message was not filed.",
+            hint="Send the report again, or report on the web.",
+        )
+    return key
+
+
+def find_held_mail(token: str, now: datetime | None = None) -> InboundMail:
+    """Return the received mail a confirmation link is for; `.outcome` says whether it is still held.
+
+    NotFound for a link that was not made by us; Refused (confirmation_expired) once it has expired.
+    """
+    key = _held_key(token, now or timezone.now())
+    record = InboundMail.objects.filter(key=key).first()
+    if record is None:
+        raise NotFound("confirmation_not_found", "This confirmation link is not valid.")
+    return record
+
+
+def confirm_held_mail(token: str, now: datetime | None = None) -> IngestResult:
+    """File the report of the held mail a confirmation link is for, as it would have been filed at once.
+
+    Following the link again returns what became of the mail the first time. The report is filed at
+    the moment of confirmation (its time window is counted to then). A mail that cannot be filed now
+    (its matter was opened meanwhile, the order is no longer the sender's) is answered as at once.
+    Raises as find_held_mail does, and Refused (confirmation_expired) for a mail already expired.
+    """
+    now = now or timezone.now()
+    key = _held_key(token, now)
+    with transaction.atomic():
+        record = InboundMail.objects.select_for_update().filter(key=key).first()
+        if record is None:
+            raise NotFound("confirmation_not_found", "This confirmation link is not valid.")
+        held = HeldMail.objects.select_for_update().filter(mail=record).first()
+        if held is None or held.expires_at <= now:
+            if record.outcome in (Outcome.HELD, Outcome.EXPIRED):
+                raise Refused("confirmation_expired", "This confirmation link has expired; the message was not filed.")
+            return IngestResult(
+                record.outcome,
+                reason=record.reason,
+                case_reference=record.case.reference if record.case_id else None,
+                rejected_files=record.detail.get("rejected_files", []),
+                message_id=record.message_id,
+            )
+        with held.raw.open("rb") as stored:
+            mail = parse(stored.read())
+        rulebook = loader.in_force(now)
+        try:
+            result = _new_report(mail, rulebook, now, None)
+        except _Answer as answer:
+            _send_help(mail, answer.reason, rulebook, now, answer.fields)
+            result = IngestResult(Outcome.ANSWERED, reason=answer.reason)
+        result.message_id = mail.message_id
+        record.outcome = result.outcome
+        record.reason = "confirmed" if result.outcome == Outcome.FILED else result.reason
+        record.case = Case.objects.filter(reference=result.case_reference).first() if result.case_reference else None
+        record.detail = {"rejected_files": result.rejected_files} if result.rejected_files else {}
+        record.save(update_fields=["outcome", "reason", "case", "detail"])
+        name = held.raw.name
+        held.delete()
+        transaction.on_commit(lambda: default_storage.delete(name))
+    return result
+
+
+def expire_held_mail(now: datetime | None = None) -> int:
+    """Delete held mail whose confirmation time has passed; return how many (a periodic job).
+
+    Its InboundMail stays, with outcome "expired". Safe beside a confirmation or another worker: a
+    row another transaction took first is skipped.
+    """
+    now = now or timezone.now()
+    expired = 0
+    for held in HeldMail.objects.filter(expires_at__lte=now).order_by("expires_at")[:500]:
+        with transaction.atomic():
+            deleted, _ = HeldMail.objects.filter(pk=held.pk).delete()
+            if not deleted:
+                continue
+            InboundMail.objects.filter(pk=held.mail_id, outcome=Outcome.HELD).update(
+                outcome=Outcome.EXPIRED, reason="unconfirmed"
+            )
+            transaction.on_commit(lambda name=held.raw.name: default_storage.delete(name))
+        expired += 1
+    return expired
 
 
 def _detail(error: DomainError) -> str:
@@ -342,8 +544,9 @@ def _add_mail(
     rulebook = loader.get(case.rulebook_version)
     category = rulebook.category(case.category)
     present = set(case.evidence.values_list("kind", flat=True))
-    uploads = _uploads(mail, rulebook, category, present)
     text = without_quotes(mail.text)
+    attachments, over = _capped(mail, text_files=1 if text else 0)
+    uploads = _uploads(attachments, rulebook, category, present)
     if text:
         uploads.append(_text_upload(text, rulebook, now))
     if not uploads:
@@ -352,13 +555,14 @@ def _add_mail(
         added = case_actions.add_evidence(actor, case, uploads, now=now)
     except DomainError as error:
         detail = _detail(error)
-        rejected = error.details.get("rejected_files") or []
+        rejected = over + (error.details.get("rejected_files") or [])
         if rejected:
             detail += " " + "; ".join(f"{r['file']}: {r['message']}" for r in rejected)
         raise _Answer("not_added", ref=case.reference, detail=detail) from None
     refused = {r["file"] for r in added.rejected_files}
     names = [u.name for u in uploads if u.name not in refused]
-    subject, body = texts.added_reply(case.reference, names, added.rejected_files, language, path)
+    rejected = over + added.rejected_files
+    subject, body = texts.added_reply(case.reference, names, rejected, language, path)
     enqueue_email(
         mail.sender,
         subject,
@@ -368,7 +572,7 @@ def _add_mail(
         now,
         reply_to=case_address(case.reference, party_name),
     )
-    return IngestResult(Outcome.EVIDENCE_ADDED, case_reference=case.reference, rejected_files=added.rejected_files)
+    return IngestResult(Outcome.EVIDENCE_ADDED, case_reference=case.reference, rejected_files=rejected)
 
 
 def describe(result: IngestResult) -> dict[str, Any]:

@@ -7,6 +7,8 @@ class Outcome(models.TextChoices):
     ANSWERED = "answered", "Not matched: the sender was told why and how to report"
     IGNORED = "ignored", "Automatic mail (auto-reply, bounce, list): not answered"
     REFUSED = "refused", "Too large: the sender was told the limit"
+    HELD = "held", "From an unverified address: held until the account's owner confirms it"
+    EXPIRED = "expired", "Held and never confirmed: deleted"
 
 
 class InboundMail(models.Model):
@@ -21,7 +23,8 @@ class InboundMail(models.Model):
     size = models.PositiveIntegerField()
     received_at = models.DateTimeField()
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    # Why a mail was answered instead of acted on (unknown_sender, unknown_case, no_order, ...).
+    # Why a mail was answered instead of acted on (unknown_sender, unknown_case, no_order, open_case, ...);
+    # "confirmed" for a held mail its owner confirmed.
     reason = models.CharField(max_length=40, blank=True)
     case = models.ForeignKey(
         "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
@@ -37,3 +40,23 @@ class InboundMail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.message_id or self.key} ({self.outcome})"
+
+
+class HeldMail(models.Model):
+    """A report mail from an address the marketplace has not verified, kept until its owner confirms it.
+
+    The confirmation link went to `consumer`'s address on record; following it files the report from
+    `raw` as it would have been filed at once. Unconfirmed by `expires_at`, the row and the file are
+    deleted (inbound.actions.expire_held_mail) and the InboundMail says "expired".
+    """
+
+    mail = models.OneToOneField(InboundMail, on_delete=models.CASCADE, related_name="held")
+    consumer = models.ForeignKey("marketplace.Consumer", on_delete=models.CASCADE, related_name="+")
+    # The message as received: confirming parses it again, so it is filed with its own words and files.
+    raw = models.FileField(upload_to="inbound/held/", max_length=200)
+    held_at = models.DateTimeField()
+    # The periodic expiry job looks up the rows due.
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.mail} held until {self.expires_at:%Y-%m-%d %H:%M}"

@@ -4,6 +4,11 @@ mails and attachments. Pure: bytes in, a `Mail` out.
 The standard library's parser (policy.default) does the MIME work. Two things are redone here because
 Chinese mail breaks them: text labelled GB2312 often holds GBK-only characters (so every GB label is
 read as GB18030, their superset), and some clients put raw 8-bit text in headers.
+
+What cannot be read safely is refused with `MalformedMail` (the receiver answers 5xx, so the sending
+server bounces it instead of retrying): parts nested more than MAX_NESTING levels deep, a multipart
+whose parts cannot be found, or a message the parser itself gives up on. NUL characters, which
+PostgreSQL cannot store in text, are removed from every header, the text and file names.
 """
 
 import email.header
@@ -11,6 +16,7 @@ import hashlib
 import html
 import re
 from dataclasses import dataclass, field
+from email import errors as email_errors
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
@@ -34,7 +40,30 @@ QUOTE_HEADER = re.compile(
     r"|From:\s.+|发件人[:：].+)\s*$",
     re.IGNORECASE,
 )
+# Parts inside parts (multipart/* or an attached message/*) deeper than this are refused: mail clients
+# nest 3 to 5 levels (mixed > related > alternative > text, a forwarded message adds two); deeper is
+# a crafted message, and the standard library's parser recurses per level.
+MAX_NESTING = 10
+# Defects after which the parts of a multipart cannot be told apart: its body would be taken as
+# one opaque file. Lesser defects (a missing closing boundary, bad base64 padding) are read through.
+STRUCTURE_DEFECTS = (
+    email_errors.NoBoundaryInMultipartDefect,
+    email_errors.StartBoundaryNotFoundDefect,
+    email_errors.MultipartInvariantViolationDefect,
+)
 BLOCK_TAGS = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "h5", "h6", "table", "blockquote", "pre", "hr"}
+
+
+class MalformedMail(ValueError):
+    """The message cannot be read safely: refuse it for good (a 5xx), never ask for it again (a 4xx).
+
+    `code` is "too_deep" or "malformed"; the message says what was wrong, for the bounce.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
 
 
 @dataclass(frozen=True)
@@ -157,7 +186,7 @@ def _filename(part: EmailMessage, index: int) -> str:
         found = re.search(r'(?:file)?name\*?="?([^";]+)"?', raw)
         if found:
             name = decode_header(found.group(1))
-    name = name.replace("/", "_").replace("\\", "_").strip()
+    name = _no_nul(name).replace("/", "_").replace("\\", "_").strip()
     return name or f"attachment-{index}"
 
 
@@ -182,13 +211,51 @@ def _automatic(message: EmailMessage, sender: str) -> bool:
     )
 
 
-def parse(raw: bytes) -> Mail:
+def _check_structure(message: EmailMessage) -> None:
+    # Iterative, so that checking a deep message does not recurse as walk() would.
+    stack = [(message, 1)]
+    while stack:
+        part, level = stack.pop()
+        if any(isinstance(defect, STRUCTURE_DEFECTS) for defect in part.defects):
+            raise MalformedMail(
+                "malformed", f"A {part.get_content_type()} part has no parts that can be found (no or wrong boundary)."
+            )
+        if not part.is_multipart():
+            continue
+        if level > MAX_NESTING:
+            raise MalformedMail("too_deep", f"Parts are nested more than {MAX_NESTING} levels deep.")
+        stack.extend((child, level + 1) for child in part.get_payload())
+
+
+def _no_nul(text: str) -> str:
+    return text.replace("\x00", "")
+
+
+def parse(raw: bytes, *, headers_only: bool = False) -> Mail:
     """Return the mail's sender, recipients, subject, text and attachments.
 
     The text is the plain-text body, or the HTML body stripped to text when there is no plain one;
-    every other leaf part that is not that body's alternative is an attachment.
+    every other leaf part that is not that body's alternative is an attachment. `headers_only` reads
+    the headers alone (of a mail too large to read). Raises MalformedMail for what cannot be read
+    safely (see the module's docstring); NUL characters are left out of every string returned.
     """
-    message: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw)
+    try:
+        message: EmailMessage = BytesParser(policy=policy.default).parsebytes(raw, headersonly=headers_only)
+        if not headers_only:
+            _check_structure(message)
+        return _read(message, raw, headers_only)
+    except MalformedMail:
+        raise
+    except RecursionError:
+        # The parser recurses once per level of nesting: a message this deep is crafted.
+        raise MalformedMail("too_deep", f"Parts are nested more than {MAX_NESTING} levels deep.") from None
+    except Exception as exc:
+        # The parser is lenient; what it or the reading of a part still fails on is broken for good,
+        # and a retry would fail the same way.
+        raise MalformedMail("malformed", f"The message cannot be read ({type(exc).__name__}).") from exc
+
+
+def _read(message: EmailMessage, raw: bytes, headers_only: bool) -> Mail:
     message_id = parseaddr(_raw(message, "Message-ID"))[1] or _raw(message, "Message-ID").strip()
     key_source = message_id.strip("<> ").encode() if message_id else raw
     name, sender = (_addresses(_raw(message, "From")) or [("", "")])[0]
@@ -197,7 +264,7 @@ def parse(raw: bytes) -> Mail:
         for header in ("Delivered-To", "X-Original-To", "To", "Cc")
         for _, addr in _addresses(", ".join(v for k, v in message.raw_items() if k.lower() == header.lower()))
     ]
-    body = message.get_body(preferencelist=("plain", "html"))
+    body = None if headers_only else message.get_body(preferencelist=("plain", "html"))
     alternatives = set()
     if body is not None:
         alternatives.add(id(body))
@@ -206,7 +273,7 @@ def parse(raw: bytes) -> Mail:
             if part.get_content_type() == "multipart/alternative":
                 alternatives.update(id(p) for p in part.iter_parts() if p.get_content_maintype() == "text")
     attachments = []
-    for index, part in enumerate(message.walk(), start=1):
+    for index, part in enumerate([] if headers_only else message.walk(), start=1):
         if part.is_multipart() or id(part) in alternatives or part.get_content_type() == "message/rfc822":
             continue
         if (
@@ -216,15 +283,15 @@ def parse(raw: bytes) -> Mail:
         ):
             continue
         data = part.get_payload(decode=True) or b""
-        attachments.append(Attachment(_filename(part, index), part.get_content_type(), data))
+        attachments.append(Attachment(_filename(part, index), _no_nul(part.get_content_type()), data))
     return Mail(
-        message_id=message_id,
+        message_id=_no_nul(message_id),
         key=hashlib.sha256(key_source).hexdigest(),
-        sender=sender,
-        sender_name=name,
-        recipients=list(dict.fromkeys(recipients)),
-        subject=decode_header(_raw(message, "Subject")),
-        text=_body_text(body) if body is not None else "",
+        sender=_no_nul(sender),
+        sender_name=_no_nul(name),
+        recipients=list(dict.fromkeys(_no_nul(r) for r in recipients)),
+        subject=_no_nul(decode_header(_raw(message, "Subject"))),
+        text=_no_nul(_body_text(body)) if body is not None else "",
         attachments=attachments,
-        automatic=_automatic(message, sender),
+        automatic=_automatic(message, _no_nul(sender)),
     )

@@ -13,6 +13,7 @@ from django.db import connections
 from plaint.cases.addresses import parse_recipient
 
 from .actions import ingest_email
+from .parsing import MalformedMail
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,11 @@ class Handler:
         content = envelope.original_content or b""
         try:
             outcome = await asyncio.to_thread(_ingest, content, list(envelope.rcpt_tos))
+        except MalformedMail as refused:
+            # Permanent (RFC 3463 5.6.x, a media error): the sending server bounces it to its author
+            # with this reason instead of offering the same unreadable bytes again and again.
+            log.warning("inbound mail from %s refused: %s", envelope.mail_from, refused.message)
+            status = f"554 5.6.0 Message refused: {refused.message}"
         except Exception:
             # Unexpected: nothing was committed, so the sending server may try again later.
             log.exception("inbound mail from %s failed", envelope.mail_from)

@@ -1,6 +1,9 @@
 """What Plaint writes back to mail it received, in Chinese and English."""
 
+from datetime import datetime
+
 from django.conf import settings
+from django.utils import timezone
 
 from plaint.cases.addresses import intake_address
 from plaint.rulebook.schema import Rulebook
@@ -139,4 +142,60 @@ def rejected_reply(ref: str, rejected: list[dict[str, str]], language: str, path
     return (
         f"举报 {ref} 的部分附件未被接受",
         f"举报 {ref} 已提交，但以下附件未被接受：\n{lines}\n\n请回复本邮件重新附上，或在网页上补充：{link}\n",
+    )
+
+
+def open_case_reply(ref: str, subject: str, language: str, path: str) -> tuple[str, str]:
+    """Return (subject, body) of the answer to intake mail about a matter still open in case `ref`.
+
+    It says nothing was added and where to write instead: a reply to the case's e-mails (this one too),
+    whose address is the reporter's own, or the case's page.
+    """
+    link = f"{settings.PLAINT_BASE_URL}{path}"
+    shown = subject or "(no subject)"
+    if language.startswith("en"):
+        return (
+            f"Report {ref} is still open: reply to its e-mails",
+            f"We received your message (subject: {shown}) at {intake_address()}, the address for new "
+            f"reports. Your report {ref} about this order and matter is still open, so nothing from this "
+            "message was added to it.\n\n"
+            f"To add photos or text to report {ref}, reply to this e-mail or to any of our e-mails about "
+            f"it: they come with the report's own reply address. Or add them on the web: {link}\n",
+        )
+    shown = subject or "（无主题）"
+    return (
+        f"举报 {ref} 仍在处理中：请回复该举报的邮件",
+        f"我们在新举报地址 {intake_address()} 收到了您的邮件（主题：{shown}）。您就该订单的同类举报 {ref} "
+        "仍在处理中，因此这封邮件的内容没有加入该举报。\n\n"
+        f"如需为举报 {ref} 补充照片或文字，请直接回复本邮件或我们关于该举报的任何邮件"
+        f"（它们带有该举报专用的回复地址），或在网页上补充：{link}\n",
+    )
+
+
+def confirm_request(
+    subject: str, received_at: datetime, expires_at: datetime, link: str, language: str
+) -> tuple[str, str]:
+    """Return (subject, body) asking the account's owner to confirm a report mailed from their address.
+
+    The mail is filed only if they follow `link` before `expires_at`; otherwise it is deleted.
+    """
+    received = timezone.localtime(received_at).strftime("%Y-%m-%d %H:%M")
+    until = timezone.localtime(expires_at).strftime("%Y-%m-%d %H:%M")
+    if language.startswith("en"):
+        shown = subject or "(no subject)"
+        return (
+            "Confirm the report you sent by e-mail",
+            f"We received a report by e-mail from this address on {received} (subject: {shown}).\n\n"
+            "This address has not been confirmed with your marketplace account, so the report is kept "
+            f"but not filed yet. To file it, open this link by {until} and confirm:\n{link}\n\n"
+            "If you did not send it, ignore this e-mail: nothing will be filed, and the message will be "
+            "deleted then.\n",
+        )
+    shown = subject or "（无主题）"
+    return (
+        "请确认您通过邮件提交的举报",
+        f"我们于 {received} 收到了从本邮箱发出的一封举报邮件（主题：{shown}）。\n\n"
+        "该邮箱尚未在您的平台账户中验证，因此举报已保存，但尚未提交。"
+        f"如确认提交，请在 {until} 前打开以下链接并确认：\n{link}\n\n"
+        "如果这封邮件不是您发送的，请忽略本邮件：举报不会被提交，邮件届时将被删除。\n",
     )

@@ -40,7 +40,13 @@ def upsert_consumer(data: ConsumerIn) -> tuple[Consumer, bool]:
     """Create or update a consumer; return it and whether it was created."""
     return Consumer.objects.update_or_create(
         external_id=data.id,
-        defaults={"name": data.name, "email": data.email, "phone": data.phone, "language": data.language},
+        defaults={
+            "name": data.name,
+            "email": data.email,
+            "email_verified": data.email_verified,
+            "phone": data.phone,
+            "language": data.language,
+        },
     )
 
 

@@ -30,6 +30,8 @@ class ConsumerIn(Strict):
     id: Id
     name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
     email: Email = ""
+    # Whether the marketplace confirmed the consumer receives mail at `email`; unsaid means not.
+    email_verified: bool = False
     phone: str = Field("", max_length=40)
     language: str = Field("zh-hans", pattern="^(zh-hans|en)$")
 

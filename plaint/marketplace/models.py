@@ -35,6 +35,12 @@ class Consumer(models.Model):
     external_id = models.CharField(max_length=64, unique=True)
     name = models.CharField(max_length=200)
     email = models.EmailField(blank=True)
+    # The marketplace has confirmed that this consumer receives mail at `email` (a link they followed,
+    # a code they typed). Only then does a report mailed from that address file at once; from an
+    # unverified one it is held until the owner confirms it (plaint/inbound, docs/inbound-mail.md).
+    # The database default too: code that does not know the column yet (a rolling deploy, a migration
+    # test at an older state) still inserts consumers, as unverified.
+    email_verified = models.BooleanField(default=False, db_default=False)
     phone = models.CharField(max_length=40, blank=True)
     language = models.CharField(max_length=10, default="zh-hans")
     created_at = models.DateTimeField(auto_now_add=True)

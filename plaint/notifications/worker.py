@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 PERIODIC_JOBS = [
     "plaint.cases.clocks.tick",
     "plaint.enforcement.actions.end_due_measures",
+    "plaint.inbound.actions.expire_held_mail",
     "plaint.monitoring.jobs.run_if_due",
     "plaint.notifications.delivery.deliver_due",
 ]

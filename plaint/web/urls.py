@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import agent, consumer, notifications, status, views
+from . import agent, consumer, inbound, notifications, status, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +9,8 @@ urlpatterns = [
     path("merchant/standing/", views.merchant_standing, name="merchant-standing"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("language/", views.set_language, name="set-language"),
+    # The link that files a report mailed from an address the marketplace has not verified.
+    path("mail/confirm/<str:token>/", inbound.confirm_mail, name="inbound-confirm"),
     # Consumer portal.
     path("consumer/", consumer.my_reports, name="consumer-home"),
     path("consumer/report/new/", consumer.new_report, name="consumer-new"),

@@ -65,3 +65,25 @@ def gbk_mail(sender: str, to: str, subject: str, text: str, attachment: tuple[st
         f"{base64.encodebytes(data).decode()}"
         "--==b==--\r\n"
     ).encode("ascii")
+
+
+def nested_mail(sender: str, to: str, levels: int) -> bytes:
+    """Return a mail whose text sits inside `levels` multiparts, each the only part of the one above."""
+    head = (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: [expired_goods] O-1001\r\nMessage-ID: <nested-{levels}@x.example>\r\n"
+    )
+    lines = [head + "MIME-Version: 1.0\r\n"]
+    for level in range(levels):
+        lines.append(f'Content-Type: multipart/mixed; boundary="b{level}"\r\n\r\n--b{level}\r\n')
+    lines.append("Content-Type: text/plain\r\n\r\nThe cream had expired.\r\n")
+    lines += [f"--b{level}--\r\n" for level in reversed(range(levels))]
+    return "".join(lines).encode()
+
+
+def unbounded_mail(sender: str, to: str) -> bytes:
+    """Return a multipart mail whose boundary never appears: its parts cannot be found."""
+    return (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: [expired_goods] O-1001\r\nMessage-ID: <unbounded@x.example>\r\n"
+        'MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="never-used"\r\n\r\n'
+        "--wrong\r\nContent-Type: text/plain\r\n\r\nThe cream had expired.\r\n--wrong--\r\n"
+    ).encode()

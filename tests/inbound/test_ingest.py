@@ -307,29 +307,3 @@ def test_mail_piped_without_any_of_our_addresses_is_read_as_a_new_report(shop):
         attachments=[("a.jpg", f.jpeg(), "image/jpeg")],
     )
     assert ingest_email(raw).outcome == "filed"
-
-
-def test_a_second_mail_about_an_open_matter_is_added_to_its_case(shop):
-    first = ingest_email(
-        mail(CONSUMER, INTAKE, "[expired_goods] O-1001", "过期了", attachments=[("a.jpg", f.jpeg(), "image/jpeg")])
-    )
-    again = ingest_email(
-        mail(
-            CONSUMER,
-            INTAKE,
-            "[expired_goods] O-1001",
-            "还没有人回复我，再发一张照片。",
-            attachments=[("b.jpg", f.jpeg("blue"), "image/jpeg")],
-        )
-    )
-    # Not a second case, and nothing of the mail is lost: its photo and its words are on the open case.
-    assert (again.outcome, again.case_reference) == ("evidence_added", first.case_reference)
-    case = Case.objects.get()
-    names = set(case.evidence.values_list("original_name", flat=True))
-    assert {"a.jpg", "b.jpg"} <= names
-    (text,) = [e for e in case.evidence.all() if e.content_type == "text/plain"]
-    assert text.file.read().decode() == "还没有人回复我，再发一张照片。"
-    # The answer says what was added, and its Reply-To is the case's own address for what follows.
-    ack = mails_to(CONSUMER)[-1]
-    assert ack.topic == "inbound.added" and "b.jpg" in ack.body and case.reference in ack.subject + ack.body
-    assert ack.reply_to == case_address(case)

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from plaint.accounts.models import Role
-from plaint.marketplace.models import Listing, Merchant, Order
+from plaint.marketplace.models import Consumer, Listing, Merchant, Order
 from tests import factories as f
 from tests.api_client import ApiClient
 
@@ -71,6 +71,20 @@ def test_an_order_of_an_unknown_merchant_names_the_field(api):
     assert response.status_code == 422
     assert response.json()["field"] == "merchant_id"
     assert "Push the merchant first" in response.json()["hint"]
+
+
+def test_the_marketplace_says_whether_a_consumers_email_is_verified(api):
+    push_basics(api)
+    verified = ORDER | {"consumer": ORDER["consumer"] | {"email": "zw@example.cn", "email_verified": True}}
+    assert api.post_json("/marketplace/orders", verified).status_code == 201
+    assert Consumer.objects.get(external_id="C-77").email_verified is True
+    # Unsaid means not verified (a changed address, say): reports mailed from it are held for confirmation.
+    changed = ORDER | {"consumer": ORDER["consumer"] | {"email": "zhang.wei@example.cn"}}
+    assert api.post_json("/marketplace/orders", changed).status_code == 200
+    assert Consumer.objects.get(external_id="C-77").email_verified is False
+    wrong = ORDER | {"consumer": ORDER["consumer"] | {"email_verified": "perhaps"}}
+    refused = api.post_json("/marketplace/orders", wrong)
+    assert refused.status_code == 422 and "email_verified" in json.dumps(refused.json())
 
 
 def test_invalid_fields_are_named(api):
