@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "plaint.notifications",
     "plaint.monitoring",
     "plaint.inbound",
+    "plaint.committee",
     "plaint.api",
     "plaint.web",
 ]
@@ -140,6 +141,9 @@ MEDIA_URL = "/media/"
 PLAINT_EVIDENCE_MAX_BYTES = int(os.environ.get("PLAINT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 DATA_UPLOAD_MAX_MEMORY_SIZE = PLAINT_EVIDENCE_MAX_BYTES * 2
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
+# Committee panels: the fewest characters a member's written reasons (for a vote or a recusal) may have.
+PLAINT_COMMITTEE_MIN_REASONS = int(os.environ.get("PLAINT_COMMITTEE_MIN_REASONS", "20"))
 
 # The folder of rulebook versions (one TOML file each), validated at start-up.
 PLAINT_RULEBOOK_DIR = Path(os.environ.get("PLAINT_RULEBOOK_DIR", BASE_DIR / "rulebook"))
