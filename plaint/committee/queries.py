@@ -78,7 +78,9 @@ def dossier(panel: Panel, language: str = "zh-hans") -> dict[str, Any]:
     case = Case.objects.select_related("report", "report__order", "merchant", "reporter").get(pk=panel.case_id)
     report = case.report
     names = (case.reporter.name,)
-    category = loader.get(case.rulebook_version).category(case.category)
+    rulebook = loader.get(case.rulebook_version)
+    category = rulebook.category(case.category)
+    kinds = rulebook.evidence_kinds
     data = {
         "reference": case.reference,
         "state": case.state,
@@ -99,6 +101,7 @@ def dossier(panel: Panel, language: str = "zh-hans") -> dict[str, Any]:
             {
                 "id": e.pk,
                 "kind": e.kind,
+                "kind_title": {"zh": kinds[e.kind].zh, "en": kinds[e.kind].en} if e.kind in kinds else None,
                 "party": e.party,
                 "content_type": e.content_type,
                 "captured_at": e.captured_at.isoformat() if e.captured_at else None,
