@@ -44,7 +44,8 @@ def demo_accounts() -> list[dict[str, str]]:
         Role.COMMITTEE,
     ]
     staff = [{"role": role, "username": username, "name": ""} for username, role, _ in demo.STAFF if role in order]
-    return sorted(consumers + staff, key=lambda a: order.index(a["role"]))
+    members = [{"role": Role.COMMITTEE, "username": username, "name": name} for username, name, *_ in demo.COMMITTEE]
+    return sorted(consumers + staff + members, key=lambda a: order.index(a["role"]))
 
 
 # Where each role starts after signing in.
