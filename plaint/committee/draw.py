@@ -14,8 +14,8 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import Exists, F, OuterRef, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from plaint.cases.models import Case
@@ -23,7 +23,7 @@ from plaint.errors import InvalidInput
 from plaint.marketplace.models import Listing, OrderItem
 
 from . import events
-from .models import CommitteeMember, Conflict, Panel, PanelSeat, PanelState, Seat, SeatState
+from .models import CommitteeMember, Conflict, ConflictKind, Panel, PanelSeat, PanelState, Seat, SeatState
 
 # Serialises draws on PostgreSQL (pg_advisory_xact_lock), so two draws at once cannot both seat a
 # member who has one panel left under their load cap. SQLite writes one transaction at a time anyway.
@@ -63,40 +63,35 @@ def eligible_pool(
     """Return {seat: sorted member ids} of the members who may be drawn for `case`, in one SQL query.
 
     Eligible: active; of the seat; an expert only with `category` in their fields; in term on `now`'s
-    date; fewer open panels than their load cap; no declared conflict with the case's merchant, its
-    group or a brand of the case's listing (or its order's listings); never sat on a panel of this case;
-    not in `exclude`.
+    date; fewer open seats than their load cap (CommitteeMember.open_seats); no declared conflict with
+    the case's merchant, its group or a brand of the case's listing (or its order's listings); never sat
+    on a panel of this case; not in `exclude`.
     """
     seats = sorted(set(seats))
     today = timezone.localdate(now)
     merchant = case.merchant
     report = case.report
-    listings = Listing.objects.filter(
-        Q(pk=report.listing_id) | Q(pk__in=OrderItem.objects.filter(order_id=report.order_id).values("listing_id"))
-    ).exclude(brand="")
-    ties = Q(kind="merchant", value=merchant.external_id) | Q(
-        kind="brand", value__in=listings.annotate(key=Lower("brand")).values("key")
-    )
-    if merchant.group:
-        ties |= Q(kind="group", value=merchant.group.lower())
-    conflicted = Conflict.objects.filter(ties, member=OuterRef("pk"))
-    sat_before = PanelSeat.objects.filter(member=OuterRef("pk"), panel__case_id=case.pk)
-    open_seats = (
-        PanelSeat.objects.filter(
-            member=OuterRef("pk"), state=SeatState.SITTING, panel__state__in=[PanelState.VOTING, PanelState.WAITING]
+    brands = (
+        Listing.objects.filter(
+            Q(pk=report.listing_id) | Q(pk__in=OrderItem.objects.filter(order_id=report.order_id).values("listing_id"))
         )
-        .order_by()
-        .values("member")
-        .annotate(n=Count("*"))
-        .values("n")
+        .exclude(brand="")
+        .annotate(key=Lower("brand"))
+        .values("key")
     )
+    ties = Q(kind=ConflictKind.MERCHANT, value=merchant.external_id)
+    if merchant.group:
+        ties |= Q(kind=ConflictKind.GROUP, value=merchant.group.lower())
+    # Separate NOT EXISTS for the brands, so each is an index lookup on conflict_draw (kind, value).
+    tied = Conflict.objects.filter(ties, member=OuterRef("pk"))
+    brand_tied = Conflict.objects.filter(kind=ConflictKind.BRAND, value__in=brands, member=OuterRef("pk"))
+    sat_before = PanelSeat.objects.filter(member=OuterRef("pk"), panel__case_id=case.pk)
     members = (
         CommitteeMember.objects.filter(active=True, seat__in=seats, term_from__lte=today, term_to__gte=today)
         .filter(~Q(seat=Seat.EXPERT) | _has_field(category))
         .exclude(pk__in=list(exclude))
-        .annotate(load=Coalesce(Subquery(open_seats, output_field=IntegerField()), Value(0)))
-        .filter(load__lt=F("load_cap"))
-        .filter(~Exists(conflicted), ~Exists(sat_before))
+        .filter(open_seats__lt=F("load_cap"))
+        .filter(~Exists(tied), ~Exists(brand_tied), ~Exists(sat_before))
         .order_by("pk")
         .values_list("pk", "seat")
     )
@@ -159,28 +154,38 @@ def draw_panel(
         raise InvalidInput("invalid_subject", "A panel's subject is '<kind>:<id>', e.g. 'appeal:17'.", field="subject")
     if member_share is not None and not (0 < member_share < 1):
         raise InvalidInput("invalid_member_share", "member_share is a fraction between 0 and 1.", field="member_share")
+    seed = seed or secrets.token_hex(16)
+    excluded = sorted(set(exclude_member_ids))
     with transaction.atomic():
         _lock_draws()
+        # The pool and the draw first, so the panel is written once with them.
+        pools = eligible_pool(case, composition, category=case.category, now=now, exclude=excluded)
+        drawn = pick(seed, composition, pools)
         panel = Panel.objects.create(
             case=case,
             subject=subject,
             composition=composition,
             category=case.category,
-            seed=seed or secrets.token_hex(16),
-            excluded=sorted(set(exclude_member_ids)),
+            seed=seed,
+            pool=pools,
+            excluded=excluded,
+            missing={} if drawn else missing_members(composition, pools),
             requested_at=now,
+            drawn_at=now if drawn else None,
             due_at=due_at,
             member_share=member_share,
-            state=PanelState.WAITING,
+            state=PanelState.VOTING if drawn else PanelState.WAITING,
         )
-        _fill(panel, now)
+        if drawn:
+            _seat(panel, drawn, now)
+        else:
+            events.panel_waiting(panel, now)
         return panel
 
 
 def _fill(panel: Panel, now: datetime) -> bool:
-    """Draw the whole panel from its seed (nobody seated yet); return whether it is now voting."""
-    case = panel.case
-    pools = eligible_pool(case, panel.composition, category=panel.category, now=now, exclude=panel.excluded)
+    """Draw a waiting panel whole from its seed (nobody seated yet); return whether it is now voting."""
+    pools = eligible_pool(panel.case, panel.composition, category=panel.category, now=now, exclude=panel.excluded)
     drawn = pick(panel.seed, panel.composition, pools)
     panel.pool = pools
     if drawn is None:
@@ -192,6 +197,11 @@ def _fill(panel: Panel, now: datetime) -> bool:
     panel.drawn_at = now
     panel.state = PanelState.VOTING
     panel.save(update_fields=["pool", "missing", "drawn_at", "state"])
+    _seat(panel, drawn, now)
+    return True
+
+
+def _seat(panel: Panel, drawn: list[int], now: datetime) -> None:
     seats = [
         PanelSeat(
             panel=panel,
@@ -204,8 +214,13 @@ def _fill(panel: Panel, now: datetime) -> bool:
         for position, (seat, member_id) in enumerate(zip(panel.composition, drawn, strict=True))
     ]
     PanelSeat.objects.bulk_create(seats)
+    occupy(drawn, 1)
     events.panel_drawn(panel, seats, now)
-    return True
+
+
+def occupy(member_ids: Iterable[int], change: int) -> None:
+    """Add `change` (1 seated, -1 freed) to the members' open seats, in the caller's transaction."""
+    CommitteeMember.objects.filter(pk__in=list(member_ids)).update(open_seats=F("open_seats") + change)
 
 
 def _vote_due(panel: Panel, seated_at: datetime) -> datetime | None:
@@ -241,6 +256,7 @@ def fill_seat(panel: Panel, vacated: PanelSeat, now: datetime) -> PanelSeat | No
         seed=seed,
         pool=pools[vacated.seat],
     )
+    occupy([seat.member_id], 1)
     vacated.replaced_by = seat
     vacated.save(update_fields=["replaced_by"])
     events.seat_filled(panel, vacated, seat, now)

@@ -30,6 +30,10 @@ class CommitteeMember(models.Model):
     term_from = models.DateField()
     term_to = models.DateField()
     load_cap = models.PositiveSmallIntegerField(default=3, help_text="Open panels at once")
+    # Seats on panels not yet decided. Kept by the committee's actions in the transaction that seats or
+    # frees the member (draw, recusal, replacement, decision), so the draw compares two columns instead
+    # of counting seats per member.
+    open_seats = models.PositiveIntegerField(default=0, editable=False)
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -170,6 +174,7 @@ class PanelSeat(models.Model):
     seated_at = models.DateTimeField()
     # When this member must have voted, or the seat goes to someone else (Panel.member_share); None: no limit.
     vote_due_at = models.DateTimeField(null=True, blank=True)
+    # When the seat stopped counting against the member's load cap: recused, replaced, or the panel decided.
     ended_at = models.DateTimeField(null=True, blank=True)
     # A replacement's own draw: its derived seed and the pool it was drawn from (empty for the first draw).
     seed = models.CharField(max_length=80, blank=True)
@@ -179,7 +184,7 @@ class PanelSeat(models.Model):
         ordering = ["position", "seated_at", "id"]
         constraints = [models.UniqueConstraint(fields=["panel", "member"], name="seat_once_per_panel")]
         indexes = [
-            # The draw's load count and the member's portal: a member's sitting seats.
+            # The member's portal: a member's seats.
             models.Index(fields=["member", "state"], name="seat_member"),
             # replace_missed_members: sitting seats whose vote is overdue.
             models.Index(fields=["vote_due_at"], name="seat_vote_due", condition=Q(state="sitting")),

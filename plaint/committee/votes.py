@@ -22,7 +22,7 @@ from plaint.accounts.models import Role, User
 from plaint.errors import InvalidInput, NotFound, Refused
 
 from . import callbacks, events
-from .draw import fill_seat
+from .draw import fill_seat, occupy
 from .models import Choice, CommitteeMember, Panel, PanelSeat, PanelState, SeatState, Vote
 
 # The choices from the least to the most change to the decision appealed: the median vote decides
@@ -264,6 +264,10 @@ def _decide_if_ready(panel: Panel, now: datetime) -> None:
     panel.outcome = outcome
     panel.decided_at = now
     panel.save(update_fields=["state", "outcome", "decided_at"])
+    # The members are free again: their seats no longer count against their load caps.
+    still = panel.seats.filter(state=SeatState.SITTING, ended_at__isnull=True)
+    occupy(list(still.values_list("member_id", flat=True)), -1)
+    still.update(ended_at=now)
     events.panel_decided(panel, now)
     callbacks.decided(panel)
 
@@ -285,6 +289,7 @@ def recuse(user: User, panel_id: int, reason: str, *, now: datetime | None = Non
         seat.recusal_reason = text
         seat.ended_at = now
         seat.save(update_fields=["state", "recusal_reason", "ended_at"])
+        occupy([seat.member_id], -1)
         events.seat_vacated(panel, seat, now)
         fill_seat(panel, seat, now)
         return seat
@@ -314,6 +319,7 @@ def replace_missed_members(now: datetime | None = None) -> int:
             seat.state = SeatState.REPLACED
             seat.ended_at = now
             seat.save(update_fields=["state", "ended_at"])
+            occupy([seat.member_id], -1)
             events.seat_vacated(panel, seat, now)
             fill_seat(panel, seat, now)
             replaced += 1

@@ -25,7 +25,7 @@ class Merchant(models.Model):
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=40, blank=True)
     # The group of companies the merchant belongs to, if any: committee members declare conflicts by group.
-    group = models.CharField(max_length=200, blank=True)
+    group = models.CharField(max_length=200, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -60,7 +60,7 @@ class Listing(models.Model):
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="listings")
     title = models.CharField(max_length=500)
     # The brand of the goods, if the marketplace knows it: committee members declare conflicts by brand.
-    brand = models.CharField(max_length=200, blank=True)
+    brand = models.CharField(max_length=200, blank=True, default="", db_default="")
     origin_country = models.CharField(max_length=2, blank=True)
     # Declared data, as the merchant declared it to customs and on the listing.
     customs_declaration_no = models.CharField(max_length=64, blank=True)

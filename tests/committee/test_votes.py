@@ -12,7 +12,7 @@ from plaint import committee as committee_app
 from plaint.accounts.models import Role
 from plaint.committee import callbacks
 from plaint.committee.draw import draw_panel, verify
-from plaint.committee.models import Panel, PanelState, SeatState, Vote
+from plaint.committee.models import CommitteeMember, Panel, PanelState, SeatState, Vote
 from plaint.committee.votes import Ballot, cast_vote, recuse, replace_missed_members, tally
 from plaint.errors import InvalidInput, NotFound, Refused
 from tests import factories as f
@@ -229,3 +229,18 @@ def test_two_members_voting_at_the_same_moment_both_count_once():
     panel.refresh_from_db()
     assert panel.state == PanelState.DECIDED and panel.outcome["counts"]["overturn"] == 2
     assert panel.case.events.filter(kind="panel_decided").count() == 1
+
+
+def test_open_seats_follow_draws_recusals_and_decisions_so_the_load_cap_frees_up():
+    committee(per_seat=2)
+    panel = panel_for()
+    seated = {s.member_id for s in panel.seats.all()}
+    assert {m.pk for m in CommitteeMember.objects.filter(open_seats=1)} == seated
+    lawyer = panel.seats.get(seat="lawyer")
+    recuse(lawyer.member.user, panel.pk, "I once represented this merchant's importer.")
+    lawyer.member.refresh_from_db()
+    assert lawyer.member.open_seats == 0
+    first, second, _ = users(panel)
+    cast_vote(first, panel.pk, "confirm", REASONS)
+    cast_vote(second, panel.pk, "confirm", REASONS)
+    assert not CommitteeMember.objects.filter(open_seats__gt=0).exists()
