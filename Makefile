@@ -56,6 +56,7 @@ bench: install
 	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.review_pages
 	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.portal_pages
 	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.uploads
+	PLAINT_DATABASE_URL=$(BENCH_PG_URL) $(PY) -m bench.committee
 
 # Re-extract the pages' texts into the Chinese catalog and compile it (needs gettext). Commit both the
 # .po and the .mo: make demo runs without gettext.

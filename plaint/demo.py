@@ -26,6 +26,7 @@ MERCHANTS = [
         "name": "Tokyo Beauty 東京美妝海外旗舰店",
         "country": "JP",
         "contact_email": "cs@tokyo-beauty.example",
+        "group": "Tokyo Trading Group",
     },
     {
         "id": "M-SEOUL",
@@ -52,6 +53,7 @@ LISTINGS = [
         "id": "L-CREAM",
         "merchant_id": "M-TOKYO",
         "title": "日本进口 保湿面霜 50g Moisturising cream",
+        "brand": "Hanami Skin",
         "origin_country": "JP",
         "customs_declaration_no": "531620261000012345",
         "batch": "TB-2026-03",
@@ -123,10 +125,42 @@ STAFF = [
     ("agent", Role.AGENT, None),
     ("admin", Role.ADMIN, None),
     ("marketplace", Role.MARKETPLACE, None),
+    ("secretary", Role.SECRETARY, None),
     ("merchant-tokyo", Role.MERCHANT, "M-TOKYO"),
     ("merchant-seoul", Role.MERCHANT, "M-SEOUL"),
     ("merchant-sydney", Role.MERCHANT, "M-SYDNEY"),
 ]
+
+# The independent committee: four members per seat, experts covering the demo's categories; one
+# consumer representative declared a tie to Tokyo Beauty and is never drawn for its cases.
+# (username, name, seat, expert fields, declared conflict)
+COMMITTEE = [
+    ("committee-zhou", "周敏 Zhou Min", "consumer_rep", [], ("merchant", "M-TOKYO", "曾任该店铺顾问 Former adviser")),
+    ("committee-he", "何静 He Jing", "consumer_rep", [], None),
+    ("committee-sun", "孙丽 Sun Li", "consumer_rep", [], None),
+    ("committee-guo", "郭强 Guo Qiang", "consumer_rep", [], None),
+    ("committee-lin", "林医生 Dr Lin", "expert", ["expired_goods", "product_quality", "damaged_on_arrival"], None),
+    ("committee-ma", "马博士 Dr Ma", "expert", ["counterfeit", "not_as_described", "product_quality"], None),
+    ("committee-xu", "徐工 Xu Gong", "expert", ["damaged_on_arrival", "not_as_described", "expired_goods"], None),
+    ("committee-tang", "唐教授 Prof. Tang", "expert", ["counterfeit", "expired_goods", "product_quality"], None),
+    ("committee-liang", "梁律师 Liang", "lawyer", [], None),
+    ("committee-song", "宋律师 Song", "lawyer", [], None),
+    ("committee-feng", "冯律师 Feng", "lawyer", [], None),
+    ("committee-deng", "邓律师 Deng", "lawyer", [], None),
+]
+
+
+def _committee() -> None:
+    from plaint.committee.actions import MemberIn, add_member, declare_conflict
+
+    today = timezone.localdate()
+    for username, name, seat, fields, conflict in COMMITTEE:
+        user = _user(username, Role.COMMITTEE)
+        member = add_member(
+            user, MemberIn(name, seat, today - timedelta(days=90), today + timedelta(days=640), list(fields), 3)
+        )
+        if conflict:
+            declare_conflict(member, *conflict)
 
 
 def _photo(color: str, taken: str) -> bytes:
@@ -285,5 +319,6 @@ def load() -> None:
     actions.respond_as_merchant(
         users["merchant-seoul"], resolved, ResponseIn(kind="accept", explanation="非常抱歉，已同意全额退款。")
     )
+    _committee()
     # The reviewers' statement templates, one wording per category in each language.
     demo_statements.seed()

@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "plaint.notifications",
     "plaint.monitoring",
     "plaint.inbound",
+    "plaint.committee",
     "plaint.api",
     "plaint.web",
 ]
@@ -165,6 +166,9 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
+
+# Committee panels: the fewest characters a member's written reasons (for a vote or a recusal) may have.
+PLAINT_COMMITTEE_MIN_REASONS = int(os.environ.get("PLAINT_COMMITTEE_MIN_REASONS", "20"))
 
 # The folder of rulebook versions (one TOML file each), validated at start-up.
 PLAINT_RULEBOOK_DIR = Path(os.environ.get("PLAINT_RULEBOOK_DIR", BASE_DIR / "rulebook"))

@@ -18,6 +18,24 @@ def test_demo_loads_every_role_and_cases_in_several_states(capsys):
     states = set(Case.objects.values_list("state", flat=True))
     assert states >= {"awaiting_merchant", "needs_evidence", "inadmissible", "awaiting_review", "decided", "resolved"}
     assert ApiToken.objects.filter(key_hash=ApiToken.hash_key("demo-reviewer")).exists()
+    # The committee: at least four members per seat, experts covering the demo's categories, one conflict.
+    from plaint.committee.models import CommitteeMember, Conflict
+
+    members = CommitteeMember.objects.all()
+    assert all(members.filter(seat=seat).count() >= 4 for seat in ("consumer_rep", "expert", "lawyer"))
+    fields = {f for m in members.filter(seat="expert") for f in m.expert_fields}
+    assert fields >= set(Case.objects.values_list("category", flat=True))
+    assert Conflict.objects.filter(kind="merchant", value="M-TOKYO").count() == 1
+    assert ApiToken.objects.filter(key_hash=ApiToken.hash_key("demo-committee-zhou")).exists()
+    assert User.objects.filter(role=Role.SECRETARY, username="secretary").exists()
+    from django.utils import timezone
+
+    from plaint.committee.draw import eligible_pool
+
+    tokyo = Case.objects.filter(merchant__external_id="M-TOKYO").select_related("merchant", "report").first()
+    pool = eligible_pool(tokyo, ["consumer_rep"], category=tokyo.category, now=timezone.now())
+    zhou = CommitteeMember.objects.get(user__username="committee-zhou")
+    assert len(pool["consumer_rep"]) == 3 and zhou.pk not in pool["consumer_rep"]
     count = Case.objects.count()
     call_command("load_demo")  # a second run leaves the data as it is
     assert "already loaded" in capsys.readouterr().out

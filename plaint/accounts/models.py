@@ -13,6 +13,10 @@ class Role(models.TextChoices):
     SUPERVISOR = "supervisor", "Supervisor"
     ADMIN = "admin", "Policy admin"
     MARKETPLACE = "marketplace", "Marketplace system client"
+    # The independent committee (plaint/committee): members decide appeals on panels; the secretary
+    # manages panels that cannot be filled. Neither is platform staff, and neither sees cases at large.
+    COMMITTEE = "committee", "Committee member"
+    SECRETARY = "secretary", "Committee secretary"
 
 
 # Roles that work cases on the platform's side and may see every case.

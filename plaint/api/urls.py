@@ -9,7 +9,18 @@ from plaint.limits import too_many_files_sent
 
 from .auth import AUTH
 from .middleware import error_body
-from .routers import appeals, cases, marketplace, merchants, monitoring, notifications, rectifications, review, rulebook
+from .routers import (
+    appeals,
+    cases,
+    committee,
+    marketplace,
+    merchants,
+    monitoring,
+    notifications,
+    rectifications,
+    review,
+    rulebook,
+)
 
 
 class Utf8JSONRenderer(JSONRenderer):
@@ -33,6 +44,7 @@ api.add_router("/", cases.router, tags=["cases"])
 api.add_router("/review", review.router, tags=["review"])
 api.add_router("/merchants", merchants.router, tags=["merchants"])
 api.add_router("/", appeals.router, tags=["appeals"])
+api.add_router("/committee", committee.router, tags=["committee"])
 api.add_router("/monitoring", monitoring.router, tags=["monitoring"])
 api.add_router("/rectifications", rectifications.router, tags=["rectifications"])
 api.add_router("/rulebook", rulebook.router, tags=["rulebook"])

@@ -32,6 +32,7 @@ def upsert_merchant(data: MerchantIn) -> tuple[Merchant, bool]:
             "status": data.status,
             "contact_email": data.contact_email,
             "contact_phone": data.contact_phone,
+            "group": data.group.strip(),
         },
     )
 
@@ -59,6 +60,7 @@ def upsert_listing(data: ListingIn) -> tuple[Listing, bool]:
         defaults={
             "merchant": merchant,
             "title": data.title,
+            "brand": data.brand.strip(),
             "origin_country": data.origin_country or "",
             "customs_declaration_no": data.customs_declaration_no,
             "batch": data.batch,

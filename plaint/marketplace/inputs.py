@@ -24,6 +24,7 @@ class MerchantIn(Strict):
     status: str = Field("active", pattern="^(active|restricted|suspended|removed)$")
     contact_email: Email = ""
     contact_phone: str = Field("", max_length=40)
+    group: str = Field("", max_length=200)
 
 
 class ConsumerIn(Strict):
@@ -40,6 +41,7 @@ class ListingIn(Strict):
     id: Id
     merchant_id: Id
     title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    brand: str = Field("", max_length=200)
     origin_country: Country | None = None
     customs_declaration_no: str = Field("", max_length=64)
     batch: str = Field("", max_length=64)

@@ -24,6 +24,8 @@ class Merchant(models.Model):
     status = models.CharField(max_length=20, choices=MerchantStatus.choices, default=MerchantStatus.ACTIVE)
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=40, blank=True)
+    # The group of companies the merchant belongs to, if any: committee members declare conflicts by group.
+    group = models.CharField(max_length=200, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -63,6 +65,8 @@ class Listing(models.Model):
     external_id = models.CharField(max_length=64, unique=True)
     merchant = models.ForeignKey(Merchant, on_delete=models.PROTECT, related_name="listings")
     title = models.CharField(max_length=500)
+    # The brand of the goods, if the marketplace knows it: committee members declare conflicts by brand.
+    brand = models.CharField(max_length=200, blank=True, default="", db_default="")
     origin_country = models.CharField(max_length=2, blank=True)
     # Declared data, as the merchant declared it to customs and on the listing.
     customs_declaration_no = models.CharField(max_length=64, blank=True)

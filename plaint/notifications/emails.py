@@ -142,6 +142,27 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "Your appeal against the penalty of report {ref} was {verdict}. Reasons: {reasons}",
         ),
     },
+    "panel_seated": {
+        "zh": (
+            "您已被抽选为案件 {ref} 的合议组成员",
+            "您已被抽选为案件 {ref} 合议组的{seat}，请在 {due} 前投票并说明理由。",
+        ),
+        "en": (
+            "You are on a panel for case {ref}",
+            "You were drawn as the {seat} of the panel for case {ref}. Please vote with your reasons by {due}.",
+        ),
+    },
+    "panel_waiting": {
+        "zh": (
+            "案件 {ref} 的合议组人数不足",
+            "案件 {ref} 的合议组（编号 {panel}）无法组成，缺少：{missing}。请补充委员。",
+        ),
+        "en": (
+            "The panel for case {ref} cannot be filled",
+            "The panel {panel} for case {ref} cannot be drawn; it lacks eligible members: {missing}. "
+            "Please add members.",
+        ),
+    },
 }
 
 FOOTER = {"zh": "查看案件：", "en": "See the case: "}

@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 # Each is called with no arguments on every pass; each must be safe to run in several workers at once.
 PERIODIC_JOBS = [
     "plaint.cases.clocks.tick",
+    "plaint.committee.draw.retry_waiting_draws",
+    "plaint.committee.votes.replace_missed_members",
     "plaint.enforcement.actions.end_due_measures",
     "plaint.inbound.actions.expire_held_mail",
     "plaint.monitoring.jobs.run_if_due",

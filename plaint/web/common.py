@@ -33,6 +33,8 @@ ROLE_NAMES = {
     "supervisor": gettext_lazy("supervisor"),
     "admin": gettext_lazy("policy admin"),
     "marketplace": gettext_lazy("marketplace system"),
+    "committee": gettext_lazy("committee member"),
+    "secretary": gettext_lazy("committee secretary"),
     "system": gettext_lazy("Plaint"),
 }
 
@@ -386,6 +388,21 @@ def event_sentence(event: dict[str, Any]) -> str:
         return _("The merchant missed the rectification deadline.")
     if kind.startswith("clock_"):
         return _clock_sentence(kind, data)
+    if kind == "panel_drawn":
+        return _("A panel of %(n)s was drawn at random from the committee (seed %(seed)s).") % {
+            "n": len(data.get("composition", [])),
+            "seed": data.get("seed", ""),
+        }
+    if kind == "panel_waiting":
+        return _("Too few committee members are eligible for the panel; it waits for members.")
+    if kind == "panel_member_recused":
+        return _("A panel member stepped down; another is drawn for the seat.")
+    if kind == "panel_member_replaced":
+        return _("A panel member did not vote in time; another is drawn for the seat.")
+    if kind == "panel_seat_filled":
+        return _("A new member was drawn for a seat on the panel.")
+    if kind == "panel_decided":
+        return _("The panel decided.")
     if kind == "penalty_appeal_filed":
         return _("The merchant appealed the penalty.")
     if kind.startswith("penalty_appeal"):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import agent, consumer, inbound, notifications, status, views
+from . import agent, committee, consumer, inbound, notifications, status, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,6 +28,14 @@ urlpatterns = [
     path("agent/cases/<str:reference>/evidence/", agent.add_evidence, name="agent-add-evidence"),
     path("agent/cases/<str:reference>/withdraw/", agent.withdraw, name="agent-withdraw"),
     path("agent/cases/<str:reference>/nudge/", agent.nudge, name="agent-nudge"),
+    # The committee: members' panels, the secretary's waiting panels, the admin's member pages.
+    path("committee/", committee.home, name="committee-home"),
+    path("committee/panels/<int:panel_id>/", committee.panel_page, name="committee-panel"),
+    path("committee/panels/<int:panel_id>/vote/", committee.vote, name="committee-vote"),
+    path("committee/panels/<int:panel_id>/recuse/", committee.recuse_view, name="committee-recuse"),
+    path("committee/secretary/", committee.secretary, name="committee-secretary"),
+    path("committee/members/", committee.members, name="committee-members"),
+    path("committee/members/<int:member_id>/", committee.member_page, name="committee-member"),
     # Portal notifications (everyone signed in) and the status of background work (admins, supervisors).
     path("notifications/", notifications.notifications, name="notifications"),
     path("notifications/read-all/", notifications.read_all, name="notifications-read-all"),

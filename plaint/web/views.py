@@ -33,9 +33,19 @@ def demo_accounts() -> list[dict[str, str]]:
     consumers = [
         {"role": Role.CONSUMER, "username": f"consumer-{c['id'].lower()}", "name": c["name"]} for c in demo.CONSUMERS
     ]
-    order = [Role.CONSUMER, Role.MERCHANT, Role.AGENT, Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN]
+    order = [
+        Role.CONSUMER,
+        Role.MERCHANT,
+        Role.AGENT,
+        Role.REVIEWER,
+        Role.SUPERVISOR,
+        Role.ADMIN,
+        Role.SECRETARY,
+        Role.COMMITTEE,
+    ]
     staff = [{"role": role, "username": username, "name": ""} for username, role, _ in demo.STAFF if role in order]
-    return sorted(consumers + staff, key=lambda a: order.index(a["role"]))
+    members = [{"role": Role.COMMITTEE, "username": username, "name": name} for username, name, *_ in demo.COMMITTEE]
+    return sorted(consumers + staff + members, key=lambda a: order.index(a["role"]))
 
 
 # Where each role starts after signing in.
@@ -46,6 +56,8 @@ ROLE_HOMES = {
     Role.REVIEWER: "/review/",
     Role.SUPERVISOR: "/review/supervisor/",
     Role.ADMIN: "/admin/",
+    Role.COMMITTEE: "/committee/",
+    Role.SECRETARY: "/committee/secretary/",
 }
 
 
