@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,8 +20,18 @@ def env_bool(name: str, default: bool) -> bool:
 # Where Plaint keeps its SQLite database and evidence files by default.
 VAR_DIR = Path(os.environ.get("PLAINT_VAR_DIR", BASE_DIR / "var"))
 
-SECRET_KEY = os.environ.get("PLAINT_SECRET_KEY", "dev-only-insecure-key-change-me")
 DEBUG = env_bool("PLAINT_DEBUG", False)
+# The key signs sessions and the case reply addresses (plaint/cases/addresses.py): whoever knows it can add
+# evidence to any case by mail. The development key is used only with PLAINT_DEBUG on (make demo); otherwise
+# Plaint refuses to start without a key of its own. The test suite gets a test-only key from pyproject.toml.
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = os.environ.get("PLAINT_SECRET_KEY", "") or (DEV_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY in ("", DEV_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "PLAINT_SECRET_KEY is not set, or is the development key: set it to a long random value of this "
+        "deployment's own, e.g. the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(50))' "
+        "(the development key is used only with PLAINT_DEBUG=1)."
+    )
 ALLOWED_HOSTS = os.environ.get("PLAINT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 # Shows the demo accounts on the sign-in page; never set in production.
 PLAINT_DEMO = env_bool("PLAINT_DEMO", False)
