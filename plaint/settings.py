@@ -288,7 +288,8 @@ AXES_LOCKOUT_CALLABLE = "plaint.web.views.locked_out"
 
 # Content-Security-Policy (django-csp) on every page: scripts, styles and everything else from Plaint itself
 # only; no inline script or style anywhere (htmx's own indicator style is off, plaint.css has it). Evidence
-# previews are blob: images. The JSON API gets `default-src 'none'` (plaint/web/middleware.py).
+# previews are blob: images, Swagger UI's icons (/api/docs) data: ones. The JSON API gets `default-src 'none'`
+# (plaint/web/middleware.py).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],

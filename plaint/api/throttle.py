@@ -50,8 +50,8 @@ def _bearer_hash(request: HttpRequest) -> str | None:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
-    # The same digest the token table stores (ApiToken.hash_key): the cache never holds a token itself.
-    return hashlib.sha256(token.strip().encode()).hexdigest()
+    # A digest, so the cache never holds a token itself; 128 bits tell tokens apart and keep the key short.
+    return hashlib.blake2b(token.strip().encode(), digest_size=16).hexdigest()
 
 
 def _count(key: str, window: int) -> int:
@@ -84,24 +84,30 @@ def _refusal(kind: str, limit: int, window: int, retry_after: int) -> HttpRespon
 
 
 class ApiRateLimitMiddleware:
-    """Refuse API requests over the per-token or per-address limit with 429 before any other work is done."""
+    """Refuse API requests over the per-token or per-address limit with 429 before any other work is done.
+
+    The limits are read once, when the middleware is loaded (as Django's own middleware reads its settings).
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
+        self.window = settings.PLAINT_API_RATE_WINDOW
+        self.limits = {"token": settings.PLAINT_API_RATE_PER_TOKEN, "address": settings.PLAINT_API_RATE_PER_ADDRESS}
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if not request.path_info.startswith(PREFIX):
             return self.get_response(request)
-        window = settings.PLAINT_API_RATE_WINDOW
+        window = self.window
         token_hash = _bearer_hash(request)
         if token_hash is not None and token_hash in _accepted:
-            kind, ident, limit = "token", token_hash, settings.PLAINT_API_RATE_PER_TOKEN
+            kind, ident = "token", token_hash
         else:
-            kind, ident, limit = "address", client_address(request), settings.PLAINT_API_RATE_PER_ADDRESS
+            kind, ident = "address", client_address(request)
+        limit = self.limits[kind]
         if limit > 0 and window > 0:
             now = time.time()
             slot = int(now // window)
-            if _count(f"api-rate:{kind}:{ident}:{slot}", window) > limit:
+            if _count(f"rl:{kind[0]}:{ident}:{slot}", window) > limit:
                 return _refusal(kind, limit, window, max(1, int((slot + 1) * window - now + 0.999)))
         response = self.get_response(request)
         # A token counts as accepted only if it signed the request in (django-ninja sets request.auth) and
