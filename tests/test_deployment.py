@@ -21,6 +21,9 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     """
     kept = {"PLAINT_SECRET_KEY", "PLAINT_DATABASE_URL"}
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PLAINT_") or k in kept}
+    # The browser tests set this for their own process while they run (tests/browser/conftest.py); a deployment
+    # never has it, and check --deploy rightly fails on it (async.E001).
+    environment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     environment["DJANGO_SETTINGS_MODULE"] = "plaint.settings"
     for name, value in env.items():
         if value is None:
