@@ -88,8 +88,13 @@ def documented_production_environment(var_dir: Path) -> dict[str, str]:
 def test_check_deploy_passes_without_a_warning_with_the_documented_production_environment(tmp_path):
     env = documented_production_environment(tmp_path)
     done = manage("check", "--deploy", "--fail-level", "WARNING", **env)
-    assert done.returncode == 0, done.stderr + done.stdout
-    assert "System check identified no issues (0 silenced)." in done.stdout
+    issues = re.findall(r"\(([a-z_]+\.[CEW]\d+)\)", done.stderr + done.stdout)
+    # Save one: the business calendar's warning (plaint.W001) that its last year ends soon depends on today's
+    # date and the rulebook's data, not on the settings under test (tests/rulebook covers it).
+    assert [issue for issue in issues if issue != "plaint.W001"] == [], done.stderr + done.stdout
+    if not issues:
+        assert done.returncode == 0, done.stderr
+        assert "System check identified no issues (0 silenced)." in done.stdout
 
 
 def test_check_deploy_warns_about_a_deployment_without_plaint_secure(tmp_path):
