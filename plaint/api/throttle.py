@@ -30,8 +30,9 @@ from plaint.network import client_address
 log = logging.getLogger(__name__)
 
 PREFIX = "/api/"
-# Hashes of tokens this process has seen accepted (bounded; see _remember). Per process, like the token cache
-# in auth.py: a token is counted against its address until a request with it has succeeded here.
+# Digests of tokens this process has seen sign a request in (bounded; see _remember): a token counts against
+# its address until a request with it has succeeded here. Only which counter to use, never whether the token
+# is valid (auth.py asks the database each time), so a revoked token stays in here harmlessly.
 _accepted: set[str] = set()
 
 
