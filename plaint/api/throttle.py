@@ -103,7 +103,7 @@ class ApiRateLimitMiddleware:
         if token_hash is not None and token_hash in _accepted:
             kind, ident = "token", token_hash
         else:
-            kind, ident = "address", client_address(request)
+            kind, ident = "address", client_address(request) or "unknown"
         limit = self.limits[kind]
         if limit > 0 and window > 0:
             now = time.time()

@@ -90,3 +90,18 @@ def test_the_admin_sign_in_is_throttled_too(settings, frozen):
     for _ in range(settings.PLAINT_LOGIN_FAILURE_LIMIT):
         sign_in(client, admin.username, "wrong", "203.0.113.80", path="/admin/login/")
     assert sign_in(client, admin.username, PASSWORD, "203.0.113.81", path="/admin/login/").status_code == 429
+
+
+def test_a_forwarded_address_that_is_not_one_counts_as_the_connection_s(settings, frozen):
+    """Behind a proxy, a client's made-up X-Forwarded-For is neither trusted nor an error (no 500)."""
+    settings.PLAINT_PROXY_COUNT = 1
+    user = factories.user(Role.REVIEWER)
+    client = Client()
+    for _ in range(settings.PLAINT_LOGIN_FAILURE_LIMIT):
+        response = sign_in(client, user.username, "wrong", "10.0.0.2", HTTP_X_FORWARDED_FOR="not-an-address")
+        assert response.status_code in (200, 429)
+    other = factories.user(Role.REVIEWER)
+    assert (
+        sign_in(Client(), other.username, PASSWORD, "10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.1").status_code == 302
+    )
+    assert sign_in(Client(), other.username, PASSWORD, "10.0.0.2", HTTP_X_FORWARDED_FOR="<junk>").status_code == 429
