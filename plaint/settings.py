@@ -1,9 +1,12 @@
 """Plaint settings: every knob is an environment variable, with the default for one machine."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -19,8 +22,18 @@ def env_bool(name: str, default: bool) -> bool:
 # Where Plaint keeps its SQLite database and evidence files by default.
 VAR_DIR = Path(os.environ.get("PLAINT_VAR_DIR", BASE_DIR / "var"))
 
-SECRET_KEY = os.environ.get("PLAINT_SECRET_KEY", "dev-only-insecure-key-change-me")
 DEBUG = env_bool("PLAINT_DEBUG", False)
+# The key signs sessions and the case reply addresses (plaint/cases/addresses.py): whoever knows it can add
+# evidence to any case by mail. The development key is used only with PLAINT_DEBUG on (make demo); otherwise
+# Plaint refuses to start without a key of its own. The test suite gets a test-only key from pyproject.toml.
+DEV_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = os.environ.get("PLAINT_SECRET_KEY", "") or (DEV_SECRET_KEY if DEBUG else "")
+if not DEBUG and SECRET_KEY in ("", DEV_SECRET_KEY):
+    raise ImproperlyConfigured(
+        "PLAINT_SECRET_KEY is not set, or is the development key: set it to a long random value of this "
+        "deployment's own, e.g. the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(50))' "
+        "(the development key is used only with PLAINT_DEBUG=1)."
+    )
 ALLOWED_HOSTS = os.environ.get("PLAINT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 # Shows the demo accounts on the sign-in page; never set in production.
 PLAINT_DEMO = env_bool("PLAINT_DEMO", False)
@@ -45,6 +58,9 @@ INSTALLED_APPS = [
     "plaint.committee",
     "plaint.api",
     "plaint.web",
+    # Failed sign-ins per account and per address; the Content-Security-Policy's checks (settings below).
+    "axes",
+    "csp",
 ]
 
 MIDDLEWARE = [
@@ -53,6 +69,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # Serves static files (API docs, page assets) from any server, gunicorn included.
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before sessions and authentication: a request over the API's rate limit costs nothing more.
+    "plaint.api.throttle.ApiRateLimitMiddleware",
+    "plaint.web.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -67,6 +86,8 @@ MIDDLEWARE = [
     "plaint.middleware.RefuseNulMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: it turns a sign-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "plaint.urls"
@@ -224,3 +245,72 @@ PLAINT_INBOUND_BIND = os.environ.get("PLAINT_INBOUND_BIND", "127.0.0.1:2525")
 # A report mailed from an address the marketplace has not verified is held this many hours for the
 # account's owner to confirm by a link (default 72); unconfirmed, it is deleted (docs/inbound-mail.md).
 PLAINT_INBOUND_HOLD_HOURS = int(os.environ.get("PLAINT_INBOUND_HOLD_HOURS", "72"))
+
+# --- Production hardening (docs/operations.md, "Production") ---
+
+# Behind a reverse proxy that terminates HTTPS and sets X-Forwarded-Proto (and only then: without such a proxy
+# a client could claim HTTPS itself): secure cookies, HSTS, redirect to HTTPS.
+PLAINT_SECURE = env_bool("PLAINT_SECURE", False)
+if PLAINT_SECURE:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SESSION_COOKIE_SECURE = True
+    CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = int(os.environ.get("PLAINT_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = True
+# How many reverse proxies append to X-Forwarded-For in front of Plaint; the client address the throttles
+# count is the one the outermost saw (plaint/network.py). 0: REMOTE_ADDR.
+PLAINT_PROXY_COUNT = int(os.environ.get("PLAINT_PROXY_COUNT", "0"))
+
+
+def cache_from_url(url: str) -> dict:
+    """Return Django's cache settings for PLAINT_CACHE_URL: locmem:// (this process's memory) or redis://..."""
+    scheme = url.partition("://")[0]
+    if scheme == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "plaint"}
+    if scheme in ("redis", "rediss", "unix"):
+        return {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url, "KEY_PREFIX": "plaint"}
+    raise ImproperlyConfigured(f"PLAINT_CACHE_URL={url!r}: use locmem:// or redis://host:port/db")
+
+
+# The cache the API's rate limits count in. The default needs no server but counts in each process apart;
+# several web processes share limits through Redis, e.g. redis://127.0.0.1:6379/1.
+PLAINT_CACHE_URL = os.environ.get("PLAINT_CACHE_URL", "locmem://")
+CACHES = {"default": cache_from_url(PLAINT_CACHE_URL)}
+
+# API rate limits (plaint/api/throttle.py): requests per PLAINT_API_RATE_WINDOW seconds, per token and per
+# client address (requests without a token that has worked); over them, 429 with Retry-After. 0 turns a limit off.
+PLAINT_API_RATE_WINDOW = int(os.environ.get("PLAINT_API_RATE_WINDOW", "60"))
+PLAINT_API_RATE_PER_TOKEN = int(os.environ.get("PLAINT_API_RATE_PER_TOKEN", "6000"))
+PLAINT_API_RATE_PER_ADDRESS = int(os.environ.get("PLAINT_API_RATE_PER_ADDRESS", "1200"))
+
+# Failed sign-ins (django-axes, in the database so every process sees them): after PLAINT_LOGIN_FAILURE_LIMIT
+# failures for one username, or from one address, sign-in is refused for PLAINT_LOGIN_COOLOFF_MINUTES (each
+# further failure restarts the pause). The attempts are in the admin (Axes); `manage.py axes_reset` lifts all.
+PLAINT_LOGIN_FAILURE_LIMIT = int(os.environ.get("PLAINT_LOGIN_FAILURE_LIMIT", "10"))
+PLAINT_LOGIN_COOLOFF_MINUTES = int(os.environ.get("PLAINT_LOGIN_COOLOFF_MINUTES", "15"))
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = PLAINT_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=PLAINT_LOGIN_COOLOFF_MINUTES)
+# Each alone: one account guessed from many addresses, and many accounts tried from one address.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "plaint.network.client_address"
+AXES_LOCKOUT_CALLABLE = "plaint.web.views.locked_out"
+
+# Content-Security-Policy (django-csp) on every page: scripts, styles and everything else from Plaint itself
+# only; no inline script or style anywhere (htmx's own indicator style is off, plaint.css has it). Evidence
+# previews are blob: images, Swagger UI's icons (/api/docs) data: ones. The JSON API gets `default-src 'none'`
+# (plaint/web/middleware.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", "blob:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}

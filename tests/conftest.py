@@ -18,3 +18,13 @@ def receiver():
     running = Receiver().start()
     yield running
     running.stop()
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Every test starts with an empty cache: the API's rate-limit counters of one test never hold up the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,10 +1,13 @@
 """Request middleware: a signed-in person sees Plaint in the language they chose, on every device; a
-request too large to handle is refused before its body is read."""
+request too large to handle is refused before its body is read; every page carries the
+Content-Security-Policy."""
 
 from collections.abc import Callable
 
+from csp.constants import HEADER
+from csp.middleware import CSPMiddleware
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
 from django.utils.translation import gettext
@@ -92,3 +95,30 @@ def length_required(request: HttpRequest) -> HttpResponse:
         return JsonResponse(error.as_dict(), status=error.status, json_dumps_params={"ensure_ascii": False})
     message = gettext("Send the form again: its content arrived without its length.")
     return HttpResponse(message, status=411, content_type="text/plain; charset=utf-8")
+
+
+# The JSON API's answers are data, never a document with scripts or styles of its own.
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+API_DOCS = "/api/docs"
+
+
+def _is_api_data(path: str) -> bool:
+    return path.startswith("/api/") and not path.startswith(API_DOCS)
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's policy (settings.CONTENT_SECURITY_POLICY) on every page, the API's documentation included.
+
+    The JSON API gets the fixed API_POLICY instead: django-csp builds its header anew for each response, a
+    cost worth paying per page but not on each of the API's many small requests.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        if not _is_api_data(request.path_info):
+            super().process_request(request)
+
+    def process_response(self, request: HttpRequest, response: HttpResponseBase) -> HttpResponseBase:
+        if _is_api_data(request.path_info):
+            response.setdefault(HEADER, API_POLICY)
+            return response
+        return super().process_response(request, response)

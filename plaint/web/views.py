@@ -79,6 +79,22 @@ class SignInView(auth_views.LoginView):
         return context
 
 
+def locked_out(request: HttpRequest, original_response: HttpResponse | None, credentials: dict | None) -> HttpResponse:
+    """The page django-axes shows instead of signing in once an account or an address had too many failures.
+
+    It says how long the pause lasts, not which of the two tripped it, so it tells a guesser nothing.
+    """
+    minutes = settings.PLAINT_LOGIN_COOLOFF_MINUTES
+    response = render(
+        request,
+        "web/lockout.html",
+        {"minutes": minutes, "failure_limit": settings.PLAINT_LOGIN_FAILURE_LIMIT},
+        status=429,
+    )
+    response["Retry-After"] = str(minutes * 60)
+    return response
+
+
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """Switch the pages' language: remembered on the account when signed in, in a cookie otherwise."""
