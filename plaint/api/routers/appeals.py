@@ -6,7 +6,8 @@ from ninja import Router, Schema, Status
 from plaint.accounts.models import Role
 from plaint.cases.access import get_case
 from plaint.cases.actions.appeals import appeal_penalty, decide_penalty_appeal
-from plaint.enforcement.models import PenaltyAppeal
+from plaint.cases.models import Appeal
+from plaint.cases.transitions import AppealState
 from plaint.errors import Forbidden, NotFound, Refused
 
 from .cases import ERRORS
@@ -34,12 +35,12 @@ class AppealOut(Schema):
     decided_at: str | None
 
 
-def _out(appeal: PenaltyAppeal) -> dict:
+def _out(appeal: Appeal) -> dict:
     return {
         "id": appeal.pk,
         "case": appeal.decision.case.reference,
         "decision_id": appeal.decision_id,
-        "state": appeal.state,
+        "state": appeal.legacy_state,
         "grounds": appeal.grounds,
         "filed_at": appeal.filed_at.isoformat(),
         "reasons": appeal.reasons,
@@ -62,7 +63,14 @@ def list_appeals(request: HttpRequest, state: str = "pending") -> list[dict]:
     """Penalty appeals for supervisors, oldest first (100 at most)."""
     if request.auth.role != Role.SUPERVISOR:
         raise Forbidden("not_a_supervisor", "Penalty appeals are for supervisors.")
-    appeals = PenaltyAppeal.objects.filter(state=state).select_related("decision__case").order_by("filed_at")
+    # The penalty appeal's states: pending (not yet decided), overturned, rejected (confirmed).
+    legacy = {
+        "pending": {"state__in": [AppealState.ANSWER_WINDOW, AppealState.AWAITING_DECISION]},
+        "overturned": {"result__in": ["overturned", "varied"]},
+        "rejected": {"result": "confirmed"},
+    }
+    appeals = Appeal.objects.filter(**legacy.get(state, {"state": state})).select_related("decision__case")
+    appeals = appeals.order_by("filed_at")
     return [_out(a) for a in appeals[:100]]
 
 
@@ -71,7 +79,7 @@ def decide(request: HttpRequest, appeal_id: int, data: AppealDecisionIn) -> dict
     """A supervisor overturns the penalty (points revoked, measures they held up lifted) or rejects the appeal."""
     if request.auth.role != Role.SUPERVISOR:
         raise Forbidden("not_a_supervisor", "Penalty appeals are decided by a supervisor.")
-    appeal = PenaltyAppeal.objects.select_related("decision__case").filter(pk=appeal_id).first()
+    appeal = Appeal.objects.select_related("decision__case").filter(pk=appeal_id).first()
     if appeal is None:
         raise NotFound("appeal_not_found", f"No penalty appeal {appeal_id}.")
     return _out(decide_penalty_appeal(request.auth, appeal, overturn=data.overturn, reasons=data.reasons))

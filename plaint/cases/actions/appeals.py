@@ -1,8 +1,8 @@
-"""Appeals. Today the merchant's appeal of a penalty: filed within the rulebook's window, decided by a supervisor.
+"""Appeals (cases.models.Appeal): the merchant's penalty appeal, filed within a window, decided by a supervisor.
 
 An overturned penalty loses its points, and every measure those points alone held up is lifted
-(enforcement.actions.revoke_decision_points). The independent committee's appeals come later, here:
-the penalty appeal is to become one kind of them (issue 13).
+(enforcement.actions.revoke_decision_points). The penalty appeal is one kind of Appeal: party
+merchant, appealed `penalty`, route reconsideration.
 """
 
 from datetime import datetime
@@ -12,13 +12,13 @@ from django.utils import timezone
 
 from plaint.accounts.models import Role, User
 from plaint.enforcement.actions import revoke_decision_points
-from plaint.enforcement.models import AppealState, PenaltyAppeal
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.rulebook import loader
 
 from .. import clocks
-from ..models import Case, Decision
+from ..models import Appeal, Appealed, AppealParty, AppealResult, AppealRoute, Case, Decision
 from ..notices import tell
+from ..transitions import AppealState
 from .common import _record
 
 
@@ -28,7 +28,7 @@ def penalty_appeal_closes(decision: Decision) -> datetime:
     return clocks.due_at("penalty_appeal", decision.decided_at, rulebook, decision.case)
 
 
-def appeal_penalty(actor: User, decision: Decision, grounds: str, *, now: datetime | None = None) -> PenaltyAppeal:
+def appeal_penalty(actor: User, decision: Decision, grounds: str, *, now: datetime | None = None) -> Appeal:
     """File the merchant's appeal against a decision's points and measures."""
     now = now or timezone.now()
     case = decision.case
@@ -46,22 +46,47 @@ def appeal_penalty(actor: User, decision: Decision, grounds: str, *, now: dateti
             f"Penalties can be appealed within {window} days; this one's window closed "
             f"{timezone.localtime(closes):%Y-%m-%d %H:%M}.",
         )
+    _refuse_second(decision, AppealParty.MERCHANT)
     try:
         with transaction.atomic():
-            appeal = PenaltyAppeal.objects.create(
-                decision=decision, filed_by=actor, grounds=grounds.strip(), filed_at=now
+            appeal = Appeal.objects.create(
+                case=case,
+                decision=decision,
+                party=AppealParty.MERCHANT,
+                filed_by=actor,
+                grounds=grounds.strip(),
+                appealed=Appealed.PENALTY,
+                route=AppealRoute.RECONSIDERATION,
+                state=AppealState.AWAITING_DECISION,
+                rulebook_version=decision.rulebook_version,
+                filed_at=now,
+                window_closes_at=closes,
             )
             _record(case, "penalty_appeal_filed", actor, now, reason=grounds.strip(), data={"appeal_id": appeal.pk})
             clocks.start(case, "appeal", now, subject_id=appeal.pk)
             _tell(case, "appeal_filed", now, f"appeal-{appeal.pk}-filed", supervisors=True, grounds=grounds.strip())
     except IntegrityError:
-        raise Refused("appeal_pending", "An appeal of this penalty is already waiting for a decision.") from None
+        # Two filings at the same moment: the database kept the first.
+        _refuse_second(decision, AppealParty.MERCHANT)
+        raise
     return appeal
 
 
+def _refuse_second(decision: Decision, party: str) -> None:
+    """Raise Refused naming the party's appeal of this decision, if there is one."""
+    first = Appeal.objects.filter(decision=decision, party=party).first()
+    if first is not None:
+        raise Refused(
+            "appeal_exists",
+            f"This decision was already appealed by the {party} (appeal {first.pk}, filed "
+            f"{timezone.localtime(first.filed_at):%Y-%m-%d %H:%M}); each party appeals a decision once.",
+            details={"appeal_id": first.pk},
+        )
+
+
 def decide_penalty_appeal(
-    actor: User, appeal: PenaltyAppeal, *, overturn: bool, reasons: str, now: datetime | None = None
-) -> PenaltyAppeal:
+    actor: User, appeal: Appeal, *, overturn: bool, reasons: str, now: datetime | None = None
+) -> Appeal:
     """Decide an appeal with written reasons; an overturn revokes the points and lifts what they held up."""
     now = now or timezone.now()
     if actor.role != Role.SUPERVISOR:
@@ -69,9 +94,9 @@ def decide_penalty_appeal(
     if len(reasons.strip()) < 10:
         raise InvalidInput("reasons", "Write the reasons for the decision (10 characters at least).", field="reasons")
     with transaction.atomic():
-        state = AppealState.OVERTURNED if overturn else AppealState.REJECTED
-        if not PenaltyAppeal.objects.filter(pk=appeal.pk, state=AppealState.PENDING).update(
-            state=state, decided_by=actor, decided_at=now, reasons=reasons.strip()
+        result = AppealResult.OVERTURNED if overturn else AppealResult.CONFIRMED
+        if not Appeal.objects.filter(pk=appeal.pk, state=AppealState.AWAITING_DECISION).update(
+            state=AppealState.DECIDED, result=result, decided_by=actor, decided_at=now, reasons=reasons.strip()
         ):
             raise Refused("appeal_decided", "This appeal has already been decided.")
         appeal.refresh_from_db()
@@ -79,6 +104,7 @@ def decide_penalty_appeal(
         lifted: list[int] = []
         if overturn:
             lifted = revoke_decision_points(decision, now)
+        state = appeal.legacy_state
         clocks.stop(decision.case, ("appeal",), now, f"appeal_{state}", subject_id=appeal.pk)
         _record(
             decision.case,
