@@ -93,12 +93,11 @@ def test_penalty_appeals_become_merchant_appeals_of_the_penalty_with_their_ids_a
                 reference=f"PL-MIG{n}-0000", report=report, merchant=shop, reporter=consumer, category="counterfeit",
                 channel="web", state="decided", rulebook_version="1", opened_at=now, updated_at=now,
             )  # fmt: skip
-            decisions.append(
-                Decision.objects.create(
-                    case=case, outcome="upheld", remedy="none", points=12, decided_at=now, rulebook_version="1",
-                    statement={},
-                )  # fmt: skip
-            )
+            decision = Decision.objects.create(
+                case=case, outcome="upheld", remedy="none", points=12, decided_at=now, rulebook_version="1",
+                statement={},
+            )  # fmt: skip
+            decisions.append(decision)
         pending = PenaltyAppeal.objects.create(decision=decisions[0], filed_by=staff, grounds="g0", filed_at=now)
         overturned = PenaltyAppeal.objects.create(
             decision=decisions[1], filed_by=staff, grounds="g1", filed_at=now, state="overturned",
