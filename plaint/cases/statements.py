@@ -99,7 +99,7 @@ def _appeal(rulebook: Rulebook, points: int, now: datetime) -> dict[str, Any]:
     local = f"{timezone.localtime(until):%Y-%m-%d %H:%M}"
     return {
         "penalty_appeal_until": until.isoformat(),
-        "window_days": rulebook.points.appeal_days,
+        "window_days": rulebook.penalty_appeal_days(),
         "zh": f"商家对本决定的扣分及随之而来的处罚措施不服的，可在 {local} 前申诉，由主管复核。" + outside_zh,
         "en": f"The merchant may appeal the points of this decision and the measures they bring until {local}; "
         "a supervisor reviews the appeal. " + outside_en,

@@ -38,7 +38,7 @@ def appeal_penalty(actor: User, decision: Decision, grounds: str, *, now: dateti
         raise InvalidInput("grounds", "Say why the penalty is wrong.", field="grounds")
     if not decision.point_entries.filter(revoked_at__isnull=True).exists():
         raise Refused("no_penalty", "This decision put no points on your record; there is no penalty to appeal.")
-    window = loader.get(decision.rulebook_version).points.appeal_days
+    window = loader.get(decision.rulebook_version).penalty_appeal_days()
     closes = penalty_appeal_closes(decision)
     if now > closes:
         raise Refused(
