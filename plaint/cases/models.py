@@ -216,6 +216,11 @@ class Decision(models.Model):
     # points, how to appeal. Stored whole, in both languages, so that nothing published later
     # changes what this decision says.
     statement = models.JSONField()
+    # Set on the decision an appeal's result makes (cases/actions/appeals.py): the first decision
+    # stays as it was written; this one records what changed and why.
+    appeal = models.OneToOneField(
+        "Appeal", null=True, blank=True, on_delete=models.PROTECT, related_name="new_decision"
+    )
 
     class Meta:
         ordering = ["decided_at", "id"]
@@ -358,6 +363,10 @@ class Appeal(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The evidence the appellant sent with the appeal, and the other party with its answer (ids of
+    # the case's Evidence rows, stored on the case like any evidence).
+    evidence_ids = models.JSONField(default=list, blank=True)
+    answer_evidence_ids = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["filed_at", "id"]
@@ -374,10 +383,16 @@ class Appeal(models.Model):
             # The supervisors' list: appeals waiting for a decision, oldest first. Partial: decided
             # appeals cost no entry.
             models.Index(fields=["filed_at"], name="appeal_undecided", condition=~Q(state="decided")),
+            # The clocks' tick: answer windows that have closed.
+            models.Index(fields=["answer_due_at"], name="appeal_answer_due", condition=Q(state="answer_window")),
         ]
 
     def __str__(self) -> str:
         return f"appeal {self.pk} on {self.case_id}"
+
+    @property
+    def other_party(self) -> str:
+        return AppealParty.MERCHANT if self.party == AppealParty.REPORTER else AppealParty.REPORTER
 
     @property
     def legacy_state(self) -> str:
