@@ -367,6 +367,8 @@ class Appeal(models.Model):
     # the case's Evidence rows, stored on the case like any evidence).
     evidence_ids = models.JSONField(default=list, blank=True)
     answer_evidence_ids = models.JSONField(default=list, blank=True)
+    # The appeal's statement of reasons, both languages, stored whole when it is decided.
+    statement = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["filed_at", "id"]

@@ -69,6 +69,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("return_to_review", {State.NEEDS_EVIDENCE}, State.AWAITING_REVIEW, {SYSTEM}),
         _t("decide", DECIDABLE_STATES, State.DECIDED, {REVIEWER, SUPERVISOR}),
         _t("withdraw", OPEN_STATES, State.WITHDRAWN, {CONSUMER, AGENT, MARKETPLACE}),
+        # The one way back from a closed state: an appeal overturns an inadmissibility, and the
+        # case goes to the merchant as an admitted one would (cases/actions/appeals.py).
+        _t("readmit_on_appeal", {State.INADMISSIBLE}, State.AWAITING_MERCHANT, {SUPERVISOR, SYSTEM}),
     ]
 }
 

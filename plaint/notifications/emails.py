@@ -155,6 +155,10 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "Grounds: {grounds}",
         ),
     },
+    "appeal_result": {
+        "zh": ("举报 {ref} 的申诉复核结果：{result}", "{statement}"),
+        "en": ("Appeal on report {ref}: {result}", "{statement}"),
+    },
     "appeal_decided": {
         "zh": ("举报 {ref} 的申诉已有结果：{verdict}", "您对举报 {ref} 处罚的申诉{verdict}。理由：{reasons}"),
         "en": (

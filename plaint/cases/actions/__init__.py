@@ -22,7 +22,14 @@ Callers use the names below: `from plaint.cases import actions; actions.file_rep
 
 from ..notices import tell
 from . import appeals, rectification
-from .appeals import answer_appeal, appeal_penalty, decide_penalty_appeal, file_appeal, penalty_appeal_closes
+from .appeals import (
+    answer_appeal,
+    appeal_penalty,
+    decide_appeal,
+    decide_penalty_appeal,
+    file_appeal,
+    penalty_appeal_closes,
+)
 from .common import Filed
 from .common import _change as _change  # for the concurrency test of the version guard
 from .escalation import escalate
@@ -39,6 +46,7 @@ __all__ = [
     "appeal_penalty",
     "appeals",
     "claim_case",
+    "decide_appeal",
     "close_for_missing_evidence",
     "decide_penalty_appeal",
     "decide_case",

@@ -19,6 +19,7 @@ An overturned penalty loses its points, and every measure those points alone hel
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -26,16 +27,25 @@ from django.utils import timezone
 
 from plaint.accounts.models import Role, User
 from plaint.db import insert_many
-from plaint.enforcement.actions import revoke_decision_points
+from plaint.enforcement.actions import (
+    ORDER_REMEDIES,
+    add_points,
+    instruct_remedy,
+    remedy_amounts,
+    revoke_decision_points,
+)
+from plaint.enforcement.models import Measure
 from plaint.errors import Forbidden, InvalidInput, NotFound, Refused
 from plaint.evidence.actions import Upload, check_uploads
-from plaint.rulebook import loader
+from plaint.notifications.outbox import enqueue_webhook
+from plaint.rulebook import evaluation, loader
 
-from .. import clocks
+from .. import clocks, statements
 from ..models import Appeal, Appealed, AppealParty, AppealResult, AppealRoute, Case, Decision, Outcome
 from ..notices import tell
 from ..transitions import AppealState, State, appeal_transition
-from .common import _actor_role, _attach, _locked, _notify, _record, _reporter_side
+from .common import _actor_role, _apply, _attach, _locked, _notify, _record, _reporter_side
+from .decisions import _evidence_considered
 
 # Appeals the other party answers; the rest (points and measures) go straight to their decision.
 ANSWERED = frozenset({Appealed.OUTCOME, Appealed.REMEDY, Appealed.INADMISSIBILITY})
@@ -400,6 +410,422 @@ def decide_penalty_appeal(
             reasons=reasons.strip(),
         )
     return appeal
+
+
+# --- reconsideration ------------------------------------------------------------------------------
+
+VARIATION_KEYS = frozenset({"outcome", "remedy", "amount", "points", "lift_measures"})
+
+
+def decide_appeal(
+    actor: User,
+    appeal: Appeal,
+    result: str,
+    reasons: str,
+    variation: dict[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
+) -> Appeal:
+    """A supervisor who did not take the first decision reconsiders an appeal, with reasons, and enforces the result.
+
+    confirmed: nothing changes. overturned / varied: the effects go through the same machinery as a
+    first decision. An outcome or remedy changed makes a new Decision (its `appeal` set) beside the
+    first: a winning reporter gets the remedy instruction (a varied remedy: the difference) and the
+    merchant the points; a winning merchant loses the points and every measure they alone held up,
+    and a refund already paid follows the rulebook's refund_on_merchant_win (in the webhook). Points
+    and measures appealed are revoked (overturned) or reduced and lifted (varied: `points`,
+    `lift_measures`). An overturned inadmissibility re-admits the case to the merchant.
+    """
+    now = now or timezone.now()
+    if actor.role != Role.SUPERVISOR:
+        raise Forbidden("not_a_supervisor", "Appeals are reconsidered by a supervisor.")
+    first = appeal.decision
+    if first is not None and first.decided_by_id == actor.pk:
+        raise Forbidden(
+            "took_first_decision", "A supervisor who took the first decision cannot reconsider it; another must."
+        )
+    if appeal.route != AppealRoute.RECONSIDERATION:
+        raise Refused("appeal_for_committee", "The rulebook sends this appeal to the committee's panel.")
+    reasons = reasons.strip()
+    if len(reasons) < 10:
+        raise InvalidInput("reasons", "Write the reasons for the decision (10 characters at least).", field="reasons")
+    if result not in AppealResult.values:
+        raise InvalidInput(
+            "result", f"{result!r} is not a result.", field="result", hint="confirmed, overturned, varied"
+        )
+    variation = _checked_variation(appeal, result, variation or {})
+    appeal_transition("decide_appeal", appeal.state, _actor_role(actor))
+    with transaction.atomic():
+        case = _locked(appeal.case)
+        if not Appeal.objects.filter(pk=appeal.pk, state=AppealState.AWAITING_DECISION).update(
+            state=AppealState.DECIDED, result=result, reasons=reasons, variation=variation, decided_by=actor,
+            decided_at=now,
+        ):  # fmt: skip
+            raise Refused("appeal_decided", "This appeal has already been decided.")
+        appeal.refresh_from_db()
+        effect = _enforce(case, appeal, actor, now) if result != AppealResult.CONFIRMED else {"kind": "none"}
+        statement = _statement(case, appeal, effect, actor)
+        Appeal.objects.filter(pk=appeal.pk).update(statement=statement)
+        appeal.statement = statement
+        clocks.stop(case, ("appeal",), now, f"appeal_{result}", subject_id=appeal.pk)
+        legacy = appeal.appealed == Appealed.PENALTY
+        _record(
+            case,
+            "penalty_appeal_decided" if legacy else "appeal_decided",
+            actor,
+            now,
+            reason=reasons,
+            data=_appeal_data(appeal) | {"result": result, "effect": effect},
+        )
+        policy = loader.get(case.rulebook_version).appeals
+        _notify(
+            case,
+            "appeal.decided",
+            now,
+            f"appeal-{appeal.pk}-decided",
+            appeal=appeal_payload(appeal),
+            effect=effect,
+            refund_on_merchant_win=policy.refund_on_merchant_win if policy else "keep",
+            statement=statement,
+        )
+        tell(
+            case,
+            "appeal_result",
+            now,
+            f"appeal-{appeal.pk}-result",
+            reporter=True,
+            merchant=True,
+            result=RESULT_TITLES[result],
+            appealed=APPEALED_TITLES[appeal.appealed],
+            statement={"zh": statement["zh"], "en": statement["en"]},
+        )
+    return appeal
+
+
+def _checked_variation(appeal: Appeal, result: str, variation: dict[str, Any]) -> dict[str, Any]:
+    if result != AppealResult.VARIED:
+        return {}
+    unknown = set(variation) - VARIATION_KEYS
+    if unknown or not variation:
+        raise InvalidInput(
+            "variation",
+            "A varied result says what changes: " + ", ".join(sorted(VARIATION_KEYS)) + ".",
+            field="variation",
+        )
+    if appeal.appealed == Appealed.INADMISSIBILITY:
+        raise InvalidInput("result", "An inadmissibility is confirmed or overturned, not varied.", field="result")
+    checked: dict[str, Any] = {}
+    if "outcome" in variation:
+        if variation["outcome"] not in Outcome.values:
+            raise InvalidInput(
+                "variation", "variation.outcome: upheld, partly_upheld or not_upheld.", field="variation"
+            )
+        checked["outcome"] = variation["outcome"]
+    if "remedy" in variation:
+        checked["remedy"] = str(variation["remedy"])
+    if variation.get("amount") is not None:
+        try:
+            amount = Decimal(str(variation["amount"]))
+        except InvalidOperation:
+            amount = Decimal("-1")
+        if amount < 0:
+            raise InvalidInput("variation", "variation.amount: a sum of money, 0 or more.", field="variation")
+        checked["amount"] = str(amount)
+    if "points" in variation:
+        points = variation["points"]
+        if not isinstance(points, int) or isinstance(points, bool) or points < 0:
+            raise InvalidInput("variation", "variation.points: a whole number, 0 or more.", field="variation")
+        checked["points"] = points
+    if "lift_measures" in variation:
+        ids = variation["lift_measures"]
+        if not isinstance(ids, list) or not all(isinstance(i, int) for i in ids):
+            raise InvalidInput("variation", "variation.lift_measures: a list of measure ids.", field="variation")
+        checked["lift_measures"] = ids
+    return checked
+
+
+def _enforce(case: Case, appeal: Appeal, actor: User, now: datetime) -> dict[str, Any]:
+    """Carry out an overturned or varied appeal; return what it did (for the log, webhook and statement)."""
+    if appeal.appealed == Appealed.INADMISSIBILITY:
+        return _readmit(case, appeal, actor, now)
+    first = appeal.decision
+    if appeal.appealed in (Appealed.POINTS, Appealed.MEASURES, Appealed.PENALTY):
+        return _revise_penalty(case, appeal, first, now)
+    return _revise_outcome(case, appeal, first, actor, now)
+
+
+def _readmit(case: Case, appeal: Appeal, actor: User, now: datetime) -> dict[str, Any]:
+    from .filing import matter_of, open_case_of
+    from .merchant_response import _tell_merchant_to_answer
+
+    report = case.report
+    target = {"order": report.order_id, "listing": report.listing_id}.get(report.target_type, report.merchant_id)
+    matter = matter_of(case.reporter_id, report.target_type, target, case.category)
+    other = open_case_of(matter)
+    if other is not None:
+        raise Refused(
+            "duplicate_report",
+            f"Case {other} about the same matter is open; this one cannot be re-admitted beside it.",
+            details={"open_case": other},
+        )
+    admissibility = case.admissibility | {"outcome": "admitted", "readmitted_on_appeal": appeal.pk}
+    _apply(
+        case,
+        "readmit_on_appeal",
+        actor,
+        now,
+        reason=appeal.reasons,
+        data={"appeal_id": appeal.pk},
+        admissibility=admissibility,
+        closed_at=None,
+        matter=matter,
+        response_due_at=clocks.start(case, "merchant_response", now).due_at,
+    )
+    _tell_merchant_to_answer(case, now)
+    return {"kind": "readmitted", "state": case.state}
+
+
+def _revise_penalty(case: Case, appeal: Appeal, first: Decision, now: datetime) -> dict[str, Any]:
+    """Revoke the decision's points (overturned) or reduce them and lift measures (varied)."""
+    before = sum(first.point_entries.filter(revoked_at__isnull=True).values_list("points", flat=True))
+    if appeal.result == AppealResult.OVERTURNED:
+        lifted = revoke_decision_points(first, now)
+        return {"kind": "penalty_revised", "points_before": before, "points_after": 0, "measures_lifted": lifted}
+    variation = appeal.variation
+    lifted: list[int] = []
+    after = before
+    if "points" in variation and variation["points"] < before:
+        lifted = revoke_decision_points(first, now)
+        after = variation["points"]
+        rulebook = loader.get(first.rulebook_version)
+        add_points(case, first, first.track, after, rulebook, now)
+    for measure in Measure.objects.filter(
+        pk__in=variation.get("lift_measures", []), merchant_id=case.merchant_id, revoked_at__isnull=True
+    ).select_related("merchant", "trigger_case"):
+        Measure.objects.filter(pk=measure.pk).update(revoked_at=now)
+        enqueue_webhook(
+            "measure.lifted",
+            measure.as_dict() | {"lifted_at": now.isoformat()},
+            key=f"measure-{measure.pk}-lifted",
+            now=now,
+        )
+        lifted.append(measure.pk)
+    return {"kind": "penalty_revised", "points_before": before, "points_after": after, "measures_lifted": lifted}
+
+
+def _revise_outcome(case: Case, appeal: Appeal, first: Decision, actor: User, now: datetime) -> dict[str, Any]:
+    """Make the new decision an overturned or varied outcome or remedy brings, and enforce the difference."""
+    rulebook = loader.get(first.rulebook_version)
+    category = rulebook.category(case.category)
+    variation = appeal.variation
+    reporter_won = appeal.party == AppealParty.REPORTER
+    if appeal.result == AppealResult.OVERTURNED:
+        outcome = Outcome.UPHELD if reporter_won else Outcome.NOT_UPHELD
+    else:
+        outcome = variation.get(
+            "outcome", Outcome.PARTLY_UPHELD if first.outcome != Outcome.NOT_UPHELD else first.outcome
+        )
+    granted = outcome != Outcome.NOT_UPHELD
+    remedy = variation.get("remedy") or (first.remedy if first.remedy != "none" else case.report.remedy_wanted)
+    if not granted:
+        remedy = "none"
+    elif remedy not in category.remedies:
+        raise InvalidInput("variation", f"{remedy!r} is not a remedy for this category.", field="variation")
+    amount = Decimal(variation["amount"]) if "amount" in variation else None
+    if appeal.result == AppealResult.OVERTURNED and reporter_won:
+        amount = None  # the whole order, with its tariff
+    order = case.report.order
+    if amount is not None and order is not None and amount > order.amount_paid:
+        raise InvalidInput("variation", f"The amount is more than the {order.amount_paid} paid.", field="variation")
+    multiplier = (first.statement.get("points") or {}).get("repeat_multiplier", 1)
+    points = evaluation.decision_points(category, outcome, False) * multiplier
+    if "points" in variation and granted:
+        points = variation["points"]
+    # The money: what the marketplace was told to pay so far, and what the new decision grants.
+    paid_before = sum((r.amount + r.tariff_amount for r in case.remedy_instructions.all()), Decimal("0"))
+    after_paid, after_tariff = (
+        remedy_amounts(order, remedy, amount) if granted and order is not None and remedy in ORDER_REMEDIES
+        else (Decimal("0"), Decimal("0"))
+    )  # fmt: skip
+    total_after = after_paid + after_tariff
+    facts = appeal.reasons
+    if granted == (first.outcome != Outcome.NOT_UPHELD):
+        codes = list(first.reason_codes)
+    else:
+        codes = ["violation_established"] if granted else ["unfounded"]
+    codes = [c for c in codes if c in rulebook.reason_codes] or ["unfounded"]
+    statement = statements.compose(
+        rulebook=rulebook,
+        category=category,
+        outcome=outcome,
+        reason_codes=codes,
+        facts=facts,
+        evidence=_evidence_considered(case, rulebook),
+        missing_evidence=[],
+        automated=False,
+        decided_by_role=actor.role,
+        remedy=remedy,
+        remedy_amount=after_paid if granted and order is not None else None,
+        tariff_amount=after_tariff if granted and order is not None else None,
+        currency=order.currency if order else "CNY",
+        points=points,
+        points_expire_at=evaluation.points_expire_at(rulebook, timezone.localtime(now)) if points else None,
+        now=now,
+        repeat_multiplier=multiplier,
+    )
+    statement["on_appeal"] = {"appeal_id": appeal.pk, "first_decision_id": first.pk, "result": appeal.result}
+    decision = Decision.objects.create(
+        case=case,
+        outcome=outcome,
+        reason_codes=[c["code"] for c in statement["reason_codes"]],
+        remedy=remedy,
+        remedy_amount=amount,
+        points=points,
+        track=category.track,
+        automated=False,
+        decided_by=actor,
+        decided_at=now,
+        rulebook_version=rulebook.version,
+        statement=statement,
+        appeal=appeal,
+    )
+    # Points: the first decision's go; the new decision's come (the ladder moves either way).
+    lifted = revoke_decision_points(first, now) if first.point_entries.filter(revoked_at__isnull=True).exists() else []
+    if points:
+        add_points(case, decision, category.track, points, rulebook, now)
+    # The remedy: a consumer who gains gets the difference; a consumer who loses keeps or returns
+    # what was paid as the rulebook says.
+    difference = total_after - paid_before
+    if difference > 0 and order is not None:
+        instruct_remedy(case, decision, remedy, difference, now)
+    policy = loader.get(case.rulebook_version).appeals
+    refund_policy = policy.refund_on_merchant_win if policy else "keep"
+    if difference != 0 or remedy != first.remedy:
+        enqueue_webhook(
+            "remedy.revised",
+            {
+                "case": case.reference,
+                "order_id": order.external_id if order else None,
+                "appeal_id": appeal.pk,
+                "before": {"remedy": first.remedy, "total": str(paid_before)},
+                "after": {"remedy": remedy, "total": str(total_after)},
+                "difference": str(difference),
+                "currency": order.currency if order else "CNY",
+                # When the consumer loses money already paid: keep (the platform bears it) or
+                # claw_back (the marketplace takes it back).
+                "refund_on_merchant_win": refund_policy if difference < 0 else None,
+            },
+            key=f"appeal-{appeal.pk}-remedy-revised",
+            now=now,
+        )
+    return {
+        "kind": "outcome_revised",
+        "decision_id": decision.pk,
+        "outcome_before": first.outcome,
+        "outcome_after": outcome,
+        "remedy_before": {"remedy": first.remedy, "total": str(paid_before)},
+        "remedy_after": {"remedy": remedy, "total": str(total_after)},
+        "points_before": first.points,
+        "points_after": points,
+        "measures_lifted": lifted,
+        "refund_on_merchant_win": refund_policy if difference < 0 else None,
+    }
+
+
+RESULT_TITLES = {
+    AppealResult.CONFIRMED: {"zh": "维持原决定", "en": "the decision is confirmed"},
+    AppealResult.OVERTURNED: {"zh": "撤销原决定", "en": "the decision is overturned"},
+    AppealResult.VARIED: {"zh": "变更原决定", "en": "the decision is varied"},
+}
+REMAINS = {
+    "zh": "对复核结果仍不服的，消费者可向消费者协会或 12315 投诉，任何一方均可向人民法院起诉；"
+    "在欧盟，还可提交经认证的庭外争议解决机构（《数字服务法》第 21 条）。",
+    "en": "Whoever still disagrees may turn to a consumer association or 12315 (the consumer) or a court "
+    "(either party); in the EU, also to a certified out-of-court dispute settlement body (DSA art. 21).",
+}
+
+
+def _effect_text(effect: dict[str, Any]) -> dict[str, str]:
+    kind = effect.get("kind")
+    if kind == "none":
+        return {"zh": "原决定不变。", "en": "The first decision stands unchanged."}
+    if kind == "readmitted":
+        return {
+            "zh": "案件重新受理，转商家答复。",
+            "en": "The case is admitted again and goes to the merchant to answer.",
+        }
+    if kind == "penalty_revised":
+        lifted = len(effect["measures_lifted"])
+        return {
+            "zh": f"扣分由 {effect['points_before']} 分改为 {effect['points_after']} 分；解除处罚措施 {lifted} 项。",
+            "en": f"Points go from {effect['points_before']} to {effect['points_after']}; {lifted} measure(s) lifted.",
+        }
+    before, after = effect["remedy_before"], effect["remedy_after"]
+    zh = (
+        f"处理结果改为「{statements.OUTCOME_TITLES[effect['outcome_after']]['zh']}」；扣分 {effect['points_before']} → "
+        f"{effect['points_after']}；补救 {before['remedy']} {before['total']} → {after['remedy']} {after['total']}。"
+    )
+    en = (
+        f"The outcome is now {statements.OUTCOME_TITLES[effect['outcome_after']]['en'].lower()}; points "
+        f"{effect['points_before']} → {effect['points_after']}; remedy {before['remedy']} {before['total']} → "
+        f"{after['remedy']} {after['total']}."
+    )
+    if effect.get("refund_on_merchant_win") == "keep":
+        zh += "已支付的退款不予追回。"
+        en += " The refund already paid is not taken back."
+    elif effect.get("refund_on_merchant_win") == "claw_back":
+        zh += "已支付的退款由平台追回。"
+        en += " The refund already paid is taken back by the marketplace."
+    return {"zh": zh, "en": en}
+
+
+def _statement(case: Case, appeal: Appeal, effect: dict[str, Any], actor: User) -> dict[str, Any]:
+    """Return the appeal's statement of reasons: grounds, what was considered, who decided, result, reasons, effect.
+
+    Both languages, for both parties, stored whole on the appeal, with what remains outside Plaint.
+    """
+    considered = {
+        "grounds": appeal.grounds,
+        "appellant_evidence_ids": appeal.evidence_ids,
+        "answer": appeal.answer,
+        "answer_evidence_ids": appeal.answer_evidence_ids,
+        "first_decision_id": appeal.decision_id,
+    }
+    role = {"zh": "主管（未参与原决定）", "en": "a supervisor who did not take the first decision"}
+    effect_text = _effect_text(effect)
+    party, what, result = PARTY_TITLES[appeal.party], APPEALED_TITLES[appeal.appealed], RESULT_TITLES[appeal.result]
+    answer_zh = f"对方答复：{appeal.answer}" if appeal.answer else "对方未答复。"
+    answer_en = f"The other party answered: {appeal.answer}" if appeal.answer else "The other party did not answer."
+    zh = (
+        f"申诉复核决定（举报 {case.reference}）\n申诉人：{party['zh']}；申诉事项：{what['zh']}。\n"
+        f"申诉理由：{appeal.grounds}\n{answer_zh}\n考虑了原决定、双方提交的证据（申诉新证据 "
+        f"{len(appeal.evidence_ids)} 份，答复证据 {len(appeal.answer_evidence_ids)} 份）。\n"
+        f"复核人：{role['zh']}。\n结果：{result['zh']}。\n理由：{appeal.reasons}\n"
+        f"效果：{effect_text['zh']}\n{REMAINS['zh']}"
+    )
+    en = (
+        f"Decision on appeal (report {case.reference})\nAppellant: {party['en']}; appealed: {what['en']}.\n"
+        f"Grounds: {appeal.grounds}\n{answer_en}\nConsidered: the first decision and both parties' evidence "
+        f"({len(appeal.evidence_ids)} new file(s) with the appeal, "
+        f"{len(appeal.answer_evidence_ids)} with the answer).\n"
+        f"Decided by: {role['en']}.\nResult: {result['en']}.\nReasons: {appeal.reasons}\n"
+        f"Effect: {effect_text['en']}\n{REMAINS['en']}"
+    )
+    return {
+        "appeal_id": appeal.pk,
+        "party": appeal.party,
+        "appealed": appeal.appealed,
+        "considered": considered,
+        "decided_by_role": role,
+        "result": appeal.result,
+        "result_title": result,
+        "reasons": appeal.reasons,
+        "effect": effect,
+        "effect_text": effect_text,
+        "remains": REMAINS,
+        "zh": zh,
+        "en": en,
+    }
 
 
 # --- what appeals say ---------------------------------------------------------------------------
