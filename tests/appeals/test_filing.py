@@ -170,3 +170,19 @@ def test_under_the_first_rulebook_only_the_merchant_appeals_the_penalty(world, t
     with pytest.raises(Refused) as refused:
         actions.file_appeal(world["consumer"], case, "outcome", "不服")
     assert refused.value.code == "not_appealable" and refused.value.details == {"appealable": []}
+
+
+def test_the_timeline_tells_appeal_events_in_both_languages():
+    from django.utils import translation
+
+    from plaint.web.common import event_sentence
+
+    with translation.override("zh-hans"):
+        assert event_sentence({"kind": "appeal_filed", "data": {"party": "reporter"}}) == "举报人对决定提出了申诉。"
+        assert event_sentence({"kind": "readmit_on_appeal", "data": {}}) == "经申诉复核，举报予以受理。"
+    with translation.override("en"):
+        assert (
+            event_sentence({"kind": "appeal_filed", "data": {"party": "merchant"}})
+            == "The merchant appealed the decision."
+        )
+        assert event_sentence({"kind": "appeal_decided", "data": {}}) == "The appeal was decided."
