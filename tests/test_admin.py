@@ -19,7 +19,7 @@ from tests import factories as f
         "enforcement/remedyinstruction",
         "enforcement/measure",
         "enforcement/rectification",
-        "enforcement/penaltyappeal",
+        "cases/appeal",
         "monitoring/monitoringflag",
         "monitoring/merchantfigures",
         "notifications/outboxmessage",

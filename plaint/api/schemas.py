@@ -65,6 +65,9 @@ class CaseOut(Schema):
     decisions: list[dict[str, Any]]
     timeline: list[dict[str, Any]]
     allowed_actions: list[str]
+    # An appeal of the case waits for its answer or its decision; every appeal of the case.
+    under_appeal: bool = False
+    appeals: list[dict[str, Any]] = []
     rectifications: list[dict[str, Any]] = []
     claim: dict[str, Any] | None = None
     related: dict[str, Any] | None = None

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 
 from plaint.admin_helpers import ReadOnly
 
-from .models import Case, CaseClock, CaseEvent, Decision, MerchantResponse, Report, StatementTemplate
+from .models import Appeal, Case, CaseClock, CaseEvent, Decision, MerchantResponse, Report, StatementTemplate
 
 
 class EventInline(admin.TabularInline):
@@ -91,3 +91,11 @@ class StatementTemplateAdmin(admin.ModelAdmin):
     list_display = ("category", "language", "title", "updated_at")
     list_filter = ("language", "category")
     search_fields = ("title", "body")
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnly):
+    list_display = ("case", "party", "appealed", "route", "state", "result", "filed_at", "decided_by", "decided_at")
+    list_filter = ("state", "route", "party", "appealed", "result")
+    search_fields = ("case__reference",)
+    list_select_related = ("case", "decided_by")

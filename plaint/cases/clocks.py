@@ -11,7 +11,8 @@ case event, so the timeline shows it):
   stops when the merchant answers or the case closes; a breach applies the category's silence rule.
 - decision: starts when a case reaches review; stops when it is decided or withdrawn.
 - rectification: starts with a rectification order; stops when the merchant submits proof.
-- appeal: starts when the merchant appeals a penalty; stops when a supervisor decides it.
+- appeal: starts when an appeal awaits its decision (at filing where the other party does not answer,
+  else when the answer comes or its window closes); stops when the appeal is decided.
 
 The platform's clocks (acknowledgement, decision) pause while a reviewer's request for evidence
 waits on the reporter, keeping the time they had left, and resume with it.
@@ -42,9 +43,9 @@ from plaint.errors import Refused
 from plaint.rulebook import calendar, loader
 from plaint.rulebook.schema import BreachAction, Rulebook, Stage
 
-from .models import Case, CaseClock, CaseEvent, Visibility
+from .models import Appeal, Case, CaseClock, CaseEvent, Visibility
 from .notices import tell
-from .transitions import DECIDABLE_STATES, State
+from .transitions import DECIDABLE_STATES, AppealState, State
 
 log = logging.getLogger(__name__)
 
@@ -225,8 +226,8 @@ BreachHandler = Callable[[Case, CaseClock, Stage, datetime], bool]
 # the case still qualified.
 DeadlineHandler = Callable[[Case, datetime], bool]
 # The deadlines that are not clocks: the reporter's evidence deadline (asked at intake, or by a
-# reviewer during review) and a reviewer's claim.
-Deadline = Literal["evidence", "requested_evidence", "claim"]
+# reviewer during review), a reviewer's claim, and the other party's answer to an appeal.
+Deadline = Literal["evidence", "requested_evidence", "claim", "appeal_answer"]
 BREACH_ACTIONS: tuple[str, ...] = get_args(BreachAction)
 DEADLINES: tuple[str, ...] = get_args(Deadline)
 # The order a breach does its actions in: the stage's own consequence first, then the escalation,
@@ -293,6 +294,7 @@ class TickReport:
     returned_to_review: int = 0
     silence_handled: int = 0
     claims_lapsed: int = 0
+    appeal_answers_closed: int = 0
     rectifications_missed: int = 0
     warned: int = 0
     escalated: int = 0
@@ -419,4 +421,12 @@ def tick(now: datetime | None = None) -> TickReport:
     for case in lapsed[:BATCH]:
         if _deadline_handler("claim")(case, now):
             report.claims_lapsed += 1
+    # Appeals whose answer window closed without an answer go on to be decided (the handler closes
+    # every such window of the case).
+    closing = Appeal.objects.filter(state=AppealState.ANSWER_WINDOW, answer_due_at__lte=now)
+    for case_id in sorted(set(closing.values_list("case_id", flat=True)[:BATCH])):
+        try:
+            report.appeal_answers_closed += int(_deadline_handler("appeal_answer")(Case.objects.get(pk=case_id), now))
+        except Refused as exc:
+            log.info("case %s appeal answer deadline deferred: %s", case_id, exc)
     return report

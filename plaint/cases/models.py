@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from .transitions import OPEN_STATES, State
+from .transitions import OPEN_STATES, AppealState, State
 
 REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -219,6 +219,11 @@ class Decision(models.Model):
     # points, how to appeal. Stored whole, in both languages, so that nothing published later
     # changes what this decision says.
     statement = models.JSONField()
+    # Set on the decision an appeal's result makes (cases/actions/appeals.py): the first decision
+    # stays as it was written; this one records what changed and why.
+    appeal = models.OneToOneField(
+        "Appeal", null=True, blank=True, on_delete=models.PROTECT, related_name="new_decision"
+    )
 
     class Meta:
         ordering = ["decided_at", "id"]
@@ -295,3 +300,108 @@ class CaseClock(models.Model):
     @property
     def running(self) -> bool:
         return self.stopped_at is None
+
+
+class AppealParty(models.TextChoices):
+    REPORTER = "reporter", "Reporter"
+    MERCHANT = "merchant", "Merchant"
+
+
+class Appealed(models.TextChoices):
+    """What an appeal contests. `penalty` is points and measures together (the merchant's penalty appeal)."""
+
+    OUTCOME = "outcome", "The outcome"
+    INADMISSIBILITY = "inadmissibility", "Inadmissibility"
+    REMEDY = "remedy", "The remedy"
+    POINTS = "points", "The points"
+    MEASURES = "measures", "The measures"
+    PENALTY = "penalty", "The points and measures"
+
+
+class AppealRoute(models.TextChoices):
+    RECONSIDERATION = "reconsideration", "Reconsideration by a supervisor"
+    COMMITTEE = "committee", "The independent committee"
+
+
+class AppealResult(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    OVERTURNED = "overturned", "Overturned"
+    VARIED = "varied", "Varied"
+
+
+class Appeal(models.Model):
+    """A party's appeal against a decision (or against inadmissibility), routed by the rulebook.
+
+    `decision` is empty for an appeal against inadmissibility: an inadmissible case has no Decision
+    row, only its admissibility outcome. The other party may answer once; the appeal's state follows
+    transitions.APPEAL_TRANSITIONS.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="appeals")
+    decision = models.ForeignKey(Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="appeals")
+    party = models.CharField(max_length=10, choices=AppealParty.choices)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    grounds = models.TextField()
+    appealed = models.CharField(max_length=20, choices=Appealed.choices)
+    route = models.CharField(max_length=20, choices=AppealRoute.choices)
+    state = models.CharField(
+        max_length=20, choices=[(s.value, s.value) for s in AppealState], default=AppealState.ANSWER_WINDOW.value
+    )
+    # The rulebook version the appeal was filed under (its windows, answer days and route).
+    rulebook_version = models.CharField(max_length=40)
+    filed_at = models.DateTimeField()
+    # When the window to file it closed (recorded for the statement) and when the other party's answer is due.
+    window_closes_at = models.DateTimeField(null=True, blank=True)
+    answer_due_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+    result = models.CharField(max_length=12, choices=AppealResult.choices, blank=True)
+    reasons = models.TextField(blank=True)
+    # For a varied result: what changed, e.g. {"remedy": "refund", "amount": "30.00", "points": 2}.
+    variation = models.JSONField(default=dict, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    # The evidence the appellant sent with the appeal, and the other party with its answer (ids of
+    # the case's Evidence rows, stored on the case like any evidence).
+    evidence_ids = models.JSONField(default=list, blank=True)
+    answer_evidence_ids = models.JSONField(default=list, blank=True)
+    # The appeal's statement of reasons, both languages, stored whole when it is decided.
+    statement = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["filed_at", "id"]
+        constraints = [
+            # One appeal per party per decision (and per inadmissible case, which has no decision).
+            models.UniqueConstraint(
+                fields=["decision", "party"], name="appeal_one_per_party", condition=Q(decision__isnull=False)
+            ),
+            models.UniqueConstraint(
+                fields=["case", "party"], name="appeal_one_per_party_inadmissible", condition=Q(decision__isnull=True)
+            ),
+        ]
+        indexes = [
+            # The supervisors' list: appeals waiting for a decision, oldest first. Partial: decided
+            # appeals cost no entry.
+            models.Index(fields=["filed_at"], name="appeal_undecided", condition=~Q(state="decided")),
+            # The clocks' tick: answer windows that have closed.
+            models.Index(fields=["answer_due_at"], name="appeal_answer_due", condition=Q(state="answer_window")),
+        ]
+
+    def __str__(self) -> str:
+        return f"appeal {self.pk} on {self.case_id}"
+
+    @property
+    def other_party(self) -> str:
+        return AppealParty.MERCHANT if self.party == AppealParty.REPORTER else AppealParty.REPORTER
+
+    @property
+    def legacy_state(self) -> str:
+        """Return the state as the penalty appeal named it: pending, overturned or rejected."""
+        if self.state != AppealState.DECIDED:
+            return "pending"
+        return "rejected" if self.result == AppealResult.CONFIRMED else "overturned"

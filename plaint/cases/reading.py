@@ -17,9 +17,9 @@ from plaint.rulebook import loader
 
 from . import statements
 from .access import MERCHANT, REPORTER, STAFF, side_of
-from .models import Case, CaseEvent, Decision
+from .models import Appeal, Case, CaseEvent, Decision
 from .queries import timeline
-from .transitions import DECIDABLE_STATES, allowed
+from .transitions import DECIDABLE_STATES, AppealState, allowed
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -93,6 +93,33 @@ def event_item(event: CaseEvent, side: str, *, people: bool = True) -> dict[str,
         # A consumer's account name may be their phone number or e-mail address.
         item["actor"] = event.actor.username if event.actor_id and people else None
         item["visibility"] = event.visibility
+    return item
+
+
+def appeal_item(appeal: Appeal, side: str) -> dict[str, Any]:
+    """Return an appeal as the case's readers see it (the deciding supervisor named to staff only)."""
+    item = {
+        "id": appeal.pk,
+        "decision_id": appeal.decision_id,
+        "party": appeal.party,
+        "appealed": appeal.appealed,
+        "route": appeal.route,
+        "state": appeal.state,
+        "grounds": appeal.grounds,
+        "filed_at": _iso(appeal.filed_at),
+        "window_closes_at": _iso(appeal.window_closes_at),
+        "answer_due_at": _iso(appeal.answer_due_at),
+        "answer": appeal.answer,
+        "answered_at": _iso(appeal.answered_at),
+        "evidence_ids": appeal.evidence_ids,
+        "answer_evidence_ids": appeal.answer_evidence_ids,
+        "result": appeal.result or None,
+        "reasons": appeal.reasons,
+        "variation": appeal.variation,
+        "decided_at": _iso(appeal.decided_at),
+    }
+    if side == STAFF:
+        item["decided_by"] = appeal.decided_by.username if appeal.decided_by_id else None
     return item
 
 
@@ -203,6 +230,9 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
         "decisions": [decision_item(d, language) for d in case.decisions.all()],
         "timeline": [event_item(e, side, people=people) for e in timeline(case, side).select_related("actor")],
         "allowed_actions": allowed_actions(case, viewer, now),
+        # An appeal of the case is waiting for its answer or its decision.
+        "under_appeal": case.appeals.exclude(state=AppealState.DECIDED).exists(),
+        "appeals": [appeal_item(a, side) for a in case.appeals.all()],
         "rectifications": [
             {
                 "id": r.pk,

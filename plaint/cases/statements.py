@@ -71,7 +71,7 @@ def compose(
             "repeat_multiplier": repeat_multiplier,
             "expires_at": points_expire_at.isoformat() if points_expire_at else None,
         },
-        "appeal": _appeal(rulebook, points, now),
+        "appeal": _appeal(rulebook, points, now, outcome=outcome, automated=automated),
         "alternatives": [{"code": a.code, **_text(a.title)} for a in rulebook.alternatives]
         if outcome == "not_upheld"
         else [],
@@ -79,7 +79,9 @@ def compose(
     }
 
 
-def _appeal(rulebook: Rulebook, points: int, now: datetime) -> dict[str, Any]:
+def _appeal(
+    rulebook: Rulebook, points: int, now: datetime, *, outcome: str = "upheld", automated: bool = False
+) -> dict[str, Any]:
     """Return how the decision can be challenged: what Plaint offers today, and the routes outside it.
 
     The merchant may appeal a penalty (points and the measures they bring) to a supervisor within the
@@ -93,16 +95,62 @@ def _appeal(rulebook: Rulebook, points: int, now: datetime) -> dict[str, Any]:
         "For the outcome itself, the consumer may turn to a consumer association or 12315, and either party "
         "to a court; Plaint has no appeals committee yet."
     )
+    if rulebook.appeals is not None:
+        return _appeals_open(rulebook, points, now, outcome, automated)
     if points <= 0:
         return {"penalty_appeal_until": None, "window_days": None, "zh": outside_zh, "en": outside_en}
     until = deadline(rulebook, "penalty_appeal", now)
     local = f"{timezone.localtime(until):%Y-%m-%d %H:%M}"
     return {
         "penalty_appeal_until": until.isoformat(),
-        "window_days": rulebook.points.appeal_days,
+        "window_days": rulebook.penalty_appeal_days(),
         "zh": f"商家对本决定的扣分及随之而来的处罚措施不服的，可在 {local} 前申诉，由主管复核。" + outside_zh,
         "en": f"The merchant may appeal the points of this decision and the measures they bring until {local}; "
         "a supervisor reviews the appeal. " + outside_en,
+    }
+
+
+def _appeals_open(rulebook: Rulebook, points: int, now: datetime, outcome: str, automated: bool) -> dict[str, Any]:
+    """Return the appeals really open to each party under a rulebook with [appeals], with their deadlines.
+
+    The same rules as cases/actions/appeals.py `appealable`: the reporter against not upheld or partly
+    upheld (or an automated upheld close's remedy), the merchant against upheld or partly upheld and
+    its points.
+    """
+    outcome_until = deadline(rulebook, "decision_appeal", now)
+    penalty_until = deadline(rulebook, "penalty_appeal", now)
+
+    def local(value: datetime) -> str:
+        return f"{timezone.localtime(value):%Y-%m-%d %H:%M}"
+
+    zh, en = [], []
+    reporter_until = merchant_until = None
+    if outcome in ("not_upheld", "partly_upheld") or automated:
+        reporter_until = outcome_until
+        zh.append(f"举报人（或代其办理的客服）不服的，可在 {local(outcome_until)} 前申诉。")
+        en.append(f"The reporter (or an agent for them) may appeal until {local(outcome_until)}.")
+    if outcome in ("upheld", "partly_upheld"):
+        merchant_until = outcome_until
+        zh.append(f"商家对处理结果或补救措施不服的，可在 {local(outcome_until)} 前申诉。")
+        en.append(f"The merchant may appeal the outcome or the remedy until {local(outcome_until)}.")
+    if points > 0:
+        zh.append(f"商家对扣分及处罚措施不服的，可在 {local(penalty_until)} 前申诉。")
+        en.append(f"The merchant may appeal the points and the measures they bring until {local(penalty_until)}.")
+    zh.append("申诉由未参与原决定的主管或独立委员会复核，对方可在规定期限内答复。")
+    en.append(
+        "An appeal is reconsidered by a supervisor who did not take this decision, or by the independent "
+        "committee; the other party may answer within the rulebook's days."
+    )
+    zh.append("此外，消费者可向消费者协会或 12315 投诉，任何一方均可向人民法院起诉。")
+    en.append("Beyond Plaint, the consumer may turn to a consumer association or 12315, and either party to a court.")
+    return {
+        "penalty_appeal_until": penalty_until.isoformat() if points > 0 else None,
+        "window_days": rulebook.penalty_appeal_days() if points > 0 else None,
+        "reporter_appeal_until": reporter_until.isoformat() if reporter_until else None,
+        "merchant_appeal_until": merchant_until.isoformat() if merchant_until else None,
+        "outcome_window_days": rulebook.outcome_appeal_days(),
+        "zh": "".join(zh),
+        "en": " ".join(en),
     }
 
 

@@ -69,6 +69,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("return_to_review", {State.NEEDS_EVIDENCE}, State.AWAITING_REVIEW, {SYSTEM}),
         _t("decide", DECIDABLE_STATES, State.DECIDED, {REVIEWER, SUPERVISOR}),
         _t("withdraw", OPEN_STATES, State.WITHDRAWN, {CONSUMER, AGENT, MARKETPLACE}),
+        # The one way back from a closed state: an appeal overturns an inadmissibility, and the
+        # case goes to the merchant as an admitted one would (cases/actions/appeals.py).
+        _t("readmit_on_appeal", {State.INADMISSIBLE}, State.AWAITING_MERCHANT, {SUPERVISOR, SYSTEM}),
     ]
 }
 
@@ -98,3 +101,53 @@ def transition(name: str, source: str, actor: str) -> Transition:
 def allowed(source: str, actor: str) -> list[str]:
     """Return the names of the transitions `actor` may take from `source`."""
     return [t.name for t in TRANSITIONS.values() if source in t.sources and actor in t.actors]
+
+
+# --- appeals ---------------------------------------------------------------------------------------
+# An appeal's own small state machine, beside the case's: filed into the other party's answer window
+# (or straight to awaiting a decision where the rulebook gives no answer days), then decided.
+
+
+class AppealState(StrEnum):
+    ANSWER_WINDOW = "answer_window"
+    AWAITING_DECISION = "awaiting_decision"
+    DECIDED = "decided"
+
+
+APPEAL_TRANSITIONS: dict[str, Transition] = {
+    t.name: t
+    for t in [
+        # The other party answers (once), or the answer window closes (a deadline: Plaint itself).
+        _t(
+            "answer",
+            {AppealState.ANSWER_WINDOW},
+            AppealState.AWAITING_DECISION,
+            {CONSUMER, AGENT, MARKETPLACE, MERCHANT},
+        ),
+        _t("close_answer_window", {AppealState.ANSWER_WINDOW}, AppealState.AWAITING_DECISION, {SYSTEM}),
+        # Reconsideration by a supervisor; the committee's panel decides as Plaint itself (SYSTEM).
+        _t("decide_appeal", {AppealState.AWAITING_DECISION}, AppealState.DECIDED, {SUPERVISOR, SYSTEM}),
+    ]
+}
+
+
+def appeal_transition(name: str, source: str, actor: str) -> Transition:
+    """Return the appeal transition `name` if `actor` may take it from appeal state `source`; raise Refused if not."""
+    try:
+        t = APPEAL_TRANSITIONS[name]
+    except KeyError:
+        raise Refused("unknown_transition", f"There is no appeal transition called {name!r}.") from None
+    if source not in t.sources:
+        raise Refused(
+            "appeal_transition_not_allowed",
+            f"An appeal in state '{source}' cannot be '{name}'; that needs an appeal in state "
+            f"{' or '.join(sorted(repr(s.value) for s in t.sources))}.",
+            details={"state": source, "transition": name},
+        )
+    if actor not in t.actors:
+        raise Refused(
+            "transition_not_allowed_for_role",
+            f"The role '{actor}' cannot take the appeal transition '{name}'.",
+            details={"state": source, "transition": name, "role": actor},
+        )
+    return t

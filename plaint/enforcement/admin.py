@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from plaint.admin_helpers import ReadOnly
 
-from .models import Measure, PenaltyAppeal, PointEntry, Rectification, RemedyInstruction
+from .models import Measure, PointEntry, Rectification, RemedyInstruction
 
 
 @admin.register(PointEntry)
@@ -29,9 +29,3 @@ class MeasureAdmin(ReadOnly):
 class RectificationAdmin(ReadOnly):
     list_display = ("case", "kind", "state", "due_at", "submitted_at", "reviewed_by")
     list_filter = ("state", "kind")
-
-
-@admin.register(PenaltyAppeal)
-class PenaltyAppealAdmin(ReadOnly):
-    list_display = ("decision", "state", "filed_by", "filed_at", "decided_by", "decided_at")
-    list_filter = ("state",)

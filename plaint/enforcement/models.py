@@ -85,33 +85,6 @@ class Measure(models.Model):
         }
 
 
-class AppealState(models.TextChoices):
-    PENDING = "pending", "Pending"
-    OVERTURNED = "overturned", "Overturned"
-    REJECTED = "rejected", "Rejected"
-
-
-class PenaltyAppeal(models.Model):
-    """A merchant's appeal against the penalty of a decision, decided by a supervisor with reasons."""
-
-    decision = models.ForeignKey("cases.Decision", on_delete=models.PROTECT, related_name="penalty_appeals")
-    filed_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    grounds = models.TextField()
-    filed_at = models.DateTimeField()
-    state = models.CharField(max_length=12, choices=AppealState.choices, default=AppealState.PENDING)
-    decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    decided_at = models.DateTimeField(null=True, blank=True)
-    reasons = models.TextField(blank=True)
-
-    class Meta:
-        constraints = [
-            # One appeal of a decision's penalty at a time.
-            models.UniqueConstraint(
-                fields=["decision"], condition=models.Q(state="pending"), name="one_pending_penalty_appeal"
-            )
-        ]
-
-
 class RectificationState(models.TextChoices):
     ORDERED = "ordered", "Ordered"
     SUBMITTED = "submitted", "Proof submitted"

@@ -135,6 +135,30 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "The merchant appealed the points and measures of report {ref}. Grounds: {grounds}",
         ),
     },
+    "appeal_received": {
+        "zh": (
+            "{party}对举报 {ref} 提出申诉",
+            "{party}对举报 {ref}（{category}）的{appealed}提出申诉。理由：{grounds}\n"
+            "您可在 {due} 前答复一次，并可附证据。",
+        ),
+        "en": (
+            "Appeal on report {ref} by {party}",
+            "On report {ref} ({category}), {party} appealed {appealed}. Grounds: {grounds}\n"
+            "You may answer once, with evidence, until {due}.",
+        ),
+    },
+    "appeal_awaiting_decision": {
+        "zh": ("举报 {ref} 的申诉待复核", "{party}对举报 {ref} 的{appealed}提出的申诉已可复核。理由：{grounds}"),
+        "en": (
+            "Appeal on report {ref} awaits a decision",
+            "On report {ref}, the appeal of {party} against {appealed} is ready for reconsideration. "
+            "Grounds: {grounds}",
+        ),
+    },
+    "appeal_result": {
+        "zh": ("举报 {ref} 的申诉复核结果：{result}", "{statement}"),
+        "en": ("Appeal on report {ref}: {result}", "{statement}"),
+    },
     "appeal_decided": {
         "zh": ("举报 {ref} 的申诉已有结果：{verdict}", "您对举报 {ref} 处罚的申诉{verdict}。理由：{reasons}"),
         "en": (

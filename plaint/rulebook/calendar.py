@@ -210,8 +210,10 @@ def calendar(name: str) -> BusinessCalendar:
 # own place in the rulebook.
 WINDOWS = {
     "evidence": lambda rb: rb.intake.evidence_deadline_days,
-    "decision_appeal": lambda rb: rb.intake.appeal_window_days,
-    "penalty_appeal": lambda rb: rb.points.appeal_days,
+    "decision_appeal": lambda rb: rb.outcome_appeal_days(),
+    "penalty_appeal": lambda rb: rb.penalty_appeal_days(),
+    # The other party's answer to an appeal (versions with [appeals] only).
+    "appeal_answer": lambda rb: rb.appeals.answer_days,
 }
 
 

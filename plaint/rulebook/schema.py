@@ -29,7 +29,8 @@ class Intake(Frozen):
     evidence_deadline_days: int = Field(gt=0)
     description_max_chars: int = Field(gt=0, le=20000)
     claim_timeout_minutes: int = Field(gt=0)
-    appeal_window_days: int = Field(gt=0)
+    # Versions without [appeals] only: days to appeal an outcome (then only outside Plaint).
+    appeal_window_days: int | None = Field(None, gt=0)
 
 
 ClockTime = Literal["calendar", "business"]
@@ -98,6 +99,8 @@ class Sla(Frozen):
     appeal: Stage
     nudge_priority: int = Field(ge=0, le=10)
     nudge_cooldown_hours: int = Field(gt=0)
+    # The committee panel's clock, for appeals routed to the committee (optional until one is).
+    committee: Stage | None = None
 
     @model_validator(mode="after")
     def stages_complete(self) -> "Sla":
@@ -117,10 +120,17 @@ class Sla(Frozen):
                 raise ValueError(
                     f"{name}: on_breach: must include {REQUIRED_BREACH[name]!r}, or a breached case waits forever"
                 )
+        if self.committee is not None:
+            if self.committee.days is None and self.committee.hours is None:
+                raise ValueError("committee: days, hours: give its length as days or hours")
+            if set(self.committee.on_breach) & set(REQUIRED_BREACH.values()):
+                raise ValueError("committee: on_breach: only 'escalate' and 'raise_priority' apply to the committee")
         return self
 
     def stage(self, name: str) -> Stage:
-        """Return the stage called `name`; raise KeyError for an unknown one."""
+        """Return the stage called `name`; raise KeyError for an unknown one (or an absent committee clock)."""
+        if name == "committee" and self.committee is not None:
+            return self.committee
         if name not in STAGES:
             raise KeyError(name)
         return getattr(self, name)
@@ -133,8 +143,8 @@ class Points(Frozen):
     expiry: Literal["end_of_calendar_year", "rolling_365_days"]
     # Per track: a total at or above this no longer expires.
     no_reset_at: dict[str, int] = Field(default_factory=dict)
-    # Days the merchant has to appeal a decision's penalty.
-    appeal_days: int = Field(gt=0)
+    # Versions without [appeals] only: days the merchant has to appeal a decision's penalty.
+    appeal_days: int | None = Field(None, gt=0)
     # A category's repeat_multiplier applies when the merchant was found in breach of the same
     # category within this many days before.
     repeat_within_days: int = Field(365, gt=0)
@@ -255,6 +265,78 @@ class Category(Frozen):
     repeat_multiplier: int = Field(1, ge=1, le=10)
 
 
+AppealRoute = Literal["reconsideration", "committee"]
+# What an appeal contests; `penalty` is points and measures together (the merchant's penalty appeal).
+AppealedKind = Literal["outcome", "inadmissibility", "remedy", "points", "measures", "penalty"]
+Seat = Literal["consumer_rep", "expert", "lawyer"]
+# What is appealed within the outcome window; the rest (points, measures, penalty) within the penalty window.
+OUTCOME_APPEALS = frozenset({"outcome", "inadmissibility", "remedy"})
+
+
+class AppealRoutes(Frozen):
+    """Who decides an appeal: a supervisor's reconsideration or the committee.
+
+    The most specific entry wins: the category's entry for what is appealed, the category's default,
+    the entry for what is appealed, then `default`.
+    """
+
+    default: AppealRoute
+    appealed: dict[AppealedKind, AppealRoute] = Field(default_factory=dict)
+    # Per category code: {"default": ..., "<what is appealed>": ...}
+    categories: dict[str, dict[str, AppealRoute]] = Field(default_factory=dict)
+
+    @field_validator("categories")
+    @classmethod
+    def keys_known(cls, value: dict[str, dict[str, AppealRoute]]) -> dict[str, dict[str, AppealRoute]]:
+        allowed = {"default", *AppealedKind.__args__}
+        for code, table in value.items():
+            for key in table:
+                if key not in allowed:
+                    raise ValueError(f"{code}: {key!r} is not 'default' or one of {sorted(AppealedKind.__args__)}")
+        return value
+
+    def route(self, category: str, appealed: str) -> str:
+        """Return the route of an appeal of `appealed` in `category`."""
+        table = self.categories.get(category, {})
+        return table.get(appealed) or table.get("default") or self.appealed.get(appealed) or self.default
+
+
+class Panel(Frozen):
+    """The committee's panel: its seats, and the larger panel of the serious track or a high amount."""
+
+    seats: tuple[Seat, ...] = Field(min_length=1)
+    serious_seats: tuple[Seat, ...] = Field(min_length=1)
+    # Tracks whose appeals go to the larger panel, and the remedy amount (in the order's currency)
+    # above which any appeal does.
+    serious_tracks: tuple[str, ...] = ()
+    serious_amount: Decimal | None = Field(None, gt=0)
+
+    @model_validator(mode="after")
+    def majorities(self) -> "Panel":
+        for name in ("seats", "serious_seats"):
+            if len(getattr(self, name)) % 2 == 0:
+                raise ValueError(f"{name}: an even number of seats can tie; give an odd number")
+        if len(self.serious_seats) < len(self.seats):
+            raise ValueError("serious_seats: the serious panel cannot be smaller than the ordinary one")
+        return self
+
+
+class Appeals(Frozen):
+    """Appeals inside Plaint: who may appeal what, for how long, and who decides."""
+
+    # Calendar days from the decision (or the inadmissibility) to appeal the outcome, its remedy or
+    # an inadmissibility; and to appeal the points and measures.
+    outcome_days: int = Field(gt=0)
+    penalty_days: int = Field(gt=0)
+    # Calendar days the other party has to answer an appeal.
+    answer_days: int = Field(gt=0)
+    # What happens to a refund already paid when the merchant wins: the consumer keeps it (the
+    # platform bears it), or the marketplace claws it back. Stated in the appeal.decided webhook.
+    refund_on_merchant_win: Literal["keep", "claw_back"]
+    routes: AppealRoutes
+    panel: Panel | None = None
+
+
 class Rulebook(Frozen):
     version: str = Field(pattern=r"^[0-9A-Za-z.\-]+$")
     effective_from: datetime
@@ -272,6 +354,9 @@ class Rulebook(Frozen):
     ladder: tuple[LadderStep, ...] = ()
     monitoring: Monitoring | None = None
     rectification: Rectification | None = None
+    # Versions without it keep the first rule: only the merchant's penalty appeal, to a supervisor,
+    # within [points] appeal_days.
+    appeals: Appeals | None = None
 
     @field_validator("effective_from")
     @classmethod
@@ -313,7 +398,42 @@ class Rulebook(Frozen):
                 raise ValueError("monitoring: illegal_goods: category is not a category of this rulebook")
         if "none" not in self.remedies:
             raise ValueError("remedies: 'none' is required (a decision that is not upheld grants it)")
+        self._appeals_resolve()
         return self
+
+    def _appeals_resolve(self) -> None:
+        if self.appeals is None:
+            if self.intake.appeal_window_days is None:
+                raise ValueError("intake: appeal_window_days: required without an [appeals] section")
+            if self.points.appeal_days is None:
+                raise ValueError("points: appeal_days: required without an [appeals] section")
+            return
+        if self.intake.appeal_window_days is not None:
+            raise ValueError("intake: appeal_window_days: [appeals] outcome_days says it; remove this one")
+        if self.points.appeal_days is not None:
+            raise ValueError("points: appeal_days: [appeals] penalty_days says it; remove this one")
+        routes = self.appeals.routes
+        for code in routes.categories:
+            if self.category(code) is None:
+                raise ValueError(f"appeals: routes: categories: {code!r} is not a category of this rulebook")
+        used = {routes.default, *routes.appealed.values(), *(r for t in routes.categories.values() for r in t.values())}
+        if "committee" in used:
+            if self.appeals.panel is None:
+                raise ValueError("appeals: panel: appeals go to the committee, so say its panel ([appeals.panel])")
+            if self.sla.committee is None:
+                raise ValueError("sla: committee: appeals go to the committee, so give its clock ([sla.committee])")
+        if self.appeals.panel is not None:
+            for track in self.appeals.panel.serious_tracks:
+                if track not in self.tracks:
+                    raise ValueError(f"appeals: panel: serious_tracks: {track!r} is not one of {sorted(self.tracks)}")
+
+    def outcome_appeal_days(self) -> int:
+        """Return the days to appeal an outcome ([appeals] outcome_days, or [intake] appeal_window_days before it)."""
+        return self.appeals.outcome_days if self.appeals else self.intake.appeal_window_days
+
+    def penalty_appeal_days(self) -> int:
+        """Return the days to appeal points and measures ([appeals] penalty_days, or [points] appeal_days before it)."""
+        return self.appeals.penalty_days if self.appeals else self.points.appeal_days
 
     def ladder_for(self, track: str) -> list[LadderStep]:
         """Return the track's ladder steps, lowest threshold first."""

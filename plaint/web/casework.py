@@ -55,7 +55,7 @@ ERROR_MESSAGES = {
     "not_claim_holder": _("Only the reviewer holding the claim or a supervisor can release it."),
     "response_deadline_passed": _("The deadline to answer has passed; the case follows the rulebook's silence rule."),
     "appeal_window_closed": _("The window to appeal this penalty has closed."),
-    "appeal_pending": _("An appeal of this penalty is already waiting for a decision."),
+    "appeal_exists": _("You already appealed this decision; each party appeals a decision once."),
     "no_penalty": _("This decision put no points on your record; there is no penalty to appeal."),
     "rectification_not_open": _("Proof can no longer be sent for this rectification."),
     "rectification_overdue": _("The rectification's deadline has passed."),

@@ -403,6 +403,17 @@ def event_sentence(event: dict[str, Any]) -> str:
         return _("A new member was drawn for a seat on the panel.")
     if kind == "panel_decided":
         return _("The panel decided.")
+    if kind == "appeal_filed":
+        who = _("The merchant") if data.get("party") == "merchant" else _("The reporter")
+        return _("%(who)s appealed the decision.") % {"who": who}
+    if kind == "appeal_answered":
+        return _("The other party answered the appeal.")
+    if kind == "appeal_answer_window_closed":
+        return _("The time to answer the appeal ended; the appeal awaits its decision.")
+    if kind == "appeal_decided":
+        return _("The appeal was decided.")
+    if kind == "readmit_on_appeal":
+        return _("On appeal, the report was admitted after all.")
     if kind == "penalty_appeal_filed":
         return _("The merchant appealed the penalty.")
     if kind.startswith("penalty_appeal"):

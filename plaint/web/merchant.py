@@ -24,7 +24,7 @@ from plaint.cases.inputs import ResponseIn
 from plaint.cases.models import Case
 from plaint.cases.queries import merchant_cases
 from plaint.cases.reading import describe_case
-from plaint.enforcement.models import AppealState, Rectification, RectificationState
+from plaint.enforcement.models import Rectification, RectificationState
 from plaint.errors import DomainError, NotFound
 from plaint.evidence.actions import Upload
 from plaint.rulebook import loader
@@ -172,12 +172,12 @@ def _case_context(request: HttpRequest, case: Any, **forms_: Any) -> dict[str, A
     appealable = None
     if decision is not None and decision.point_entries.filter(revoked_at__isnull=True).exists():
         closes = penalty_appeal_closes(decision)
-        pending = decision.penalty_appeals.filter(state=AppealState.PENDING).exists()
-        appealable = {"closes": closes, "open": now <= closes and not pending, "pending": pending}
+        filed = decision.appeals.filter(party="merchant").first()
+        pending = filed is not None and filed.legacy_state == "pending"
+        appealable = {"closes": closes, "open": now <= closes and filed is None, "pending": pending}
     appeals = [
-        {"appeal": a, "state": APPEAL_STATE_LABELS.get(a.state, a.state)}
-        for d in case.decisions.all()
-        for a in d.penalty_appeals.order_by("filed_at")
+        {"appeal": a, "state": APPEAL_STATE_LABELS.get(a.legacy_state, a.legacy_state)}
+        for a in case.appeals.filter(party="merchant").order_by("filed_at")
     ]
     rectifications = list(case.rectifications.order_by("id"))
     rulebook = loader.get(case.rulebook_version)

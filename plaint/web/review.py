@@ -26,11 +26,11 @@ from plaint.cases.actions import rectification
 from plaint.cases.actions.appeals import decide_penalty_appeal
 from plaint.cases.actions.rectification import KINDS as RECTIFICATION_KINDS
 from plaint.cases.inputs import DecisionIn, RectificationIn
-from plaint.cases.models import Case
+from plaint.cases.models import Appeal, Case
 from plaint.cases.queries import QUEUE_FACETS, overdue_cases, queue_facets, related_cases, review_queue
 from plaint.cases.reading import describe_case
-from plaint.cases.transitions import DECIDABLE_STATES, State
-from plaint.enforcement.models import AppealState, PenaltyAppeal, Rectification, RectificationState
+from plaint.cases.transitions import DECIDABLE_STATES, AppealState, State
+from plaint.enforcement.models import Rectification, RectificationState
 from plaint.errors import DomainError
 from plaint.limits import MAX_ID
 from plaint.marketplace.models import Merchant
@@ -464,7 +464,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
     escalated = review_queue(now, escalated=True)[:PAGE_SIZE]
     flags = MonitoringFlag.objects.filter(state=FlagState.OPEN).select_related("merchant").order_by("-raised_at")[:50]
     appeals = (
-        PenaltyAppeal.objects.filter(state=AppealState.PENDING)
+        Appeal.objects.filter(state=AppealState.AWAITING_DECISION)
         .select_related("decision__case__merchant")
         .order_by("filed_at")[:50]
     )
@@ -476,7 +476,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
             "overdue_rows": rows(overdue.object_list),
             "escalated_rows": rows(escalated),
             "flags": [{"flag": f, "reason": FLAG_REASON_LABELS.get(f.reason, f.reason)} for f in flags],
-            "appeals": [{"appeal": a, "state": APPEAL_STATE_LABELS.get(a.state, a.state)} for a in appeals],
+            "appeals": [{"appeal": a, "state": APPEAL_STATE_LABELS.get(a.legacy_state)} for a in appeals],
         },
     )
 
@@ -484,7 +484,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
 @role_required(Role.SUPERVISOR)
 def decide_appeal(request: HttpRequest, appeal_id: int) -> HttpResponse:
     """A supervisor overturns a penalty (points revoked, measures lifted) or rejects the appeal, with reasons."""
-    appeal = PenaltyAppeal.objects.select_related("decision__case").filter(pk=appeal_id).first()
+    appeal = Appeal.objects.select_related("decision__case").filter(pk=appeal_id).first()
     if appeal is None:
         raise Http404(gettext("No such penalty appeal."))
     if request.method == "POST":

@@ -65,3 +65,71 @@ def test_open_duplicates_already_there_keep_their_cases_and_the_oldest_takes_the
 def _latest() -> list[tuple[str, str]]:
     executor = MigrationExecutor(connection)
     return executor.loader.graph.leaf_nodes()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_penalty_appeals_become_merchant_appeals_of_the_penalty_with_their_ids_and_states():
+    apps = _migrate([("cases", "0010_appeals"), ("enforcement", "0004_rectifications")])
+    try:
+        Merchant = apps.get_model("marketplace", "Merchant")
+        Consumer = apps.get_model("marketplace", "Consumer")
+        User = apps.get_model("accounts", "User")
+        Report = apps.get_model("cases", "Report")
+        Case = apps.get_model("cases", "Case")
+        Decision = apps.get_model("cases", "Decision")
+        PenaltyAppeal = apps.get_model("enforcement", "PenaltyAppeal")
+        now = timezone.now()
+        shop = Merchant.objects.create(external_id="M-1", name="s", country="JP")
+        consumer = Consumer.objects.create(external_id="C-1", name="c")
+        staff = User.objects.create(username="staff")
+        boss = User.objects.create(username="boss")
+        decisions = []
+        for n in range(3):
+            report = Report.objects.create(
+                reporter=consumer, filed_by=staff, channel="web", target_type="merchant", merchant=shop,
+                category="counterfeit", description="d", remedy_wanted="none", submitted_at=now,
+            )  # fmt: skip
+            case = Case.objects.create(
+                reference=f"PL-MIG{n}-0000", report=report, merchant=shop, reporter=consumer, category="counterfeit",
+                channel="web", state="decided", rulebook_version="1", opened_at=now, updated_at=now,
+            )  # fmt: skip
+            decision = Decision.objects.create(
+                case=case, outcome="upheld", remedy="none", points=12, decided_at=now, rulebook_version="1",
+                statement={},
+            )  # fmt: skip
+            decisions.append(decision)
+        pending = PenaltyAppeal.objects.create(decision=decisions[0], filed_by=staff, grounds="g0", filed_at=now)
+        overturned = PenaltyAppeal.objects.create(
+            decision=decisions[1], filed_by=staff, grounds="g1", filed_at=now, state="overturned",
+            decided_by=boss, decided_at=now, reasons="wrong batch",
+        )  # fmt: skip
+        rejected = PenaltyAppeal.objects.create(
+            decision=decisions[2], filed_by=staff, grounds="g2", filed_at=now, state="rejected",
+            decided_by=boss, decided_at=now, reasons="no new evidence",
+        )  # fmt: skip
+
+        apps = _migrate(_latest())
+        Appeal = apps.get_model("cases", "Appeal")
+        rows = {a.pk: a for a in Appeal.objects.all()}
+        assert set(rows) == {pending.pk, overturned.pk, rejected.pk}  # the same ids: clocks and events name them
+        for appeal in rows.values():
+            assert (appeal.party, appeal.appealed, appeal.route) == ("merchant", "penalty", "reconsideration")
+            assert appeal.filed_by_id == staff.pk and appeal.rulebook_version == "1"
+        assert (rows[pending.pk].state, rows[pending.pk].result, rows[pending.pk].case_id) == (
+            "awaiting_decision", "", decisions[0].case_id,
+        )  # fmt: skip
+        assert (rows[overturned.pk].state, rows[overturned.pk].result, rows[overturned.pk].reasons) == (
+            "decided", "overturned", "wrong batch",
+        )  # fmt: skip
+        assert (rows[rejected.pk].state, rows[rejected.pk].result, rows[rejected.pk].decided_by_id) == (
+            "decided", "confirmed", boss.pk,
+        )  # fmt: skip
+        # New rows take ids after the migrated ones (PostgreSQL's sequence was moved past them).
+        fresh = Appeal.objects.create(
+            case_id=decisions[0].case_id, party="reporter", filed_by_id=staff.pk, grounds="g", appealed="outcome",
+            route="reconsideration", rulebook_version="1", filed_at=now, decision_id=decisions[0].pk,
+        )  # fmt: skip
+        assert fresh.pk > max(rows)
+        assert "penaltyappeal" not in {m._meta.model_name for m in apps.get_app_config("enforcement").get_models()}
+    finally:
+        _migrate(_latest())

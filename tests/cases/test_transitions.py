@@ -3,11 +3,14 @@
 import pytest
 
 from plaint.cases.transitions import (
+    APPEAL_TRANSITIONS,
     FINAL_STATES,
     OPEN_STATES,
     TRANSITIONS,
+    AppealState,
     State,
     allowed,
+    appeal_transition,
     transition,
 )
 from plaint.errors import Refused
@@ -30,6 +33,7 @@ EXPECTED = {
     ("awaiting_review", "needs_evidence"): {"request_more_evidence"},
     ("needs_evidence", "awaiting_review"): {"return_to_review"},
     ("awaiting_review", "withdrawn"): {"withdraw"},
+    ("inadmissible", "awaiting_merchant"): {"readmit_on_appeal"},
 }
 
 
@@ -40,10 +44,11 @@ def test_every_pair_of_states(source, target):
     assert names == EXPECTED.get((source.value, target.value), set())
 
 
-def test_final_states_have_no_way_out():
+def test_final_states_have_no_way_out_but_an_overturned_inadmissibility():
     for state in FINAL_STATES:
         for role in ROLES:
-            assert allowed(state, role) == []
+            expected = ["readmit_on_appeal"] if state == "inadmissible" and role in ("supervisor", "system") else []
+            assert allowed(state, role) == expected
 
 
 def test_illegal_transition_is_refused_with_the_states_it_needs():
@@ -65,3 +70,30 @@ def test_only_the_merchant_answers_and_only_parties_withdraw():
     for state in OPEN_STATES:
         assert "withdraw" in allowed(state, "consumer")
         assert "withdraw" not in allowed(state, "merchant")
+
+
+# The appeal's own table, walked the same way.
+APPEAL_EXPECTED = {
+    ("answer_window", "awaiting_decision"): {"answer", "close_answer_window"},
+    ("awaiting_decision", "decided"): {"decide_appeal"},
+}
+
+
+@pytest.mark.parametrize("source", list(AppealState))
+@pytest.mark.parametrize("target", list(AppealState))
+def test_every_pair_of_appeal_states(source, target):
+    names = {t.name for t in APPEAL_TRANSITIONS.values() if source in t.sources and t.target == target}
+    assert names == APPEAL_EXPECTED.get((source.value, target.value), set())
+
+
+def test_a_decided_appeal_has_no_way_out_and_only_parties_answer():
+    for t in APPEAL_TRANSITIONS.values():
+        assert AppealState.DECIDED not in t.sources
+    assert APPEAL_TRANSITIONS["answer"].actors == {"consumer", "agent", "marketplace", "merchant"}
+    assert APPEAL_TRANSITIONS["close_answer_window"].actors == {"system"}
+    with pytest.raises(Refused) as exc:
+        appeal_transition("decide_appeal", "answer_window", "supervisor")
+    assert exc.value.code == "appeal_transition_not_allowed"
+    with pytest.raises(Refused) as exc:
+        appeal_transition("decide_appeal", "awaiting_decision", "reviewer")
+    assert exc.value.code == "transition_not_allowed_for_role"

@@ -166,7 +166,7 @@ def test_an_overturned_penalty_reverses_its_points_and_lifts_what_it_alone_trigg
     filed = merchant.post_json(f"/cases/{second}/penalty-appeal", {"grounds": "该批次有海关报关单证明为正品。"})
     assert filed.status_code == 201, filed.content
     again = merchant.post_json(f"/cases/{second}/penalty-appeal", {"grounds": "再次申诉"})
-    assert again.status_code == 409 and again.json()["code"] == "appeal_pending"
+    assert again.status_code == 409 and again.json()["code"] == "appeal_exists"
     assert ApiClient(f.token(world["reviewer"])).get("/appeals").status_code == 403
     [pending] = supervisor.get("/appeals").json()
     assert pending["case"] == second

@@ -6,7 +6,8 @@ from django.test import Client
 
 from plaint.cases import actions
 from plaint.cases.inputs import DecisionIn, RectificationIn
-from plaint.enforcement.models import PenaltyAppeal, PointEntry, Rectification
+from plaint.cases.models import Appeal
+from plaint.enforcement.models import PointEntry, Rectification
 from tests.web import casework_world
 
 pytestmark = pytest.mark.django_db
@@ -46,7 +47,7 @@ def test_merchant_appeals_the_penalty_and_a_supervisor_overturns_it(decided):
     empty = merchant.post(f"/merchant/cases/{ref}/appeal/", {"grounds": "  "})
     assert empty.status_code == 422 and "This field is required." in empty.content.decode()
     assert merchant.post(f"/merchant/cases/{ref}/appeal/", {"grounds": "The batch was fine."}).status_code == 302
-    appeal = PenaltyAppeal.objects.get(decision__case__reference=ref)
+    appeal = Appeal.objects.get(decision__case__reference=ref)
     assert "waiting for a supervisor" in merchant.get(f"/merchant/cases/{ref}/").content.decode()
     chinese = signed_in(decided["users"]["merchant"])
     decided["users"]["merchant"].language = "zh-hans"
@@ -61,12 +62,12 @@ def test_merchant_appeals_the_penalty_and_a_supervisor_overturns_it(decided):
     assert signed_in(decided["users"]["reviewer"]).post(f"/review/appeals/{appeal.pk}/decision/").status_code == 403
     supervisor.post(f"/review/appeals/{appeal.pk}/decision/", {"overturn": "1", "reasons": "short"})
     appeal.refresh_from_db()
-    assert appeal.state == "pending"  # reasons too short: refused with a message, nothing changed
+    assert appeal.legacy_state == "pending"  # reasons too short: refused with a message, nothing changed
     supervisor.post(
         f"/review/appeals/{appeal.pk}/decision/", {"overturn": "1", "reasons": "The expiry photo shows another batch."}
     )
     appeal.refresh_from_db()
-    assert appeal.state == "overturned"
+    assert appeal.legacy_state == "overturned"
     assert not PointEntry.objects.filter(case__reference=ref, revoked_at__isnull=True).exists()
 
 

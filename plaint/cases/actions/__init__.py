@@ -13,7 +13,7 @@ and writes outbox rows for what must leave, all before it commits.
     reporter           withdraw_report, nudge_case
     escalation         a breached clock raises the priority or goes to the supervisors
     rectification      rectification orders (整改): ordered, proven, checked, missed
-    appeals            the merchant's penalty appeal, decided by a supervisor
+    appeals            either party's appeal: filed, answered, decided (the penalty appeal is one kind)
 
 The stages register what the clocks' breaches and deadlines do (`clocks.on_breach`,
 `clocks.on_deadline`) when imported; plaint/cases/apps.py imports this package at start-up.
@@ -22,7 +22,14 @@ Callers use the names below: `from plaint.cases import actions; actions.file_rep
 
 from ..notices import tell
 from . import appeals, rectification
-from .appeals import appeal_penalty, decide_penalty_appeal, penalty_appeal_closes
+from .appeals import (
+    answer_appeal,
+    appeal_penalty,
+    decide_appeal,
+    decide_penalty_appeal,
+    file_appeal,
+    penalty_appeal_closes,
+)
 from .common import Filed
 from .common import _change as _change  # for the concurrency test of the version guard
 from .escalation import escalate
@@ -35,13 +42,16 @@ from .review import claim_case, decide_case, lapse_claim, release_case
 __all__ = [
     "Filed",
     "add_evidence",
+    "answer_appeal",
     "appeal_penalty",
     "appeals",
     "claim_case",
+    "decide_appeal",
     "close_for_missing_evidence",
     "decide_penalty_appeal",
     "decide_case",
     "escalate",
+    "file_appeal",
     "file_report",
     "handle_merchant_silence",
     "lapse_claim",
