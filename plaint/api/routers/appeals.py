@@ -85,7 +85,8 @@ class AppealOut(Schema):
     id: int
     case: str
     decision_id: int
-    state: AppealState
+    # The penalty appeal's own states, kept for its endpoint's callers.
+    state: Literal["pending", "overturned", "rejected"]
     grounds: str
     filed_at: str
     reasons: str
