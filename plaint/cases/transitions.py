@@ -76,26 +76,39 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
-def transition(name: str, source: str, actor: str) -> Transition:
-    """Return the transition `name` if `actor` may take it from state `source`; raise Refused if not."""
+def _check(
+    table: dict[str, "Transition"], subject: str, name: str, source: str, actor: str, state_code: str
+) -> "Transition":
+    """Return the transition `name` of `table` if `actor` may take it from `source`; raise Refused if not.
+
+    `subject` names what changes state in the messages ("case", "appeal"); `state_code` is the refusal's
+    code when the state does not allow it.
+    """
+    article = "An" if subject[0] in "aeiou" else "A"
+    kind = "" if subject == "case" else f"{subject} "
     try:
-        t = TRANSITIONS[name]
+        t = table[name]
     except KeyError:
-        raise Refused("unknown_transition", f"There is no transition called {name!r}.") from None
+        raise Refused("unknown_transition", f"There is no {kind}transition called {name!r}.") from None
     if source not in t.sources:
         raise Refused(
-            "transition_not_allowed",
-            f"A case in state '{source}' cannot be '{name}'; that needs a case in state "
-            f"{' or '.join(sorted(repr(s.value) for s in t.sources))}.",
+            state_code,
+            f"{article} {subject} in state '{source}' cannot be '{name}'; that needs {article.lower()} {subject} "
+            f"in state {' or '.join(sorted(repr(s.value) for s in t.sources))}.",
             details={"state": source, "transition": name},
         )
     if actor not in t.actors:
         raise Refused(
             "transition_not_allowed_for_role",
-            f"The role '{actor}' cannot take the transition '{name}'.",
+            f"The role '{actor}' cannot take the {kind}transition '{name}'.",
             details={"state": source, "transition": name, "role": actor},
         )
     return t
+
+
+def transition(name: str, source: str, actor: str) -> Transition:
+    """Return the transition `name` if `actor` may take it from state `source`; raise Refused if not."""
+    return _check(TRANSITIONS, "case", name, source, actor, "transition_not_allowed")
 
 
 def allowed(source: str, actor: str) -> list[str]:
@@ -133,21 +146,4 @@ APPEAL_TRANSITIONS: dict[str, Transition] = {
 
 def appeal_transition(name: str, source: str, actor: str) -> Transition:
     """Return the appeal transition `name` if `actor` may take it from appeal state `source`; raise Refused if not."""
-    try:
-        t = APPEAL_TRANSITIONS[name]
-    except KeyError:
-        raise Refused("unknown_transition", f"There is no appeal transition called {name!r}.") from None
-    if source not in t.sources:
-        raise Refused(
-            "appeal_transition_not_allowed",
-            f"An appeal in state '{source}' cannot be '{name}'; that needs an appeal in state "
-            f"{' or '.join(sorted(repr(s.value) for s in t.sources))}.",
-            details={"state": source, "transition": name},
-        )
-    if actor not in t.actors:
-        raise Refused(
-            "transition_not_allowed_for_role",
-            f"The role '{actor}' cannot take the appeal transition '{name}'.",
-            details={"state": source, "transition": name, "role": actor},
-        )
-    return t
+    return _check(APPEAL_TRANSITIONS, "appeal", name, source, actor, "appeal_transition_not_allowed")
