@@ -1,5 +1,6 @@
 """The rulebook's [appeals]: windows, the other party's answer, routes, the committee's panel; versions without it."""
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,17 @@ def test_the_committee_needs_a_panel_and_a_clock():
 def test_a_version_without_appeals_still_needs_its_two_windows():
     with pytest.raises(RulebookError, match=r"points: appeal_days: required without an \[appeals\] section"):
         parse(V1.replace("appeal_days = 7\n", ""), "v1.toml")
+
+
+def test_version_3_sends_appeals_to_the_committee_but_inadmissibility_from_7_december():
+    assert loader.in_force(datetime(2026, 12, 6, 15, 59, tzinfo=UTC)).version == "2"
+    rulebook = loader.in_force(datetime(2026, 12, 6, 16, 0, tzinfo=UTC))
+    assert rulebook.version == "3"
+    routes = rulebook.appeals.routes
+    assert [routes.route("counterfeit", kind) for kind in ("outcome", "remedy", "penalty", "inadmissibility")] == [
+        "committee",
+        "committee",
+        "committee",
+        "reconsideration",
+    ]
+    assert loader.get("2").appeals.routes.route("not_as_described", "outcome") == "reconsideration"

@@ -110,8 +110,8 @@ def test_flags_the_spiking_merchant_and_not_the_steady_high_volume_one():
 
 
 def test_a_spike_needs_a_baseline_of_enough_history_else_only_the_absolute_thresholds_apply():
-    # Version 2 is in force: [monitoring.baseline] asks 3 earlier windows with orders and 300 orders.
-    now = datetime(2026, 12, 20, 12, 0, tzinfo=UTC)
+    # Version 2 is in force (1–6 December): [monitoring.baseline] asks 3 earlier windows with orders and 300 orders.
+    now = datetime(2026, 12, 5, 12, 0, tzinfo=UTC)
     consumer = Consumer.objects.create(external_id="C-1", name="消费者")
     user = f.user(Role.AGENT)
     shops = {code: f.merchant(code) for code in ("M-SPIKE", "M-NEW", "M-NEW-HIGH", "M-THIN")}
