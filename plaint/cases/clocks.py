@@ -61,6 +61,7 @@ VISIBILITY = {
     "decision": Visibility.PARTIES,
     "rectification": Visibility.MERCHANT,
     "appeal": Visibility.MERCHANT,
+    "committee": Visibility.PARTIES,
 }
 WARNING_VISIBILITY = {"merchant_response": Visibility.MERCHANT, "rectification": Visibility.MERCHANT}
 # The Case field that mirrors a stage's deadline (the queues order and filter by it).

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from plaint.accounts.models import Role, User
+from plaint.committee.models import Panel
 from plaint.evidence.models import Evidence, Party
 from plaint.rulebook import loader
 
@@ -120,7 +121,28 @@ def appeal_item(appeal: Appeal, side: str) -> dict[str, Any]:
     }
     if side == STAFF:
         item["decided_by"] = appeal.decided_by.username if appeal.decided_by_id else None
+    item["panel"] = appeal_panel(appeal) if appeal.route == "committee" else None
     return item
+
+
+def appeal_panel(appeal: Appeal) -> dict[str, Any] | None:
+    """Return the committee panel deciding an appeal as the parties see it (by seat, never by name), or None.
+
+    `state` is waiting (too few eligible members: the committee's secretary is told), voting or decided.
+    """
+    panel = Panel.objects.filter(subject=f"appeal:{appeal.pk}").order_by("-id").first()
+    if panel is None:
+        return None
+    return {
+        "id": panel.pk,
+        "state": panel.state,
+        "seats": panel.composition,
+        "missing": panel.missing,
+        "seed": panel.seed,
+        "drawn_at": _iso(panel.drawn_at),
+        "due_at": _iso(panel.due_at),
+        "votes": (panel.outcome or {}).get("counts"),
+    }
 
 
 def decision_item(decision: Decision, language: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from plaint.accounts.models import Role, User
 from plaint.cases.models import CaseEvent, Visibility
 from plaint.notifications.notify import Audience, notify
 
+from . import callbacks
 from .models import Panel, PanelSeat
 
 SEAT_TEXT = {
@@ -71,6 +72,7 @@ def panel_drawn(panel: Panel, seats: list[PanelSeat], now: datetime) -> None:
         },
     )
     _tell_seated(panel, seats, now)
+    callbacks.drawn(panel)
 
 
 def panel_waiting(panel: Panel, now: datetime) -> None:

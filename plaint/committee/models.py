@@ -139,6 +139,8 @@ class Panel(models.Model):
         ordering = ["-requested_at", "-id"]
         indexes = [
             models.Index(fields=["case"], name="panel_case"),
+            # An appeal's panel, found by its subject ("appeal:17").
+            models.Index(fields=["subject"], name="panel_subject"),
             # retry_waiting_draws and the secretary's page: panels waiting for members, oldest first.
             models.Index(fields=["requested_at"], name="panel_waiting", condition=Q(state="waiting_for_members")),
         ]

@@ -126,6 +126,20 @@ def dossier(panel: Panel, language: str = "zh-hans") -> dict[str, Any]:
             }
             for d in case.decisions.all()
         ],
+        "appeals": [
+            {
+                "id": a.pk,
+                "party": a.party,
+                "appealed": a.appealed,
+                "grounds": a.grounds,
+                "evidence_ids": a.evidence_ids,
+                "answer": a.answer,
+                "answer_evidence_ids": a.answer_evidence_ids,
+                "filed_at": a.filed_at.isoformat(),
+                "answered_at": a.answered_at.isoformat() if a.answered_at else None,
+            }
+            for a in case.appeals.all()
+        ],
         "timeline": [event_item(e, MERCHANT) for e in timeline(case, MERCHANT)],
     }
     if report.order_id:

@@ -256,10 +256,19 @@ def tally(size: int, votes: Sequence[Ballot]) -> dict[str, Any] | None:
     }
 
 
-def _decide_if_ready(panel: Panel, now: datetime) -> None:
-    outcome = tally(panel.size, ballots(panel))
+def _decide_if_ready(panel: Panel, now: datetime, *, at_deadline: bool = False) -> bool:
+    """Decide the panel once every seat has voted, and return whether it did.
+
+    Each member is heard, so a dissent is written, not cut short by an early majority (a member who
+    does not vote in time is replaced by a new draw). At the panel's deadline (`at_deadline`) the votes
+    cast decide if they hold a majority of the seats; else the panel stays open, past its clock.
+    """
+    votes = ballots(panel)
+    if len(votes) < panel.size and not at_deadline:
+        return False
+    outcome = tally(panel.size, votes)
     if outcome is None:
-        return
+        return False
     panel.state = PanelState.DECIDED
     panel.outcome = outcome
     panel.decided_at = now
@@ -270,6 +279,23 @@ def _decide_if_ready(panel: Panel, now: datetime) -> None:
     still.update(ended_at=now)
     events.panel_decided(panel, now)
     callbacks.decided(panel)
+    return True
+
+
+def decide_overdue_panels(now: datetime | None = None) -> int:
+    """Decide the voting panels past their deadline whose votes hold a majority of the seats; return how many.
+
+    A periodic job, each panel in its own transaction under its lock. A panel without such a majority
+    stays open: its case clock's breach has told the supervisors (and it waits for replaced members).
+    """
+    now = now or timezone.now()
+    decided = 0
+    for panel_id in Panel.objects.filter(state=PanelState.VOTING, due_at__lt=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            panel = Panel.objects.select_for_update().select_related("case").get(pk=panel_id)
+            if panel.state == PanelState.VOTING:
+                decided += _decide_if_ready(panel, now, at_deadline=True)
+    return decided
 
 
 def recuse(user: User, panel_id: int, reason: str, *, now: datetime | None = None) -> PanelSeat:

@@ -155,6 +155,19 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "Grounds: {grounds}",
         ),
     },
+    "appeal_panel_drawn": {
+        "zh": (
+            "举报 {ref} 的申诉已交独立委员会合议庭",
+            "举报 {ref} 的申诉由独立申诉委员会随机抽选的合议庭审理：{seats}。合议庭将在 {due} 前作出决定。"
+            "抽选的随机种子和候选名单记录在案件日志中，任何人都可复核。",
+        ),
+        "en": (
+            "The appeal on report {ref} goes to a committee panel",
+            "The appeal on report {ref} is decided by a panel drawn at random from the independent appeals "
+            "committee: {seats}. The panel decides by {due}. The draw's seed and pools are on the case's log "
+            "so anyone can re-run it.",
+        ),
+    },
     "appeal_result": {
         "zh": ("举报 {ref} 的申诉复核结果：{result}", "{statement}"),
         "en": ("Appeal on report {ref}: {result}", "{statement}"),

@@ -310,6 +310,9 @@ class Panel(Frozen):
     # above which any appeal does.
     serious_tracks: tuple[str, ...] = ()
     serious_amount: Decimal | None = Field(None, gt=0)
+    # The share of the panel's time after which a member who has not voted is replaced by a new draw
+    # (version 3 on); without it a member keeps the seat until the panel's deadline.
+    member_vote_share: Decimal | None = Field(None, gt=0, lt=1)
 
     @model_validator(mode="after")
     def majorities(self) -> "Panel":

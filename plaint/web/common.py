@@ -289,6 +289,7 @@ STAGE_NAMES = {
     "decision": gettext_lazy("the decision"),
     "rectification": gettext_lazy("the rectification"),
     "appeal": gettext_lazy("the appeal"),
+    "committee": gettext_lazy("the committee panel's decision"),
 }
 
 

@@ -12,7 +12,7 @@ from tests.committee.helpers import REASONS, THREE, committee, filed_case
 def test_a_member_opens_a_panel_and_votes_and_the_page_fits_a_phone(_browser, page, sign_in, url, screenshot):
     committee()
     now = timezone.now()
-    panel = draw_panel(filed_case(), THREE, subject="appeal:1", due_at=now + timedelta(days=9), now=now)
+    panel = draw_panel(filed_case(), THREE, subject="question:1", due_at=now + timedelta(days=9), now=now)
     member = panel.seats.get(position=0).member.user
     sign_in(page, member)
     assert page.url.endswith("/committee/")

@@ -25,7 +25,7 @@ def api(user) -> ApiClient:
 
 def drawn(case=None) -> Panel:
     now = timezone.now()
-    return draw_panel(case or filed_case(), THREE, subject="appeal:9", due_at=now + timedelta(days=9), now=now)
+    return draw_panel(case or filed_case(), THREE, subject="question:9", due_at=now + timedelta(days=9), now=now)
 
 
 def seated(panel):
@@ -93,7 +93,7 @@ def test_a_vote_after_the_deadline_is_409_with_the_date():
     committee()
     now = timezone.now()
     panel = draw_panel(
-        filed_case(), THREE, subject="appeal:1", due_at=now - timedelta(seconds=1), now=now - timedelta(days=3)
+        filed_case(), THREE, subject="question:1", due_at=now - timedelta(seconds=1), now=now - timedelta(days=3)
     )
     got = api(seated(panel)[0]).post_json(
         f"/committee/panels/{panel.pk}/votes", {"choice": "confirm", "reasons": REASONS}
@@ -117,7 +117,7 @@ def test_the_secretary_sees_waiting_panels_and_names():
     waiting = draw_panel(
         filed_case(),
         ["lawyer", "lawyer", "expert"],
-        subject="appeal:2",
+        subject="question:2",
         due_at=timezone.now() + timedelta(days=3),
         now=timezone.now(),
     )

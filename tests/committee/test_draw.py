@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 def draw(case, composition=THREE, **kwargs):
     now = kwargs.pop("now", timezone.now())
-    return draw_panel(case, composition, subject="appeal:1", due_at=now + timedelta(days=10), now=now, **kwargs)
+    return draw_panel(case, composition, subject="question:1", due_at=now + timedelta(days=10), now=now, **kwargs)
 
 
 def test_a_panel_is_drawn_one_member_per_seat_and_recorded_on_the_case_log():
@@ -92,7 +92,7 @@ def test_term_load_cap_active_field_history_and_exclusions_decide_eligibility():
     draw_panel(
         other,
         ["expert"],
-        subject="appeal:2",
+        subject="question:2",
         due_at=timezone.now() + timedelta(days=3),
         now=timezone.now(),
         exclude_member_ids=[m.pk for m in (ok, excluded, ended, not_yet, inactive, other_field)],
@@ -104,7 +104,7 @@ def test_term_load_cap_active_field_history_and_exclusions_decide_eligibility():
     again = draw_panel(
         case,
         ["expert"],
-        subject="appeal:3",
+        subject="question:3",
         due_at=timezone.now() + timedelta(days=3),
         now=timezone.now(),
         exclude_member_ids=[excluded.pk],

@@ -26,7 +26,7 @@ def signed_in(user, language="zh-hans") -> Client:
 
 def drawn():
     now = timezone.now()
-    return draw_panel(filed_case(), THREE, subject="appeal:3", due_at=now + timedelta(days=9), now=now)
+    return draw_panel(filed_case(), THREE, subject="question:3", due_at=now + timedelta(days=9), now=now)
 
 
 @pytest.mark.parametrize("language,words", [("zh-hans", "我的合议"), ("en", "My panels")])
@@ -61,7 +61,7 @@ def test_the_secretary_sees_what_a_waiting_panel_lacks():
     committee(per_seat=1)
     now = timezone.now()
     waiting = draw_panel(
-        filed_case(), ["lawyer", "lawyer"], subject="appeal:4", due_at=now + timedelta(days=2), now=now
+        filed_case(), ["lawyer", "lawyer"], subject="question:4", due_at=now + timedelta(days=2), now=now
     )
     page = signed_in(f.user(Role.SECRETARY), "en").get("/committee/secretary/")
     assert page.status_code == 200

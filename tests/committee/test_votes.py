@@ -13,7 +13,7 @@ from plaint.accounts.models import Role
 from plaint.committee import callbacks
 from plaint.committee.draw import draw_panel, verify
 from plaint.committee.models import CommitteeMember, Panel, PanelState, SeatState, Vote
-from plaint.committee.votes import Ballot, cast_vote, recuse, replace_missed_members, tally
+from plaint.committee.votes import Ballot, cast_vote, decide_overdue_panels, recuse, replace_missed_members, tally
 from plaint.errors import InvalidInput, NotFound, Refused
 from tests import factories as f
 
@@ -66,14 +66,32 @@ def test_two_of_three_overturning_decide_the_panel_and_keep_the_dissent(heard):
     assert panel.case.events.filter(kind="panel_decided").count() == 1
 
 
-def test_an_early_majority_decides_before_the_last_vote():
+def test_the_panel_decides_when_every_member_has_voted_so_the_dissent_is_heard():
     committee()
     panel = panel_for()
-    first, second, _ = users(panel)
+    first, second, third = users(panel)
     cast_vote(first, panel.pk, "confirm", REASONS)
     cast_vote(second, panel.pk, "confirm", REASONS)
     panel.refresh_from_db()
+    assert panel.state == PanelState.VOTING  # a majority, but the third member is still to be heard
+    cast_vote(third, panel.pk, "overturn", "The label photo contradicts the merchant's answer entirely.")
+    panel.refresh_from_db()
     assert panel.state == PanelState.DECIDED and panel.outcome["choice"] == "confirm"
+    assert [(d["seat"], d["choice"]) for d in panel.outcome["dissent"]] == [(third.committee_member.seat, "overturn")]
+
+
+def test_at_its_deadline_a_panel_decides_on_a_majority_of_the_votes_cast_and_not_without_one():
+    committee()
+    now = timezone.now()
+    panel, other = panel_for(), panel_for()
+    first, second, _ = users(panel)
+    cast_vote(first, panel.pk, "overturn", REASONS)
+    cast_vote(second, panel.pk, "overturn", REASONS)
+    cast_vote(users(other)[0], other.pk, "overturn", REASONS)
+    assert decide_overdue_panels(now) == 0  # not due yet
+    assert decide_overdue_panels(now + timedelta(days=30)) == 1
+    panel.refresh_from_db(), other.refresh_from_db()
+    assert (panel.state, panel.outcome["choice"], other.state) == (PanelState.DECIDED, "overturn", PanelState.VOTING)
 
 
 def test_vary_majority_with_the_same_variation_and_with_different_ones():
@@ -206,8 +224,8 @@ def test_a_member_who_has_not_voted_by_the_share_of_time_is_replaced():
 def test_two_members_voting_at_the_same_moment_both_count_once():
     committee()
     panel = panel_for()
-    voters = users(panel)[:2]
-    barrier = threading.Barrier(2)
+    voters = users(panel)
+    barrier = threading.Barrier(3)
     errors: list[Exception] = []
 
     def vote(user, choice):
@@ -225,9 +243,9 @@ def test_two_members_voting_at_the_same_moment_both_count_once():
     for thread in threads:
         thread.join()
     assert errors == []
-    assert Vote.objects.filter(panel=panel).count() == 2
+    assert Vote.objects.filter(panel=panel).count() == 3
     panel.refresh_from_db()
-    assert panel.state == PanelState.DECIDED and panel.outcome["counts"]["overturn"] == 2
+    assert panel.state == PanelState.DECIDED and panel.outcome["counts"]["overturn"] == 3
     assert panel.case.events.filter(kind="panel_decided").count() == 1
 
 
@@ -240,7 +258,8 @@ def test_open_seats_follow_draws_recusals_and_decisions_so_the_load_cap_frees_up
     recuse(lawyer.member.user, panel.pk, "I once represented this merchant's importer.")
     lawyer.member.refresh_from_db()
     assert lawyer.member.open_seats == 0
-    first, second, _ = users(panel)
+    first, second, third = users(panel)
     cast_vote(first, panel.pk, "confirm", REASONS)
     cast_vote(second, panel.pk, "confirm", REASONS)
+    cast_vote(third, panel.pk, "confirm", REASONS)
     assert not CommitteeMember.objects.filter(open_seats__gt=0).exists()

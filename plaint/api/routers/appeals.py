@@ -76,6 +76,9 @@ class AppealDetailOut(Schema):
     variation: dict[str, Any]
     decided_at: str | None
     decided_by: str | None = None
+    # The committee's panel for an appeal routed to it: id, state (waiting, voting, decided), seats,
+    # missing (seats without eligible members), seed, drawn_at, due_at, votes (counts once decided).
+    panel: dict[str, Any] | None = None
     # The appeal's statement of reasons once decided (both languages).
     statement: dict[str, Any] = {}
     rejected_files: list[RejectedFile] = []

@@ -26,6 +26,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from plaint.accounts.models import Role, User
+from plaint.committee import callbacks as committee_callbacks
+from plaint.committee.draw import draw_panel
+from plaint.committee.events import SEAT_TEXT
+from plaint.committee.models import Choice, Panel
 from plaint.db import insert_many
 from plaint.enforcement.actions import (
     ORDER_REMEDIES,
@@ -39,11 +43,12 @@ from plaint.errors import Forbidden, InvalidInput, NotFound, Refused
 from plaint.evidence.actions import Upload, check_uploads
 from plaint.notifications.outbox import enqueue_webhook
 from plaint.rulebook import evaluation, loader
+from plaint.rulebook.schema import Rulebook
 
 from .. import clocks, statements
 from ..models import Appeal, Appealed, AppealParty, AppealResult, AppealRoute, Case, Decision, Outcome
 from ..notices import tell
-from ..transitions import AppealState, State, appeal_transition
+from ..transitions import SYSTEM, AppealState, State, appeal_transition
 from .common import _actor_role, _apply, _attach, _locked, _notify, _record, _reporter_side
 from .decisions import _evidence_considered
 
@@ -242,8 +247,6 @@ def _filed(case: Case, appeal: Appeal, actor: User, now: datetime) -> None:
         reason=appeal.grounds,
         data=_appeal_data(appeal),
     )
-    if appeal.state == AppealState.AWAITING_DECISION:
-        clocks.start(case, "appeal", now, subject_id=appeal.pk)
     key = f"appeal-{appeal.pk}-filed"
     if legacy:
         tell(case, "appeal_filed", now, key, reporter=False, merchant=False, supervisors=True, grounds=appeal.grounds)
@@ -262,6 +265,8 @@ def _filed(case: Case, appeal: Appeal, actor: User, now: datetime) -> None:
             due=_due_text(appeal.answer_due_at),
         )
     _notify(case, "appeal.filed", now, key, appeal=appeal_payload(appeal))
+    if appeal.state == AppealState.AWAITING_DECISION:
+        _start_decision(case, appeal, now)
 
 
 def answer_appeal(
@@ -325,7 +330,9 @@ def _answer_window_closed(case: Case, now: datetime) -> bool:
 
 
 def _awaiting_decision(case: Case, appeal: Appeal, now: datetime) -> None:
-    clocks.start(case, "appeal", now, subject_id=appeal.pk)
+    _start_decision(case, appeal, now)
+    if appeal.route == AppealRoute.COMMITTEE:
+        return  # the draw tells the members seated, or the secretaries when it waits for members
     tell(
         case,
         "appeal_awaiting_decision",
@@ -341,6 +348,138 @@ def _awaiting_decision(case: Case, appeal: Appeal, now: datetime) -> None:
 
 
 clocks.on_deadline("appeal_answer", _answer_window_closed)
+
+
+def _start_decision(case: Case, appeal: Appeal, now: datetime) -> None:
+    """Start the appeal's decision: a supervisor's `appeal` clock, or the committee's clock and panel draw."""
+    if appeal.route != AppealRoute.COMMITTEE:
+        clocks.start(case, "appeal", now, subject_id=appeal.pk)
+        return
+    rulebook = loader.get(appeal.rulebook_version)
+    clock = clocks.start(case, "committee", now, subject_id=appeal.pk)
+    draw_panel(
+        case,
+        panel_seats(case, rulebook),
+        subject=f"appeal:{appeal.pk}",
+        due_at=clock.due_at,
+        now=now,
+        member_share=rulebook.appeals.panel.member_vote_share,
+    )
+
+
+# --- the committee's route ------------------------------------------------------------------------
+
+CHOICE_RESULTS = {
+    Choice.CONFIRM: AppealResult.CONFIRMED,
+    Choice.OVERTURN: AppealResult.OVERTURNED,
+    Choice.VARY: AppealResult.VARIED,
+}
+CHOICE_TITLES = {
+    Choice.CONFIRM: {"zh": "维持", "en": "confirm"},
+    Choice.OVERTURN: {"zh": "撤销", "en": "overturn"},
+    Choice.VARY: {"zh": "变更", "en": "vary"},
+}
+
+
+def panel_seats(case: Case, rulebook: Rulebook) -> tuple[str, ...]:
+    """Return the seats of the panel an appeal of `case` gets: the serious panel on a serious track or above
+    the rulebook's amount (what the order cost), else the ordinary one."""
+    rules = rulebook.appeals.panel
+    order = case.report.order
+    at_stake = order.amount_paid if order is not None else Decimal("0")
+    serious = rulebook.category(case.category).track in rules.serious_tracks or (
+        rules.serious_amount is not None and at_stake > rules.serious_amount
+    )
+    return tuple(rules.serious_seats if serious else rules.seats)
+
+
+def _appeal_of(panel: Panel) -> Appeal:
+    return Appeal.objects.select_related("case", "decision").get(pk=int(panel.subject.split(":", 1)[1]))
+
+
+def _panel_drawn(panel: Panel) -> None:
+    """Tell both parties and the marketplace that a panel was drawn for the appeal (by seat, never by name)."""
+    appeal = _appeal_of(panel)
+    now = panel.drawn_at or timezone.now()
+    seats = " / ".join(SEAT_TEXT[s]["en"] for s in panel.composition)
+    seats_zh = "、".join(SEAT_TEXT[s]["zh"] for s in panel.composition)
+    _notify(
+        appeal.case,
+        "appeal.panel_drawn",
+        now,
+        f"appeal-{appeal.pk}-panel-{panel.pk}-drawn",
+        appeal=appeal_payload(appeal),
+        panel={"id": panel.pk, "seats": panel.composition, "seed": panel.seed, "due_at": panel.due_at.isoformat()},
+    )
+    tell(
+        appeal.case,
+        "appeal_panel_drawn",
+        now,
+        f"appeal-{appeal.pk}-panel-{panel.pk}-drawn",
+        reporter=True,
+        merchant=True,
+        seats={"zh": seats_zh, "en": seats},
+        due=_due_text(panel.due_at),
+    )
+
+
+def _panel_decided(panel: Panel) -> None:
+    """Carry out a panel's majority as the appeal's result, through the same path as a reconsideration."""
+    appeal = _appeal_of(panel)
+    outcome = panel.outcome
+    result = CHOICE_RESULTS[outcome["choice"]]
+    variation = dict(outcome.get("variation") or {})
+    first = appeal.decision
+    if (
+        result == AppealResult.VARIED
+        and appeal.appealed in (Appealed.OUTCOME, Appealed.REMEDY)
+        and first is not None
+        and first.outcome == Outcome.NOT_UPHELD
+    ):
+        # A panel that varies a report not upheld grants part of it.
+        variation.setdefault("outcome", Outcome.PARTLY_UPHELD)
+    variation = _checked_variation(appeal, result, variation)
+    majority = [v for v in outcome["votes"] if v["choice"] == outcome["choice"]]
+    reasons = "\n".join(
+        f"{SEAT_TEXT[v['seat']]['zh']} / {SEAT_TEXT[v['seat']]['en']}: {v['reasons']}" for v in majority
+    )
+    appeal_transition("decide_appeal", appeal.state, SYSTEM)
+    _conclude(appeal, result, reasons, variation, None, panel.decided_at, panel=_panel_part(panel))
+
+
+def _panel_part(panel: Panel) -> dict[str, Any]:
+    """Return what the appeal's statement says of the panel: its seats, the vote count, the dissent."""
+    outcome = panel.outcome
+    return {
+        "panel_id": panel.pk,
+        "seats": [{"seat": s, **SEAT_TEXT[s]} for s in panel.composition],
+        "counts": outcome["counts"],
+        "majority": outcome["majority"],
+        "choice": outcome["choice"],
+        "dissent": [
+            {"seat": v["seat"], "choice": v["choice"], "reasons": v["reasons"], **SEAT_TEXT[v["seat"]]}
+            for v in outcome["dissent"]
+        ],
+        "seed": panel.seed,
+    }
+
+
+def _panel_text(panel: dict[str, Any]) -> tuple[str, str]:
+    counts = panel["counts"]
+    seats_zh = "、".join(s["zh"] for s in panel["seats"])
+    seats_en = ", ".join(s["en"] for s in panel["seats"])
+    votes_zh = "，".join(f"{CHOICE_TITLES[c]['zh']} {counts.get(c, 0)} 票" for c in CHOICE_TITLES)
+    votes_en = ", ".join(f"{CHOICE_TITLES[c]['en']} {counts.get(c, 0)}" for c in CHOICE_TITLES)
+    zh = f"合议庭：{seats_zh}（共 {len(panel['seats'])} 人）。表决：{votes_zh}。\n"
+    en = f"Panel: {seats_en} ({len(panel['seats'])} members). Votes: {votes_en}.\n"
+    for d in panel["dissent"]:
+        zh += f"少数意见（{d['zh']}，{CHOICE_TITLES[d['choice']]['zh']}）：{d['reasons']}\n"
+        en += f"Dissent ({d['en']}, {CHOICE_TITLES[d['choice']]['en']}): {d['reasons']}\n"
+    return zh, en
+
+
+committee_callbacks.on_drawn("appeal", _panel_drawn)
+committee_callbacks.on_decided("appeal", _panel_decided)
 
 
 def _first(case: Case, decision: Decision | None, party: str) -> Appeal | None:
@@ -455,6 +594,23 @@ def decide_appeal(
         )
     variation = _checked_variation(appeal, result, variation or {})
     appeal_transition("decide_appeal", appeal.state, _actor_role(actor))
+    return _conclude(appeal, result, reasons, variation, actor, now)
+
+
+def _conclude(
+    appeal: Appeal,
+    result: str,
+    reasons: str,
+    variation: dict[str, Any],
+    actor: User | None,
+    now: datetime,
+    panel: dict[str, Any] | None = None,
+) -> Appeal:
+    """Record an appeal's result and enforce it: the one path of a supervisor's and a panel's decision.
+
+    `actor` is the reconsidering supervisor, or None for the committee's panel (`panel`: its seats,
+    votes and dissent, for the statement).
+    """
     with transaction.atomic():
         case = _locked(appeal.case)
         if not Appeal.objects.filter(pk=appeal.pk, state=AppealState.AWAITING_DECISION).update(
@@ -464,11 +620,11 @@ def decide_appeal(
             raise Refused("appeal_decided", "This appeal has already been decided.")
         appeal.refresh_from_db()
         effect = _enforce(case, appeal, actor, now) if result != AppealResult.CONFIRMED else {"kind": "none"}
-        statement = _statement(case, appeal, effect, actor)
+        statement = _statement(case, appeal, effect, panel)
         Appeal.objects.filter(pk=appeal.pk).update(statement=statement)
         appeal.statement = statement
-        clocks.stop(case, ("appeal",), now, f"appeal_{result}", subject_id=appeal.pk)
-        legacy = appeal.appealed == Appealed.PENALTY
+        clocks.stop(case, ("appeal", "committee"), now, f"appeal_{result}", subject_id=appeal.pk)
+        legacy = appeal.appealed == Appealed.PENALTY and appeal.route == AppealRoute.RECONSIDERATION
         _record(
             case,
             "penalty_appeal_decided" if legacy else "appeal_decided",
@@ -544,7 +700,7 @@ def _checked_variation(appeal: Appeal, result: str, variation: dict[str, Any]) -
     return checked
 
 
-def _enforce(case: Case, appeal: Appeal, actor: User, now: datetime) -> dict[str, Any]:
+def _enforce(case: Case, appeal: Appeal, actor: User | None, now: datetime) -> dict[str, Any]:
     """Carry out an overturned or varied appeal; return what it did (for the log, webhook and statement)."""
     if appeal.appealed == Appealed.INADMISSIBILITY:
         return _readmit(case, appeal, actor, now)
@@ -554,7 +710,7 @@ def _enforce(case: Case, appeal: Appeal, actor: User, now: datetime) -> dict[str
     return _revise_outcome(case, appeal, first, actor, now)
 
 
-def _readmit(case: Case, appeal: Appeal, actor: User, now: datetime) -> dict[str, Any]:
+def _readmit(case: Case, appeal: Appeal, actor: User | None, now: datetime) -> dict[str, Any]:
     from .filing import matter_of, open_case_of
     from .merchant_response import _tell_merchant_to_answer
 
@@ -613,7 +769,7 @@ def _revise_penalty(case: Case, appeal: Appeal, first: Decision, now: datetime) 
     return {"kind": "penalty_revised", "points_before": before, "points_after": after, "measures_lifted": lifted}
 
 
-def _revise_outcome(case: Case, appeal: Appeal, first: Decision, actor: User, now: datetime) -> dict[str, Any]:
+def _revise_outcome(case: Case, appeal: Appeal, first: Decision, actor: User | None, now: datetime) -> dict[str, Any]:
     """Make the new decision an overturned or varied outcome or remedy brings, and enforce the difference."""
     rulebook = loader.get(first.rulebook_version)
     category = rulebook.category(case.category)
@@ -663,7 +819,7 @@ def _revise_outcome(case: Case, appeal: Appeal, first: Decision, actor: User, no
         evidence=_evidence_considered(case, rulebook),
         missing_evidence=[],
         automated=False,
-        decided_by_role=actor.role,
+        decided_by_role=actor.role if actor is not None else "committee",
         remedy=remedy,
         remedy_amount=after_paid if granted and order is not None else None,
         tariff_amount=after_tariff if granted and order is not None else None,
@@ -779,10 +935,13 @@ def _effect_text(effect: dict[str, Any]) -> dict[str, str]:
     return {"zh": zh, "en": en}
 
 
-def _statement(case: Case, appeal: Appeal, effect: dict[str, Any], actor: User) -> dict[str, Any]:
+def _statement(
+    case: Case, appeal: Appeal, effect: dict[str, Any], panel: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Return the appeal's statement of reasons: grounds, what was considered, who decided, result, reasons, effect.
 
-    Both languages, for both parties, stored whole on the appeal, with what remains outside Plaint.
+    Both languages, for both parties, stored whole on the appeal, with what remains outside Plaint. A
+    panel's decision adds the panel by seat, the vote count and the dissent (`panel`, see _panel_part).
     """
     considered = {
         "grounds": appeal.grounds,
@@ -792,6 +951,10 @@ def _statement(case: Case, appeal: Appeal, effect: dict[str, Any], actor: User) 
         "first_decision_id": appeal.decision_id,
     }
     role = {"zh": "主管（未参与原决定）", "en": "a supervisor who did not take the first decision"}
+    panel_zh = panel_en = ""
+    if panel is not None:
+        role = {"zh": "独立申诉委员会合议庭", "en": "a panel of the independent appeals committee"}
+        panel_zh, panel_en = _panel_text(panel)
     effect_text = _effect_text(effect)
     party, what, result = PARTY_TITLES[appeal.party], APPEALED_TITLES[appeal.appealed], RESULT_TITLES[appeal.result]
     answer_zh = f"对方答复：{appeal.answer}" if appeal.answer else "对方未答复。"
@@ -800,7 +963,7 @@ def _statement(case: Case, appeal: Appeal, effect: dict[str, Any], actor: User) 
         f"申诉复核决定（举报 {case.reference}）\n申诉人：{party['zh']}；申诉事项：{what['zh']}。\n"
         f"申诉理由：{appeal.grounds}\n{answer_zh}\n考虑了原决定、双方提交的证据（申诉新证据 "
         f"{len(appeal.evidence_ids)} 份，答复证据 {len(appeal.answer_evidence_ids)} 份）。\n"
-        f"复核人：{role['zh']}。\n结果：{result['zh']}。\n理由：{appeal.reasons}\n"
+        f"复核人：{role['zh']}。\n{panel_zh}结果：{result['zh']}。\n理由：{appeal.reasons}\n"
         f"效果：{effect_text['zh']}\n{REMAINS['zh']}"
     )
     en = (
@@ -808,7 +971,7 @@ def _statement(case: Case, appeal: Appeal, effect: dict[str, Any], actor: User) 
         f"Grounds: {appeal.grounds}\n{answer_en}\nConsidered: the first decision and both parties' evidence "
         f"({len(appeal.evidence_ids)} new file(s) with the appeal, "
         f"{len(appeal.answer_evidence_ids)} with the answer).\n"
-        f"Decided by: {role['en']}.\nResult: {result['en']}.\nReasons: {appeal.reasons}\n"
+        f"Decided by: {role['en']}.\n{panel_en}Result: {result['en']}.\nReasons: {appeal.reasons}\n"
         f"Effect: {effect_text['en']}\n{REMAINS['en']}"
     )
     return {
@@ -817,6 +980,7 @@ def _statement(case: Case, appeal: Appeal, effect: dict[str, Any], actor: User) 
         "appealed": appeal.appealed,
         "considered": considered,
         "decided_by_role": role,
+        "panel": panel,
         "result": appeal.result,
         "result_title": result,
         "reasons": appeal.reasons,

@@ -55,7 +55,8 @@ def escalate(
 
 ESCALATED_STAGE_TEXTS = {
     "acknowledgement": ("无人受理", "was not taken up by a reviewer"),
-    "appeal": ("处罚申诉未决", "has a penalty appeal still undecided"),
+    "appeal": ("申诉复核未决", "has an appeal still undecided"),
+    "committee": ("申诉委员会合议庭逾期未决", "has an appeal the committee's panel has not decided in time"),
 }
 
 
