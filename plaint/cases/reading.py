@@ -18,6 +18,7 @@ from plaint.rulebook import loader
 
 from . import statements
 from .access import MERCHANT, REPORTER, STAFF, side_of
+from .masking import mask_text, masked_name
 from .models import Appeal, Case, CaseEvent, Decision
 from .queries import timeline
 from .transitions import DECIDABLE_STATES, AppealState, allowed
@@ -27,8 +28,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _masked(name: str) -> str:
-    return name[:1] + "*" * max(len(name) - 1, 1)
+_masked = masked_name
 
 
 def sees_people(viewer: User) -> bool:
@@ -121,6 +121,11 @@ def appeal_item(appeal: Appeal, side: str) -> dict[str, Any]:
     }
     if side == STAFF:
         item["decided_by"] = appeal.decided_by.username if appeal.decided_by_id else None
+    if side == MERCHANT:
+        # The reporter's words (its grounds, or its answer to the merchant's appeal), personal data masked.
+        names = (appeal.case.reporter.name,)
+        key = "grounds" if appeal.party == "reporter" else "answer"
+        item[key] = mask_text(item[key], names)
     item["panel"] = appeal_panel(appeal) if appeal.route == "committee" else None
     return item
 
@@ -217,7 +222,8 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
             "merchant_name": case.merchant.name,
         },
         "report": {
-            "description": report.description,
+            # The merchant reads the reporter's words with the personal data in them masked.
+            "description": mask_text(report.description, (reporter.name,)) if side == MERCHANT else report.description,
             "remedy_wanted": report.remedy_wanted,
             "submitted_at": report.submitted_at.isoformat(),
             "channel_reference": report.channel_reference if contact else "",

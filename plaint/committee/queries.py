@@ -5,7 +5,6 @@ reporter contact details, evidence as the copy without location data; on top, ph
 addresses and ID numbers written inside any text are masked, and the reporter's name wherever it occurs.
 """
 
-import re
 from datetime import datetime
 from typing import Any
 
@@ -13,31 +12,13 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from plaint.cases import statements
 from plaint.cases.access import MERCHANT
+from plaint.cases.masking import mask_text
 from plaint.cases.models import Case
 from plaint.cases.queries import timeline
 from plaint.cases.reading import _masked, event_item
 from plaint.rulebook import loader
 
 from .models import CommitteeMember, Panel, PanelSeat, PanelState, SeatState, Vote
-
-# Mainland ID numbers (18 characters), e-mail addresses, and phone numbers (7+ digits with the usual
-# separators, mainland mobiles included). Order matters: an ID number is also a run of digits.
-_ID = re.compile(r"(?<![0-9A-Za-z])\d{6}(?:19|20)\d{2}\d{7}[\dXx](?![0-9A-Za-z])")
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-_PHONE = re.compile(r"(?<![\d])(?:\+?\d{1,3}[ -]?)?(?:\(?\d{2,4}\)?[ -]?)?\d{3,4}[ -]?\d{4}(?![\d])")
-
-
-def mask_text(text: str, names: tuple[str, ...] = ()) -> str:
-    """Return `text` with ID numbers, e-mail addresses, phone numbers and the given names masked."""
-    if not text:
-        return text
-    text = _ID.sub("[身份证号/ID number]", text)
-    text = _EMAIL.sub("[邮箱/e-mail]", text)
-    text = _PHONE.sub("[电话/phone]", text)
-    for name in names:
-        if name and len(name) >= 2:
-            text = text.replace(name, _masked(name))
-    return text
 
 
 def _mask(value: Any, names: tuple[str, ...]) -> Any:

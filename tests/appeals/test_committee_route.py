@@ -142,3 +142,15 @@ def test_a_supervisor_cannot_decide_what_the_committee_decides(v3):
     )
     assert reply.status_code == 409 and reply.json()["code"] == "appeal_for_committee"
     assert Appeal.objects.get(pk=appeal.pk).state == "awaiting_decision"
+
+
+def test_the_merchant_and_the_panel_read_the_consumer_s_words_without_her_phone_or_e_mail(v3):
+    case = decided(v3, "not_upheld", category="not_as_described")
+    grounds = "请联系我 13912345678 或 li.na@example.cn，身份证 110101199003071234。Call me."
+    appeal = file_appeal(v3["consumer"], case, "outcome", grounds).appeal
+    merchant = ApiClient(f.token(v3["staff"])).get(f"/appeals/{appeal.pk}").json()
+    assert "13912345678" not in merchant["grounds"] and "li.na@example.cn" not in merchant["grounds"]
+    assert "110101199003071234" not in merchant["grounds"] and "[电话/phone]" in merchant["grounds"]
+    assert ApiClient(f.token(v3["consumer"])).get(f"/appeals/{appeal.pk}").json()["grounds"] == grounds
+    detail = ApiClient(f.token(v3["staff"])).get(f"/cases/{case.reference}").json()
+    assert detail["appeals"][0]["grounds"] == merchant["grounds"]

@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import File, Form, Router, Schema, Status, UploadedFile
 
 from plaint.accounts.models import Role
-from plaint.cases.access import get_case
+from plaint.cases.access import STAFF, get_case, side_of
 from plaint.cases.actions.appeals import (
     answer_appeal,
     appeal_penalty,
@@ -110,7 +110,9 @@ def _out(appeal: Appeal) -> dict:
 
 
 def _detail(request: HttpRequest, appeal: Appeal, rejected: list | None = None) -> dict:
-    side = "staff" if request.auth.is_platform_staff else "party"
+    side = side_of(request.auth)
+    if side == STAFF and not request.auth.is_platform_staff:
+        side = "party"  # the marketplace's client: not told who decided
     return appeal_item(appeal, side) | {
         "case": appeal.case.reference,
         "statement": appeal.statement,
