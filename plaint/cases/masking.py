@@ -31,5 +31,3 @@ def mask_text(text: str, names: tuple[str, ...] = ()) -> str:
         if name and len(name) >= 2:
             text = text.replace(name, masked_name(name))
     return text
-
-
