@@ -2,6 +2,7 @@
 reports in several states. Loaded by `make demo` through the same actions the API uses."""
 
 import io
+from collections.abc import Callable
 from datetime import timedelta
 from decimal import Decimal
 
@@ -13,10 +14,12 @@ from plaint import demo_statements
 from plaint.accounts.models import ApiToken, Role, User
 from plaint.cases import actions
 from plaint.cases.inputs import DecisionIn, ReportIn, ResponseIn
+from plaint.cases.models import Case
 from plaint.evidence.actions import Upload
 from plaint.marketplace.actions import upsert_listing, upsert_merchant, upsert_order
 from plaint.marketplace.inputs import ListingIn, MerchantIn, OrderIn
 from plaint.marketplace.models import Consumer, Merchant
+from plaint.rulebook import loader
 
 PASSWORD = "plaint-demo"
 
@@ -129,6 +132,7 @@ STAFF = [
     ("merchant-tokyo", Role.MERCHANT, "M-TOKYO"),
     ("merchant-seoul", Role.MERCHANT, "M-SEOUL"),
     ("merchant-sydney", Role.MERCHANT, "M-SYDNEY"),
+    ("merchant-berlin", Role.MERCHANT, "M-BERLIN"),
 ]
 
 # The independent committee: four members per seat, experts covering the demo's categories; one
@@ -161,6 +165,87 @@ def _committee() -> None:
         )
         if conflict:
             declare_conflict(member, *conflict)
+
+
+def _appeals(users: dict[str, User], report: Callable[..., Case], penalised: Case) -> None:
+    """Appeals in each state the rulebook in force allows.
+
+    Under a version without [appeals] (version 1) only the merchant's penalty appeal exists: Tokyo's
+    is pending. From version 2 the consumer appeals too; from version 3 (7 December 2026) the committee
+    decides: one appeal in the other party's answer window, one with a panel voting, one decided by a
+    panel with a dissent (and the Tokyo penalty appeal, awaiting its decision).
+    """
+    from plaint.cases.actions.appeals import file_appeal
+    from plaint.committee.models import Panel
+    from plaint.committee.votes import cast_vote
+
+    rulebook = loader.in_force(timezone.now())
+    penalised.refresh_from_db()
+    file_appeal(
+        users["merchant-tokyo"],
+        penalised,
+        "penalty",
+        "发货时商品在保质期内，物流延误导致过期，请求撤销扣分。The cream was in date when shipped.",
+    )
+    if rulebook.appeals is None:
+        return
+
+    def not_upheld(who: str, order: str, merchant: str, text: str, photo: str) -> Case:
+        case = report(
+            who,
+            order,
+            "not_as_described",
+            text,
+            files=[Upload("p.jpg", _photo(photo, "2026:11:25 09:00:00"), "photo_of_product")],
+        )
+        actions.respond_as_merchant(
+            users[merchant], case, ResponseIn(kind="contest", explanation="商品与页面描述一致。")
+        )
+        actions.claim_case(users["reviewer"], case)
+        actions.decide_case(
+            users["reviewer"],
+            case,
+            DecisionIn(
+                outcome="not_upheld", reason_codes=["insufficient_evidence"], statement="照片未能显示商品与描述不符。"
+            ),
+        )
+        case.refresh_from_db()
+        return case
+
+    # In the answer window: Wang Wei appeals; Tokyo has not answered yet.
+    waiting = not_upheld("C-1002", "O-2026-1008", "merchant-tokyo", "防晒乳颜色与页面图片完全不同。", "#fefae0")
+    file_appeal(users["C-1002"], waiting, "outcome", "页面写的是白色乳液，收到的是黄色膏体；新照片对比了页面截图。")
+    # Heard by a panel now voting (Case B): Li Na appeals with a new photo of the label; Seoul answers.
+    heard = not_upheld(
+        "C-1001", "O-2026-1009", "merchant-seoul", "鱼油胶囊与页面描述不符，颜色和气味都不一样。", "#ccd5ae"
+    )
+    appeal = file_appeal(
+        users["C-1001"],
+        heard,
+        "outcome",
+        "标签照片显示含量只有页面所写的一半。The label shows half the stated omega-3.",
+        [Upload("label.jpg", _photo("#e9edc9", "2026:11:26 10:00:00"), "photo_of_product")],
+    ).appeal
+    actions.answer_appeal(users["merchant-seoul"], appeal, "批次不同，含量以包装为准。")
+    # Decided by a panel, two to one: Emily Chen's knife.
+    knife = not_upheld(
+        "C-1003", "O-2026-1010", "merchant-berlin", "The knife is not the forged steel the page promised.", "#adb5bd"
+    )
+    appeal = file_appeal(
+        users["C-1003"], knife, "outcome", "The stamp on the blade says 'stamped', the page says 'forged'."
+    ).appeal
+    actions.answer_appeal(users["merchant-berlin"], appeal, "Both are our forged line; the stamp is the factory's.")
+    panel = Panel.objects.filter(subject=f"appeal:{appeal.pk}", state="voting").first()
+    if panel is not None:
+        seats = list(panel.seats.order_by("position").select_related("member__user"))
+        votes = ["overturn", "overturn", "confirm"] + ["overturn"] * (len(seats) - 3)
+        for seat, choice in zip(seats, votes, strict=False):
+            reasons = (
+                "The blade's own stamp contradicts the listing; the consumer was misled."
+                if choice == "overturn"
+                else "Forged and stamped can be the same steel; the listing is not clearly false."
+            )
+            cast_vote(seat.member.user, panel.pk, choice, reasons)
 
 
 def _photo(color: str, taken: str) -> bytes:
@@ -223,6 +308,10 @@ def load() -> None:
     _order("O-2026-1005", wang, "L-CREAM", "M-TOKYO", "389.00", "35.79", 8)
     _order("O-2026-1006", emily, "L-KNIFE", "M-BERLIN", "899.00", "82.71", 2)
     _order("O-2026-1007", li, "L-FISHOIL", "M-SEOUL", "268.00", "24.66", 3)
+    # The appeals' cases (see _appeals).
+    _order("O-2026-1008", wang, "L-SUNSCREEN", "M-TOKYO", "199.00", "18.31", 5)
+    _order("O-2026-1009", li, "L-FISHOIL", "M-SEOUL", "268.00", "24.66", 5)
+    _order("O-2026-1010", emily, "L-KNIFE", "M-BERLIN", "899.00", "82.71", 5)
 
     users: dict[str, User] = {}
     for consumer in CONSUMERS:
@@ -320,5 +409,6 @@ def load() -> None:
         users["merchant-seoul"], resolved, ResponseIn(kind="accept", explanation="非常抱歉，已同意全额退款。")
     )
     _committee()
+    _appeals(users, report, decided)
     # The reviewers' statement templates, one wording per category in each language.
     demo_statements.seed()

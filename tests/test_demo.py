@@ -40,3 +40,44 @@ def test_demo_loads_every_role_and_cases_in_several_states(capsys):
     call_command("load_demo")  # a second run leaves the data as it is
     assert "already loaded" in capsys.readouterr().out
     assert Case.objects.count() == count
+
+
+@pytest.mark.django_db
+def test_the_demo_has_an_appeal_in_each_state_once_the_committee_decides(time_machine):
+    from datetime import UTC, datetime
+
+    from plaint.cases.models import Appeal
+    from plaint.committee.models import Panel
+
+    time_machine.move_to(datetime(2026, 12, 8, 2, 0, tzinfo=UTC))  # rulebook version 3 is in force
+    call_command("load_demo")
+    states = sorted(Appeal.objects.values_list("route", "state"))
+    assert states == [
+        ("committee", "answer_window"),
+        ("committee", "awaiting_decision"),
+        ("committee", "awaiting_decision"),
+        ("committee", "decided"),
+    ]
+    decided = Appeal.objects.get(state="decided")
+    assert decided.result == "overturned" and decided.statement["panel"]["dissent"]
+    assert sorted(Panel.objects.values_list("state", flat=True)) == ["decided", "voting", "voting"]
+    # Case B's panel never seats the member tied to Tokyo; Li Na's appeal is against Seoul.
+    zhou = User.objects.get(username="committee-zhou").committee_member
+    tokyo = Panel.objects.filter(case__merchant__external_id="M-TOKYO")
+    assert not tokyo.filter(seats__member=zhou).exists()
+
+
+@pytest.mark.django_db
+def test_under_version_2_the_demo_s_appeals_wait_for_a_supervisor(time_machine):
+    from datetime import UTC, datetime
+
+    from plaint.cases.models import Appeal
+
+    time_machine.move_to(datetime(2026, 12, 3, 2, 0, tzinfo=UTC))
+    call_command("load_demo")
+    assert sorted(Appeal.objects.values_list("route", "state")) == [
+        ("reconsideration", "answer_window"),
+        ("reconsideration", "awaiting_decision"),
+        ("reconsideration", "awaiting_decision"),
+        ("reconsideration", "awaiting_decision"),
+    ]
