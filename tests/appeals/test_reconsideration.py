@@ -155,3 +155,16 @@ def test_the_first_statement_names_the_appeal_open_to_each_party_with_its_deadli
     assert appeal["merchant_appeal_until"] == (upheld.decided_at + timedelta(days=15)).isoformat()
     assert appeal["penalty_appeal_until"] == (upheld.decided_at + timedelta(days=7)).isoformat()
     assert "商家对扣分及处罚措施不服的" in appeal["zh"]
+
+
+def test_the_supervisor_who_decided_cannot_decide_the_penalty_appeal_either(world):
+    case = decided(world, "upheld")
+    first = case.decisions.get()
+    Decision.objects.filter(pk=first.pk).update(decided_by=world["supervisor"])
+    appeal = actions.appeal_penalty(world["staff"], first, "首次违规，请求减轻。")
+    with pytest.raises(Forbidden) as same:
+        actions.decide_penalty_appeal(world["supervisor"], appeal, overturn=True, reasons="商家已整改，撤销扣分。")
+    assert same.value.code == "took_first_decision"
+    actions.decide_penalty_appeal(world["other_supervisor"], appeal, overturn=True, reasons="商家已整改，撤销扣分。")
+    appeal.refresh_from_db()
+    assert appeal.result == "overturned"

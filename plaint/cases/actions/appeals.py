@@ -507,6 +507,10 @@ def decide_penalty_appeal(
     now = now or timezone.now()
     if actor.role != Role.SUPERVISOR:
         raise Forbidden("not_a_supervisor", "Penalty appeals are decided by a supervisor.")
+    if appeal.decision is not None and appeal.decision.decided_by_id == actor.pk:
+        raise Forbidden(
+            "took_first_decision", "A supervisor who took the first decision cannot decide its appeal; another must."
+        )
     if len(reasons.strip()) < 10:
         raise InvalidInput("reasons", "Write the reasons for the decision (10 characters at least).", field="reasons")
     with transaction.atomic():
