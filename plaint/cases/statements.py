@@ -71,7 +71,7 @@ def compose(
             "repeat_multiplier": repeat_multiplier,
             "expires_at": points_expire_at.isoformat() if points_expire_at else None,
         },
-        "appeal": _appeal(rulebook, points, now, outcome=outcome, automated=automated),
+        "appeal": _appeal(rulebook, points, now, outcome=outcome, automated=automated, category=category.code),
         "alternatives": [{"code": a.code, **_text(a.title)} for a in rulebook.alternatives]
         if outcome == "not_upheld"
         else [],
@@ -80,7 +80,13 @@ def compose(
 
 
 def _appeal(
-    rulebook: Rulebook, points: int, now: datetime, *, outcome: str = "upheld", automated: bool = False
+    rulebook: Rulebook,
+    points: int,
+    now: datetime,
+    *,
+    outcome: str = "upheld",
+    automated: bool = False,
+    category: str = "",
 ) -> dict[str, Any]:
     """Return how the decision can be challenged: what Plaint offers today, and the routes outside it.
 
@@ -96,7 +102,7 @@ def _appeal(
         "to a court; Plaint has no appeals committee yet."
     )
     if rulebook.appeals is not None:
-        return _appeals_open(rulebook, points, now, outcome, automated)
+        return _appeals_open(rulebook, points, now, outcome, automated, category)
     if points <= 0:
         return {"penalty_appeal_until": None, "window_days": None, "zh": outside_zh, "en": outside_en}
     until = deadline(rulebook, "penalty_appeal", now)
@@ -110,13 +116,30 @@ def _appeal(
     }
 
 
-def _appeals_open(rulebook: Rulebook, points: int, now: datetime, outcome: str, automated: bool) -> dict[str, Any]:
+# Who decides an appeal, as the rulebook's route for it says.
+DECIDERS = {
+    "reconsideration": ("由未参与原决定的主管复核", "a supervisor who did not take this decision reconsiders it"),
+    "committee": (
+        "由独立申诉委员会随机抽选的合议庭审理",
+        "a panel drawn from the independent appeals committee decides it",
+    ),
+}
+
+
+def _appeals_open(
+    rulebook: Rulebook, points: int, now: datetime, outcome: str, automated: bool, category: str = ""
+) -> dict[str, Any]:
     """Return the appeals really open to each party under a rulebook with [appeals], with their deadlines.
 
     The same rules as cases/actions/appeals.py `appealable`: the reporter against not upheld or partly
     upheld (or an automated upheld close's remedy), the merchant against upheld or partly upheld and
-    its points.
+    its points. Each names who decides it, by the rulebook's route for the category.
     """
+    routes = rulebook.appeals.routes
+
+    def who(kind: str) -> tuple[str, str]:
+        return DECIDERS[routes.route(category, kind)]
+
     outcome_until = deadline(rulebook, "decision_appeal", now)
     penalty_until = deadline(rulebook, "penalty_appeal", now)
 
@@ -127,22 +150,30 @@ def _appeals_open(rulebook: Rulebook, points: int, now: datetime, outcome: str, 
     reporter_until = merchant_until = None
     if outcome in ("not_upheld", "partly_upheld") or automated:
         reporter_until = outcome_until
-        zh.append(f"举报人（或代其办理的客服）不服的，可在 {local(outcome_until)} 前申诉。")
-        en.append(f"The reporter (or an agent for them) may appeal until {local(outcome_until)}.")
+        zh.append(f"举报人（或代其办理的客服）不服的，可在 {local(outcome_until)} 前申诉，{who('outcome')[0]}。")
+        en.append(f"The reporter (or an agent for them) may appeal until {local(outcome_until)}; {who('outcome')[1]}.")
     if outcome in ("upheld", "partly_upheld"):
         merchant_until = outcome_until
-        zh.append(f"商家对处理结果或补救措施不服的，可在 {local(outcome_until)} 前申诉。")
-        en.append(f"The merchant may appeal the outcome or the remedy until {local(outcome_until)}.")
+        zh.append(f"商家对处理结果或补救措施不服的，可在 {local(outcome_until)} 前申诉，{who('outcome')[0]}。")
+        en.append(
+            f"The merchant may appeal the outcome or the remedy until {local(outcome_until)}; {who('outcome')[1]}."
+        )
     if points > 0:
-        zh.append(f"商家对扣分及处罚措施不服的，可在 {local(penalty_until)} 前申诉。")
-        en.append(f"The merchant may appeal the points and the measures they bring until {local(penalty_until)}.")
-    zh.append("申诉由未参与原决定的主管或独立委员会复核，对方可在规定期限内答复。")
-    en.append(
-        "An appeal is reconsidered by a supervisor who did not take this decision, or by the independent "
-        "committee; the other party may answer within the rulebook's days."
+        zh.append(f"商家对扣分及处罚措施不服的，可在 {local(penalty_until)} 前申诉，{who('penalty')[0]}。")
+        en.append(
+            f"The merchant may appeal the points and the measures they bring until {local(penalty_until)}; "
+            f"{who('penalty')[1]}."
+        )
+    zh.append("对方可在规定期限内答复。")
+    en.append("The other party may answer within the rulebook's days.")
+    zh.append(
+        "此外，消费者可向消费者协会或 12315 投诉，任何一方均可向人民法院起诉；"
+        "在欧盟，还可提交经认证的庭外争议解决机构（《数字服务法》第 21 条）。"
     )
-    zh.append("此外，消费者可向消费者协会或 12315 投诉，任何一方均可向人民法院起诉。")
-    en.append("Beyond Plaint, the consumer may turn to a consumer association or 12315, and either party to a court.")
+    en.append(
+        "Beyond Plaint, the consumer may turn to a consumer association or 12315, and either party to a court; "
+        "in the EU, also to a certified out-of-court dispute settlement body (DSA art. 21)."
+    )
     return {
         "penalty_appeal_until": penalty_until.isoformat() if points > 0 else None,
         "window_days": rulebook.penalty_appeal_days() if points > 0 else None,

@@ -44,6 +44,10 @@ def _vote(panel: Panel, choices: list[tuple[str, str, dict | None]]) -> None:
 def test_the_consumer_wins_before_a_panel_of_three_with_a_dissent(v3, receiver):
     case = decided(v3, "not_upheld", category="not_as_described")
     assert case.rulebook_version == "3"
+    # The first statement names the appeal open to the consumer, its deadline and who decides it.
+    said = case.decisions.get().statement["appeal"]
+    assert "a panel drawn from the independent appeals committee decides it" in said["en"]
+    assert said["reporter_appeal_until"] and "独立申诉委员会" in said["zh"]
     appeal = file_appeal(
         v3["consumer"], case, "outcome", OVERTURN, [Upload("label.jpg", f.jpeg(), "photo_of_product")]
     ).appeal
