@@ -240,9 +240,10 @@ def party_context(
                 "upload_id": f"answer{appeal.pk}",
             }
         )
-    form = None
-    if offer is not None and offer["open"]:
-        form = appeal_form or AppealForm(offer["open"], auto_id="appeal_%s")
+    # A refused form is shown again with what was typed, even when the refusal closed the offer.
+    form = appeal_form
+    if form is None and offer is not None and offer["open"]:
+        form = AppealForm(offer["open"], auto_id="appeal_%s")
     return {
         "appeals": appeals,
         "appeal_offer": offer,

@@ -54,7 +54,7 @@ def test_merchant_appeals_the_penalty_and_a_supervisor_overturns_it(decided):
     chinese = signed_in(decided["users"]["merchant"])
     decided["users"]["merchant"].language = "zh-hans"
     decided["users"]["merchant"].save(update_fields=["language"])
-    assert "等待复核决定" in chinese.get(f"/merchant/cases/{ref}/").content.decode()  # the appeal's state, in Chinese
+    assert "等待决定" in chinese.get(f"/merchant/cases/{ref}/").content.decode()  # the appeal's state, in Chinese
     # Another merchant cannot appeal this case's penalty.
     other = signed_in(decided["users"]["other_merchant"])
     assert other.post(f"/merchant/cases/{ref}/appeal/", {"grounds": "x"}).status_code == 404
