@@ -38,6 +38,19 @@ def decision_due_at(appeal: Appeal) -> datetime | None:
     return clock.due_at if clock else None
 
 
+def decisions_due(appeals: list[Appeal]) -> dict[int, datetime | None]:
+    """Return {appeal id: when its decision is due} for a list of appeals, in one query."""
+    clocks = CaseClock.objects.filter(
+        stage="appeal", subject_id__in=[a.pk for a in appeals], stopped_at__isnull=True
+    ).order_by("started_at", "id")
+    due: dict[int, datetime | None] = {a.pk: None for a in appeals}
+    cases = {a.pk: a.case_id for a in appeals}
+    for clock in clocks:
+        if cases.get(clock.subject_id) == clock.case_id:
+            due[clock.subject_id] = clock.due_at
+    return due
+
+
 def stage_of(appeal: Appeal, now: datetime) -> dict[str, Any]:
     """Return where the appeal stands: {"stage", "due"}.
 

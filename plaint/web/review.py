@@ -27,7 +27,7 @@ from plaint.cases.actions import rectification
 from plaint.cases.actions.appeals import decide_appeal as reconsider
 from plaint.cases.actions.appeals import decide_penalty_appeal
 from plaint.cases.actions.rectification import KINDS as RECTIFICATION_KINDS
-from plaint.cases.appeal_views import awaiting_reconsideration, stage_of
+from plaint.cases.appeal_views import awaiting_reconsideration, decisions_due, stage_of
 from plaint.cases.inputs import DecisionIn, RectificationIn
 from plaint.cases.models import Appeal, Appealed, AppealRoute, Case
 from plaint.cases.queries import QUEUE_FACETS, overdue_cases, queue_facets, related_cases, review_queue
@@ -467,16 +467,18 @@ def supervisor(request: HttpRequest) -> HttpResponse:
     overdue = Paginator(overdue_cases(now), PAGE_SIZE).get_page(request.GET.get("page"))
     escalated = review_queue(now, escalated=True)[:PAGE_SIZE]
     flags = MonitoringFlag.objects.filter(state=FlagState.OPEN).select_related("merchant").order_by("-raised_at")[:50]
+    waiting = list(awaiting_reconsideration()[:50])
+    due = decisions_due(waiting)
     appeals = [
         {
             "appeal": a,
             "party": PARTY_LABELS.get(a.party, a.party),
             "what": APPEALED_LABELS.get(a.appealed, a.appealed),
-            "due": stage_of(a, now)["due"],
+            "due": due[a.pk],
             # The penalty appeal under a rulebook without [appeals] keeps its one-line form here.
             "legacy": a.appealed == Appealed.PENALTY and loader.get(a.rulebook_version).appeals is None,
         }
-        for a in awaiting_reconsideration()[:50]
+        for a in waiting
     ]
     return render(
         request,
