@@ -33,6 +33,7 @@ from plaint.marketplace.models import Consumer
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Rulebook
 
+from . import appeals
 from .common import (
     add_evidence_from_page,
     apply_domain_error,
@@ -284,32 +285,63 @@ def category_info(request: HttpRequest, consumer_id: str) -> HttpResponse:
     return render(request, "web/consumer/_category_info.html", {"preview": preview})
 
 
-@agent_only
-def case_page(request: HttpRequest, reference: str) -> HttpResponse:
-    """A case as the agent sees it, with a form to add evidence or a chat transcript for the consumer."""
-    case = case_or_404(request, reference)
-    data = describe_case(case, request.user, language=_language())
+APPEAL_URLS = {"appeal": "agent-appeal", "answer": "agent-appeal-answer"}
+
+
+def _case_context(request: HttpRequest, case: Case, **appeal_forms: Any) -> dict[str, Any]:
+    now = timezone.now()
+    data = describe_case(case, request.user, language=_language(), now=now)
     rulebook = loader.get(case.rulebook_version)
     category = rulebook.category(case.category)
     admissibility = data["admissibility"] or {}
-    return render(
-        request,
-        "web/agent/case.html",
-        {
-            "case": case,
-            "data": data,
-            "category_title": pick(category.title) if category else case.category,
-            "remedy_title": pick(rulebook.remedies.get(data["report"]["remedy_wanted"])),
-            "explanation": pick(admissibility.get("explanation")),
-            "alternatives": [pick(a) for a in admissibility.get("alternatives", [])],
-            "missing": [pick(rulebook.evidence_kinds[k]) for k in admissibility.get("missing_evidence", [])],
-            "evidence": [e | {"kind_title": pick(rulebook.evidence_kinds.get(e["kind"]))} for e in data["evidence"]],
-            "kinds": evidence_choices(rulebook, category),
-            "allowed": data["allowed_actions"],
-            "refused": take_refused(request, case.reference),
-            "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
-        },
-    )
+    return {
+        "case": case,
+        "data": data,
+        "category_title": pick(category.title) if category else case.category,
+        "remedy_title": pick(rulebook.remedies.get(data["report"]["remedy_wanted"])),
+        "explanation": pick(admissibility.get("explanation")),
+        "alternatives": [pick(a) for a in admissibility.get("alternatives", [])],
+        "missing": [pick(rulebook.evidence_kinds[k]) for k in admissibility.get("missing_evidence", [])],
+        "evidence": [e | {"kind_title": pick(rulebook.evidence_kinds.get(e["kind"]))} for e in data["evidence"]],
+        "kinds": evidence_choices(rulebook, category),
+        "allowed": data["allowed_actions"],
+        "refused": take_refused(request, case.reference),
+        "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+    } | appeals.party_context(request, case, data, APPEAL_URLS, now=now, **appeal_forms)
+
+
+def _draw(request: HttpRequest, case: Case) -> appeals.Draw:
+    def draw(forms_: dict[str, Any], status: int) -> HttpResponse:
+        return render(request, "web/agent/case.html", _case_context(request, case, **forms_), status=status)
+
+    return draw
+
+
+@agent_only
+def case_page(request: HttpRequest, reference: str) -> HttpResponse:
+    """A case as the agent sees it, with a form to add evidence or a chat transcript for the consumer.
+
+    A decided case offers the consumer's appeal (the agent files it for them) and their answer to the
+    merchant's appeal.
+    """
+    case = case_or_404(request, reference)
+    return render(request, "web/agent/case.html", _case_context(request, case))
+
+
+@require_POST
+@agent_only
+def appeal(request: HttpRequest, reference: str) -> HttpResponse:
+    """Appeal the decision for the consumer: what, grounds, new evidence files."""
+    case = case_or_404(request, reference)
+    return appeals.file_from_page(request, case, "agent-case", _draw(request, case))
+
+
+@require_POST
+@agent_only
+def answer_appeal(request: HttpRequest, reference: str, appeal_id: int) -> HttpResponse:
+    """Answer the merchant's appeal for the consumer, once, with words and files."""
+    case = case_or_404(request, reference)
+    return appeals.answer_from_page(request, case, appeal_id, "agent-case", _draw(request, case))
 
 
 @require_POST

@@ -10,6 +10,11 @@ urlpatterns = [
     path("merchant/cases/<str:reference>/", merchant.case_page, name="merchant-case"),
     path("merchant/cases/<str:reference>/appeal/", merchant.appeal, name="merchant-appeal"),
     path(
+        "merchant/cases/<str:reference>/appeals/<int:appeal_id>/answer/",
+        merchant.answer_appeal,
+        name="merchant-appeal-answer",
+    ),
+    path(
         "merchant/cases/<str:reference>/rectifications/<int:rectification_id>/proof/",
         merchant.proof,
         name="merchant-proof",
@@ -27,5 +32,7 @@ urlpatterns = [
         review.review_rectification,
         name="review-rectification",
     ),
+    path("review/appeals/<int:appeal_id>/", review.appeal_page, name="review-appeal"),
+    # The penalty appeal's one-line form on the supervisors' page (rulebook version 1).
     path("review/appeals/<int:appeal_id>/decision/", review.decide_appeal, name="review-appeal-decision"),
 ]

@@ -30,6 +30,7 @@ from plaint.errors import DomainError
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Rulebook
 
+from . import appeals
 from .common import (
     add_evidence_from_page,
     case_or_404,
@@ -245,8 +246,14 @@ def category_info(request: HttpRequest) -> HttpResponse:
 # --- the case page --------------------------------------------------------------------------------
 
 
-def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
-    """Return the case page's context: the case as the viewer may read it, and the words for it."""
+APPEAL_URLS = {"appeal": "consumer-appeal", "answer": "consumer-appeal-answer"}
+
+
+def case_context(request: HttpRequest, case: Case, **appeal_forms: Any) -> dict[str, Any]:
+    """Return the case page's context: the case as the viewer may read it, and the words for it.
+
+    `appeal_forms`: a refused appeal or answer form to show again (web.appeals.party_context).
+    """
     now = timezone.now()
     data = describe_case(case, request.user, language=_language(), now=now)
     rulebook = loader.get(case.rulebook_version)
@@ -275,7 +282,14 @@ def case_context(request: HttpRequest, case: Case) -> dict[str, Any]:
         "allowed": data["allowed_actions"],
         "refused": take_refused(request, case.reference),
         "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
-    }
+    } | appeals.party_context(request, case, data, APPEAL_URLS, now=now, **appeal_forms)
+
+
+def _draw(request: HttpRequest, case: Case) -> appeals.Draw:
+    def draw(forms_: dict[str, Any], status: int) -> HttpResponse:
+        return render(request, "web/consumer/case.html", case_context(request, case, **forms_), status=status)
+
+    return draw
 
 
 @consumer_only
@@ -316,3 +330,19 @@ def nudge(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, _("Your question was recorded on the case."))
     return redirect("consumer-case", reference)
+
+
+@require_POST
+@consumer_only
+def appeal(request: HttpRequest, reference: str) -> HttpResponse:
+    """Appeal the case's decision (or its inadmissibility): what, grounds, new evidence files."""
+    case = case_or_404(request, reference)
+    return appeals.file_from_page(request, case, "consumer-case", _draw(request, case))
+
+
+@require_POST
+@consumer_only
+def answer_appeal(request: HttpRequest, reference: str, appeal_id: int) -> HttpResponse:
+    """Answer the merchant's appeal of the case, once, with words and files."""
+    case = case_or_404(request, reference)
+    return appeals.answer_from_page(request, case, appeal_id, "consumer-case", _draw(request, case))

@@ -1,4 +1,4 @@
-"""The merchant portal: reports about my shop by urgency, the answer form, penalty appeals, rectification proof.
+"""The merchant portal: reports about my shop by urgency, the answer form, appeals, rectification proof.
 
 Every read goes through plaint.cases.reading (which hides the reporter's contact details from the
 merchant and serves evidence as the copy without location data); every change through the case actions.
@@ -7,6 +7,7 @@ merchant and serves evidence as the copy without location data); every change th
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -19,18 +20,17 @@ from pydantic import ValidationError
 from plaint.accounts.models import Role
 from plaint.cases import actions
 from plaint.cases.actions import rectification
-from plaint.cases.actions.appeals import appeal_penalty, penalty_appeal_closes
 from plaint.cases.inputs import ResponseIn
 from plaint.cases.models import Case
 from plaint.cases.queries import merchant_cases
 from plaint.cases.reading import describe_case
 from plaint.enforcement.models import Rectification, RectificationState
-from plaint.errors import DomainError, NotFound
+from plaint.errors import DomainError
 from plaint.evidence.actions import Upload
 from plaint.rulebook import loader
 
+from . import appeals
 from .casework import (
-    APPEAL_STATE_LABELS,
     RECTIFICATION_KIND_LABELS,
     RECTIFICATION_STATE_LABELS,
     RESPONSE_LABELS,
@@ -38,7 +38,7 @@ from .casework import (
     domain_error_text,
     remaining,
 )
-from .common import case_or_404, pick, rejected_files, role_required
+from .common import case_or_404, pick, rejected_files, role_required, take_refused
 
 PAGE_SIZE = 25
 
@@ -85,12 +85,6 @@ class AnswerForm(forms.Form):
             # so text left in it is not filed with an acceptance or a contest.
             data["rectification_plan"] = ""
         return data
-
-
-class AppealForm(forms.Form):
-    grounds = forms.CharField(
-        label=_("Why the penalty is wrong"), max_length=5000, widget=forms.Textarea(attrs={"rows": 4})
-    )
 
 
 class ProofForm(forms.Form):
@@ -165,20 +159,14 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
+APPEAL_URLS = {"appeal": "merchant-appeal", "answer": "merchant-appeal-answer"}
+# The forms of the appeal part (web.appeals.party_context) a refused post shows again.
+APPEAL_FORMS = ("appeal_form", "appeal_held", "appeal_answer_form", "appeal_answer_for", "appeal_answer_held")
+
+
 def _case_context(request: HttpRequest, case: Any, **forms_: Any) -> dict[str, Any]:
     now = timezone.now()
     data = describe_case(case, request.user, language=_language(), now=now)
-    decision = case.decisions.order_by("-decided_at", "-id").first()
-    appealable = None
-    if decision is not None and decision.point_entries.filter(revoked_at__isnull=True).exists():
-        closes = penalty_appeal_closes(decision)
-        filed = decision.appeals.filter(party="merchant").first()
-        pending = filed is not None and filed.legacy_state == "pending"
-        appealable = {"closes": closes, "open": now <= closes and filed is None, "pending": pending}
-    appeals = [
-        {"appeal": a, "state": APPEAL_STATE_LABELS.get(a.legacy_state, a.legacy_state)}
-        for a in case.appeals.filter(party="merchant").order_by("filed_at")
-    ]
     rectifications = list(case.rectifications.order_by("id"))
     rulebook = loader.get(case.rulebook_version)
     for item in data["evidence"]:
@@ -192,7 +180,6 @@ def _case_context(request: HttpRequest, case: Any, **forms_: Any) -> dict[str, A
         "can_answer": "contest" in data["allowed_actions"],
         "answer_form": forms_.get("answer_form")
         or AnswerForm(rulebook_version=case.rulebook_version, auto_id="answer_%s"),
-        "appeal_form": forms_.get("appeal_form") or AppealForm(auto_id="appeal_%s"),
         "proof_forms": {
             r.pk: (
                 forms_.get("proof_form")
@@ -211,10 +198,12 @@ def _case_context(request: HttpRequest, case: Any, **forms_: Any) -> dict[str, A
             }
             for r in rectifications
         ],
-        "appealable": appealable,
-        "appeals": appeals,
         "response_labels": RESPONSE_LABELS,
-    }
+        "refused": take_refused(request, case.reference),
+        "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+    } | appeals.party_context(
+        request, case, data, APPEAL_URLS, now=now, **{k: v for k, v in forms_.items() if k in APPEAL_FORMS}
+    )
 
 
 def _merchant_case(request: HttpRequest, reference: str) -> Case:
@@ -252,25 +241,33 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "web/merchant/case.html", _case_context(request, case, answer_form=form), status=422)
 
 
+def _draw(request: HttpRequest, case: Case) -> appeals.Draw:
+    def draw(forms_: dict[str, Any], status: int) -> HttpResponse:
+        return render(request, "web/merchant/case.html", _case_context(request, case, **forms_), status=status)
+
+    return draw
+
+
 @role_required(Role.MERCHANT)
 def appeal(request: HttpRequest, reference: str) -> HttpResponse:
-    """Appeal the penalty (points and measures) of the case's latest decision."""
+    """Appeal the case's decision: its outcome, remedy, points, measures or penalty, as open to the merchant.
+
+    The old penalty form's URL: a post with only `grounds` appeals the one thing open (the penalty
+    under a rulebook without [appeals]).
+    """
     case = _merchant_case(request, reference)
     if request.method != "POST":
         return redirect("merchant-case", reference=case.reference)
-    form = AppealForm(request.POST, auto_id="appeal_%s")
-    decision = case.decisions.order_by("-decided_at", "-id").first()
-    if form.is_valid():
-        try:
-            if decision is None:
-                raise NotFound("not_decided", gettext("The case has no decision to appeal yet."))
-            appeal_penalty(request.user, decision, form.cleaned_data["grounds"])
-        except DomainError as error:
-            form.add_error(None, domain_error_text(error))
-        else:
-            messages.success(request, gettext("Your appeal was filed. A supervisor decides it with reasons."))
-            return redirect("merchant-case", reference=case.reference)
-    return render(request, "web/merchant/case.html", _case_context(request, case, appeal_form=form), status=422)
+    return appeals.file_from_page(request, case, "merchant-case", _draw(request, case))
+
+
+@role_required(Role.MERCHANT)
+def answer_appeal(request: HttpRequest, reference: str, appeal_id: int) -> HttpResponse:
+    """Answer the reporter's appeal of the case, once, with words and files."""
+    case = _merchant_case(request, reference)
+    if request.method != "POST":
+        return redirect("merchant-case", reference=case.reference)
+    return appeals.answer_from_page(request, case, appeal_id, "merchant-case", _draw(request, case))
 
 
 @role_required(Role.MERCHANT)

@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -23,23 +24,26 @@ from plaint.accounts.models import DECIDING_ROLES, Role
 from plaint.cases import actions, statement_templates
 from plaint.cases.access import get_case
 from plaint.cases.actions import rectification
+from plaint.cases.actions.appeals import decide_appeal as reconsider
 from plaint.cases.actions.appeals import decide_penalty_appeal
 from plaint.cases.actions.rectification import KINDS as RECTIFICATION_KINDS
+from plaint.cases.appeal_views import awaiting_reconsideration, decisions_due, stage_of
 from plaint.cases.inputs import DecisionIn, RectificationIn
-from plaint.cases.models import Appeal, Case
+from plaint.cases.models import Appeal, Appealed, AppealRoute, Case
 from plaint.cases.queries import QUEUE_FACETS, overdue_cases, queue_facets, related_cases, review_queue
 from plaint.cases.reading import describe_case
-from plaint.cases.transitions import DECIDABLE_STATES, AppealState, State
-from plaint.enforcement.models import Rectification, RectificationState
+from plaint.cases.transitions import DECIDABLE_STATES, State
+from plaint.enforcement.models import Measure, Rectification, RectificationState
 from plaint.errors import DomainError
 from plaint.limits import MAX_ID
 from plaint.marketplace.models import Merchant
 from plaint.monitoring.models import FlagState, MonitoringFlag
 from plaint.rulebook import loader
 
+from .appeals import APPEALED_LABELS, PARTY_LABELS, ROUTE_LABELS, STAGE_LABELS, appeal_error, statement_view
 from .casework import (
-    APPEAL_STATE_LABELS,
     FLAG_REASON_LABELS,
+    MEASURE_LABELS,
     OUTCOME_LABELS,
     RECTIFICATION_KIND_LABELS,
     RECTIFICATION_STATE_LABELS,
@@ -446,7 +450,7 @@ def review_rectification(request: HttpRequest, reference: str, rectification_id:
 
 @role_required(Role.SUPERVISOR)
 def supervisor(request: HttpRequest) -> HttpResponse:
-    """Overdue and escalated cases, open monitoring flags, penalty appeals waiting for a decision."""
+    """Overdue and escalated cases, open monitoring flags, appeals awaiting reconsideration (oldest first)."""
     now = timezone.now()
     rulebook = loader.in_force(now)
 
@@ -463,11 +467,19 @@ def supervisor(request: HttpRequest) -> HttpResponse:
     overdue = Paginator(overdue_cases(now), PAGE_SIZE).get_page(request.GET.get("page"))
     escalated = review_queue(now, escalated=True)[:PAGE_SIZE]
     flags = MonitoringFlag.objects.filter(state=FlagState.OPEN).select_related("merchant").order_by("-raised_at")[:50]
-    appeals = (
-        Appeal.objects.filter(state=AppealState.AWAITING_DECISION)
-        .select_related("decision__case__merchant")
-        .order_by("filed_at")[:50]
-    )
+    waiting = list(awaiting_reconsideration()[:50])
+    due = decisions_due(waiting)
+    appeals = [
+        {
+            "appeal": a,
+            "party": PARTY_LABELS.get(a.party, a.party),
+            "what": APPEALED_LABELS.get(a.appealed, a.appealed),
+            "due": due[a.pk],
+            # The penalty appeal under a rulebook without [appeals] keeps its one-line form here.
+            "legacy": a.appealed == Appealed.PENALTY and loader.get(a.rulebook_version).appeals is None,
+        }
+        for a in waiting
+    ]
     return render(
         request,
         "web/review/supervisor.html",
@@ -476,7 +488,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
             "overdue_rows": rows(overdue.object_list),
             "escalated_rows": rows(escalated),
             "flags": [{"flag": f, "reason": FLAG_REASON_LABELS.get(f.reason, f.reason)} for f in flags],
-            "appeals": [{"appeal": a, "state": APPEAL_STATE_LABELS.get(a.legacy_state)} for a in appeals],
+            "appeals": appeals,
         },
     )
 
@@ -500,3 +512,161 @@ def decide_appeal(request: HttpRequest, appeal_id: int) -> HttpResponse:
         else:
             messages.success(request, gettext("The penalty appeal was decided."))
     return redirect("review-supervisor")
+
+
+# --- reconsideration of an appeal ----------------------------------------------------------------
+
+RESULT_CHOICES = {
+    "confirmed": _("Confirm the decision"),
+    "overturned": _("Overturn the decision"),
+    "varied": _("Vary the decision"),
+}
+
+
+class ReconsiderForm(forms.Form):
+    """The supervisor's result, reasons and, for a varied result, the variation as the API accepts it."""
+
+    result = forms.ChoiceField(label=_("Result"), choices=list(RESULT_CHOICES.items()), widget=forms.RadioSelect)
+    reasons = forms.CharField(
+        label=_("Reasons"),
+        min_length=10,
+        max_length=8000,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Both parties read these reasons in the appeal's statement."),
+    )
+    outcome = forms.ChoiceField(label=_("New outcome (when you vary)"), required=False)
+    remedy = forms.ChoiceField(label=_("New remedy (when you vary)"), required=False)
+    amount = forms.DecimalField(
+        label=_("New amount (when you vary)"), required=False, min_value=Decimal("0"), decimal_places=2
+    )
+    points = forms.IntegerField(label=_("Violation points (when you vary)"), required=False, min_value=0)
+    lift_measures = forms.MultipleChoiceField(
+        label=_("Measures to lift (when you vary)"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+
+    def __init__(self, *args: Any, remedies: list[tuple[str, str]], measures: list[Measure], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["outcome"].choices = [("", _("Unchanged"))] + list(OUTCOME_LABELS.items())
+        self.fields["remedy"].choices = [("", _("Unchanged"))] + remedies
+        self.fields["lift_measures"].choices = [
+            (str(m.pk), f"{MEASURE_LABELS.get(m.kind, m.kind)} · {m.starts_at:%Y-%m-%d} (#{m.pk})") for m in measures
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("result") == "varied" and not self.variation():
+            self.add_error("result", _("Say what the variation changes: outcome, remedy, amount, points or measures."))
+        return data
+
+    def variation(self) -> dict[str, Any] | None:
+        """Return the variation of a varied result (None for the other results), in the API's shape."""
+        data = self.cleaned_data
+        if data.get("result") != "varied":
+            return None
+        variation: dict[str, Any] = {}
+        if data.get("outcome"):
+            variation["outcome"] = data["outcome"]
+        if data.get("remedy"):
+            variation["remedy"] = data["remedy"]
+        if data.get("amount") is not None:
+            variation["amount"] = str(data["amount"])
+        if data.get("points") is not None:
+            variation["points"] = data["points"]
+        if data.get("lift_measures"):
+            variation["lift_measures"] = [int(m) for m in data["lift_measures"]]
+        return variation
+
+
+def _appeal_or_404(request: HttpRequest, appeal_id: int) -> Appeal:
+    """Return the appeal for a supervisor; the one who took the first decision is shown why they cannot (403)."""
+    appeal = Appeal.objects.select_related("case", "decision", "filed_by").filter(pk=appeal_id).first()
+    if appeal is None:
+        raise Http404(gettext("There is no such appeal."))
+    if appeal.decision is not None and appeal.decision.decided_by_id == request.user.pk:
+        raise PermissionDenied(
+            gettext(
+                "You took the first decision on this case, so you cannot reconsider it: "
+                "another supervisor must. The appeal is on the supervisors' list for them."
+            )
+        )
+    return appeal
+
+
+def _variation_choices(case: Case) -> tuple[list[tuple[str, str]], list[Measure]]:
+    """Return the remedies of the case's category and the merchant's live measures, for the variation fields."""
+    rulebook = loader.get(case.rulebook_version)
+    category = rulebook.category(case.category)
+    codes = category.remedies if category else list(rulebook.remedies)
+    live = Measure.objects.filter(merchant_id=case.merchant_id, revoked_at__isnull=True, ended_at__isnull=True)
+    return [(code, pick(rulebook.remedies[code])) for code in codes], list(live.order_by("-starts_at")[:50])
+
+
+def _reconsideration(
+    request: HttpRequest, appeal: Appeal, form: ReconsiderForm | None = None, status: int = 200
+) -> HttpResponse:
+    now = timezone.now()
+    case = appeal.case
+    data = describe_case(case, request.user, language=_language(), now=now)
+    rulebook = loader.get(case.rulebook_version)
+    for item in data["evidence"]:
+        item["kind_title"] = pick(rulebook.evidence_kinds.get(item["kind"])) or item["kind"]
+        item["with_appeal"] = item["id"] in appeal.evidence_ids
+        item["with_answer"] = item["id"] in appeal.answer_evidence_ids
+    for response in data["responses"]:
+        response["kind_label"] = RESPONSE_LABELS.get(response["kind"], response["kind"])
+    remedies, measures = _variation_choices(case)
+    stage = stage_of(appeal, now)
+    decidable = stage["stage"] == "awaiting_decision" and appeal.route == AppealRoute.RECONSIDERATION
+    if form is None and decidable:
+        form = ReconsiderForm(remedies=remedies, measures=measures, auto_id="reconsider_%s")
+    context = {
+        "appeal": appeal,
+        "case": case,
+        "data": data,
+        "first": next((d for d in data["decisions"] if d["id"] == appeal.decision_id), None),
+        "party": PARTY_LABELS.get(appeal.party, appeal.party),
+        "what": APPEALED_LABELS.get(appeal.appealed, appeal.appealed),
+        "route": ROUTE_LABELS.get(appeal.route, appeal.route),
+        "stage": stage["stage"],
+        "stage_title": STAGE_LABELS[stage["stage"]],
+        "due": stage["due"],
+        "statement": statement_view(appeal.statement),
+        "form": form if decidable else None,
+        "for_committee": appeal.route == AppealRoute.COMMITTEE,
+    }
+    return render(request, "web/review/appeal.html", context, status=status)
+
+
+@role_required(Role.SUPERVISOR)
+def appeal_page(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """An appeal's dossier (the case, the first statement, both sides' evidence, grounds and answer) and the form.
+
+    GET shows it; POST decides it through decide_appeal (a refusal shows the page again, nothing lost).
+    """
+    appeal = _appeal_or_404(request, appeal_id)
+    if request.method != "POST":
+        return _reconsideration(request, appeal)
+    remedies, measures = _variation_choices(appeal.case)
+    form = ReconsiderForm(request.POST, remedies=remedies, measures=measures, auto_id="reconsider_%s")
+    status = 422
+    if form.is_valid():
+        try:
+            data = form.cleaned_data
+            reconsider(request.user, appeal, data["result"], data["reasons"], form.variation())
+        except DomainError as error:
+            status = error.status
+            field = error.field if error.field in ("result", "reasons") else None
+            if error.field == "variation":
+                field = "result"
+            text = appeal_error(error)
+            messages.error(request, text)
+            form.add_error(field, text)
+        else:
+            messages.success(
+                request, gettext("The appeal was decided. Both parties can read its statement of reasons now.")
+            )
+            return redirect("review-appeal", appeal_id=appeal.pk)
+    else:
+        messages.error(request, gettext("The appeal was not decided; see the fields marked below."))
+    appeal.refresh_from_db()
+    return _reconsideration(request, appeal, form, status)

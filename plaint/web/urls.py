@@ -19,6 +19,12 @@ urlpatterns = [
     path("consumer/cases/<str:reference>/evidence/", consumer.add_evidence, name="consumer-add-evidence"),
     path("consumer/cases/<str:reference>/withdraw/", consumer.withdraw, name="consumer-withdraw"),
     path("consumer/cases/<str:reference>/nudge/", consumer.nudge, name="consumer-nudge"),
+    path("consumer/cases/<str:reference>/appeal/", consumer.appeal, name="consumer-appeal"),
+    path(
+        "consumer/cases/<str:reference>/appeals/<int:appeal_id>/answer/",
+        consumer.answer_appeal,
+        name="consumer-appeal-answer",
+    ),
     # Agent console.
     path("agent/", agent.home, name="agent-home"),
     path("agent/consumers/<str:consumer_id>/", agent.consumer_page, name="agent-consumer"),
@@ -28,6 +34,10 @@ urlpatterns = [
     path("agent/cases/<str:reference>/evidence/", agent.add_evidence, name="agent-add-evidence"),
     path("agent/cases/<str:reference>/withdraw/", agent.withdraw, name="agent-withdraw"),
     path("agent/cases/<str:reference>/nudge/", agent.nudge, name="agent-nudge"),
+    path("agent/cases/<str:reference>/appeal/", agent.appeal, name="agent-appeal"),
+    path(
+        "agent/cases/<str:reference>/appeals/<int:appeal_id>/answer/", agent.answer_appeal, name="agent-appeal-answer"
+    ),
     # The committee: members' panels, the secretary's waiting panels, the admin's member pages.
     path("committee/", committee.home, name="committee-home"),
     path("committee/panels/<int:panel_id>/", committee.panel_page, name="committee-panel"),

@@ -43,16 +43,18 @@ def test_merchant_appeals_the_penalty_and_a_supervisor_overturns_it(decided):
     ref = decided["in_review"].reference
     merchant = signed_in(decided["users"]["merchant"])
     page = merchant.get(f"/merchant/cases/{ref}/").content.decode()
-    assert "Appeal the penalty" in page and "Withdraw batch B2026-07 from sale." in page
+    assert "Appeal this decision" in page and "Withdraw batch B2026-07 from sale." in page
+    assert "The points and the measures they bring (the penalty)" in page  # the one thing open under v1
     empty = merchant.post(f"/merchant/cases/{ref}/appeal/", {"grounds": "  "})
     assert empty.status_code == 422 and "This field is required." in empty.content.decode()
     assert merchant.post(f"/merchant/cases/{ref}/appeal/", {"grounds": "The batch was fine."}).status_code == 302
     appeal = Appeal.objects.get(decision__case__reference=ref)
-    assert "waiting for a supervisor" in merchant.get(f"/merchant/cases/{ref}/").content.decode()
+    page = merchant.get(f"/merchant/cases/{ref}/").content.decode()
+    assert "Awaiting the decision" in page and "Reconsideration by a supervisor" in page
     chinese = signed_in(decided["users"]["merchant"])
     decided["users"]["merchant"].language = "zh-hans"
     decided["users"]["merchant"].save(update_fields=["language"])
-    assert "· 待处理" in chinese.get(f"/merchant/cases/{ref}/").content.decode()  # the appeal's state, in Chinese
+    assert "等待决定" in chinese.get(f"/merchant/cases/{ref}/").content.decode()  # the appeal's state, in Chinese
     # Another merchant cannot appeal this case's penalty.
     other = signed_in(decided["users"]["other_merchant"])
     assert other.post(f"/merchant/cases/{ref}/appeal/", {"grounds": "x"}).status_code == 404
