@@ -189,8 +189,10 @@ def append(case: Case, events: Sequence[CaseEvent], *, new_case: bool = False) -
         event.hash = previous = hash_of(event, case.reference)
     try:
         insert_many(events)
-    except IntegrityError:
-        if not CaseEvent.objects.filter(case_id=case.pk, sequence=events[0].sequence).exists():
+    except IntegrityError as exc:
+        # The position is taken (event_chain_position; SQLite names the columns): another writer
+        # appended since the head was read. The transaction is spoilt, so the message is all there is.
+        if "event_chain_position" not in str(exc) and f"{CaseEvent._meta.db_table}.sequence" not in str(exc):
             raise
         raise Refused(
             "concurrent_change",
