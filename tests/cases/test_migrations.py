@@ -166,8 +166,9 @@ def test_existing_events_are_chained_in_timeline_order_and_verify():
             # Written out of time order: the later event first.
             for kind, minutes in (("admit", 1), ("filed", 0), ("contest", 5)):
                 CaseEvent.objects.create(
-                    case=case, kind=kind, actor=user, actor_role="consumer", at=now + timezone.timedelta(minutes=minutes),
-                    rulebook_version="1", data={"说明": "原有", "n": minutes},
+                    case=case, kind=kind, actor=user, actor_role="consumer",
+                    at=now + timezone.timedelta(minutes=minutes), rulebook_version="1",
+                    data={"说明": "原有", "n": minutes},
                 )  # fmt: skip
 
         apps = _migrate(_latest())
