@@ -66,7 +66,16 @@ def test_insert_many_writes_json_and_gives_each_row_its_own_key():
     case = actions.file_report(factories.consumer_user("C1"), data_in).case
     data = [{"说明": "包装破损", "n": 1, "nested": {"ok": True, "none": None}}, {"n": 2}, {}]
     events = [
-        CaseEvent(case=case, kind=f"k{i}", actor=None, actor_role="system", at=case.opened_at, data=d)
+        CaseEvent(
+            case=case,
+            kind=f"k{i}",
+            actor=None,
+            actor_role="system",
+            at=case.opened_at,
+            data=d,
+            sequence=100 + i,
+            hash="x",
+        )
         for i, d in enumerate(data)
     ]
     insert_many(events)
@@ -78,10 +87,21 @@ def test_insert_many_writes_json_and_gives_each_row_its_own_key():
         assert stored.data == expected
         assert stored.visibility == "parties" and stored.reason == ""
     orm = CaseEvent.objects.bulk_create(
-        [CaseEvent(case=case, kind="orm", actor=None, actor_role="system", at=case.opened_at, data=data[0])]
+        [
+            CaseEvent(
+                case=case,
+                kind="orm",
+                actor=None,
+                actor_role="system",
+                at=case.opened_at,
+                data=data[0],
+                sequence=200,
+                hash="x",
+            )
+        ]
     )
-    assert _row(CaseEvent, orm[0].pk, leave_out=("id", "kind")) == _row(
-        CaseEvent, events[0].pk, leave_out=("id", "kind")
+    assert _row(CaseEvent, orm[0].pk, leave_out=("id", "kind", "sequence")) == _row(
+        CaseEvent, events[0].pk, leave_out=("id", "kind", "sequence")
     )
 
 

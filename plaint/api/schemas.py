@@ -71,6 +71,8 @@ class CaseOut(Schema):
     rectifications: list[dict[str, Any]] = []
     claim: dict[str, Any] | None = None
     related: dict[str, Any] | None = None
+    # Platform staff only: the case log's chain head, {"sequence": n, "hash": "<sha256>"} (docs/transparency.md).
+    log_head: dict[str, Any] | None = None
     rejected_files: list[RejectedFile] = []
 
 

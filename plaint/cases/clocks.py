@@ -43,6 +43,7 @@ from plaint.errors import Refused
 from plaint.rulebook import calendar, loader
 from plaint.rulebook.schema import BreachAction, Rulebook, Stage
 
+from . import chain
 from .models import Appeal, Case, CaseClock, CaseEvent, Visibility
 from .notices import tell
 from .transitions import DECIDABLE_STATES, AppealState, State
@@ -111,7 +112,7 @@ def _log(
     if pending is not None:
         pending.append(event)
     else:
-        insert(event)
+        chain.append(case, [event])
 
 
 def start(
@@ -326,7 +327,8 @@ def warn(row: CaseClock, now: datetime) -> bool:
         ).update(warned_at=now)
         if not claimed:
             return False
-        case = Case.objects.select_related("merchant").get(pk=row.case_id)
+        # Locked: its log is appended to (cases/chain.py), as every writer of a case's log does.
+        case = Case.objects.select_for_update(of=("self",)).select_related("merchant").get(pk=row.case_id)
         _log(
             case,
             row,
@@ -365,7 +367,7 @@ def breach(row: CaseClock, now: datetime, report: TickReport | None = None) -> b
         ).update(breached_at=now)
         if not claimed:
             return False
-        case = Case.objects.get(pk=row.case_id)
+        case = Case.objects.select_for_update().get(pk=row.case_id)
         spec = loader.get(row.rulebook_version).sla.stage(row.stage)
         _log(
             case,

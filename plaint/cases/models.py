@@ -145,7 +145,12 @@ class Visibility(models.TextChoices):
 
 
 class CaseEvent(models.Model):
-    """One thing that happened to a case. Append-only: the timeline is read from these rows."""
+    """One thing that happened to a case. Append-only: the timeline is read from these rows.
+
+    Hash-chained (cases/chain.py): `sequence` is the event's position in its case's log (1, 2, …),
+    `prev_hash` the hash of the event before it ("" for the first), `hash` the SHA-256 of its own
+    canonical form with `prev_hash`. Written only by `chain.append`.
+    """
 
     # Indexed by event_case_time below.
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events", db_index=False)
@@ -159,9 +164,17 @@ class CaseEvent(models.Model):
     rulebook_version = models.CharField(max_length=40)
     data = models.JSONField(default=dict, blank=True)
     visibility = models.CharField(max_length=10, choices=Visibility.choices, default=Visibility.PARTIES)
+    sequence = models.PositiveIntegerField()
+    prev_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64)
 
     class Meta:
         ordering = ["at", "id"]
+        constraints = [
+            # One event per position: two writers that read the same head cannot both append, so the
+            # chain never forks. Its index also serves chain.head (the case's last event).
+            models.UniqueConstraint(fields=["case", "sequence"], name="event_chain_position"),
+        ]
         indexes = [
             models.Index(fields=["case", "at"], name="event_case_time"),
             # The status page's clock breaches of the last day (queries.recent_breaches); partial, so
@@ -172,6 +185,8 @@ class CaseEvent(models.Model):
     def save(self, *args: object, **kwargs: object) -> None:
         if self.pk is not None:
             raise RuntimeError("case events are append-only")
+        if not self.hash:
+            raise RuntimeError("case events are hash-chained: write them with plaint.cases.chain.append")
         super().save(*args, **kwargs)
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:

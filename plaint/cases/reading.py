@@ -16,7 +16,7 @@ from plaint.committee.models import Panel
 from plaint.evidence.models import Evidence, Party
 from plaint.rulebook import loader
 
-from . import statements
+from . import chain, statements
 from .access import MERCHANT, REPORTER, STAFF, side_of
 from .masking import mask_text, masked_name
 from .models import Appeal, Case, CaseEvent, Decision
@@ -293,6 +293,9 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
                 for i in order.items.select_related("listing")
             ],
         }
+    if viewer.is_platform_staff:
+        # The log's chain head (cases/chain.py): a copy kept outside the database shows a rewrite.
+        data["log_head"] = chain.chain_head(case)
     if side == STAFF:
         data["claim"] = {
             "claimed_by": case.claimed_by.username if case.claimed_by_id and people else None,

@@ -9,6 +9,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from plaint.accounts.models import Role, User
+from plaint.cases import chain
 from plaint.cases.models import CaseEvent, Visibility
 from plaint.notifications.notify import Audience, notify
 
@@ -24,8 +25,8 @@ SEAT_TEXT = {
 
 def log(panel: Panel, kind: str, now: datetime, data: dict, *, visibility: str = Visibility.PARTIES) -> None:
     """Append an event about the panel to its case's log."""
-    CaseEvent.objects.create(
-        case_id=panel.case_id,
+    event = CaseEvent(
+        case=panel.case,
         kind=kind,
         actor=None,
         actor_role="system",
@@ -34,6 +35,7 @@ def log(panel: Panel, kind: str, now: datetime, data: dict, *, visibility: str =
         data={"panel": panel.pk, "subject": panel.subject, **data},
         visibility=visibility,
     )
+    chain.append(panel.case, [event])
 
 
 def _member_audience(seat: PanelSeat) -> Audience:

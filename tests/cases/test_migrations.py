@@ -133,3 +133,51 @@ def test_penalty_appeals_become_merchant_appeals_of_the_penalty_with_their_ids_a
         assert "penaltyappeal" not in {m._meta.model_name for m in apps.get_app_config("enforcement").get_models()}
     finally:
         _migrate(_latest())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_existing_events_are_chained_in_timeline_order_and_verify():
+    from plaint.cases import chain
+    from plaint.cases.models import Case as LiveCase
+
+    apps = _migrate([("cases", "0013_appeal_statement")])
+    try:
+        Merchant = apps.get_model("marketplace", "Merchant")
+        Consumer = apps.get_model("marketplace", "Consumer")
+        User = apps.get_model("accounts", "User")
+        Report = apps.get_model("cases", "Report")
+        Case = apps.get_model("cases", "Case")
+        CaseEvent = apps.get_model("cases", "CaseEvent")
+        now = timezone.now()
+        shop = Merchant.objects.create(external_id="M-1", name="s", country="JP")
+        consumer = Consumer.objects.create(external_id="C-1", name="c")
+        user = User.objects.create(username="u")
+        cases = []
+        for n in range(2):
+            report = Report.objects.create(
+                reporter=consumer, filed_by=user, channel="web", target_type="merchant", merchant=shop,
+                category="counterfeit", description="d", remedy_wanted="none", submitted_at=now,
+            )  # fmt: skip
+            case = Case.objects.create(
+                reference=f"PL-CHN{n}-0000", report=report, merchant=shop, reporter=consumer, category="counterfeit",
+                channel="web", state="awaiting_review", rulebook_version="1", opened_at=now, updated_at=now,
+            )  # fmt: skip
+            cases.append(case)
+            # Written out of time order: the later event first.
+            for kind, minutes in (("admit", 1), ("filed", 0), ("contest", 5)):
+                CaseEvent.objects.create(
+                    case=case, kind=kind, actor=user, actor_role="consumer",
+                    at=now + timezone.timedelta(minutes=minutes), rulebook_version="1",
+                    data={"说明": "原有", "n": minutes},
+                )  # fmt: skip
+
+        apps = _migrate(_latest())
+        CaseEvent = apps.get_model("cases", "CaseEvent")
+        for case in cases:
+            rows = list(CaseEvent.objects.filter(case_id=case.pk).order_by("sequence"))
+            assert [(r.sequence, r.kind) for r in rows] == [(1, "filed"), (2, "admit"), (3, "contest")]
+            assert rows[0].prev_hash == "" and rows[1].prev_hash == rows[0].hash
+            assert chain.verify(LiveCase.objects.get(pk=case.pk)) == []
+        assert rows[0].hash != CaseEvent.objects.get(case_id=cases[0].pk, sequence=1).hash  # the case is in the hash
+    finally:
+        _migrate(_latest())

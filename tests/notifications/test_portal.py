@@ -8,7 +8,7 @@ from django.test import Client
 from django.utils import timezone
 
 from plaint.accounts.models import Role
-from plaint.cases import actions
+from plaint.cases import actions, chain
 from plaint.cases.inputs import ReportIn, ResponseIn
 from plaint.cases.models import CaseEvent
 from plaint.evidence.actions import Upload
@@ -117,21 +117,31 @@ def test_status_shows_queues_the_oldest_message_failures_and_breaches_to_admins_
         next_attempt_at=now,
         created_at=now - timedelta(days=1),
     )
-    CaseEvent.objects.create(
-        case=world["case"],
-        kind="clock_breached",
-        actor_role="system",
-        at=now - timedelta(hours=2),
-        rulebook_version="1",
-        data={"stage": "decision", "due_at": (now - timedelta(hours=2)).isoformat()},
+    chain.append(
+        world["case"],
+        [
+            CaseEvent(
+                case=world["case"],
+                kind="clock_breached",
+                actor_role="system",
+                at=now - timedelta(hours=2),
+                rulebook_version="1",
+                data={"stage": "decision", "due_at": (now - timedelta(hours=2)).isoformat()},
+            )
+        ],
     )
-    CaseEvent.objects.create(
-        case=world["case"],
-        kind="clock_breached",
-        actor_role="system",
-        at=now - timedelta(days=2),  # too old for the last day
-        rulebook_version="1",
-        data={"stage": "merchant_response"},
+    chain.append(
+        world["case"],
+        [
+            CaseEvent(
+                case=world["case"],
+                kind="clock_breached",
+                actor_role="system",
+                at=now - timedelta(days=2),  # too old for the last day
+                rulebook_version="1",
+                data={"stage": "merchant_response"},
+            )
+        ],
     )
 
     body = api(world["admin"]).get("/staff/status").json()

@@ -1,17 +1,20 @@
 """Filing reports and working on cases as a party (reporter side or merchant)."""
 
+from typing import Any
+
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest
-from ninja import File, Form, Router, Status, UploadedFile
+from ninja import File, Form, Router, Schema, Status, UploadedFile
 
-from plaint.cases import actions
+from plaint.accounts.models import Role
+from plaint.cases import actions, chain
 from plaint.cases.access import get_case
 from plaint.cases.inputs import ReportIn, ResponseIn
 from plaint.cases.models import Case
 from plaint.cases.queries import cases_for
 from plaint.cases.reading import describe_case, describe_filed, file_for
 from plaint.cases.transitions import State
-from plaint.errors import InvalidInput, NotFound
+from plaint.errors import Forbidden, InvalidInput, NotFound
 from plaint.evidence.actions import Upload
 from plaint.evidence.downloads import download_for
 from plaint.limits import PageNumber, RowId
@@ -159,3 +162,40 @@ def read_timeline(request: HttpRequest, reference: str) -> list[dict]:
 def nudge(request: HttpRequest, reference: str) -> dict:
     """The reporter chases a case (二次反馈): an overdue one gains priority and goes to the supervisors."""
     return _out(request, actions.nudge_case(request.auth, get_case(request.auth, reference)))
+
+
+class LogProblemOut(Schema):
+    position: int
+    kind: str
+    detail: str
+
+
+class LogVerifyOut(Schema):
+    """Whether the case's log is the chain it was written as (docs/transparency.md)."""
+
+    case: str
+    intact: bool
+    events: int
+    head: dict[str, Any]
+    problems: list[LogProblemOut]
+
+
+@router.get("/cases/{reference}/log/verify", response={200: LogVerifyOut, **ERRORS})
+def verify_log(request: HttpRequest, reference: str, head: str | None = None) -> dict:
+    """Supervisors and admins: walk the case's hash-chained log and name every event edited, inserted or deleted.
+
+    `head`: a chain head kept from before (the case page, a dossier); the answer says if the chain no
+    longer contains it (events up to it rewritten, or the newest removed).
+    """
+    if request.auth.role not in (Role.SUPERVISOR, Role.ADMIN):
+        raise Forbidden("not_a_supervisor", "Only supervisors and admins verify a case's log.")
+    case = get_case(request.auth, reference)
+    problems = chain.verify(case, head_hash=head)
+    current = chain.chain_head(case)
+    return {
+        "case": case.reference,
+        "intact": not problems,
+        "events": case.events.count(),
+        "head": current,
+        "problems": [{"position": p.position, "kind": p.kind, "detail": p.detail} for p in problems],
+    }

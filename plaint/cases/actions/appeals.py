@@ -30,7 +30,6 @@ from plaint.committee import callbacks as committee_callbacks
 from plaint.committee.draw import draw_panel
 from plaint.committee.events import SEAT_TEXT
 from plaint.committee.models import Choice, Panel
-from plaint.db import insert_many
 from plaint.enforcement.actions import (
     ORDER_REMEDIES,
     add_points,
@@ -45,7 +44,7 @@ from plaint.notifications.outbox import enqueue_webhook
 from plaint.rulebook import evaluation, loader
 from plaint.rulebook.schema import Rulebook
 
-from .. import clocks, statements
+from .. import chain, clocks, statements
 from ..models import Appeal, Appealed, AppealParty, AppealResult, AppealRoute, Case, Decision, Outcome
 from ..notices import tell
 from ..transitions import SYSTEM, AppealState, State, appeal_transition
@@ -213,7 +212,7 @@ def file_appeal(
                 answer_due_at=clocks.due_at("appeal_answer", now, rulebook, case) if answered else None,
                 evidence_ids=[e.pk for e in stored],
             )
-            insert_many(events)
+            chain.append(case, events)
             _filed(case, appeal, actor, now)
     except IntegrityError:
         # Two filings at the same moment: the database kept the first.
@@ -306,7 +305,7 @@ def answer_appeal(
         ):
             raise Refused("appeal_answered", "This appeal was already answered, or its answer window closed.")
         appeal.refresh_from_db()
-        insert_many(events)
+        chain.append(case, events)
         _record(case, "appeal_answered", actor, now, reason=answer, data=_appeal_data(appeal))
         _awaiting_decision(case, appeal, now)
     return FiledAppeal(appeal, [r.as_dict() for r in rejected])
@@ -532,7 +531,12 @@ def decide_penalty_appeal(
             actor,
             now,
             reason=reasons.strip(),
-            data={"appeal_id": appeal.pk, "outcome": state, "measures_lifted": lifted},
+            data={
+                "appeal_id": appeal.pk,
+                "outcome": state,
+                "measures_lifted": lifted,
+                "statement_sha256": chain.appeal_statement_digest(appeal),
+            },
         )
         verdict = (
             {"zh": "已获支持，扣分已撤销", "en": "upheld: the points are revoked"}
@@ -635,7 +639,8 @@ def _conclude(
             actor,
             now,
             reason=reasons,
-            data=_appeal_data(appeal) | {"result": result, "effect": effect},
+            data=_appeal_data(appeal)
+            | {"result": result, "effect": effect, "statement_sha256": chain.appeal_statement_digest(appeal)},
         )
         policy = loader.get(case.rulebook_version).appeals
         _notify(
@@ -880,7 +885,7 @@ def _revise_outcome(case: Case, appeal: Appeal, first: Decision, actor: User | N
         )
     return {
         "kind": "outcome_revised",
-        "decision_id": decision.pk,
+        **chain.decision_data(decision),
         "outcome_before": first.outcome,
         "outcome_after": outcome,
         "remedy_before": {"remedy": first.remedy, "total": str(paid_before)},

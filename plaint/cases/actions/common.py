@@ -13,14 +13,13 @@ from typing import Any
 from django.db.models import F
 
 from plaint.accounts.models import DECIDING_ROLES, Role, User
-from plaint.db import insert
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import CheckedUpload, store
 from plaint.evidence.models import Evidence, Party
 from plaint.notifications.outbox import enqueue_webhook
 from plaint.rulebook.schema import Category, Rulebook
 
-from .. import clocks
+from .. import chain, clocks
 from ..models import Case, CaseEvent, Visibility
 from ..transitions import OPEN_STATES, SYSTEM, transition
 
@@ -67,9 +66,9 @@ def _event(
 
 
 def _record(case: Case, kind: str, actor: User | None, now: datetime, **fields: Any) -> CaseEvent:
-    """Append an event to the case's log."""
+    """Append an event to the case's log (chained to its head: `chain.append`)."""
     event = _event(case, kind, actor, now, **fields)
-    insert(event)
+    chain.append(case, [event])
     return event
 
 

@@ -11,14 +11,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from plaint.accounts.models import Role, User
-from plaint.db import insert_many
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import Upload, check_uploads
 from plaint.evidence.models import Party
 from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED
 
-from .. import clocks
+from .. import chain, clocks
 from ..models import Case, Decision
 from ..notices import tell
 from ..transitions import OPEN_STATES, State, transition
@@ -61,7 +60,7 @@ def add_evidence(actor: User, case: Case, uploads: list[Upload], *, now: datetim
         case = _locked(case)
         if case.state not in OPEN_STATES:
             raise Refused("case_closed", f"The case is {case.state}; evidence can only be added to an open case.")
-        insert_many(_attach(case, checked, rejected, actor, party, now)[1])
+        chain.append(case, _attach(case, checked, rejected, actor, party, now)[1])
         _change(case, now)
         if case.state == State.NEEDS_EVIDENCE and case.admissibility.get("review_request"):
             request = case.admissibility["review_request"]
@@ -224,7 +223,7 @@ def close_for_missing_evidence(case: Case, *, now: datetime | None = None) -> De
             None,
             now,
             reason=facts,
-            data={"decision_id": decision.pk, "outcome": "not_upheld", "missing_evidence": missing},
+            data=chain.decision_data(decision) | {"outcome": "not_upheld", "missing_evidence": missing},
         )
     return decision
 

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from plaint.accounts.models import Role, User
-from plaint.db import get_with, insert, insert_many
+from plaint.db import get_with, insert
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import CheckedUpload, Upload, check_uploads
 from plaint.evidence.inspection import as_file
@@ -23,7 +23,7 @@ from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED, INADMISSIBLE, NEEDS_EVIDENCE
 from plaint.rulebook.schema import Category, Rulebook
 
-from .. import clocks
+from .. import chain, clocks
 from ..inputs import ReportIn
 from ..models import Case, Channel, Report
 from ..notices import tell
@@ -343,7 +343,7 @@ def _open_case(
     )
     if result.outcome == ADMITTED:
         clocks.start(case, "merchant_response", now, pending=events)
-    insert_many(events)
+    chain.append(case, events, new_case=True)
     _notify(case, "case.opened", now, key=f"case-{case.reference}-opened", admissibility=result.outcome)
     outcome = {"zh": result.explanation["zh"], "en": result.explanation["en"]}
     if result.outcome == NEEDS_EVIDENCE:

@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from plaint.accounts.models import Role, User
-from plaint.db import insert_many
 from plaint.enforcement.actions import instruct_remedy
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import Upload, check_uploads
@@ -19,7 +18,7 @@ from plaint.evidence.models import Party
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Stage
 
-from .. import clocks
+from .. import chain, clocks
 from ..inputs import ResponseIn
 from ..models import Case, CaseClock, MerchantResponse, ResponseKind
 from ..notices import tell
@@ -59,7 +58,7 @@ def respond_as_merchant(
             responded_by=actor,
             responded_at=now,
         )
-        insert_many(_attach(case, checked, rejected, actor, Party.MERCHANT, now)[1])
+        chain.append(case, _attach(case, checked, rejected, actor, Party.MERCHANT, now)[1])
         info = {"response": data.kind, "explanation": data.explanation, "rectification_plan": data.rectification_plan}
         if data.kind == ResponseKind.ACCEPT:
             _apply(case, "accept_remedy", actor, now, reason=data.explanation, data=info)
@@ -136,7 +135,7 @@ def handle_merchant_silence(case: Case, *, now: datetime | None = None) -> Case 
                 None,
                 now,
                 reason=facts,
-                data={"decision_id": decision.pk, "outcome": "upheld"},
+                data=chain.decision_data(decision) | {"outcome": "upheld"},
             )
         else:
             _apply(

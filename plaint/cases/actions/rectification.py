@@ -19,8 +19,8 @@ from plaint.notifications.outbox import enqueue_webhook
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Stage
 
-from .. import clocks
-from ..models import Case, CaseClock, CaseEvent, Decision
+from .. import chain, clocks
+from ..models import Case, CaseClock, Decision
 from ..notices import tell
 from .common import _attach, _record
 
@@ -113,7 +113,7 @@ def submit_proof(
             raise Refused("concurrent_change", "Someone changed this rectification at the same moment; reload it.")
         rect.refresh_from_db()
         # The same storing and logging of files as every other upload.
-        CaseEvent.objects.bulk_create(_attach(rect.case, checked, rejected, actor, Party.MERCHANT, now)[1])
+        chain.append(rect.case, _attach(rect.case, checked, rejected, actor, Party.MERCHANT, now)[1])
         clocks.stop(rect.case, ("rectification",), now, "proof_submitted", subject_id=rect.pk)
         _log(rect, "rectification_submitted", actor, now, proof.strip())
         _notify(rect, "rectification.submitted", now)

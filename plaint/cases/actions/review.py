@@ -14,7 +14,7 @@ from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.models import Party
 from plaint.rulebook import loader
 
-from .. import clocks
+from .. import chain, clocks
 from ..inputs import DecisionIn
 from ..models import Case, Decision, Visibility
 from ..transitions import DECIDABLE_STATES, transition
@@ -135,7 +135,7 @@ def decide_case(actor: User, case: Case, data: DecisionIn, *, now: datetime | No
             actor,
             now,
             reason=data.statement,
-            data={"decision_id": decision.pk, "outcome": data.outcome, "reason_codes": data.reason_codes},
+            data=chain.decision_data(decision) | {"outcome": data.outcome, "reason_codes": data.reason_codes},
         )
     return decision
 
