@@ -31,7 +31,9 @@ def awaiting_reconsideration() -> QuerySet[Appeal]:
 def decision_due_at(appeal: Appeal) -> datetime | None:
     """Return when the appeal's decision is due: its running `appeal` service-level clock's deadline, if any."""
     clock = (
-        CaseClock.objects.filter(case_id=appeal.case_id, stage="appeal", subject_id=appeal.pk, stopped_at__isnull=True)
+        CaseClock.objects.filter(
+            case_id=appeal.case_id, stage__in=("appeal", "committee"), subject_id=appeal.pk, stopped_at__isnull=True
+        )
         .order_by("-started_at", "-id")
         .first()
     )
@@ -41,7 +43,7 @@ def decision_due_at(appeal: Appeal) -> datetime | None:
 def decisions_due(appeals: list[Appeal]) -> dict[int, datetime | None]:
     """Return {appeal id: when its decision is due} for a list of appeals, in one query."""
     clocks = CaseClock.objects.filter(
-        stage="appeal", subject_id__in=[a.pk for a in appeals], stopped_at__isnull=True
+        stage__in=("appeal", "committee"), subject_id__in=[a.pk for a in appeals], stopped_at__isnull=True
     ).order_by("started_at", "id")
     due: dict[int, datetime | None] = {a.pk: None for a in appeals}
     cases = {a.pk: a.case_id for a in appeals}

@@ -142,15 +142,12 @@ def statement_view(statement: dict[str, Any]) -> dict[str, Any] | None:
     if not statement:
         return None
     considered = statement.get("considered") or {}
-    panel = [
-        SEAT_LABELS.get(p.get("seat"), p.get("seat")) if isinstance(p, dict) else SEAT_LABELS.get(p, p)
-        for p in statement.get("panel") or []
-    ]
-    counts = statement.get("vote_count") or statement.get("counts")
-    if counts is None and isinstance(statement.get("votes"), dict):
-        counts = statement["votes"]
+    # A panel's decision: statement["panel"] holds its seats, the vote counts and the dissent.
+    decided_by_panel = statement.get("panel") or {}
+    panel = [SEAT_LABELS.get(s.get("seat"), s.get("seat")) for s in decided_by_panel.get("seats", [])]
+    counts = decided_by_panel.get("counts")
     dissent = []
-    for item in statement.get("dissent") or []:
+    for item in decided_by_panel.get("dissent") or []:
         if not isinstance(item, dict):
             continue
         dissent.append(

@@ -95,6 +95,9 @@ def test_case_b_before_a_panel_of_three_two_overturn_one_dissents(
         expect(statement).to_contain_text("独立申诉委员会合议庭")
         expect(statement).to_contain_text("撤销 2 票")
         expect(statement).to_contain_text("少数意见（律师，维持）")
+        expect(statement.locator(".appeal-panel")).to_contain_text("消费者代表")
+        expect(statement.locator(".appeal-dissent")).to_contain_text(DISSENT)
+        expect(statement).not_to_contain_text("none 0")  # the remedy by its title, not its code
         expect(statement).to_contain_text(DISSENT)
         expect(statement).to_contain_text("12315")
     screenshot(page, "consumer-case-committee-decided-zh")

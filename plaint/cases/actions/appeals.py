@@ -910,7 +910,7 @@ REMAINS = {
 }
 
 
-def _effect_text(effect: dict[str, Any]) -> dict[str, str]:
+def _effect_text(effect: dict[str, Any], rulebook: Rulebook) -> dict[str, str]:
     kind = effect.get("kind")
     if kind == "none":
         return {"zh": "原决定不变。", "en": "The first decision stands unchanged."}
@@ -926,14 +926,20 @@ def _effect_text(effect: dict[str, Any]) -> dict[str, str]:
             "en": f"Points go from {effect['points_before']} to {effect['points_after']}; {lifted} measure(s) lifted.",
         }
     before, after = effect["remedy_before"], effect["remedy_after"]
+
+    def remedy(side: dict[str, str], language: str) -> str:
+        title = rulebook.remedies.get(side["remedy"])
+        name = getattr(title, language) if title is not None else side["remedy"]
+        return name if side["remedy"] == "none" else f"{name} {side['total']}"
+
     zh = (
         f"处理结果改为「{statements.OUTCOME_TITLES[effect['outcome_after']]['zh']}」；扣分 {effect['points_before']} → "
-        f"{effect['points_after']}；补救 {before['remedy']} {before['total']} → {after['remedy']} {after['total']}。"
+        f"{effect['points_after']}；补救：{remedy(before, 'zh')} → {remedy(after, 'zh')}。"
     )
     en = (
         f"The outcome is now {statements.OUTCOME_TITLES[effect['outcome_after']]['en'].lower()}; points "
-        f"{effect['points_before']} → {effect['points_after']}; remedy {before['remedy']} {before['total']} → "
-        f"{after['remedy']} {after['total']}."
+        f"{effect['points_before']} → {effect['points_after']}; remedy: {remedy(before, 'en')} → "
+        f"{remedy(after, 'en')}."
     )
     if effect.get("refund_on_merchant_win") == "keep":
         zh += "已支付的退款不予追回。"
@@ -964,7 +970,7 @@ def _statement(
     if panel is not None:
         role = {"zh": "独立申诉委员会合议庭", "en": "a panel of the independent appeals committee"}
         panel_zh, panel_en = _panel_text(panel)
-    effect_text = _effect_text(effect)
+    effect_text = _effect_text(effect, loader.get(case.rulebook_version))
     party, what, result = PARTY_TITLES[appeal.party], APPEALED_TITLES[appeal.appealed], RESULT_TITLES[appeal.result]
     answer_zh = f"对方答复：{appeal.answer}" if appeal.answer else "对方未答复。"
     answer_en = f"The other party answered: {appeal.answer}" if appeal.answer else "The other party did not answer."
