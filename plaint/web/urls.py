@@ -1,11 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import agent, committee, consumer, inbound, notifications, status, views
+from . import agent, committee, consumer, inbound, notifications, status, transparency, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("enforcement/", views.enforcement, name="enforcement"),
+    path("transparency/", transparency.transparency, name="transparency"),
     path("merchant/standing/", views.merchant_standing, name="merchant-standing"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("language/", views.set_language, name="set-language"),
