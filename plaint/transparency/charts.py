@@ -38,6 +38,7 @@ def bar_chart(title: str, rows: Sequence[tuple[str, float | int]], no_data: str)
         height=MARGIN + HEIGHT_PER_BAR * max(len(rows), 2),
         style=STYLE,
         js=[],
+        explicit_size=True,
         disable_xml_declaration=True,
         show_legend=False,
         print_values=True,
