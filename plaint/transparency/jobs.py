@@ -184,8 +184,11 @@ def figures_of_day(day: date) -> list[Row]:
 
 
 @transaction.atomic
-def compute_day(day: date, now: datetime | None = None) -> int:
-    """Compute `day`'s figures, replacing any earlier run's, and sum its month again; return the rows written."""
+def compute_day(day: date, now: datetime | None = None, *, roll_up: bool = True) -> int:
+    """Compute `day`'s figures, replacing any earlier run's, and sum its month again; return the rows written.
+
+    `roll_up=False` leaves the month to the caller (compute_range sums each month once, after its days).
+    """
     now = now or timezone.now()
     rows = figures_of_day(day)
     DailyFigure.objects.filter(day=day).delete()
@@ -205,7 +208,8 @@ def compute_day(day: date, now: datetime | None = None) -> int:
         batch_size=2000,
     )
     ComputedDay.objects.update_or_create(day=day, defaults={"computed_at": now, "rows": len(rows)})
-    _roll_up(day.replace(day=1))
+    if roll_up:
+        _roll_up(day.replace(day=1))
     return len(rows)
 
 
@@ -237,13 +241,21 @@ def _roll_up(month: date) -> None:
 
 
 def compute_range(first: date, last: date, now: datetime | None = None) -> tuple[int, int]:
-    """Compute every day from `first` to `last` (inclusive); return (days, rows)."""
+    """Compute every day from `first` to `last` (inclusive); return (days, rows).
+
+    Each month is summed once, after its last day in the range: summing it again after every day would
+    rewrite its rows once a day, and a year's backfill would leave the monthly table mostly dead rows.
+    """
     days = rows = 0
     day = first
     while day <= last:
-        rows += compute_day(day, now)
+        rows += compute_day(day, now, roll_up=False)
         days += 1
-        day += timedelta(days=1)
+        following = day + timedelta(days=1)
+        if following > last or following.month != day.month:
+            with transaction.atomic():
+                _roll_up(day.replace(day=1))
+        day = following
     return days, rows
 
 
