@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "plaint.enforcement",
     "plaint.notifications",
     "plaint.monitoring",
+    "plaint.transparency",
     "plaint.inbound",
     "plaint.committee",
     "plaint.api",

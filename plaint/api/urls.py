@@ -20,6 +20,7 @@ from .routers import (
     rectifications,
     review,
     rulebook,
+    transparency,
 )
 
 
@@ -48,6 +49,7 @@ api.add_router("/committee", committee.router, tags=["committee"])
 api.add_router("/monitoring", monitoring.router, tags=["monitoring"])
 api.add_router("/rectifications", rectifications.router, tags=["rectifications"])
 api.add_router("/rulebook", rulebook.router, tags=["rulebook"])
+api.add_router("/transparency", transparency.router, tags=["transparency"])
 api.add_router("/notifications", notifications.router, tags=["notifications"])
 api.add_router("/staff", notifications.status_router, tags=["status"])
 

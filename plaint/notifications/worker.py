@@ -27,11 +27,13 @@ PERIODIC_JOBS = [
     "plaint.inbound.actions.expire_held_mail",
     "plaint.monitoring.jobs.run_if_due",
     "plaint.notifications.delivery.deliver_due",
+    "plaint.transparency.jobs.run_if_due",
 ]
 DELIVERY_JOB = "plaint.notifications.delivery.deliver_due"
 # Jobs that are not claimed row by row: run by one worker at a time (a PostgreSQL advisory lock; a
-# worker that finds it taken skips the pass). The monitoring job computes a day's figures as a whole.
-EXCLUSIVE_JOBS = {"plaint.monitoring.jobs.run_if_due": 7_240_001}
+# worker that finds it taken skips the pass). The monitoring and transparency jobs compute a day's figures
+# as a whole.
+EXCLUSIVE_JOBS = {"plaint.monitoring.jobs.run_if_due": 7_240_001, "plaint.transparency.jobs.run_if_due": 7_240_002}
 
 
 def run_periodic(name: str) -> bool:

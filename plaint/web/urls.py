@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import agent, committee, consumer, inbound, notifications, rules, status, views
+from . import agent, committee, consumer, inbound, notifications, rules, status, transparency, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -9,6 +9,7 @@ urlpatterns = [
     # The rulebook, public (issue 14): every version and what each changed.
     path("rules/", rules.rules_index, name="rules"),
     path("rules/<str:version>/", rules.rules_version, name="rules-version"),
+    path("transparency/", transparency.transparency, name="transparency"),
     path("merchant/standing/", views.merchant_standing, name="merchant-standing"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("language/", views.set_language, name="set-language"),
