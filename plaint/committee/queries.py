@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 
 from plaint.cases import statements
 from plaint.cases.access import MERCHANT
@@ -60,7 +60,8 @@ def member_seats(member: CommitteeMember) -> QuerySet[PanelSeat]:
         PanelSeat.objects.filter(member=member)
         .select_related("panel", "panel__case")
         .annotate(voted=Exists(voted))
-        .order_by("panel__decided_at", "panel__due_at", "-id")
+        # NULLS FIRST said outright: PostgreSQL puts NULLs last in ascending order, SQLite first.
+        .order_by(F("panel__decided_at").desc(nulls_first=True), "panel__due_at", "-id")
     )
 
 

@@ -44,7 +44,12 @@ class QualityFilterForm(forms.Form):
     rulebook_version = forms.ChoiceField(label=_("Rulebook version"), required=False)
     route = forms.ChoiceField(label=_("Decided by"), required=False)
     months = forms.TypedChoiceField(
-        label=_("Trend over"), choices=MONTH_CHOICES, coerce=int, required=False, empty_value=quality.DEFAULT_MONTHS
+        label=_("Trend over"),
+        choices=MONTH_CHOICES,
+        coerce=int,
+        required=False,
+        empty_value=quality.DEFAULT_MONTHS,
+        initial=quality.DEFAULT_MONTHS,
     )
     reviewer = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 

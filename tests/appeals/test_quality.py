@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from plaint.accounts.models import Role
 from plaint.cases import actions, quality
@@ -12,6 +13,7 @@ from plaint.cases.inputs import ReportIn
 from plaint.cases.models import Appeal, Decision
 from plaint.errors import InvalidInput
 from plaint.evidence.actions import Upload
+from plaint.notifications.worker import PERIODIC_JOBS
 from tests import factories as f
 from tests.api_client import ApiClient
 from tests.committee.helpers import member
@@ -91,6 +93,7 @@ def appeals(world):
     )
     # Filed, not decided: not counted.
     answered(world, decided(world, "not_upheld"))
+    quality.refresh()
     return {"reviewer": reviewer, "second": second}
 
 
@@ -166,6 +169,7 @@ def test_bad_filters_are_refused_with_the_field():
 
 
 def test_nothing_decided_gives_zeros_and_no_rate(db):
+    quality.refresh()
     figures = quality.quality()
     assert figures["total"]["decided"] == 0 and figures["total"]["rate"] is None
     assert figures["by_reviewer"] == figures["by_category"] == figures["by_rulebook_version"] == []
@@ -196,6 +200,7 @@ def test_the_page_is_for_supervisors_in_both_languages(client, world, appeals):
     page = client.get("/review/quality/")
     text = page.content.decode()
     assert page.status_code == 200 and "申诉改判" in text and "second-reviewer" in text and "66.7%" in text
+    assert '<option value="6" selected>' in text  # the trend's default, as shown
     supervisor.language = "en"
     supervisor.save(update_fields=["language"])
     text = client.get("/review/quality/?category=product_quality").content.decode()
@@ -223,6 +228,22 @@ def test_the_queries_do_not_grow_with_the_appeals(client, world, appeals, django
         case = decided(world, "upheld", category="product_quality")
         reviewer = f.user(Role.REVIEWER, username=f"more-{n}")
         by_hand(world, case, result="overturned", decided_at=datetime(2026, 10, 2, tzinfo=CST), decided_by=reviewer)
+    quality.refresh()
     assert page_queries() == before
     with django_assert_num_queries(2):
         assert len(quality.quality()["by_reviewer"]) == 8
+
+
+def test_the_worker_counts_again_once_the_figures_are_old_enough(world, appeals, time_machine, settings):
+    settings.PLAINT_QUALITY_REFRESH_SECONDS = 300
+    counted = quality.quality()["as_of"]
+    assert counted is not None
+    case = decided(world, "upheld", category="product_quality")
+    by_hand(world, case, result="overturned", decided_at=timezone.now())
+    assert quality.refresh_if_due() is None  # counted less than five minutes ago
+    assert quality.quality()["total"]["decided"] == 6
+    time_machine.shift(timedelta(minutes=6))
+    assert quality.refresh_if_due() > 0
+    figures = quality.quality()
+    assert figures["total"]["decided"] == 7 and figures["as_of"] > counted
+    assert "plaint.cases.quality.refresh_if_due" in PERIODIC_JOBS

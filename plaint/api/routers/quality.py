@@ -1,5 +1,7 @@
 """The quality loop for supervisors: decisions changed on appeal per reviewer, category and rulebook version."""
 
+from datetime import datetime
+
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
@@ -61,6 +63,10 @@ class Filters(Schema):
 class QualityOut(Schema):
     filters: Filters
     months: list[str]
+    as_of: datetime | None = Field(
+        description="When the figures were counted (every PLAINT_QUALITY_REFRESH_SECONDS); null before the "
+        "first count or when no appeal is decided"
+    )
     total: Figures
     by_reviewer: list[ReviewerFigures] = Field(description="Most changed first")
     by_category: list[CategoryFigures] = Field(description="Most changed first")
@@ -78,8 +84,8 @@ def figures(
 ) -> dict:
     """Appeals decided and changed on appeal (overturned or varied), with the rate and the monthly trend
     (`months`, default 6, at most 24), per reviewer of the decision appealed, per category and per
-    rulebook version. Supervisors only. Counted by the database: the same few queries whatever the
-    number of appeals."""
+    rulebook version. Supervisors only. Counted by the database every few minutes (`as_of`): the same
+    few queries whatever the number of appeals."""
     if request.auth.role != Role.SUPERVISOR:
         raise Forbidden("not_a_supervisor", "The quality figures are for supervisors.")
     filters = quality.check_filter(
