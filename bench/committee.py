@@ -17,6 +17,8 @@ from bench.common import fresh_database, insert_consumers, insert_merchants, vac
 MEMBERS = int(os.environ.get("BENCH_MEMBERS", "10000"))
 CONFLICTS = int(os.environ.get("BENCH_CONFLICTS", "100000"))
 OPEN_PANELS = int(os.environ.get("BENCH_OPEN_PANELS", "6000"))
+# A marketplace's listings: the draw reads the brands of the case's order's listings among them.
+LISTINGS = int(os.environ.get("BENCH_LISTINGS", "300000"))
 RUNS = int(os.environ.get("BENCH_RUNS", "21"))
 DB = "plaint_bench_committee"
 TARGET_MS = 50
@@ -50,6 +52,15 @@ def main() -> None:
         external_id="O1", consumer=consumer, merchant=merchant, amount_paid=100, paid_at=now, delivered_at=now
     )
     OrderItem.objects.create(order=order, listing=listing, title="Cream", unit_price=100)
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO marketplace_listing (external_id, merchant_id, title, origin_country, customs_declaration_no, "
+            "batch, declared, brand, status, created_at, updated_at) SELECT 'L' || (i + 1), m.id, 'Listing ' || i, "
+            "'JP', '', '', '{}', 'Brand ' || i %% 500, 'active', now(), now() FROM generate_series(1, %s) i "
+            "JOIN marketplace_merchant m ON m.external_id = 'M' || (1 + i %% 10000)",
+            [LISTINGS],
+        )
+    OrderItem.objects.create(order=order, listing=Listing.objects.get(external_id="L3"), title="Serum", unit_price=50)
 
     def case(ref: str) -> Case:
         report = Report.objects.create(
@@ -164,7 +175,8 @@ def main() -> None:
             pass
     pool, drawn = statistics.median(pool_ms), statistics.median(draw_ms)
     print(
-        f"committee draw benchmark: PostgreSQL, {MEMBERS} members, {conflicts} conflicts, {seats} open seats "
+        f"committee draw benchmark: PostgreSQL, {MEMBERS} members, {conflicts} conflicts, {seats} open seats, "
+        f"{LISTINGS} listings "
         f"(generated in {generated:.0f} s, not timed)"
     )
     print(f"  eligible pool (one query) : {pool:.1f} ms median of {RUNS} (pools: {sizes})")

@@ -63,12 +63,19 @@ def insert_consumers(cursor: psycopg.Cursor, count: int) -> int:
 
 
 def time_pages(
-    users: list, pages: list[tuple[str, str]], runs: int, *, statuses: tuple[int, ...] = (200,), follow: bool = False
+    users: list,
+    pages: list[tuple[str, str]],
+    runs: int,
+    *,
+    statuses: tuple[int, ...] = (200,),
+    follow: bool = False,
+    counts: dict[str, int] | None = None,
 ) -> float:
     """Render each (role, path) `runs` times as a signed-in user of that role; print median and queries.
 
     The first render warms the template cache (followed through redirects when `follow`) and must be
-    200; each timed one must answer one of `statuses`. Return the worst median in milliseconds.
+    200; each timed one must answer one of `statuses`. Return the worst median in milliseconds; with
+    `counts`, also fill it with {path: queries of the last render}.
     """
     from django.db import connection
     from django.test import Client
@@ -94,6 +101,8 @@ def time_pages(
         median = statistics.median(times)
         worst = max(worst, median)
         print(f"  {role:{role_width}} {path:{path_width}} {median:7.1f} ms  {len(queries.captured_queries):3} queries")
+        if counts is not None:
+            counts[path] = len(queries.captured_queries)
     return worst
 
 

@@ -46,9 +46,10 @@ def main() -> None:
         # Cases spread over the first 1,000 consumers: about 100 each, so "my reports" has pages to turn.
         cur.execute(
             "INSERT INTO cases_report (reporter_id, filed_by_id, channel, channel_reference, target_type, "
-            "merchant_id, category, description, remedy_wanted, submitted_at) SELECT %s + i %% 1000, %s, 'web', '', "
+            "merchant_id, category, description, remedy_wanted, submitted_at, request_digest) "
+            "SELECT %s + i %% 1000, %s, 'web', '', "
             "'merchant', %s + (i * 7) %% %s, (ARRAY['product_quality','counterfeit','expired_goods'])[1 + i %% 3], "
-            "'Report ' || i, 'refund', now() - (i %% 90) * interval '1 day' FROM generate_series(1, %s) i",
+            "'Report ' || i, 'refund', now() - (i %% 90) * interval '1 day', '' FROM generate_series(1, %s) i",
             [c0, filer.pk, m0, MERCHANTS, CASES],
         )
         cur.execute(

@@ -39,9 +39,10 @@ def main() -> None:
         channels = "ARRAY['web','app','hotline','online_chat','email','api']"
         cur.execute(
             "INSERT INTO cases_report (reporter_id, filed_by_id, channel, channel_reference, target_type, "
-            f"merchant_id, category, description, remedy_wanted, submitted_at) SELECT %s + i %% 1000, %s, "
+            "merchant_id, category, description, remedy_wanted, submitted_at, request_digest) "
+            "SELECT %s + i %% 1000, %s, "
             f"({channels})[1 + i %% 6], '', 'merchant', %s + (i * 7) %% %s, ({categories})[1 + i %% 5], "
-            "'Report ' || i, 'refund', now() - (i %% 90) * interval '1 day' FROM generate_series(1, %s) i",
+            "'Report ' || i, 'refund', now() - (i %% 90) * interval '1 day', '' FROM generate_series(1, %s) i",
             [c0, filer.pk, m0, MERCHANTS, CASES],
         )
         # 40% in review, 10% waiting for evidence, 20% with the merchant, 30% decided.

@@ -42,10 +42,10 @@ def main() -> None:
         )
         cur.execute(
             "INSERT INTO cases_report (reporter_id, filed_by_id, channel, channel_reference, target_type, "
-            "merchant_id, category, description, remedy_wanted, submitted_at) "
+            "merchant_id, category, description, remedy_wanted, submitted_at, request_digest) "
             "SELECT %s + i %% 1000, %s, 'web', '', 'merchant', %s + (i * 7) %% %s, 'product_quality', 'x', 'refund', "
             "now() - (CASE WHEN (i * 7) %% %s %% 50 = 0 AND i %% 3 = 0 THEN i %% 30 ELSE i %% 210 END) "
-            "* interval '1 day' FROM generate_series(1, %s) i",
+            "* interval '1 day', '' FROM generate_series(1, %s) i",
             [c0, filer.pk, m0, MERCHANTS, MERCHANTS, CASES],
         )
         cur.execute(

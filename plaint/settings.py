@@ -191,6 +191,9 @@ FILE_UPLOAD_HANDLERS = [
 
 # Committee panels: the fewest characters a member's written reasons (for a vote or a recusal) may have.
 PLAINT_COMMITTEE_MIN_REASONS = int(os.environ.get("PLAINT_COMMITTEE_MIN_REASONS", "20"))
+# How old the supervisors' figures of decisions changed on appeal may get before the worker rebuilds
+# them (plaint.cases.quality.refresh_if_due; the page says when they were counted).
+PLAINT_QUALITY_REFRESH_SECONDS = int(os.environ.get("PLAINT_QUALITY_REFRESH_SECONDS", "300"))
 
 # The folder of rulebook versions (one TOML file each), validated at start-up.
 PLAINT_RULEBOOK_DIR = Path(os.environ.get("PLAINT_RULEBOOK_DIR", BASE_DIR / "rulebook"))

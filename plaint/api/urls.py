@@ -17,6 +17,7 @@ from .routers import (
     merchants,
     monitoring,
     notifications,
+    quality,
     rectifications,
     review,
     rulebook,
@@ -47,6 +48,7 @@ api.add_router("/merchants", merchants.router, tags=["merchants"])
 api.add_router("/", appeals.router, tags=["appeals"])
 api.add_router("/committee", committee.router, tags=["committee"])
 api.add_router("/monitoring", monitoring.router, tags=["monitoring"])
+api.add_router("/quality", quality.router, tags=["quality"])
 api.add_router("/rectifications", rectifications.router, tags=["rectifications"])
 api.add_router("/rulebook", rulebook.router, tags=["rulebook"])
 api.add_router("/transparency", transparency.router, tags=["transparency"])

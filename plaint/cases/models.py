@@ -420,3 +420,40 @@ class Appeal(models.Model):
         if self.state != AppealState.DECIDED:
             return "pending"
         return "rejected" if self.result == AppealResult.CONFIRMED else "overturned"
+
+
+class QualityMonth(models.Model):
+    """Appeals decided in a month, grouped as the quality page shows them (plaint/cases/quality.py).
+
+    Rebuilt whole by the periodic job `quality.refresh_if_due` from the appeals (one GROUP BY), so the
+    page adds up a few thousand of these rows instead of joining every appeal to its decision and case.
+    """
+
+    # The first day of the month the appeals were decided in, in the server's time zone.
+    month = models.DateField()
+    # Who took the decision appealed: empty for an automated decision and for an inadmissibility.
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
+    # The decision's automated flag; None for an appeal against inadmissibility (no decision).
+    automated = models.BooleanField(null=True)
+    category = models.CharField(max_length=50)
+    # The rulebook version the appealed decision applied (the case's, for an inadmissibility).
+    rulebook_version = models.CharField(max_length=40)
+    route = models.CharField(max_length=20, choices=AppealRoute.choices)
+    decided = models.PositiveIntegerField()
+    overturned = models.PositiveIntegerField()
+    varied = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["month", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.category} {self.decided}"

@@ -8,7 +8,7 @@ addresses and ID numbers written inside any text are masked, and the reporter's 
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 
 from plaint.cases import statements
 from plaint.cases.access import MERCHANT
@@ -41,7 +41,8 @@ def member_seats(member: CommitteeMember) -> QuerySet[PanelSeat]:
         PanelSeat.objects.filter(member=member)
         .select_related("panel", "panel__case")
         .annotate(voted=Exists(voted))
-        .order_by("panel__decided_at", "panel__due_at", "-id")
+        # NULLS FIRST said outright: PostgreSQL puts NULLs last in ascending order, SQLite first.
+        .order_by(F("panel__decided_at").desc(nulls_first=True), "panel__due_at", "-id")
     )
 
 

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 # Each is called with no arguments on every pass; each must be safe to run in several workers at once.
 PERIODIC_JOBS = [
     "plaint.cases.clocks.tick",
+    "plaint.cases.quality.refresh_if_due",
     "plaint.committee.draw.retry_waiting_draws",
     "plaint.committee.votes.replace_missed_members",
     "plaint.committee.votes.decide_overdue_panels",
@@ -32,8 +33,12 @@ PERIODIC_JOBS = [
 DELIVERY_JOB = "plaint.notifications.delivery.deliver_due"
 # Jobs that are not claimed row by row: run by one worker at a time (a PostgreSQL advisory lock; a
 # worker that finds it taken skips the pass). The monitoring and transparency jobs compute a day's figures
-# as a whole.
-EXCLUSIVE_JOBS = {"plaint.monitoring.jobs.run_if_due": 7_240_001, "plaint.transparency.jobs.run_if_due": 7_240_002}
+# as a whole, the quality job the appeals' figures.
+EXCLUSIVE_JOBS = {
+    "plaint.monitoring.jobs.run_if_due": 7_240_001,
+    "plaint.transparency.jobs.run_if_due": 7_240_002,
+    "plaint.cases.quality.refresh_if_due": 7_240_003,
+}
 
 
 def run_periodic(name: str) -> bool:

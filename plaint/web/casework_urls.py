@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import merchant, review
+from . import merchant, quality, review
 
 urlpatterns = [
     # Merchant portal (the record page, /merchant/standing/, is in web/urls.py).
@@ -22,6 +22,7 @@ urlpatterns = [
     # Review console.
     path("review/", review.queue, name="review-queue"),
     path("review/supervisor/", review.supervisor, name="review-supervisor"),
+    path("review/quality/", quality.quality_page, name="review-quality"),
     path("review/cases/<str:reference>/", review.case_page, name="review-case"),
     path("review/cases/<str:reference>/claim/", review.claim, name="review-claim"),
     path("review/cases/<str:reference>/release/", review.release, name="review-release"),

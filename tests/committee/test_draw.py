@@ -10,10 +10,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from plaint.accounts.models import Role
+from plaint.cases import actions as case_actions
+from plaint.cases.inputs import ReportIn
+from plaint.cases.models import Case
 from plaint.committee.actions import MemberIn, add_member
 from plaint.committee.draw import draw_panel, eligible_pool, pick, redraw, retry_waiting_draws, verify
 from plaint.committee.models import Panel, PanelSeat, PanelState
 from plaint.errors import InvalidInput
+from plaint.evidence.actions import Upload
+from plaint.marketplace.models import OrderItem
 from plaint.notifications.models import Notification, OutboxMessage
 from tests import factories as f
 
@@ -75,6 +80,36 @@ def test_conflicts_with_the_merchant_its_group_and_brand_exclude_a_member():
     conflict(reps[3], "merchant", "some-other-merchant")
     pool = eligible_pool(case, ["consumer_rep"], category=case.category, now=timezone.now())
     assert pool == {"consumer_rep": sorted([reps[3].pk, reps[4].pk])}
+
+
+def test_brand_conflicts_cover_a_listing_report_and_every_listing_of_the_order():
+    # A report about a listing: the listing's brand counts.
+    shop = f.merchant("MC-LISTING")
+    item = f.listing(shop, "LC-LISTING", brand="Hanami Skin")
+    f.order(shop, "CC-LISTING", external_id="OC-LISTING", listing_obj=item)
+    data = ReportIn(
+        target_type="listing", target_id="LC-LISTING", category="product_quality", description="面霜有异味。"
+    )
+    filed = case_actions.file_report(
+        f.consumer_user("CC-LISTING"), data, [Upload("p.jpg", f.jpeg(), "photo_of_product")]
+    )
+    listing_case = Case.objects.select_related("merchant", "report").get(pk=filed.case.pk)
+    assert listing_case.report.listing_id == item.pk and listing_case.report.order_id is None
+    # A report about an order of two listings: the second item's brand counts too.
+    order_case = filed_case(brand="First Brand")
+    second = f.listing(order_case.merchant, "LC-SECOND", brand="Second Brand")
+    OrderItem.objects.create(order_id=order_case.report.order_id, listing=second, title="Serum", unit_price=10)
+    reps = [member("consumer_rep") for _ in range(4)]
+    conflict(reps[0], "brand", "hanami skin")
+    conflict(reps[1], "brand", "second brand")
+    conflict(reps[2], "brand", "first brand")
+    now = timezone.now()
+    assert eligible_pool(listing_case, ["consumer_rep"], category="product_quality", now=now) == {
+        "consumer_rep": sorted([reps[1].pk, reps[2].pk, reps[3].pk])
+    }
+    assert eligible_pool(order_case, ["consumer_rep"], category="product_quality", now=now) == {
+        "consumer_rep": sorted([reps[0].pk, reps[3].pk])
+    }
 
 
 def test_term_load_cap_active_field_history_and_exclusions_decide_eligibility():

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from plaint.accounts.models import Role
 from plaint.committee.draw import draw_panel
-from plaint.committee.models import CommitteeMember, Conflict, Vote
+from plaint.committee.models import CommitteeMember, Conflict, Panel, Vote
+from plaint.committee.queries import member_seats
 from tests import factories as f
 
 from .helpers import REASONS, THREE, committee, filed_case
@@ -92,3 +93,19 @@ def test_an_admin_adds_a_member_and_declares_a_conflict_from_the_pages():
     refused = admin.post("/committee/members/", form | {"username": staff.username})
     assert refused.status_code == 422 and "committee" in refused.content.decode()
     assert signed_in(f.user(Role.SUPERVISOR)).get("/committee/members/").status_code == 403
+
+
+def test_my_panels_lists_open_panels_first_then_decided_ones_newest_first():
+    committee(per_seat=1)  # one member a seat: the same three sit on every panel
+    CommitteeMember.objects.update(load_cap=10)
+    now = timezone.now()
+    panels = [
+        draw_panel(filed_case(), THREE, subject=f"appeal:{n}", due_at=now + timedelta(days=9 - n), now=now)
+        for n in range(4)
+    ]
+    Panel.objects.filter(pk=panels[0].pk).update(state="decided", decided_at=now - timedelta(days=2))
+    Panel.objects.filter(pk=panels[1].pk).update(state="decided", decided_at=now - timedelta(days=1))
+    member = CommitteeMember.objects.get(seat="consumer_rep")
+    order = [seat.panel_id for seat in member_seats(member)]
+    # Open ones by deadline (panel 3 is due first), then decided ones, the newest first.
+    assert order == [panels[3].pk, panels[2].pk, panels[1].pk, panels[0].pk]
