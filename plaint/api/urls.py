@@ -18,6 +18,7 @@ from .routers import (
     monitoring,
     notifications,
     rectifications,
+    remedies,
     review,
     rulebook,
 )
@@ -47,6 +48,7 @@ api.add_router("/", appeals.router, tags=["appeals"])
 api.add_router("/committee", committee.router, tags=["committee"])
 api.add_router("/monitoring", monitoring.router, tags=["monitoring"])
 api.add_router("/rectifications", rectifications.router, tags=["rectifications"])
+api.add_router("/", remedies.router, tags=["remedies"])
 api.add_router("/rulebook", rulebook.router, tags=["rulebook"])
 api.add_router("/notifications", notifications.router, tags=["notifications"])
 api.add_router("/staff", notifications.status_router, tags=["status"])
