@@ -1,4 +1,4 @@
-"""A marketplace under rulebook v3 (remedies followed to the money): parties, staff, the marketplace's client, a receiver."""
+"""A marketplace under rulebook v3 (remedies followed to the money): parties, staff, its client, a receiver."""
 
 import itertools
 import json
@@ -53,7 +53,9 @@ def accepted(world, category: str = "product_quality", remedy: str = "refund") -
     from django.utils import timezone as tz
 
     order = f.order(world["shop"], "C1", external_id=f"O-{next(_orders)}", delivered_at=tz.now() - timedelta(days=1))
-    evidence = {"expired_goods": "photo_of_expiry_date"}.get(category, "photo_of_product")
+    evidence = {"expired_goods": "photo_of_expiry_date", "damaged_on_arrival": "photo_of_damage"}.get(
+        category, "photo_of_product"
+    )
     filed = world["consumer"].post_form(
         "/reports",
         {

@@ -99,7 +99,9 @@ def test_bad_confirmations_are_422_naming_the_field(world, change, field):
 def test_a_failure_is_reported_in_words_and_a_later_payment_still_confirmed(world, receiver):
     case = accepted(world)
     remedy_id = case["remedies"][0]["id"]
-    failed = world["marketplace"].post_json(f"/remedies/{remedy_id}/failed", {"reason": "银行账户已注销 account closed"})
+    failed = world["marketplace"].post_json(
+        f"/remedies/{remedy_id}/failed", {"reason": "银行账户已注销 account closed"}
+    )
     assert failed.status_code == 200 and failed.json()["state"] == "failed"
     again = world["marketplace"].post_json(f"/remedies/{remedy_id}/failed", {"reason": "银行账户已注销 account closed"})
     assert again.json() == failed.json()

@@ -29,8 +29,8 @@ from plaint.rulebook import loader
 from .. import clocks
 from ..models import Case, CaseRating, Visibility
 from ..notices import tell
-from ..transitions import FINAL_STATES, OPEN_STATES
-from .common import _apply, _locked, _notify, _record, _reporter_side
+from ..transitions import FINAL_STATES, OPEN_STATES, transition
+from .common import _actor_role, _apply, _locked, _notify, _record, _reporter_side
 
 # Who confirms what the marketplace did with the money: its system client, and supervisors (who may
 # record a confirmation the marketplace gave them another way).
@@ -318,6 +318,8 @@ def reopen_unpaid(actor: User, case: Case, reason: str, *, now: datetime | None 
     try:
         with transaction.atomic():
             case = _locked(case)
+            # The state and the role first: a case that is not resolved has no window to speak of.
+            transition("reopen_unpaid", case.state, _actor_role(actor))
             window = clocks.reopen_window(case)
             if window is None:
                 raise Refused(
