@@ -316,3 +316,35 @@ def nudge(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, _("Your question was recorded on the case."))
     return redirect("consumer-case", reference)
+
+
+@require_POST
+@consumer_only
+def reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    """Reopen a case the merchant resolved by accepting, because the money never arrived; it goes to review."""
+    case = case_or_404(request, reference)
+    try:
+        actions.reopen_unpaid(request.user, case, request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, error_message(exc))
+    else:
+        messages.success(request, _("The case is reopened and has gone to a reviewer."))
+    return redirect("consumer-case", reference)
+
+
+@require_POST
+@consumer_only
+def rate(request: HttpRequest, reference: str) -> HttpResponse:
+    """Rate how a closed case was handled, 1 to 5 with a comment, once."""
+    case = case_or_404(request, reference)
+    try:
+        score = int(request.POST.get("score", ""))
+    except ValueError:
+        score = 0
+    try:
+        actions.rate_case(request.user, case, score, request.POST.get("comment", ""))
+    except DomainError as exc:
+        messages.error(request, error_message(exc))
+    else:
+        messages.success(request, _("Thank you: your rating was recorded."))
+    return redirect("consumer-case", reference)

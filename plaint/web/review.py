@@ -4,6 +4,7 @@ decision form, and the supervisors' view of overdue and escalated cases and moni
 Lists come from plaint.cases.queries (index-backed, paged); changes go through plaint.cases.actions.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -27,7 +28,15 @@ from plaint.cases.actions.appeals import decide_penalty_appeal
 from plaint.cases.actions.rectification import KINDS as RECTIFICATION_KINDS
 from plaint.cases.inputs import DecisionIn, RectificationIn
 from plaint.cases.models import Appeal, Case
-from plaint.cases.queries import QUEUE_FACETS, overdue_cases, queue_facets, related_cases, review_queue
+from plaint.cases.queries import (
+    QUEUE_FACETS,
+    overdue_cases,
+    queue_facets,
+    rating_figures,
+    related_cases,
+    review_queue,
+    unpaid_remedies,
+)
 from plaint.cases.reading import describe_case
 from plaint.cases.transitions import DECIDABLE_STATES, AppealState, State
 from plaint.enforcement.models import Rectification, RectificationState
@@ -50,6 +59,8 @@ from .casework import (
 from .common import CHANNEL_NAMES, case_or_404, pick, role_required, when
 
 PAGE_SIZE = 25
+# The supervisors' page shows the consumers' ratings of the last half year, month by month.
+RATING_DAYS = 183
 DECIDERS = tuple(DECIDING_ROLES)
 
 
@@ -468,6 +479,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
         .select_related("decision__case__merchant")
         .order_by("filed_at")[:50]
     )
+    ratings = rating_figures(now - timedelta(days=RATING_DAYS), now, period="month")
     return render(
         request,
         "web/review/supervisor.html",
@@ -477,6 +489,12 @@ def supervisor(request: HttpRequest) -> HttpResponse:
             "escalated_rows": rows(escalated),
             "flags": [{"flag": f, "reason": FLAG_REASON_LABELS.get(f.reason, f.reason)} for f in flags],
             "appeals": [{"appeal": a, "state": APPEAL_STATE_LABELS.get(a.legacy_state)} for a in appeals],
+            "unpaid": unpaid_remedies()[:PAGE_SIZE],
+            "ratings": [
+                r | {"title": pick(cat.title) if (cat := rulebook.category(r["category"])) else r["category"]}
+                for r in ratings
+            ],
+            "rating_days": RATING_DAYS,
         },
     )
 

@@ -19,6 +19,8 @@ urlpatterns = [
     path("consumer/cases/<str:reference>/evidence/", consumer.add_evidence, name="consumer-add-evidence"),
     path("consumer/cases/<str:reference>/withdraw/", consumer.withdraw, name="consumer-withdraw"),
     path("consumer/cases/<str:reference>/nudge/", consumer.nudge, name="consumer-nudge"),
+    path("consumer/cases/<str:reference>/reopen/", consumer.reopen, name="consumer-reopen"),
+    path("consumer/cases/<str:reference>/rating/", consumer.rate, name="consumer-rate"),
     # Agent console.
     path("agent/", agent.home, name="agent-home"),
     path("agent/consumers/<str:consumer_id>/", agent.consumer_page, name="agent-consumer"),
