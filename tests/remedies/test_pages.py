@@ -40,7 +40,9 @@ def test_every_case_page_shows_instructed_then_paid(world, language, instructed,
         assert page.status_code == 200, side
         html = page.content.decode()
         section = html[html.index("remedies-title") :][:1500]
-        assert 'data-remedy-state="executed"' in html and paid_word in section and "ALIPAY-2026-0001" in section, section
+        assert 'data-remedy-state="executed"' in html and paid_word in section and "ALIPAY-2026-0001" in section, (
+            section
+        )
 
 
 def test_a_failure_reads_in_words_on_the_consumers_page(world):
