@@ -79,3 +79,8 @@ def test_bad_rating_queries_are_422(world):
         "/ratings", **{"from": "2026-12-09T00:00:00+08:00", "to": "2026-12-01T00:00:00+08:00"}
     )
     assert bad.status_code == 422 and bad.json()["field"] == "from"
+
+
+def test_a_range_that_cannot_be_counted_back_is_422(world):
+    bad = world["supervisor"].get("/ratings", to="0001-01-02T00:00:00+00:00")
+    assert bad.status_code == 422 and bad.json()["field"] == "to"

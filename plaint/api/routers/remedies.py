@@ -14,7 +14,7 @@ from plaint.cases.access import cases_visible_to, get_case
 from plaint.cases.queries import rating_figures
 from plaint.cases.reading import rating_item, remedy_item
 from plaint.enforcement.models import RemedyInstruction
-from plaint.errors import Forbidden, NotFound
+from plaint.errors import Forbidden, InvalidInput, NotFound
 from plaint.limits import RowId
 
 from ..schemas import ERRORS, CaseOut
@@ -173,7 +173,10 @@ def ratings(request: HttpRequest, filters: Query[RatingsQuery]) -> dict:
     if request.auth.role not in (Role.SUPERVISOR, Role.ADMIN):
         raise Forbidden("not_a_supervisor", "Ratings are read by supervisors and policy admins.")
     until = _aware(filters.until) or timezone.now()
-    since = _aware(filters.since) or until - timedelta(days=180)
+    try:
+        since = _aware(filters.since) or until - timedelta(days=180)
+    except OverflowError:
+        raise InvalidInput("invalid_range", "`to` is too early to count back from.", field="to") from None
     return {
         "period": filters.period,
         "since": since.isoformat(),
