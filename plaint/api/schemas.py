@@ -69,6 +69,11 @@ class CaseOut(Schema):
     under_appeal: bool = False
     appeals: list[dict[str, Any]] = []
     rectifications: list[dict[str, Any]] = []
+    # Each remedy instruction and what became of it: instructed, executed (paid) or failed.
+    remedies: list[dict[str, Any]] = []
+    # The reporter's window to reopen a resolved case whose money never arrived; the consumer's rating.
+    reopen_window: dict[str, Any] | None = None
+    rating: dict[str, Any] | None = None
     claim: dict[str, Any] | None = None
     related: dict[str, Any] | None = None
     # Platform staff only: the case log's chain head, {"sequence": n, "hash": "<sha256>"} (docs/transparency.md).

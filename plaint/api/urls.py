@@ -19,6 +19,7 @@ from .routers import (
     notifications,
     quality,
     rectifications,
+    remedies,
     review,
     rulebook,
     transparency,
@@ -50,6 +51,7 @@ api.add_router("/committee", committee.router, tags=["committee"])
 api.add_router("/monitoring", monitoring.router, tags=["monitoring"])
 api.add_router("/quality", quality.router, tags=["quality"])
 api.add_router("/rectifications", rectifications.router, tags=["rectifications"])
+api.add_router("/", remedies.router, tags=["remedies"])
 api.add_router("/rulebook", rulebook.router, tags=["rulebook"])
 api.add_router("/transparency", transparency.router, tags=["transparency"])
 api.add_router("/notifications", notifications.router, tags=["notifications"])

@@ -39,6 +39,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from plaint.db import insert
+from plaint.enforcement.models import RemedyInstruction, RemedyState
 from plaint.errors import Refused
 from plaint.rulebook import calendar, loader
 from plaint.rulebook.schema import BreachAction, Rulebook, Stage
@@ -76,6 +77,18 @@ def due_at(stage: str, start: datetime, rulebook: Rulebook, case: Case | None = 
     """
     category = rulebook.category(case.category) if case is not None else None
     return calendar.deadline(rulebook, stage, start, category)
+
+
+def reopen_window(case: Case) -> tuple[datetime, datetime] | None:
+    """Return (opens, closes) of the reporter's window to reopen a resolved case whose money never arrived.
+
+    It opens at the merchant's acceptance (the case's close) and lasts the rulebook's reopen_days;
+    None under a version without [remedy_execution], or for a case that is not closed.
+    """
+    rulebook = loader.get(case.rulebook_version)
+    if rulebook.remedy_execution is None or case.closed_at is None:
+        return None
+    return case.closed_at, due_at("reopen_unpaid", case.closed_at, rulebook)
 
 
 def _clock(case: Case, stage: str) -> calendar.Clock:
@@ -228,8 +241,9 @@ BreachHandler = Callable[[Case, CaseClock, Stage, datetime], bool]
 # the case still qualified.
 DeadlineHandler = Callable[[Case, datetime], bool]
 # The deadlines that are not clocks: the reporter's evidence deadline (asked at intake, or by a
-# reviewer during review), a reviewer's claim, and the other party's answer to an appeal.
-Deadline = Literal["evidence", "requested_evidence", "claim", "appeal_answer"]
+# reviewer during review), a reviewer's claim, the other party's answer to an appeal, and the
+# marketplace's confirmation of a remedy (its instruction's confirm_due_at).
+Deadline = Literal["evidence", "requested_evidence", "claim", "appeal_answer", "remedy_confirmation"]
 BREACH_ACTIONS: tuple[str, ...] = get_args(BreachAction)
 DEADLINES: tuple[str, ...] = get_args(Deadline)
 # The order a breach does its actions in: the stage's own consequence first, then the escalation,
@@ -297,6 +311,7 @@ class TickReport:
     silence_handled: int = 0
     claims_lapsed: int = 0
     appeal_answers_closed: int = 0
+    remedies_overdue: int = 0
     rectifications_missed: int = 0
     warned: int = 0
     escalated: int = 0
@@ -432,4 +447,14 @@ def tick(now: datetime | None = None) -> TickReport:
             report.appeal_answers_closed += int(_deadline_handler("appeal_answer")(Case.objects.get(pk=case_id), now))
         except Refused as exc:
             log.info("case %s appeal answer deadline deferred: %s", case_id, exc)
+    # Remedies the marketplace has not confirmed in time: chased once (the handler marks each overdue
+    # with a guarded UPDATE, so several workers chase it once).
+    unconfirmed = RemedyInstruction.objects.filter(
+        state=RemedyState.INSTRUCTED, overdue_at__isnull=True, confirm_due_at__lte=now
+    ).order_by("confirm_due_at")
+    for case_id in sorted(set(unconfirmed.values_list("case_id", flat=True)[:BATCH])):
+        try:
+            report.remedies_overdue += int(_deadline_handler("remedy_confirmation")(Case.objects.get(pk=case_id), now))
+        except Refused as exc:
+            log.info("case %s remedy confirmation deadline deferred: %s", case_id, exc)
     return report

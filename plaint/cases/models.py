@@ -457,3 +457,18 @@ class QualityMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.category} {self.decided}"
+class CaseRating(models.Model):
+    """The consumer's rating of how a closed case was handled: 1 to 5 and a comment, once per case."""
+
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="rating")
+    # Copied from the case so the supervisors' figures group one table (queries.rating_figures).
+    category = models.CharField(max_length=50)
+    score = models.PositiveSmallIntegerField()
+    comment = models.TextField(blank=True)
+    rated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
+    rated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_score_1_to_5")]
+        # The figures per period and category.
+        indexes = [models.Index(fields=["rated_at", "category"], name="rating_period")]

@@ -3,14 +3,17 @@
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
+from django.utils import timezone
 
 from plaint.accounts.models import User
+from plaint.enforcement.models import RemedyInstruction, RemedyState
 from plaint.errors import InvalidInput
 from plaint.marketplace.models import OrderItem
 
 from .access import cases_visible_to, visible_event_levels
-from .models import Case, CaseEvent, Report
+from .models import Case, CaseEvent, CaseRating, Report
 from .transitions import DECIDABLE_STATES, State
 
 # The deadline a case in each queue state waits on.
@@ -187,3 +190,62 @@ def recent_breaches(now: datetime, *, hours: int = 24, limit: int = 50) -> dict[
         for event in rows.select_related("case").order_by("-at", "-id")[:limit]
     ]
     return {"since": since.isoformat(), "total": sum(by_stage.values()), "by_stage": by_stage, "latest": latest}
+
+
+def unpaid_remedies() -> QuerySet[RemedyInstruction]:
+    """Return the remedies the supervisors chase: failed, or overdue and still unconfirmed; oldest first.
+
+    Uses the partial index remedy_unpaid.
+    """
+    return (
+        RemedyInstruction.objects.filter(
+            Q(state=RemedyState.FAILED) | Q(state=RemedyState.INSTRUCTED, overdue_at__isnull=False)
+        )
+        .select_related("case__merchant")
+        .order_by("issued_at", "id")
+    )
+
+
+RATING_PERIODS = {"day": TruncDay, "week": TruncWeek, "month": TruncMonth}
+
+
+def rating_figures(
+    since: datetime, until: datetime, *, period: str = "month", category: str | None = None
+) -> list[dict[str, Any]]:
+    """Return the consumers' ratings per period and category in [since, until): count, average, each score's count.
+
+    Computed by the database in one GROUP BY over the rating_period index; periods start in the
+    deployment's time zone. Newest period first, then by category.
+    """
+    if period not in RATING_PERIODS:
+        raise InvalidInput(
+            "invalid_period", f"{period!r} is not a period.", field="period", hint="Use day, week or month."
+        )
+    if since >= until:
+        raise InvalidInput("invalid_range", "`from` must be before `to`.", field="from")
+    rows = CaseRating.objects.filter(rated_at__gte=since, rated_at__lt=until)
+    if category:
+        rows = rows.filter(category=category)
+    trunc = RATING_PERIODS[period]("rated_at", tzinfo=timezone.get_current_timezone())
+    grouped = (
+        rows.annotate(period=trunc)
+        .values("period", "category")
+        .annotate(
+            count=Count("id"),
+            average=Avg("score"),
+            **{f"score_{n}": Count("id", filter=Q(score=n)) for n in range(1, 6)},
+        )
+        .order_by("-period", "category")
+    )
+    return [
+        {
+            "period": timezone.localtime(row["period"]).date().isoformat()
+            if isinstance(row["period"], datetime)
+            else str(row["period"]),
+            "category": row["category"],
+            "count": row["count"],
+            "average": round(float(row["average"]), 2),
+            "scores": {str(n): row[f"score_{n}"] for n in range(1, 6)},
+        }
+        for row in grouped
+    ]

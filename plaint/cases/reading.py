@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from plaint.accounts.models import Role, User
 from plaint.committee.models import Panel
+from plaint.enforcement.models import RemedyInstruction, RemedyState
 from plaint.evidence.models import Evidence, Party
 from plaint.rulebook import loader
 
@@ -20,8 +21,10 @@ from . import chain, statements
 from .access import MERCHANT, REPORTER, STAFF, side_of
 from .masking import mask_text, masked_name
 from .models import Appeal, Case, CaseEvent, Decision
+from .clocks import reopen_window
+from .models import Appeal, Case, CaseEvent, CaseRating, Decision
 from .queries import timeline
-from .transitions import DECIDABLE_STATES, AppealState, allowed
+from .transitions import DECIDABLE_STATES, FINAL_STATES, AppealState, State, allowed
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -167,6 +170,34 @@ def decision_item(decision: Decision, language: str) -> dict[str, Any]:
     }
 
 
+def remedy_item(instruction: RemedyInstruction) -> dict[str, Any]:
+    """Return a remedy instruction as every side reads it: instructed, then executed (paid) or failed."""
+    total = instruction.amount + instruction.tariff_amount
+    return {
+        "id": instruction.pk,
+        "kind": instruction.kind,
+        "amount": str(instruction.amount),
+        "tariff_amount": str(instruction.tariff_amount),
+        "total": str(total),
+        "currency": instruction.currency,
+        "state": instruction.state,
+        "issued_at": instruction.issued_at.isoformat(),
+        "confirm_due_at": _iso(instruction.confirm_due_at),
+        "overdue": instruction.state != RemedyState.EXECUTED and instruction.overdue_at is not None,
+        "overdue_at": _iso(instruction.overdue_at),
+        "executed_amount": str(instruction.executed_amount) if instruction.executed_amount is not None else None,
+        "executed_at": _iso(instruction.executed_at),
+        "reference": instruction.execution_reference or None,
+        "confirmed_at": _iso(instruction.confirmed_at),
+        "failure_reason": instruction.failure_reason or None,
+        "failed_at": _iso(instruction.failed_at),
+    }
+
+
+def rating_item(rating: CaseRating) -> dict[str, Any]:
+    return {"score": rating.score, "comment": rating.comment, "rated_at": rating.rated_at.isoformat()}
+
+
 def describe_filed(case: Case, evidence: list[Evidence]) -> dict[str, Any]:
     """Return what the filer needs back at once: the reference, the admissibility outcome, deadlines, files.
 
@@ -256,6 +287,7 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
             for r in case.responses.order_by("responded_at")
         ],
         "decisions": [decision_item(d, language) for d in case.decisions.all()],
+        "remedies": [remedy_item(r) for r in case.remedy_instructions.order_by("id")],
         "timeline": [event_item(e, side, people=people) for e in timeline(case, side).select_related("actor")],
         "allowed_actions": allowed_actions(case, viewer, now),
         # An appeal of the case is waiting for its answer or its decision.
@@ -296,6 +328,11 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
     if viewer.is_platform_staff:
         # The log's chain head (cases/chain.py): a copy kept outside the database shows a rewrite.
         data["log_head"] = chain.chain_head(case)
+    window = reopen_window(case) if case.state == State.RESOLVED else None
+    data["reopen_window"] = {"opens": _iso(window[0]), "closes": _iso(window[1])} if window else None
+    # The consumer's rating of the handling: hers and staff's to read, not the merchant's.
+    rating = CaseRating.objects.filter(case=case).first() if side != MERCHANT else None
+    data["rating"] = rating_item(rating) if rating else None
     if side == STAFF:
         data["claim"] = {
             "claimed_by": case.claimed_by.username if case.claimed_by_id and people else None,
@@ -358,6 +395,18 @@ def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
     if side == REPORTER or viewer.role in ("agent", "marketplace"):
         if case.state in ("needs_evidence", "awaiting_merchant", "awaiting_review"):
             actions += ["add_evidence", "withdraw", "nudge"]
+    if case.state == State.RESOLVED and (side == REPORTER or viewer.role == Role.AGENT):
+        window = reopen_window(case)
+        if window is not None and now <= window[1]:
+            actions.append("reopen")
+    if viewer.role == Role.CONSUMER and case.state in FINAL_STATES:
+        if not CaseRating.objects.filter(case=case).exists():
+            actions.append("rate")
+    if (
+        viewer.role in (Role.MARKETPLACE, Role.SUPERVISOR)
+        and case.remedy_instructions.exclude(state=RemedyState.EXECUTED).exists()
+    ):
+        actions.append("confirm_remedy")
     if side == MERCHANT and "contest" in allowed(case.state, "merchant"):
         actions += ["accept", "contest", "rectify", "add_evidence"]
     if viewer.role in ("reviewer", "supervisor") and case.state in DECIDABLE_STATES:

@@ -72,6 +72,10 @@ TRANSITIONS: dict[str, Transition] = {
         # The one way back from a closed state: an appeal overturns an inadmissibility, and the
         # case goes to the merchant as an admitted one would (cases/actions/appeals.py).
         _t("readmit_on_appeal", {State.INADMISSIBLE}, State.AWAITING_MERCHANT, {SUPERVISOR, SYSTEM}),
+        # The other: the merchant accepted the remedy but the money never arrived; within the
+        # rulebook's reopen_days the reporter reopens the case and it goes to review
+        # (cases/actions/remedies.py). The merchant already answered, so it does not go back to it.
+        _t("reopen_unpaid", {State.RESOLVED}, State.AWAITING_REVIEW, {CONSUMER, AGENT}),
     ]
 }
 

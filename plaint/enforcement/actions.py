@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from plaint.notifications.outbox import enqueue_webhook
+from plaint.rulebook import calendar, loader
 from plaint.rulebook.evaluation import points_expire_at
 from plaint.rulebook.schema import LadderStep, Rulebook
 
@@ -37,6 +38,7 @@ def instruct_remedy(
     if remedy not in ORDER_REMEDIES or order is None:
         return None
     paid, tariff = remedy_amounts(order, remedy, amount)
+    rulebook = loader.get(case.rulebook_version)
     instruction = RemedyInstruction.objects.create(
         case=case,
         decision=decision,
@@ -45,6 +47,7 @@ def instruct_remedy(
         amount=paid,
         tariff_amount=tariff,
         issued_at=now,
+        confirm_due_at=calendar.deadline(rulebook, "remedy_confirmation", now) if rulebook.remedy_execution else None,
     )
     enqueue_webhook(
         "remedy.instructed",
@@ -58,6 +61,8 @@ def instruct_remedy(
             "tariff_amount": str(tariff),
             "total": str(paid + tariff),
             "currency": order.currency,
+            "remedy_id": instruction.pk,
+            "confirm_by": instruction.confirm_due_at.isoformat() if instruction.confirm_due_at else None,
         },
         key=f"remedy-{instruction.pk}",
         now=now,

@@ -19,8 +19,18 @@ class PointEntry(models.Model):
         indexes = [models.Index(fields=["merchant", "track", "expires_at"], name="points_standing")]
 
 
+class RemedyState(models.TextChoices):
+    INSTRUCTED = "instructed", "Instructed"
+    EXECUTED = "executed", "Executed"
+    FAILED = "failed", "Failed"
+
+
 class RemedyInstruction(models.Model):
-    """What the marketplace is told to do for the consumer: refund, return and refund, replacement."""
+    """What the marketplace is told to do for the consumer: refund, return and refund, replacement.
+
+    The marketplace confirms its execution (amount, time, its own reference) or reports its failure
+    (plaint/cases/actions/remedies.py); one not confirmed by `confirm_due_at` is overdue.
+    """
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="remedy_instructions")
     decision = models.ForeignKey("cases.Decision", null=True, blank=True, on_delete=models.PROTECT)
@@ -29,6 +39,39 @@ class RemedyInstruction(models.Model):
     amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     tariff_amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)
     issued_at = models.DateTimeField()
+    state = models.CharField(max_length=12, choices=RemedyState.choices, default=RemedyState.INSTRUCTED)
+    # From the rulebook's [remedy_execution] confirm_days; None under versions without it.
+    confirm_due_at = models.DateTimeField(null=True, blank=True)
+    # Set once when the confirmation deadline passed unconfirmed (the supervisors told, the webhook sent).
+    overdue_at = models.DateTimeField(null=True, blank=True)
+    # The marketplace's confirmation: what it paid, when, under its own reference (unique per remedy).
+    executed_amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    executed_currency = models.CharField(max_length=3, blank=True)
+    executed_at = models.DateTimeField(null=True, blank=True)
+    execution_reference = models.CharField(max_length=100, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    # The marketplace's report that it could not carry the remedy out (the latest one).
+    failure_reason = models.TextField(blank=True)
+    failed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            # clocks.tick: unconfirmed remedies whose confirmation deadline passed, not yet chased.
+            models.Index(
+                fields=["confirm_due_at"],
+                name="remedy_confirm_due",
+                condition=models.Q(state="instructed", overdue_at__isnull=True),
+            ),
+            # The supervisors' page: remedies overdue or failed and still not executed.
+            models.Index(
+                fields=["issued_at"],
+                name="remedy_unpaid",
+                condition=models.Q(state="failed") | models.Q(state="instructed", overdue_at__isnull=False),
+            ),
+        ]
 
 
 class Measure(models.Model):

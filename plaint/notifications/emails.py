@@ -62,6 +62,43 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "The merchant accepted the remedy ({remedy}); report {ref} is resolved.",
         ),
     },
+    "remedy_executed": {
+        "zh": (
+            "举报 {ref}：{remedy}已到账",
+            "平台确认举报 {ref} 的补救（{remedy}）已于 {executed} 执行，金额 {amount}。",
+        ),
+        "en": (
+            "Report {ref}: the {remedy} was paid",
+            "The marketplace confirms that the remedy of report {ref} ({remedy}) was carried out on {executed}: "
+            "{amount}.",
+        ),
+    },
+    "remedy_failed": {
+        "zh": ("举报 {ref} 的补救未能执行", "举报 {ref} 的补救未能执行：{reason}\n平台主管正在跟进。"),
+        "en": (
+            "The remedy of report {ref} could not be carried out",
+            "The remedy of report {ref} could not be carried out: {reason}\nA supervisor is following it up.",
+        ),
+    },
+    "remedy_overdue": {
+        "zh": (
+            "举报 {ref} 的补救逾期未确认",
+            "举报 {ref}（{category}）的补救应于 {due} 前确认执行，市场尚未确认，请跟进。",
+        ),
+        "en": (
+            "The remedy of report {ref} is unconfirmed",
+            "The marketplace should have confirmed the remedy of report {ref} ({category}) by {due} and has not. "
+            "Please follow it up.",
+        ),
+    },
+    "reopened": {
+        "zh": ("举报 {ref} 已重新打开", "举报人表示补救款项未到账，举报 {ref} 已重新打开并转交审核：{reason}"),
+        "en": (
+            "Report {ref} reopened",
+            "The reporter says the remedy's money never arrived; report {ref} is reopened and has gone to review: "
+            "{reason}",
+        ),
+    },
     "withdrawn": {
         "zh": ("举报 {ref} 已撤回", "举报 {ref} 已由举报人撤回。"),
         "en": ("Report {ref} withdrawn", "The reporter withdrew report {ref}."),

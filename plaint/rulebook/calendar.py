@@ -214,6 +214,10 @@ WINDOWS = {
     "penalty_appeal": lambda rb: rb.penalty_appeal_days(),
     # The other party's answer to an appeal (versions with [appeals] only).
     "appeal_answer": lambda rb: rb.appeals.answer_days,
+    # The marketplace's confirmation of a remedy, and the reporter's reopening of a case the merchant
+    # resolved whose money never arrived (versions with [remedy_execution] only).
+    "remedy_confirmation": lambda rb: rb.remedy_execution.confirm_days,
+    "reopen_unpaid": lambda rb: rb.remedy_execution.reopen_days,
 }
 
 

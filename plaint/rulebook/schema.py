@@ -263,6 +263,20 @@ class Category(Frozen):
     priority: int = Field(0, ge=0, le=10)
     # Points are multiplied by this for a repeat offence (see points.repeat_within_days).
     repeat_multiplier: int = Field(1, ge=1, le=10)
+    # The merchant's acceptance of the remedy settles the consumer's claim, not the violation: on a
+    # category marked so, an accepted remedy still records the category's upheld points (version 3).
+    points_on_acceptance: bool = False
+
+
+class RemedyExecution(Frozen):
+    """Following a remedy to the money: the marketplace's confirmation, and the consumer's way back."""
+
+    # Calendar days from the instruction for the marketplace to confirm a remedy's execution; past
+    # them it is overdue: the supervisors are told and the remedy.overdue webhook chases it.
+    confirm_days: int = Field(gt=0)
+    # Calendar days from the merchant's acceptance in which the consumer may reopen the case when the
+    # money never arrived.
+    reopen_days: int = Field(gt=0)
 
 
 AppealRoute = Literal["reconsideration", "committee"]
@@ -360,6 +374,8 @@ class Rulebook(Frozen):
     # Versions without it keep the first rule: only the merchant's penalty appeal, to a supervisor,
     # within [points] appeal_days.
     appeals: Appeals | None = None
+    # Versions without it (before 3) neither chase unconfirmed remedies nor let a resolved case reopen.
+    remedy_execution: RemedyExecution | None = None
 
     @field_validator("effective_from")
     @classmethod

@@ -129,6 +129,16 @@ ERROR_TEXTS: dict[str, Any] = {
     ),
     "transition_not_allowed": gettext_lazy("The case is no longer in a state that allows this. Reload the page."),
     "case_not_found": gettext_lazy("There is no such case that you can see."),
+    "reopen_window_closed": gettext_lazy(
+        "The time to reopen this case has passed. Contact customer service, or a consumer association (12315)."
+    ),
+    "reopen_not_in_rulebook": gettext_lazy(
+        "Cases resolved under this version of the rules cannot be reopened here. Contact customer service."
+    ),
+    "reason_required": gettext_lazy("Say what went wrong."),
+    "already_rated": gettext_lazy("You have already rated this case."),
+    "case_not_closed": gettext_lazy("A case can be rated once it is closed."),
+    "invalid_score": gettext_lazy("Choose a rating from 1 to 5."),
     "empty": gettext_lazy("The file is empty. Choose the file again."),
     "too_large": gettext_lazy("The file is too large. Send a smaller photo, or split the PDF."),
     "unsupported_type": gettext_lazy(
@@ -283,6 +293,16 @@ def _evidence_kind(kind: str | None, version: str | None) -> str:
     return pick(text) if text else kind
 
 
+def remedy_name(kind: str, version: str | None = None) -> str:
+    """Return a remedy's name in the active language from the rulebook `version` (the code if unknown)."""
+    try:
+        rulebook = loader.get(version) if version else loader.in_force(timezone.now())
+    except DomainError:
+        return kind
+    text = rulebook.remedies.get(kind)
+    return pick(text) if text else kind
+
+
 STAGE_NAMES = {
     "acknowledgement": gettext_lazy("acknowledging the report"),
     "merchant_response": gettext_lazy("the merchant's answer"),
@@ -291,6 +311,11 @@ STAGE_NAMES = {
     "appeal": gettext_lazy("the appeal"),
     "committee": gettext_lazy("the committee panel's decision"),
 }
+
+
+def _local(value: str | None) -> str:
+    moment = when(value)
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else ""
 
 
 def _clock_sentence(kind: str, data: dict[str, Any]) -> str:
@@ -387,6 +412,28 @@ def event_sentence(event: dict[str, Any]) -> str:
         return _("The rectification was checked and rejected.")
     if kind == "rectification_missed":
         return _("The merchant missed the rectification deadline.")
+    if kind == "remedy_executed":
+        return _(
+            "The marketplace confirmed the remedy (%(remedy)s) paid: %(amount)s on %(date)s, reference %(ref)s."
+        ) % {
+            "remedy": remedy_name(data.get("remedy", ""), version),
+            "amount": f"{data.get('amount', '')} {data.get('currency', '')}",
+            "date": _local(data.get("executed_at")),
+            "ref": data.get("reference", ""),
+        }
+    if kind == "remedy_failed":
+        return _("The marketplace could not carry out the %(remedy)s: %(reason)s") % {
+            "remedy": remedy_name(data.get("remedy", ""), version),
+            "reason": event.get("reason", ""),
+        }
+    if kind == "remedy_overdue":
+        return _("The marketplace did not confirm the remedy in time; a supervisor is following it up.")
+    if kind == "reopen_unpaid":
+        return _("The reporter reopened the case because the money never arrived; it went to review.")
+    if kind == "points_on_acceptance":
+        return _("Accepting the remedy settles the claim, not the violation: the rulebook's points were recorded.")
+    if kind == "rated":
+        return _("The reporter rated how the case was handled: %(score)s of 5.") % {"score": data.get("score", "")}
     if kind.startswith("clock_"):
         return _clock_sentence(kind, data)
     if kind == "panel_drawn":

@@ -338,6 +338,16 @@ def appeal(request: HttpRequest, reference: str) -> HttpResponse:
     """Appeal the case's decision (or its inadmissibility): what, grounds, new evidence files."""
     case = case_or_404(request, reference)
     return appeals.file_from_page(request, case, "consumer-case", _draw(request, case))
+def reopen(request: HttpRequest, reference: str) -> HttpResponse:
+    """Reopen a case the merchant resolved by accepting, because the money never arrived; it goes to review."""
+    case = case_or_404(request, reference)
+    try:
+        actions.reopen_unpaid(request.user, case, request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, error_message(exc))
+    else:
+        messages.success(request, _("The case is reopened and has gone to a reviewer."))
+    return redirect("consumer-case", reference)
 
 
 @require_POST
@@ -346,3 +356,17 @@ def answer_appeal(request: HttpRequest, reference: str, appeal_id: int) -> HttpR
     """Answer the merchant's appeal of the case, once, with words and files."""
     case = case_or_404(request, reference)
     return appeals.answer_from_page(request, case, appeal_id, "consumer-case", _draw(request, case))
+def rate(request: HttpRequest, reference: str) -> HttpResponse:
+    """Rate how a closed case was handled, 1 to 5 with a comment, once."""
+    case = case_or_404(request, reference)
+    try:
+        score = int(request.POST.get("score", ""))
+    except ValueError:
+        score = 0
+    try:
+        actions.rate_case(request.user, case, score, request.POST.get("comment", ""))
+    except DomainError as exc:
+        messages.error(request, error_message(exc))
+    else:
+        messages.success(request, _("Thank you: your rating was recorded."))
+    return redirect("consumer-case", reference)

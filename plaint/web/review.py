@@ -4,6 +4,7 @@ decision form, and the supervisors' view of overdue and escalated cases and moni
 Lists come from plaint.cases.queries (index-backed, paged); changes go through plaint.cases.actions.
 """
 
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -30,7 +31,15 @@ from plaint.cases.actions.rectification import KINDS as RECTIFICATION_KINDS
 from plaint.cases.appeal_views import awaiting_reconsideration, decisions_due, stage_of
 from plaint.cases.inputs import DecisionIn, RectificationIn
 from plaint.cases.models import Appeal, Appealed, AppealRoute, Case
-from plaint.cases.queries import QUEUE_FACETS, overdue_cases, queue_facets, related_cases, review_queue
+from plaint.cases.queries import (
+    QUEUE_FACETS,
+    overdue_cases,
+    queue_facets,
+    rating_figures,
+    related_cases,
+    review_queue,
+    unpaid_remedies,
+)
 from plaint.cases.reading import describe_case
 from plaint.cases.transitions import DECIDABLE_STATES, State
 from plaint.enforcement.models import Measure, Rectification, RectificationState
@@ -54,6 +63,8 @@ from .casework import (
 from .common import CHANNEL_NAMES, case_or_404, pick, role_required, when
 
 PAGE_SIZE = 25
+# The supervisors' page shows the consumers' ratings of the last half year, month by month.
+RATING_DAYS = 183
 DECIDERS = tuple(DECIDING_ROLES)
 
 
@@ -480,6 +491,7 @@ def supervisor(request: HttpRequest) -> HttpResponse:
         }
         for a in waiting
     ]
+    ratings = rating_figures(now - timedelta(days=RATING_DAYS), now, period="month")
     return render(
         request,
         "web/review/supervisor.html",
@@ -489,6 +501,12 @@ def supervisor(request: HttpRequest) -> HttpResponse:
             "escalated_rows": rows(escalated),
             "flags": [{"flag": f, "reason": FLAG_REASON_LABELS.get(f.reason, f.reason)} for f in flags],
             "appeals": appeals,
+            "unpaid": unpaid_remedies()[:PAGE_SIZE],
+            "ratings": [
+                r | {"title": pick(cat.title) if (cat := rulebook.category(r["category"])) else r["category"]}
+                for r in ratings
+            ],
+            "rating_days": RATING_DAYS,
         },
     )
 

@@ -29,6 +29,8 @@ urlpatterns = [
         consumer.answer_appeal,
         name="consumer-appeal-answer",
     ),
+    path("consumer/cases/<str:reference>/reopen/", consumer.reopen, name="consumer-reopen"),
+    path("consumer/cases/<str:reference>/rating/", consumer.rate, name="consumer-rate"),
     # Agent console.
     path("agent/", agent.home, name="agent-home"),
     path("agent/consumers/<str:consumer_id>/", agent.consumer_page, name="agent-consumer"),

@@ -34,6 +34,7 @@ EXPECTED = {
     ("needs_evidence", "awaiting_review"): {"return_to_review"},
     ("awaiting_review", "withdrawn"): {"withdraw"},
     ("inadmissible", "awaiting_merchant"): {"readmit_on_appeal"},
+    ("resolved", "awaiting_review"): {"reopen_unpaid"},
 }
 
 
@@ -44,10 +45,14 @@ def test_every_pair_of_states(source, target):
     assert names == EXPECTED.get((source.value, target.value), set())
 
 
-def test_final_states_have_no_way_out_but_an_overturned_inadmissibility():
+def test_final_states_have_no_way_out_but_an_overturned_inadmissibility_and_an_unpaid_remedy():
     for state in FINAL_STATES:
         for role in ROLES:
-            expected = ["readmit_on_appeal"] if state == "inadmissible" and role in ("supervisor", "system") else []
+            expected = []
+            if state == "inadmissible" and role in ("supervisor", "system"):
+                expected = ["readmit_on_appeal"]
+            if state == "resolved" and role in ("consumer", "agent"):
+                expected = ["reopen_unpaid"]
             assert allowed(state, role) == expected
 
 

@@ -14,6 +14,8 @@ and writes outbox rows for what must leave, all before it commits.
     escalation         a breached clock raises the priority or goes to the supervisors
     rectification      rectification orders (整改): ordered, proven, checked, missed
     appeals            either party's appeal: filed, answered, decided (the penalty appeal is one kind)
+    remedies           the marketplace confirms a remedy's execution or its failure; overdue remedies;
+                       reopening a resolved case whose money never arrived; the consumer's rating
 
 The stages register what the clocks' breaches and deadlines do (`clocks.on_breach`,
 `clocks.on_deadline`) when imported; plaint/cases/apps.py imports this package at start-up.
@@ -21,7 +23,7 @@ Callers use the names below: `from plaint.cases import actions; actions.file_rep
 """
 
 from ..notices import tell
-from . import appeals, rectification
+from . import appeals, rectification, remedies
 from .appeals import (
     answer_appeal,
     appeal_penalty,
@@ -36,6 +38,7 @@ from .escalation import escalate
 from .evidence import add_evidence, close_for_missing_evidence, request_more_evidence, return_to_review
 from .filing import file_report, matter_of, open_case_of
 from .merchant_response import handle_merchant_silence, respond_as_merchant
+from .remedies import confirm_remedy_executed, rate_case, reopen_unpaid, report_remedy_failed
 from .reporter import nudge_case, withdraw_report
 from .review import claim_case, decide_case, lapse_claim, release_case
 
@@ -46,6 +49,7 @@ __all__ = [
     "appeal_penalty",
     "appeals",
     "claim_case",
+    "confirm_remedy_executed",
     "decide_appeal",
     "close_for_missing_evidence",
     "decide_penalty_appeal",
@@ -59,7 +63,11 @@ __all__ = [
     "nudge_case",
     "open_case_of",
     "penalty_appeal_closes",
+    "rate_case",
     "rectification",
+    "remedies",
+    "reopen_unpaid",
+    "report_remedy_failed",
     "release_case",
     "request_more_evidence",
     "respond_as_merchant",

@@ -13,13 +13,14 @@ from django.utils import timezone
 
 from plaint.accounts.models import User
 from plaint.enforcement.actions import award_points, instruct_remedy
+from plaint.enforcement.models import RemedyInstruction
 from plaint.rulebook import evaluation
-from plaint.rulebook.schema import Rulebook
+from plaint.rulebook.schema import Category, Rulebook
 
 from .. import statements
-from ..models import Case, Decision
+from ..models import Case, Decision, Visibility
 from ..notices import tell
-from .common import _actor_role, _category, _notify
+from .common import _actor_role, _category, _notify, _record
 
 
 def _make_decision(
@@ -37,17 +38,7 @@ def _make_decision(
     now: datetime,
 ) -> Decision:
     category = _category(rulebook, case.category)
-    since = now - timedelta(days=rulebook.points.repeat_within_days)
-    repeat = (
-        category.repeat_multiplier > 1
-        and Decision.objects.filter(
-            case__merchant_id=case.merchant_id,
-            case__category=case.category,
-            outcome__in=("upheld", "partly_upheld"),
-            decided_at__gte=since,
-            point_entries__revoked_at__isnull=True,
-        ).exists()
-    )
+    repeat = _is_repeat(case, category, rulebook, now)
     points = evaluation.decision_points(category, outcome, repeat)
     order = case.report.order
     amount = tariff = None
@@ -116,6 +107,21 @@ def _make_decision(
     return decision
 
 
+def _is_repeat(case: Case, category: Category, rulebook: Rulebook, now: datetime) -> bool:
+    """Return whether the merchant was found in breach of the case's category within the rulebook's repeat days."""
+    since = now - timedelta(days=rulebook.points.repeat_within_days)
+    return (
+        category.repeat_multiplier > 1
+        and Decision.objects.filter(
+            case__merchant_id=case.merchant_id,
+            case__category=case.category,
+            outcome__in=("upheld", "partly_upheld"),
+            decided_at__gte=since,
+            point_entries__revoked_at__isnull=True,
+        ).exists()
+    )
+
+
 def _evidence_considered(case: Case, rulebook: Rulebook) -> list[dict[str, Any]]:
     return [
         {
@@ -128,3 +134,84 @@ def _evidence_considered(case: Case, rulebook: Rulebook) -> list[dict[str, Any]]
         }
         for e in case.evidence.all()
     ]
+
+
+def record_points_on_acceptance(
+    case: Case, rulebook: Rulebook, instruction: RemedyInstruction | None, now: datetime
+) -> Decision | None:
+    """Record an accepted remedy's points on a category the rulebook marks points_on_acceptance.
+
+    The acceptance is the merchant's admission: it is recorded as an automated upheld decision
+    (reason merchant_admitted) carrying the category's points (a repeat multiplied), and the remedy
+    instruction points at it. Return None when the category is not marked (or gives no points).
+    Runs inside the acceptance's transaction.
+    """
+    category = _category(rulebook, case.category)
+    if not category.points_on_acceptance:
+        return None
+    repeat = _is_repeat(case, category, rulebook, now)
+    points = evaluation.decision_points(category, "upheld", repeat)
+    if not points:
+        return None
+    remedy = case.report.remedy_wanted
+    facts = (
+        f"The merchant accepted the remedy ({rulebook.remedies[remedy].en}), which settles the consumer's claim. "
+        f"Under rulebook version {rulebook.version} a '{category.title.en}' report still records its points when "
+        f"the merchant accepts. 商家已同意补救（{rulebook.remedies[remedy].zh}），消费者的诉求已解决；根据规则第 "
+        f"{rulebook.version} 版，“{category.title.zh}”类举报在商家同意补救时仍计违规分。"
+    )
+    statement = statements.compose(
+        rulebook=rulebook,
+        category=category,
+        outcome="upheld",
+        reason_codes=["merchant_admitted"],
+        facts=facts,
+        evidence=_evidence_considered(case, rulebook),
+        missing_evidence=[],
+        automated=True,
+        decided_by_role="system",
+        remedy=remedy,
+        remedy_amount=instruction.amount if instruction else None,
+        tariff_amount=instruction.tariff_amount if instruction else None,
+        currency=instruction.currency if instruction else "CNY",
+        points=points,
+        points_expire_at=evaluation.points_expire_at(rulebook, timezone.localtime(now)),
+        now=now,
+        repeat_multiplier=category.repeat_multiplier if repeat else 1,
+    )
+    # The merchant admitted the complaint; the outcome is not appealable inside Plaint (a resolved
+    # case is not a decided one), so the statement names only the routes outside it.
+    statement["appeal"] = {
+        "penalty_appeal_until": None,
+        "window_days": None,
+        "zh": "商家已同意补救并认可举报；对扣分不服的，可联系平台客服，或向人民法院起诉。",
+        "en": "The merchant accepted the remedy and so admitted the complaint; it may contest the points with "
+        "customer service, or before a court.",
+    }
+    decision = Decision.objects.create(
+        case=case,
+        outcome="upheld",
+        reason_codes=["merchant_admitted"],
+        remedy=remedy,
+        remedy_amount=None,
+        points=points,
+        track=category.track,
+        automated=True,
+        decided_by=None,
+        decided_at=now,
+        rulebook_version=rulebook.version,
+        statement=statement,
+    )
+    if instruction is not None:
+        RemedyInstruction.objects.filter(pk=instruction.pk).update(decision=decision)
+    award_points(case, decision, rulebook, now)
+    _record(
+        case,
+        "points_on_acceptance",
+        None,
+        now,
+        visibility=Visibility.MERCHANT,
+        reason=facts,
+        data={"decision_id": decision.pk, "points": points, "track": category.track},
+    )
+    return decision

@@ -24,7 +24,7 @@ from ..models import Case, CaseClock, MerchantResponse, ResponseKind
 from ..notices import tell
 from ..transitions import State, transition
 from .common import Filed, _apply, _attach, _category, _locked, _notify
-from .decisions import _make_decision
+from .decisions import _make_decision, record_points_on_acceptance
 
 
 def respond_as_merchant(
@@ -62,7 +62,9 @@ def respond_as_merchant(
         info = {"response": data.kind, "explanation": data.explanation, "rectification_plan": data.rectification_plan}
         if data.kind == ResponseKind.ACCEPT:
             _apply(case, "accept_remedy", actor, now, reason=data.explanation, data=info)
-            instruct_remedy(case, None, case.report.remedy_wanted, None, now)
+            instruction = instruct_remedy(case, None, case.report.remedy_wanted, None, now)
+            # Accepting settles the claim, not the violation, on the categories the rulebook marks.
+            record_points_on_acceptance(case, rulebook, instruction, now)
             _notify(case, "case.resolved", now, key=f"case-{case.reference}-resolved", remedy=case.report.remedy_wanted)
             remedy = loader.get(case.rulebook_version).remedies[case.report.remedy_wanted]
             tell(

@@ -67,3 +67,9 @@ def channel_name(channel: str) -> str:
 @register.filter
 def role_name(role: str) -> str:
     return str(common.ROLE_NAMES.get(role, role))
+
+
+@register.filter
+def remedy_name(kind: str, version: str | None = None) -> str:
+    """Return a remedy's name (refund, replacement, …) in the page's language, from the case's rulebook."""
+    return common.remedy_name(kind, version)
