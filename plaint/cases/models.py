@@ -457,6 +457,8 @@ class QualityMonth(models.Model):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.category} {self.decided}"
+
+
 class CaseRating(models.Model):
     """The consumer's rating of how a closed case was handled: 1 to 5 and a comment, once per case."""
 

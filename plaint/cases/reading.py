@@ -19,9 +19,8 @@ from plaint.rulebook import loader
 
 from . import chain, statements
 from .access import MERCHANT, REPORTER, STAFF, side_of
-from .masking import mask_text, masked_name
-from .models import Appeal, Case, CaseEvent, Decision
 from .clocks import reopen_window
+from .masking import mask_text, masked_name
 from .models import Appeal, Case, CaseEvent, CaseRating, Decision
 from .queries import timeline
 from .transitions import DECIDABLE_STATES, FINAL_STATES, AppealState, State, allowed

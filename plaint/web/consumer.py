@@ -338,6 +338,8 @@ def appeal(request: HttpRequest, reference: str) -> HttpResponse:
     """Appeal the case's decision (or its inadmissibility): what, grounds, new evidence files."""
     case = case_or_404(request, reference)
     return appeals.file_from_page(request, case, "consumer-case", _draw(request, case))
+
+
 def reopen(request: HttpRequest, reference: str) -> HttpResponse:
     """Reopen a case the merchant resolved by accepting, because the money never arrived; it goes to review."""
     case = case_or_404(request, reference)
@@ -356,6 +358,8 @@ def answer_appeal(request: HttpRequest, reference: str, appeal_id: int) -> HttpR
     """Answer the merchant's appeal of the case, once, with words and files."""
     case = case_or_404(request, reference)
     return appeals.answer_from_page(request, case, appeal_id, "consumer-case", _draw(request, case))
+
+
 def rate(request: HttpRequest, reference: str) -> HttpResponse:
     """Rate how a closed case was handled, 1 to 5 with a comment, once."""
     case = case_or_404(request, reference)

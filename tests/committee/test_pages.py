@@ -100,7 +100,7 @@ def test_my_panels_lists_open_panels_first_then_decided_ones_newest_first():
     CommitteeMember.objects.update(load_cap=10)
     now = timezone.now()
     panels = [
-        draw_panel(filed_case(), THREE, subject=f"appeal:{n}", due_at=now + timedelta(days=9 - n), now=now)
+        draw_panel(filed_case(), THREE, subject=f"question:{n}", due_at=now + timedelta(days=9 - n), now=now)
         for n in range(4)
     ]
     Panel.objects.filter(pk=panels[0].pk).update(state="decided", decided_at=now - timedelta(days=2))
