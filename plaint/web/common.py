@@ -369,6 +369,10 @@ def event_sentence(event: dict[str, Any]) -> str:
         return _("The reviewer released the case.")
     if kind == "claim_lapsed":
         return _("The reviewer's hold on the case lapsed.")
+    if kind == "claim_kept":
+        return _("The case went back to the reviewer who asked for the evidence.")
+    if kind == "claim_returned_to_queue":
+        return _("The reviewer who asked for the evidence has been away; the case went back to the queue.")
     if kind == "sla_warning":
         return _("The decision deadline is near.")
     if kind == "escalated":
