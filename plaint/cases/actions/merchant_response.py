@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from plaint.accounts.models import Role, User
 from plaint.db import insert_many
-from plaint.enforcement.actions import instruct_remedy
+from plaint.enforcement.actions import instruct_remedy, remedy_order
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import Upload, check_uploads
 from plaint.evidence.models import Party
@@ -63,7 +63,9 @@ def respond_as_merchant(
         info = {"response": data.kind, "explanation": data.explanation, "rectification_plan": data.rectification_plan}
         if data.kind == ResponseKind.ACCEPT:
             _apply(case, "accept_remedy", actor, now, reason=data.explanation, data=info)
-            instruct_remedy(case, None, case.report.remedy_wanted, None, now)
+            category = _category(rulebook, case.category)
+            order = remedy_order(case, category.window_days)
+            instruct_remedy(case, None, case.report.remedy_wanted, None, now, order=order)
             _notify(case, "case.resolved", now, key=f"case-{case.reference}-resolved", remedy=case.report.remedy_wanted)
             remedy = loader.get(case.rulebook_version).remedies[case.report.remedy_wanted]
             tell(

@@ -11,6 +11,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from plaint.accounts.models import Role, User
+from plaint.enforcement.actions import remedy_order
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.models import Party
 from plaint.rulebook import loader
@@ -92,13 +93,19 @@ def decide_case(actor: User, case: Case, data: DecisionIn, *, now: datetime | No
             field="remedy",
             hint="Use one of: " + ", ".join(category.remedies),
         )
-    if data.outcome == "partly_upheld" and remedy in ("refund", "return_and_refund") and data.remedy_amount is None:
+    # The order a remedy is carried out on (for a listing or merchant report, the one found for it).
+    order = remedy_order(case, category.window_days)
+    if (
+        data.outcome == "partly_upheld"
+        and remedy in ("refund", "return_and_refund")
+        and data.remedy_amount is None
+        and order is not None
+    ):
         raise InvalidInput(
             "remedy_amount_required", "A partly upheld refund needs the amount to refund.", field="remedy_amount"
         )
     if data.rectification is not None and data.outcome == "not_upheld":
         raise InvalidInput("rectification", "A report not upheld orders no rectification.", field="rectification")
-    order = case.report.order
     if data.remedy_amount is not None and order is not None and data.remedy_amount > order.amount_paid:
         raise InvalidInput(
             "remedy_amount_too_high",
