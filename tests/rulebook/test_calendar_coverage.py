@@ -16,6 +16,8 @@ from tests.api_client import ApiClient
 # hold when a year is added. Its midnight is Beijing's: 12:00 UTC is 20:00 there, the same day.
 END = calendar("cn").uncovered_from
 COVERED_THROUGH = END - timedelta(days=1)
+_listed = calendar("cn").listed_until
+PROVISIONAL_THROUGH = (_listed - timedelta(days=1)).isoformat() if _listed > END else None
 
 
 def days_before(days: int) -> datetime:
@@ -56,6 +58,7 @@ def test_the_status_page_and_its_json_name_the_first_uncovered_day_in_both_langu
         "name": "cn",
         "covered_through": COVERED_THROUGH.isoformat(),
         "uncovered_from": END.isoformat(),
+        "provisional_through": PROVISIONAL_THROUGH,
         "days_left": 32,
         "ending": True,
     }
