@@ -405,3 +405,17 @@ class Appeal(models.Model):
         if self.state != AppealState.DECIDED:
             return "pending"
         return "rejected" if self.result == AppealResult.CONFIRMED else "overturned"
+
+
+class EscalationDigest(models.Model):
+    """One e-mail digest of breached clocks sent to the supervisors (plaint/cases/digest.py).
+
+    At most one per period: `period_start` is unique, so two workers sending at once send one. The
+    next digest covers the escalations from this one's `covers_until`.
+    """
+
+    period_start = models.DateTimeField(unique=True)
+    covers_from = models.DateTimeField()
+    covers_until = models.DateTimeField()
+    escalations = models.PositiveIntegerField()
+    sent_at = models.DateTimeField()

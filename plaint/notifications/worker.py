@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 # Each is called with no arguments on every pass; each must be safe to run in several workers at once.
 PERIODIC_JOBS = [
     "plaint.cases.clocks.tick",
+    "plaint.cases.digest.send_escalation_digest",
     "plaint.committee.draw.retry_waiting_draws",
     "plaint.committee.votes.replace_missed_members",
     "plaint.committee.votes.decide_overdue_panels",
