@@ -51,9 +51,12 @@ def calendar_coverage(app_configs: object = None, **kwargs: object) -> list[chec
                 f"{end.uncovered_from} ({when}) {counts}",
                 hint=(
                     f"Add {end.uncovered_from.year}'s holidays and make-up working days from the official notice "
-                    f"to {settings.PLAINT_RULEBOOK_DIR / 'calendars' / (end.name + '.toml')} and its year to "
-                    "`years`"
-                    + (" (and take it out of `provisional`)" if end.provisional_through is not None else "")
+                    f"to {settings.PLAINT_RULEBOOK_DIR / 'calendars' / (end.name + '.toml')} and "
+                    + (
+                        "take the year out of `provisional`"
+                        if end.provisional_through is not None
+                        else "its year to `years`"
+                    )
                     + ' (docs/rulebook.md, "Business calendars").'
                 ),
                 id="plaint.W001",
