@@ -136,6 +136,7 @@ def start(
     With `pending`, the event is appended there for the caller to insert with its own.
     """
     clock = _clock(case, stage)
+    due = clock.reckon(now, clock.length)
     row = insert(
         CaseClock(
             case=case,
@@ -143,7 +144,7 @@ def start(
             subject_id=subject_id,
             rulebook_version=case.rulebook_version,
             started_at=now,
-            due_at=clock.advance(now, clock.length),
+            due_at=due.at,
             warn_at=clock.advance(now, max(clock.length - clock.warn_before, timedelta(0))),
         )
     )
@@ -152,13 +153,32 @@ def start(
         row,
         "clock_started",
         now,
-        f"{stage}: due {_when(row.due_at)}.",
+        f"{stage}: due {_when(row.due_at)}{_weekday_note(due)}.",
         VISIBILITY[stage],
         pending,
         due_at=row.due_at.isoformat(),
         business_time=clock.business is not None,
+        **_counts_from(clock, now),
+        **due.event_data(),
     )
     return row
+
+
+def _counts_from(clock: calendar.Clock, now: datetime) -> dict[str, str]:
+    """Return {"counts_from": ...}: the working moment a business-time clock started outside working hours begins at."""
+    if clock.business is None:
+        return {}
+    begins = clock.business.add(now, timedelta(0))
+    return {"counts_from": begins.isoformat()} if begins != now else {}
+
+
+def _weekday_note(reckoned: calendar.Reckoned) -> str:
+    if reckoned.weekday_rule_from is None:
+        return ""
+    return (
+        f" (the business calendar lists no official arrangement from {reckoned.weekday_rule_from}: "
+        "counted by weekday and the holidays known)"
+    )
 
 
 def stop(case: Case, stages: tuple[str, ...], now: datetime, by: str, *, subject_id: int | None = None) -> int:
@@ -180,8 +200,11 @@ def pause(case: Case, now: datetime) -> dict[str, timedelta]:
     for row in CaseClock.objects.filter(
         case=case, stage__in=PAUSABLE_STAGES, stopped_at__isnull=True, paused_at__isnull=True
     ):
-        remaining = _clock(case, row.stage).elapsed(now, row.due_at)
+        clock = _clock(case, row.stage)
+        remaining = clock.elapsed(now, row.due_at)
         seconds = int(remaining.total_seconds())
+        # The time left was measured up to the old deadline: say so if that crossed an uncovered day.
+        reckoned = calendar.Reckoned(row.due_at, clock.weekday_rule_from(now, row.due_at))
         if CaseClock.objects.filter(pk=row.pk, paused_at__isnull=True).update(
             paused_at=now, remaining_seconds=seconds, due_at=None, warn_at=None
         ):
@@ -190,9 +213,11 @@ def pause(case: Case, now: datetime) -> dict[str, timedelta]:
                 row,
                 "clock_paused",
                 now,
-                f"{row.stage}: paused while the reporter adds evidence; {_hours(seconds)} left.",
+                f"{row.stage}: paused while the reporter adds evidence; {_hours(seconds)} left"
+                f"{_weekday_note(reckoned)}.",
                 VISIBILITY[row.stage],
                 remaining_seconds=seconds,
+                **reckoned.event_data(),
             )
             left[row.stage] = remaining
     return left
@@ -204,7 +229,8 @@ def resume(case: Case, now: datetime) -> dict[str, datetime]:
     for row in CaseClock.objects.filter(case=case, stopped_at__isnull=True, paused_at__isnull=False):
         clock = _clock(case, row.stage)
         remaining = timedelta(seconds=row.remaining_seconds or 0)
-        new_due = clock.advance(now, remaining)
+        reckoned = clock.reckon(now, remaining)
+        new_due = reckoned.at
         warn = clock.advance(now, max(remaining - clock.warn_before, timedelta(0)))
         if CaseClock.objects.filter(pk=row.pk, paused_at__isnull=False).update(
             paused_at=None, remaining_seconds=None, due_at=new_due, warn_at=warn
@@ -214,10 +240,13 @@ def resume(case: Case, now: datetime) -> dict[str, datetime]:
                 row,
                 "clock_resumed",
                 now,
-                f"{row.stage}: resumed with {_hours(row.remaining_seconds or 0)} left; due {_when(new_due)}.",
+                f"{row.stage}: resumed with {_hours(row.remaining_seconds or 0)} left; due {_when(new_due)}"
+                f"{_weekday_note(reckoned)}.",
                 VISIBILITY[row.stage],
                 due_at=new_due.isoformat(),
                 paused_seconds=int((now - row.paused_at).total_seconds()),
+                **_counts_from(clock, now),
+                **reckoned.event_data(),
             )
             due[row.stage] = new_due
     return due

@@ -474,3 +474,17 @@ class CaseRating(models.Model):
         constraints = [models.CheckConstraint(condition=Q(score__gte=1, score__lte=5), name="rating_score_1_to_5")]
         # The figures per period and category.
         indexes = [models.Index(fields=["rated_at", "category"], name="rating_period")]
+
+
+class EscalationDigest(models.Model):
+    """One e-mail digest of breached clocks sent to the supervisors (plaint/cases/digest.py).
+
+    At most one per period: `period_start` is unique, so two workers sending at once send one. The
+    next digest covers the escalations from this one's `covers_until`.
+    """
+
+    period_start = models.DateTimeField(unique=True)
+    covers_from = models.DateTimeField()
+    covers_until = models.DateTimeField()
+    escalations = models.PositiveIntegerField()
+    sent_at = models.DateTimeField()

@@ -24,12 +24,14 @@ def tell(
     reporter: bool,
     merchant: bool,
     supervisors: bool = False,
+    supervisor_mail: bool = True,
     **fields: str | dict[str, str],
 ) -> None:
     """Tell the parties of a step, by e-mail and in the portal, each on their own page of the case.
 
     The reporter gets their language, the merchant Chinese and English by e-mail (its staff their
-    account's language in the portal), each supervisor their account's language.
+    account's language in the portal), each supervisor their account's language. Without
+    `supervisor_mail` the supervisors are told in the portal only (their e-mail is a digest).
     """
     rulebook = loader.get(case.rulebook_version)
     category = rulebook.category(case.category)
@@ -62,7 +64,13 @@ def tell(
         # Supervisors are few and rarely told (escalations): each is an audience with their own address.
         for user in User.objects.filter(role=Role.SUPERVISOR, is_active=True).only("pk", "email", "language"):
             audiences.append(
-                Audience(f"staff-{user.pk}", user.email, user.language, Q(pk=user.pk), f"/review/cases/{ref}/")
+                Audience(
+                    f"staff-{user.pk}",
+                    user.email if supervisor_mail else "",
+                    user.language,
+                    Q(pk=user.pk),
+                    f"/review/cases/{ref}/",
+                )
             )
     # Each party's answers go to the case's address signed for that party and are added to the case
     # (plaint/inbound/); supervisors work in the console.

@@ -39,8 +39,12 @@ def compose(
     points_expire_at: datetime | None,
     now: datetime,
     repeat_multiplier: int = 1,
+    no_remedy: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    """Return the statement of reasons as a self-contained dict (every title copied, nothing looked up later)."""
+    """Return the statement of reasons as a self-contained dict (every title copied, nothing looked up later).
+
+    `no_remedy` says, in both languages, why an upheld report gets no remedy (`remedy` is then "none").
+    """
     return {
         "outcome": outcome,
         "outcome_title": OUTCOME_TITLES[outcome],
@@ -64,6 +68,7 @@ def compose(
             "amount": str(remedy_amount) if remedy_amount is not None else None,
             "tariff_amount": str(tariff_amount) if tariff_amount is not None else None,
             "currency": currency,
+            **({"not_applicable": no_remedy} if no_remedy else {}),
         },
         "points": {
             "track": category.track,
@@ -245,6 +250,8 @@ def render(statement: dict[str, Any], language: str) -> str:
             if remedy.get("tariff_amount") and Decimal(remedy["tariff_amount"]) > 0:
                 amount += f" plus the tariff paid, {remedy['tariff_amount']} {remedy['currency']}"
         lines.append(("补救措施：" if zh else "Remedy: ") + remedy[lang] + amount)
+    elif remedy.get("not_applicable") and statement["outcome"] != "not_upheld":
+        lines.append(("补救措施：" if zh else "Remedy: ") + remedy["not_applicable"][lang])
     points = statement["points"]
     if points["points"]:
         lines.append(

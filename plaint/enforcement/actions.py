@@ -4,8 +4,10 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
+from plaint.marketplace.models import Order
 from plaint.notifications.outbox import enqueue_webhook
 from plaint.rulebook import calendar, loader
 from plaint.rulebook.evaluation import points_expire_at
@@ -30,11 +32,43 @@ def remedy_amounts(order: object, remedy: str, amount: Decimal | None) -> tuple[
     return (order.amount_paid, order.tariff_paid)
 
 
+def remedy_order(case: object, window_days: int) -> Order | None:
+    """Return the consumer's order a remedy of the case is carried out on; None if there is none.
+
+    The order the report names (an order report's target); for a listing or merchant report, the
+    reporter's latest order of that listing or merchant received (delivered, or paid if not yet
+    delivered) within the category's `window_days` before the report was filed. One indexed query
+    on the reporter's orders.
+    """
+    report = case.report
+    if report.order_id is not None:
+        return report.order
+    since = report.submitted_at - timedelta(days=window_days)
+    orders = Order.objects.filter(consumer_id=report.reporter_id, paid_at__lte=report.submitted_at)
+    if report.listing_id is not None:
+        orders = orders.filter(items__listing_id=report.listing_id)
+    else:
+        orders = orders.filter(merchant_id=report.merchant_id)
+    received = Q(delivered_at__gte=since, delivered_at__lte=report.submitted_at) | Q(
+        delivered_at__isnull=True, paid_at__gte=since
+    )
+    return orders.filter(received).order_by("-paid_at", "-id").first()
+
+
 def instruct_remedy(
-    case: object, decision: object | None, remedy: str, amount: Decimal | None, now: datetime
+    case: object,
+    decision: object | None,
+    remedy: str,
+    amount: Decimal | None,
+    now: datetime,
+    *,
+    order: Order | None = None,
 ) -> RemedyInstruction | None:
-    """Record and send a remedy instruction for an order case; return None where there is nothing to do."""
-    order = case.report.order
+    """Record and send a remedy instruction on `order` (default: the order the report names).
+
+    Return None where there is nothing to do: a remedy that is not an order's, or no order.
+    """
+    order = order or case.report.order
     if remedy not in ORDER_REMEDIES or order is None:
         return None
     paid, tariff = remedy_amounts(order, remedy, amount)
@@ -42,6 +76,7 @@ def instruct_remedy(
     instruction = RemedyInstruction.objects.create(
         case=case,
         decision=decision,
+        order=order,
         kind=remedy,
         currency=order.currency,
         amount=paid,

@@ -34,6 +34,9 @@ class RemedyInstruction(models.Model):
 
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="remedy_instructions")
     decision = models.ForeignKey("cases.Decision", null=True, blank=True, on_delete=models.PROTECT)
+    # The order the remedy is carried out on: the report's own, or for a listing or merchant report
+    # the consumer's order found for it (enforcement.actions.remedy_order).
+    order = models.ForeignKey("marketplace.Order", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(max_length=30)
     currency = models.CharField(max_length=3, default="CNY")
     amount = models.DecimalField(max_digits=12, decimal_places=2, default=0)

@@ -130,6 +130,17 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "Report {ref} ({category}) {what} by {due}; it is now with the supervisors.",
         ),
     },
+    "escalation_digest": {
+        "zh": (
+            "{count} 件举报超期，已升级至主管（{period}）",
+            "以下举报的期限已过，已升级至主管（{period}）：\n{lines}\n\n请在主管视图中处理。",
+        ),
+        "en": (
+            "{count} overdue reports escalated ({period})",
+            "These reports ran past a deadline and are now with the supervisors ({period}):\n{lines}\n\n"
+            "Please take them up in the supervisors' view.",
+        ),
+    },
     "deadline_reminder": {
         "zh": ("举报 {ref} 的期限即将届满", "举报 {ref}（{stage}）的期限为 {due}，请及时处理。"),
         "en": (

@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 PERIODIC_JOBS = [
     "plaint.cases.clocks.tick",
     "plaint.cases.quality.refresh_if_due",
+    "plaint.cases.digest.send_escalation_digest",
     "plaint.committee.draw.retry_waiting_draws",
     "plaint.committee.votes.replace_missed_members",
     "plaint.committee.votes.decide_overdue_panels",

@@ -38,14 +38,26 @@ def calendar_coverage(app_configs: object = None, **kwargs: object) -> list[chec
         if not end.ending:
             continue
         when = f"in {end.days_left} days" if end.days_left > 0 else "already"
+        if end.provisional_through is not None:
+            counts = (
+                f"business time knows only the statutory holidays listed up to {end.provisional_through}, "
+                "provisionally, and no make-up working days: the official notice is awaited."
+            )
+        else:
+            counts = "business time counts weekdays only and knows no public holiday."
         warnings.append(
             checks.Warning(
                 f"Business calendar {end.name!r} covers up to {end.covered_through}: from "
-                f"{end.uncovered_from} ({when}) business time counts weekdays only and knows no public holiday.",
+                f"{end.uncovered_from} ({when}) {counts}",
                 hint=(
                     f"Add {end.uncovered_from.year}'s holidays and make-up working days from the official notice "
-                    f"to {settings.PLAINT_RULEBOOK_DIR / 'calendars' / (end.name + '.toml')} and its year to "
-                    '`years` (docs/rulebook.md, "Business calendars").'
+                    f"to {settings.PLAINT_RULEBOOK_DIR / 'calendars' / (end.name + '.toml')} and "
+                    + (
+                        "take the year out of `provisional`"
+                        if end.provisional_through is not None
+                        else "its year to `years`"
+                    )
+                    + ' (docs/rulebook.md, "Business calendars").'
                 ),
                 id="plaint.W001",
             )

@@ -5,8 +5,10 @@ working days (调休: a weekend day worked in exchange for a longer holiday), an
 official arrangement it holds. Pure functions: no database, no clock of their own.
 
 Past its last year a calendar knows no holidays: business time there follows the weekday rule
-alone. Nothing fails; instead `weekday_rule_from` (on a calendar, on a Clock, or in a `Reckoned`
-result) names the first such day a computation reached, for the caller to record, and
+alone. A provisional year (its notice not out yet) lists only the statutory holidays, no make-up
+working days, and counts as not covered all the same. Nothing fails; instead `weekday_rule_from`
+(on a calendar, on a Clock, or in a `Reckoned` result) names the first such day a computation
+reached, for the caller to record, and
 `coverage` lists each calendar's end for the status page and the start-up check.
 """
 
@@ -39,8 +41,12 @@ class _CalendarFile(BaseModel):
     weekdays: list[int] = Field(min_length=1)
     holidays: list[date] = []
     workdays: list[date] = []
-    # The years whose official arrangement (holidays and make-up working days) is listed in full.
+    # The years whose dates are listed: in full from the official notice, except the `provisional` ones.
     years: list[int] = Field(min_length=1)
+    # The last of `years` whose notice is not out yet: only their statutory holidays are listed (as the
+    # law fixes them), no make-up working days. They count as not covered (the start-up warning and
+    # the status page keep naming them; clocks record weekday_rule_from), but their holidays are off.
+    provisional: list[int] = []
 
     @field_validator("years")
     @classmethod
@@ -70,6 +76,8 @@ class BusinessCalendar:
     # between are covered by an official arrangement.
     covered_from: date
     uncovered_from: date
+    # The first day after the last year listed (provisional years included): from it no holiday is known.
+    listed_until: date
 
     def covers(self, day: date) -> bool:
         """Return whether `day` falls in a year whose official arrangement the calendar holds."""
@@ -79,7 +87,8 @@ class BusinessCalendar:
         """Return the first day from `start` to `end` (local dates) that the calendar does not cover, or None.
 
         Such a day was counted by the weekday rule alone: a holiday of a year not yet listed counts
-        as worked. `end` before `start` is read as the same day.
+        as worked; in a provisional year only the statutory holidays are known, not the make-up
+        working days. `end` before `start` is read as the same day.
         """
         first, last = start.astimezone(self.tz).date(), max(start, end).astimezone(self.tz).date()
         if first < self.covered_from:
@@ -159,6 +168,15 @@ def parse_calendar(text: str, source: str) -> BusinessCalendar:
     if clash:
         raise RulebookError(f"{source}: {sorted(clash)[0]} is both a holiday and a make-up working day")
     first, last = data.years[0], data.years[-1]
+    provisional = sorted(data.provisional)
+    if provisional and provisional != data.years[len(data.years) - len(provisional) :]:
+        raise RulebookError(f"{source}: field provisional: must be the last of the years listed ({first}-{last})")
+    for day in data.workdays:
+        if day.year in provisional:
+            raise RulebookError(
+                f"{source}: field workdays: {day} is in a provisional year; make-up working days come "
+                "only from the official notice, so list them with the year's whole arrangement"
+            )
     for field in ("holidays", "workdays"):
         for day in getattr(data, field):
             # A year's New Year arrangement may begin in the December before it.
@@ -176,7 +194,8 @@ def parse_calendar(text: str, source: str) -> BusinessCalendar:
         holidays=frozenset(data.holidays),
         workdays=frozenset(data.workdays),
         covered_from=date(first, 1, 1),
-        uncovered_from=date(last + 1, 1, 1),
+        uncovered_from=date(provisional[0] if provisional else last + 1, 1, 1),
+        listed_until=date(last + 1, 1, 1),
     )
 
 
@@ -301,12 +320,15 @@ class Coverage:
     uncovered_from: date
     days_left: int  # zero or less: business time is already past the calendar's end
     ending: bool  # within the warning's lead (PLAINT_CALENDAR_WARN_DAYS) or already past
+    # The last day of the provisional years (statutory holidays only, no make-up days), or None.
+    provisional_through: date | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
             "name": self.name,
             "covered_through": self.covered_through.isoformat(),
             "uncovered_from": self.uncovered_from.isoformat(),
+            "provisional_through": self.provisional_through.isoformat() if self.provisional_through else None,
             "days_left": self.days_left,
             "ending": self.ending,
         }
@@ -323,5 +345,8 @@ def coverage(now: datetime, warn_days: int | None = None) -> list[Coverage]:
     for name in calendars_in_use():
         cal = calendar(name)
         left = (cal.uncovered_from - now.astimezone(cal.tz).date()).days
-        found.append(Coverage(name, cal.uncovered_from - timedelta(days=1), cal.uncovered_from, left, left <= lead))
+        provisional = cal.listed_until - timedelta(days=1) if cal.listed_until > cal.uncovered_from else None
+        found.append(
+            Coverage(name, cal.uncovered_from - timedelta(days=1), cal.uncovered_from, left, left <= lead, provisional)
+        )
     return found

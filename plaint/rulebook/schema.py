@@ -29,6 +29,10 @@ class Intake(Frozen):
     evidence_deadline_days: int = Field(gt=0)
     description_max_chars: int = Field(gt=0, le=20000)
     claim_timeout_minutes: int = Field(gt=0)
+    # A reviewer who asked the reporter for evidence gets the case back when it comes, unless not seen
+    # (signed in, decided, or holding another live claim) for more than this many days; then the
+    # queue. Versions without it give the case back to the reviewer whenever they still hold the claim.
+    claim_kept_days: int | None = Field(None, gt=0)
     # Versions without [appeals] only: days to appeal an outcome (then only outside Plaint).
     appeal_window_days: int | None = Field(None, gt=0)
 
@@ -354,6 +358,12 @@ class Appeals(Frozen):
     panel: Panel | None = None
 
 
+class Escalation(Frozen):
+    """How supervisors hear of breached clocks by e-mail: one digest per period, not one mail per case."""
+
+    digest_minutes: int = Field(gt=0, le=1440)
+
+
 class Rulebook(Frozen):
     version: str = Field(pattern=r"^[0-9A-Za-z.\-]+$")
     effective_from: datetime
@@ -376,6 +386,8 @@ class Rulebook(Frozen):
     appeals: Appeals | None = None
     # Versions without it (before 3) neither chase unconfirmed remedies nor let a resolved case reopen.
     remedy_execution: RemedyExecution | None = None
+    # Versions without it e-mail each supervisor once per escalated case.
+    escalation: Escalation | None = None
 
     @field_validator("effective_from")
     @classmethod

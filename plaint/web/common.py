@@ -318,16 +318,30 @@ def _local(value: str | None) -> str:
     return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else ""
 
 
+def _uncovered(data: dict[str, Any]) -> str:
+    """Return the note that a clock counted days its business calendar has no official arrangement for, or ""."""
+    if not data.get("weekday_rule_from"):
+        return ""
+    return " " + _(
+        "(From %(day)s the business calendar has no official holiday arrangement yet: those days are "
+        "counted by weekday and the statutory holidays known.)"
+    ) % {"day": data["weekday_rule_from"]}
+
+
 def _clock_sentence(kind: str, data: dict[str, Any]) -> str:
     stage = str(STAGE_NAMES.get(data.get("stage", ""), data.get("stage", "")))
     due = when(data.get("due_at"))
     due_text = formats.date_format(timezone.localtime(due), "DATETIME_FORMAT") if due else ""
     if kind == "clock_started":
-        return _("Deadline for %(stage)s: %(due)s") % {"stage": stage, "due": due_text}
+        return _("Deadline for %(stage)s: %(due)s") % {"stage": stage, "due": due_text} + _uncovered(data)
     if kind == "clock_paused":
-        return _("The deadline for %(stage)s is paused while the reporter adds evidence.") % {"stage": stage}
+        return _("The deadline for %(stage)s is paused while the reporter adds evidence.") % {
+            "stage": stage
+        } + _uncovered(data)
     if kind == "clock_resumed":
-        return _("The deadline for %(stage)s runs again: %(due)s") % {"stage": stage, "due": due_text}
+        return _("The deadline for %(stage)s runs again: %(due)s") % {"stage": stage, "due": due_text} + _uncovered(
+            data
+        )
     if kind == "clock_warning":
         return _("The deadline for %(stage)s is near: %(due)s") % {"stage": stage, "due": due_text}
     if kind == "clock_breached":
@@ -394,6 +408,10 @@ def event_sentence(event: dict[str, Any]) -> str:
         return _("The reviewer released the case.")
     if kind == "claim_lapsed":
         return _("The reviewer's hold on the case lapsed.")
+    if kind == "claim_kept":
+        return _("The case went back to the reviewer who asked for the evidence.")
+    if kind == "claim_returned_to_queue":
+        return _("The reviewer who asked for the evidence has been away; the case went back to the queue.")
     if kind == "sla_warning":
         return _("The decision deadline is near.")
     if kind == "escalated":

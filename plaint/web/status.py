@@ -53,6 +53,11 @@ TEXTS = {
             "不识别法定节假日和调休上班日。请依国务院办公厅关于 {year} 年部分节假日安排的通知，"
             "在 rulebook/calendars/{name}.toml 中补充 {year} 年的放假和调休日期（见 docs/rulebook.md）。"
         ),
+        "calendar_provisional": (
+            "营业日历 {name} 只覆盖到 {through}：自 {start}（{when}）起至 {provisional}，只列入了依《全国年节及纪念日"
+            "放假办法》推算的 {year} 年法定节假日（暂定），没有调休上班日。国务院办公厅关于 {year} 年部分节假日安排的"
+            "通知发布后，请在 rulebook/calendars/{name}.toml 中补全 {year} 年的放假和调休日期（见 docs/rulebook.md）。"
+        ),
         "in_days": "还有 {days} 天",
         "already": "已开始",
     },
@@ -94,6 +99,12 @@ TEXTS = {
             "make-up working days from the State Council's notice to rulebook/calendars/{name}.toml "
             "(see docs/rulebook.md)."
         ),
+        "calendar_provisional": (
+            "Business calendar {name} covers up to {through}: from {start} ({when}) to {provisional} it lists only "
+            "{year}'s statutory holidays as the national holidays regulation fixes them (provisional), and no "
+            "make-up working days. Once the State Council's notice on {year} is out, complete {year}'s holidays and "
+            "make-up working days in rulebook/calendars/{name}.toml (see docs/rulebook.md)."
+        ),
         "in_days": "in {days} days",
         "already": "already",
     },
@@ -120,6 +131,12 @@ def status_page(request: HttpRequest) -> HttpResponse:
 
 def _ending(end: Coverage, texts: dict[str, str]) -> str:
     when = texts["in_days"].format(days=end.days_left) if end.days_left > 0 else texts["already"]
-    return texts["calendar_ending"].format(
-        name=end.name, through=end.covered_through, start=end.uncovered_from, when=when, year=end.uncovered_from.year
+    key = "calendar_ending" if end.provisional_through is None else "calendar_provisional"
+    return texts[key].format(
+        name=end.name,
+        through=end.covered_through,
+        start=end.uncovered_from,
+        when=when,
+        year=end.uncovered_from.year,
+        provisional=end.provisional_through,
     )

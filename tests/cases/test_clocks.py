@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
-from plaint.accounts.models import Role
 from plaint.cases import actions, clocks
 from plaint.cases.inputs import DecisionIn, RectificationIn, ReportIn, ResponseIn
 from plaint.cases.models import Case, CaseClock, CaseEvent
@@ -19,7 +18,7 @@ from plaint.cases.queries import review_queue
 from plaint.cases.reading import describe_case
 from plaint.enforcement.models import RectificationState
 from plaint.evidence.actions import Upload
-from plaint.notifications.models import Notification, OutboxMessage, WebhookEndpoint
+from plaint.notifications.models import Notification, OutboxMessage
 from plaint.rulebook import loader
 from plaint.rulebook.calendar import calendar
 from tests import factories as f
@@ -30,20 +29,6 @@ CN = calendar("cn")
 
 def at(*args: int) -> datetime:
     return datetime(*args, tzinfo=SH)
-
-
-@pytest.fixture
-def people(db):
-    shop = f.merchant("M-A", contact_email="shop@example.test")
-    f.order(shop, "C1", external_id="O-0")  # makes the consumer C1
-    WebhookEndpoint.objects.create(name="marketplace", url="http://127.0.0.1:9/hook", secret="s")
-    return {
-        "shop": shop,
-        "consumer": f.consumer_user("C1"),
-        "merchant": f.user(Role.MERCHANT, merchant=shop),
-        "reviewer": f.user(Role.REVIEWER),
-        "supervisor": f.user(Role.SUPERVISOR, email="boss@example.test"),
-    }
 
 
 def filed(people, when: datetime, order_id: str = "O-1") -> Case:

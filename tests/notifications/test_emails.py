@@ -1,7 +1,7 @@
 """Each party hears of every step that concerns it, once, in its language, by e-mail (a real local SMTP
 server) and in the portal; a receiver that is down gets everything once it is back."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.utils import timezone
@@ -41,10 +41,12 @@ def world():
     }
 
 
-def file(user, order_id: str, category: str = "expired_goods", evidence: str | None = "photo_of_expiry_date") -> Case:
+def file(
+    user, order_id: str, category: str = "expired_goods", evidence: str | None = "photo_of_expiry_date", now=None
+) -> Case:
     data = ReportIn(target_type="order", target_id=order_id, category=category, description="过期了 expired")
     uploads = [Upload("p.jpg", f.jpeg(), evidence)] if evidence else []
-    return actions.file_report(user, data, uploads).case
+    return actions.file_report(user, data, uploads, now=now).case
 
 
 def subjects(messages) -> list[str]:
@@ -190,9 +192,13 @@ def test_an_overdue_case_is_escalated_to_every_supervisor_once(world, inbox):
     boss = f.user(Role.SUPERVISOR, email="boss@plaint.test", language="en")
     deputy = f.user(Role.SUPERVISOR, email="deputy@plaint.test")
     f.user(Role.SUPERVISOR, email="gone@plaint.test", is_active=False)
-    case = file(world["zh"], "O-1")
-    actions.respond_as_merchant(world["staff"], case, ResponseIn(kind="contest", explanation="不同意"))
+    # Under version 2, which e-mails each supervisor per escalated case (version 3 sends a digest).
+    filed = datetime(2026, 12, 2, 10, tzinfo=UTC)
+    f.order(world["shop"], "C1", external_id="O-DEC", delivered_at=filed - timedelta(days=2))
+    case = file(world["zh"], "O-DEC", now=filed)
+    actions.respond_as_merchant(world["staff"], case, ResponseIn(kind="contest", explanation="不同意"), now=filed)
     case.refresh_from_db()
+    assert case.rulebook_version == "2"
     late = case.decision_due_at + timedelta(minutes=5)
     clocks.tick(late)
     clocks.tick(late + timedelta(minutes=5))  # a second pass escalates nothing again

@@ -16,6 +16,8 @@ from tests.api_client import ApiClient
 # hold when a year is added. Its midnight is Beijing's: 12:00 UTC is 20:00 there, the same day.
 END = calendar("cn").uncovered_from
 COVERED_THROUGH = END - timedelta(days=1)
+_listed = calendar("cn").listed_until
+PROVISIONAL_THROUGH = (_listed - timedelta(days=1)).isoformat() if _listed > END else None
 
 
 def days_before(days: int) -> datetime:
@@ -42,7 +44,7 @@ def test_start_up_warns_with_the_first_uncovered_day(time_machine):
     [warning] = [message for message in checks.run_checks() if message.id == "plaint.W001"]
     assert warning.level == checks.WARNING
     assert f"'cn' covers up to {COVERED_THROUGH}: from {END} (in 32 days)" in warning.msg
-    assert "calendars/cn.toml" in warning.hint and "years" in warning.hint
+    assert "calendars/cn.toml" in warning.hint and ("years" in warning.hint or "provisional" in warning.hint)
     time_machine.move_to(SIXTY_ONE_DAYS_BEFORE)
     assert [message for message in checks.run_checks() if message.id == "plaint.W001"] == []
 
@@ -56,6 +58,7 @@ def test_the_status_page_and_its_json_name_the_first_uncovered_day_in_both_langu
         "name": "cn",
         "covered_through": COVERED_THROUGH.isoformat(),
         "uncovered_from": END.isoformat(),
+        "provisional_through": PROVISIONAL_THROUGH,
         "days_left": 32,
         "ending": True,
     }

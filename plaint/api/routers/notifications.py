@@ -70,7 +70,8 @@ def read(request: HttpRequest, notification_id: RowId) -> dict:
 def background_status(request: HttpRequest) -> dict:
     """Queue depths per channel, the oldest undelivered message, failing and dead deliveries, the
     service-level breaches of the last 24 hours, and how far each business calendar in use reaches
-    (`calendars`: name, covered_through, uncovered_from, days_left, and `ending` when its end is
+    (`calendars`: name, covered_through, uncovered_from, provisional_through (the last day of years listed with
+    their statutory holidays only, or null), days_left, and `ending` when its end is
     within PLAINT_CALENDAR_WARN_DAYS) — for admins and supervisors."""
     if request.auth.role not in STATUS_ROLES:
         raise Forbidden("not_staff_admin", "The status of background work is for admins and supervisors.")

@@ -12,7 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from plaint.accounts.models import User
-from plaint.enforcement.actions import award_points, instruct_remedy
+from plaint.enforcement.actions import ORDER_REMEDIES, award_points, instruct_remedy, remedy_order
 from plaint.enforcement.models import RemedyInstruction
 from plaint.rulebook import evaluation
 from plaint.rulebook.schema import Category, Rulebook
@@ -40,7 +40,12 @@ def _make_decision(
     category = _category(rulebook, case.category)
     repeat = _is_repeat(case, category, rulebook, now)
     points = evaluation.decision_points(category, outcome, repeat)
-    order = case.report.order
+    order = remedy_order(case, category.window_days)
+    no_remedy = None
+    if outcome != "not_upheld" and remedy in ORDER_REMEDIES and order is None:
+        # A remedy is carried out on an order: without one the statement says so instead of naming it.
+        no_remedy = _no_order_reason(case, category.window_days)
+        remedy = "none"
     amount = tariff = None
     if outcome != "not_upheld" and order is not None and remedy in ("refund", "return_and_refund"):
         amount = remedy_amount if remedy_amount is not None else order.amount_paid
@@ -63,6 +68,7 @@ def _make_decision(
         points_expire_at=evaluation.points_expire_at(rulebook, timezone.localtime(now)) if points else None,
         now=now,
         repeat_multiplier=category.repeat_multiplier if repeat else 1,
+        no_remedy=no_remedy,
     )
     decision = Decision.objects.create(
         case=case,
@@ -79,7 +85,7 @@ def _make_decision(
         statement=statement,
     )
     if outcome != "not_upheld":
-        instruct_remedy(case, decision, decision.remedy, remedy_amount, now)
+        instruct_remedy(case, decision, decision.remedy, remedy_amount, now, order=order)
         award_points(case, decision, rulebook, now)
     _notify(
         case,
@@ -120,6 +126,22 @@ def _is_repeat(case: Case, category: Category, rulebook: Rulebook, now: datetime
             point_entries__revoked_at__isnull=True,
         ).exists()
     )
+
+
+def _no_order_reason(case: Case, window_days: int) -> dict[str, str]:
+    """Return, in both languages, why no remedy applies: no order of the reported listing or merchant was found."""
+    since = f"{timezone.localtime(case.report.submitted_at - timedelta(days=window_days)):%Y-%m-%d}"
+    if case.report.listing_id is not None:
+        zh_what, en_what = "该商品", "this listing"
+    else:
+        zh_what, en_what = "该商家", "this merchant"
+    return {
+        "zh": f"不适用补救措施：未找到举报人自 {since} 起（本类举报时限 {window_days} 天内）收到的{zh_what}订单，"
+        "补救须针对具体订单执行。如有相关订单，举报人可就该订单另行举报。",
+        "en": f"No remedy applies: no order of {en_what} that the reporter received since {since} (the "
+        f"category's {window_days}-day window) was found, and a remedy is carried out on an order. A "
+        "reporter who has such an order can report the order itself.",
+    }
 
 
 def _evidence_considered(case: Case, rulebook: Rulebook) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from plaint.rulebook import loader
 from plaint.rulebook.schema import Stage
 
 from .. import clocks
@@ -61,8 +62,21 @@ ESCALATED_STAGE_TEXTS = {
 
 
 def _tell_supervisors(case: Case, stage: str, when: str, key: str, now: datetime) -> None:
+    # Under a rulebook with [escalation], the supervisors' e-mail is the periodic digest
+    # (plaint/cases/digest.py); the portal still shows each case.
+    mail = loader.get(case.rulebook_version).escalation is None
     if stage == "decision":
-        tell(case, "escalated", now, key, reporter=False, merchant=False, supervisors=True, due=when)
+        tell(
+            case,
+            "escalated",
+            now,
+            key,
+            reporter=False,
+            merchant=False,
+            supervisors=True,
+            supervisor_mail=mail,
+            due=when,
+        )
         return
     zh, en = ESCALATED_STAGE_TEXTS.get(stage, (stage, stage))
     tell(
@@ -73,6 +87,7 @@ def _tell_supervisors(case: Case, stage: str, when: str, key: str, now: datetime
         reporter=False,
         merchant=False,
         supervisors=True,
+        supervisor_mail=mail,
         what={"zh": zh, "en": en},
         due=when,
     )

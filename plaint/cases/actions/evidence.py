@@ -24,6 +24,7 @@ from ..transitions import OPEN_STATES, State, transition
 from .common import Filed, _apply, _attach, _category, _change, _locked, _reporter_side, _require_decider
 from .decisions import _make_decision
 from .merchant_response import _tell_merchant_to_answer
+from .review import return_claim
 
 
 def add_evidence(actor: User, case: Case, uploads: list[Upload], *, now: datetime | None = None) -> Filed:
@@ -123,7 +124,15 @@ def request_more_evidence(actor: User, case: Case, kinds: list[str], note: str, 
         transition("request_more_evidence", case.state, actor.role)
         clocks.pause(case, now)
         due = clocks.due_at("evidence", now, rulebook, case)
-        request = {"kinds": list(dict.fromkeys(kinds)), "requested_at": now.isoformat(), "note": note.strip()}
+        request = {
+            "kinds": list(dict.fromkeys(kinds)),
+            "requested_at": now.isoformat(),
+            "note": note.strip(),
+            "reviewer_id": actor.pk,
+        }
+        # The claim waits with the case: it holds until the evidence deadline at the latest, and the
+        # case's return to review renews it (review.keep_claim), so it never lapses while the
+        # reporter is the one to act.
         _apply(
             case,
             "request_more_evidence",
@@ -134,6 +143,7 @@ def request_more_evidence(actor: User, case: Case, kinds: list[str], note: str, 
             admissibility=case.admissibility | {"missing_evidence": request["kinds"], "review_request": request},
             evidence_due_at=due,
             decision_due_at=None,
+            claim_expires_at=max(due, case.claim_expires_at or due),
         )
         names = {
             lang: ", ".join(getattr(rulebook.evidence_kinds[k], lang) for k in request["kinds"])
@@ -157,6 +167,7 @@ def request_more_evidence(actor: User, case: Case, kinds: list[str], note: str, 
 
 def _return_to_review(case: Case, now: datetime, reason: str) -> None:
     resumed = clocks.resume(case, now)
+    request = case.admissibility.get("review_request") or {}
     admissibility = {k: v for k, v in case.admissibility.items() if k != "review_request"} | {"missing_evidence": []}
     _apply(
         case,
@@ -168,6 +179,7 @@ def _return_to_review(case: Case, now: datetime, reason: str) -> None:
         evidence_due_at=None,
         decision_due_at=resumed.get("decision", case.decision_due_at),
     )
+    return_claim(case, request, now)
 
 
 def return_to_review(case: Case, *, now: datetime | None = None) -> Case | None:

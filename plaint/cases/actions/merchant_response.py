@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from plaint.accounts.models import Role, User
-from plaint.enforcement.actions import instruct_remedy
+from plaint.enforcement.actions import instruct_remedy, remedy_order
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import Upload, check_uploads
 from plaint.evidence.models import Party
@@ -62,7 +62,9 @@ def respond_as_merchant(
         info = {"response": data.kind, "explanation": data.explanation, "rectification_plan": data.rectification_plan}
         if data.kind == ResponseKind.ACCEPT:
             _apply(case, "accept_remedy", actor, now, reason=data.explanation, data=info)
-            instruction = instruct_remedy(case, None, case.report.remedy_wanted, None, now)
+            category = _category(rulebook, case.category)
+            order = remedy_order(case, category.window_days)
+            instruction = instruct_remedy(case, None, case.report.remedy_wanted, None, now, order=order)
             # Accepting settles the claim, not the violation, on the categories the rulebook marks.
             record_points_on_acceptance(case, rulebook, instruction, now)
             _notify(case, "case.resolved", now, key=f"case-{case.reference}-resolved", remedy=case.report.remedy_wanted)

@@ -7,9 +7,11 @@ state. Deciding needs a live claim; what a decision does is in `decisions`.
 from datetime import datetime, timedelta
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from plaint.accounts.models import Role, User
+from plaint.enforcement.actions import remedy_order
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.models import Party
 from plaint.rulebook import loader
@@ -17,7 +19,7 @@ from plaint.rulebook import loader
 from .. import chain, clocks
 from ..inputs import DecisionIn
 from ..models import Case, Decision, Visibility
-from ..transitions import DECIDABLE_STATES, transition
+from ..transitions import DECIDABLE_STATES, State, transition
 from . import rectification
 from .common import _apply, _category, _change, _locked, _record, _require_decider
 from .decisions import _make_decision
@@ -91,13 +93,19 @@ def decide_case(actor: User, case: Case, data: DecisionIn, *, now: datetime | No
             field="remedy",
             hint="Use one of: " + ", ".join(category.remedies),
         )
-    if data.outcome == "partly_upheld" and remedy in ("refund", "return_and_refund") and data.remedy_amount is None:
+    # The order a remedy is carried out on (for a listing or merchant report, the one found for it).
+    order = remedy_order(case, category.window_days)
+    if (
+        data.outcome == "partly_upheld"
+        and remedy in ("refund", "return_and_refund")
+        and data.remedy_amount is None
+        and order is not None
+    ):
         raise InvalidInput(
             "remedy_amount_required", "A partly upheld refund needs the amount to refund.", field="remedy_amount"
         )
     if data.rectification is not None and data.outcome == "not_upheld":
         raise InvalidInput("rectification", "A report not upheld orders no rectification.", field="rectification")
-    order = case.report.order
     if data.remedy_amount is not None and order is not None and data.remedy_amount > order.amount_paid:
         raise InvalidInput(
             "remedy_amount_too_high",
@@ -141,16 +149,86 @@ def decide_case(actor: User, case: Case, data: DecisionIn, *, now: datetime | No
 
 
 def lapse_claim(case: Case, *, now: datetime | None = None) -> Case | None:
-    """Return a case whose claim ran out to the queue; None if it no longer qualifies."""
+    """Return a case whose claim ran out to the queue; None if it no longer qualifies.
+
+    A claim never lapses while the case waits on the evidence its holder asked for: the case's
+    return to review renews it (or sends the case to the queue), see `return_claim`.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         case = _locked(case)
         if case.claimed_by_id is None or not case.claim_expires_at or case.claim_expires_at > now:
             return None
+        if _waits_for_requester(case):
+            return None
         holder = case.claimed_by
         _change(case, now, claimed_by=None, claim_expires_at=None)
         _record(case, "claim_lapsed", None, now, visibility=Visibility.STAFF, data={"holder": holder.username})
     return case
+
+
+def _waits_for_requester(case: Case) -> bool:
+    request = case.admissibility.get("review_request") or {}
+    return case.state == State.NEEDS_EVIDENCE and request.get("reviewer_id") == case.claimed_by_id
+
+
+def last_seen(reviewer: User, now: datetime, *, besides: Case | None = None) -> datetime | None:
+    """Return when the reviewer was last seen at work: now if they hold a live claim (on a case other than
+    `besides`), else their last sign-in or decision.
+
+    None if never. Each is one indexed look-up (case_claims; the decision's decided_by).
+    """
+    claims = Case.objects.filter(claimed_by=reviewer, claim_expires_at__gt=now)
+    if besides is not None:
+        claims = claims.exclude(pk=besides.pk)
+    if claims.exists():
+        return now
+    decided = Decision.objects.filter(decided_by=reviewer).aggregate(latest=Max("decided_at"))["latest"]
+    seen = [at for at in (reviewer.last_login, decided) if at is not None]
+    return max(seen) if seen else None
+
+
+def return_claim(case: Case, request: dict, now: datetime) -> None:
+    """Give a case back from the reporter to the reviewer who asked for the evidence (inside the caller's transaction).
+
+    They keep the claim with a fresh claim_timeout_minutes, unless they released it meanwhile (the case
+    is then in the queue already, or claimed by whoever took it) or, where the rulebook sets
+    [intake] claim_kept_days, they have not been seen at work for longer than that since asking
+    (then the claim is dropped and the case goes to the queue).
+    """
+    holder_id = case.claimed_by_id
+    if holder_id is None or holder_id != request.get("reviewer_id"):
+        return
+    rulebook = loader.get(case.rulebook_version)
+    holder = case.claimed_by
+    asked = datetime.fromisoformat(request["requested_at"])
+    seen = max(asked, last_seen(holder, now, besides=case) or asked)
+    kept_days = rulebook.intake.claim_kept_days
+    if not holder.is_active or (kept_days is not None and now - seen > timedelta(days=kept_days)):
+        _change(case, now, claimed_by=None, claim_expires_at=None)
+        _record(
+            case,
+            "claim_returned_to_queue",
+            None,
+            now,
+            reason=f"{holder.username} has not been seen since {timezone.localtime(seen):%Y-%m-%d %H:%M}; "
+            "the case goes to the queue.",
+            visibility=Visibility.STAFF,
+            data={"holder": holder.username, "last_seen": seen.isoformat(), "claim_kept_days": kept_days},
+        )
+        return
+    expires = now + timedelta(minutes=rulebook.intake.claim_timeout_minutes)
+    _change(case, now, claim_expires_at=expires)
+    _record(
+        case,
+        "claim_kept",
+        None,
+        now,
+        reason=f"Back to {holder.username}, who asked for the evidence; claimed until "
+        f"{timezone.localtime(expires):%Y-%m-%d %H:%M}.",
+        visibility=Visibility.STAFF,
+        data={"holder": holder.username, "claim_expires_at": expires.isoformat()},
+    )
 
 
 def _claim_lapsed(case: Case, now: datetime) -> bool:
