@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     # Review console.
     path("review/", review.queue, name="review-queue"),
+    path("review/next/", review.next_case, name="review-next"),
     path("review/supervisor/", review.supervisor, name="review-supervisor"),
     path("review/cases/<str:reference>/", review.case_page, name="review-case"),
     path("review/cases/<str:reference>/claim/", review.claim, name="review-claim"),
