@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import DateTimeField, F, Model, Q, QuerySet, Value
 from django.db.models.expressions import OrderBy
@@ -148,7 +149,11 @@ def capped_counts(querysets: list[QuerySet], cap: int) -> list[int]:
         return []
     parts, params = [], []
     for i, queryset in enumerate(querysets):
-        sql, part_params = queryset.order_by().values(one=Value(1))[: cap + 1].query.sql_with_params()
+        try:
+            sql, part_params = queryset.order_by().values(one=Value(1))[: cap + 1].query.sql_with_params()
+        except EmptyResultSet:  # queryset.none(), or a filter that can match nothing
+            parts.append("0")
+            continue
         parts.append(f"(SELECT COUNT(*) FROM ({sql}) AS c{i})")
         params += part_params
     with connections[querysets[0].db].cursor() as cursor:
