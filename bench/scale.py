@@ -118,7 +118,7 @@ def seed_cases(first: int, last: int, filer_id: int, m0: int, c0: int, version: 
             "version, priority, rulebook_version, admissibility, opened_at, updated_at, decision_due_at, "
             "response_due_at, evidence_due_at) "
             f"SELECT i, 'S' || i, i, {m0} + (i * 7) % {MERCHANTS}, {c0} + i % {CONSUMERS}, "
-            f"{_pick(CATEGORIES, 'i * 3')}, {_pick(CHANNELS, 'i')}, {state}, 0, (i * 7) % 6, '{version}', '{{}}', "
+            f"{_pick(CATEGORIES, 'i * 3')}, {_pick(CHANNELS, 'i')}, {state}, 0, (i / 7) % 6, '{version}', '{{}}', "
             f"{_plus_hours(base, '-1 - (i % 2000)')}, {_plus_hours(base, '-1 - (i % 2000)')}, "
             f"CASE WHEN i % 10 < 7 THEN {_plus_hours(base, '(i % 240) - 40')} END, "
             f"CASE WHEN i % 10 >= 8 THEN {_plus_hours(base, 'i % 72')} END, "
