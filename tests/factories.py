@@ -92,3 +92,71 @@ def jpeg(color: str = "red", size: tuple[int, int] = (64, 48), exif_time: str | 
     else:
         image.save(buffer, "JPEG")
     return buffer.getvalue()
+
+
+def queue_cases(count: int, merchants: list[Merchant] | None = None, **fields) -> list:
+    """Bulk-create `count` cases in review (report and case rows, no clocks or events) and return them.
+
+    Each field in `fields` is a value or a function of the case's index i (e.g. priority=lambda i: i % 3).
+    Defaults vary category, channel, priority and merchant over the index, deadlines spread over days.
+    """
+    from plaint.cases.models import Case, Report
+    from plaint.rulebook import loader
+
+    now = timezone.now()
+    merchants = merchants or [merchant(), merchant()]
+    reporter, _ = Consumer.objects.get_or_create(external_id="C-QUEUE", defaults={"name": "Queue consumer"})
+    filer = User.objects.filter(role=Role.AGENT).first() or user(Role.AGENT)
+    start = next(_seq) * 100_000
+    defaults = {
+        "category": lambda i: ("product_quality", "counterfeit", "expired_goods")[i % 3],
+        "channel": lambda i: ("web", "app", "hotline")[i % 3],
+        "priority": lambda i: i % 4,
+        "merchant": lambda i: merchants[i % len(merchants)],
+        "state": "awaiting_review",
+        "decision_due_at": lambda i: now + timedelta(hours=1 + i % 50),
+        "opened_at": lambda i: now - timedelta(minutes=i),
+        "rulebook_version": loader.in_force(now).version,
+    }
+
+    def value(name: str, i: int):
+        v = fields.get(name, defaults.get(name))
+        return v(i) if callable(v) else v
+
+    reports = Report.objects.bulk_create(
+        [
+            Report(
+                reporter=reporter,
+                filed_by=filer,
+                channel=value("channel", i),
+                target_type="merchant",
+                merchant=value("merchant", i),
+                category=value("category", i),
+                description=f"Queue case {i}",
+                remedy_wanted="refund",
+                idempotency_key=f"queue-{start + i}",
+                submitted_at=value("opened_at", i),
+            )
+            for i in range(count)
+        ]
+    )
+    extra = {k: v for k, v in fields.items() if k not in defaults}
+    cases = [
+        Case(
+            reference=f"PL-Q{start + i:09d}",
+            report=report,
+            merchant=report.merchant,
+            reporter=reporter,
+            category=report.category,
+            channel=report.channel,
+            state=value("state", i),
+            priority=value("priority", i),
+            rulebook_version=value("rulebook_version", i),
+            decision_due_at=value("decision_due_at", i),
+            opened_at=report.submitted_at,
+            updated_at=now,
+            **{k: value(k, i) for k in extra},
+        )
+        for i, report in enumerate(reports)
+    ]
+    return Case.objects.bulk_create(cases)

@@ -113,9 +113,11 @@ class CaseSummary(Schema):
 
 
 class Page(Schema):
-    count: int
-    page: int
-    pages: int
+    """A page of cases read with a cursor: send `next` back as `cursor` for the following page."""
+
+    count: int = Field(description="Cases in the whole list, counted up to `count_capped`'s cap")
+    count_capped: bool = Field(description="True when the list has more cases than `count` (count stopped there)")
+    next: str | None = Field(description="The cursor of the following page; null on the last page")
     results: list[CaseSummary]
 
 

@@ -111,8 +111,18 @@ class Case(models.Model):
             )
         ]
         indexes = [
-            # The review queue: open cases by state, most urgent and earliest due first.
-            models.Index(fields=["state", "-priority", "decision_due_at"], name="case_queue"),
+            # The review queue (cases/queries.py QUEUE_ORDER): by state, most urgent, earliest due, longest
+            # waiting, then id, so each page and claim_next read a range of it, however long the queue.
+            models.Index(fields=["state", "-priority", "decision_due_at", "opened_at", "id"], name="case_queue"),
+            # The same for the cases waiting for evidence, whose deadline is the reporter's.
+            models.Index(
+                fields=["-priority", "evidence_due_at", "opened_at", "id"],
+                name="case_evidence_queue",
+                condition=Q(state="needs_evidence"),
+            ),
+            # The staff's case list (GET /api/cases, queries.LIST_ORDER): newest first, whole or by state.
+            models.Index(fields=["-opened_at", "-id"], name="case_opened"),
+            models.Index(fields=["state", "-opened_at", "-id"], name="case_state_opened"),
             # The review queue's counts per filter value (cases/queries.py queue_facets): an index-only
             # scan over one state's entries instead of reading each case row.
             models.Index(fields=["state", "category", "priority", "channel", "merchant"], name="case_queue_facets"),

@@ -1,8 +1,10 @@
 """Read models for lists: each a queryset built to use an index and to page."""
 
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connection
 from django.db.models import Avg, Count, Q, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
@@ -10,14 +12,28 @@ from django.utils import timezone
 from plaint.accounts.models import User
 from plaint.enforcement.models import RemedyInstruction, RemedyState
 from plaint.errors import InvalidInput
+from plaint.keyset import Key, Order, capped_counts
 from plaint.marketplace.models import OrderItem
+from plaint.rulebook import loader
 
 from .access import cases_visible_to, visible_event_levels
-from .models import Case, CaseEvent, CaseRating, Report
+from .models import Case, CaseEvent, CaseRating, Channel, Report
 from .transitions import DECIDABLE_STATES, State
 
 # The deadline a case in each queue state waits on.
 DEADLINE_FIELD = {State.AWAITING_REVIEW: "decision_due_at", State.NEEDS_EVIDENCE: "evidence_due_at"}
+
+# The queue's order in each state: most urgent, then earliest due, then longest waiting; the id makes it
+# total, so a cursor names one place in it. Indexes case_queue and case_evidence_queue follow it.
+QUEUE_ORDER = {
+    state: Order(
+        f"queue:{state}",
+        (Key("priority", descending=True), Key(deadline, nullable=True), Key("opened_at"), Key("id")),
+    )
+    for state, deadline in DEADLINE_FIELD.items()
+}
+# The case lists (GET /api/cases): newest first. Indexes case_opened and case_state_opened follow it.
+LIST_ORDER = Order("cases", (Key("opened_at", descending=True), Key("id", descending=True)))
 
 
 def review_queue(
@@ -33,13 +49,15 @@ def review_queue(
     priority: int | None = None,
     overdue: bool = False,
 ) -> QuerySet[Case]:
-    """Return the cases waiting for a decision, most urgent first, then earliest due.
+    """Return the cases waiting for a decision, most urgent first, then earliest due (QUEUE_ORDER).
 
-    `state` may also be needs_evidence, for a reviewer who decides before the evidence deadline.
+    `state` may also be needs_evidence, for a reviewer who decides before the evidence deadline; that
+    queue's deadline is the reporter's evidence deadline.
     `escalated` keeps the supervisors' view: cases whose deadline passed or whose reporter chased them.
     `overdue` keeps the cases whose deadline in that state has passed: the decision deadline in
     review, the reporter's evidence deadline while waiting for evidence.
-    Uses the case_queue index (state, -priority, decision_due_at); every other filter narrows that scan.
+    Uses the case_queue index (state, -priority, decision_due_at, opened_at, id) or, waiting for
+    evidence, case_evidence_queue; every other filter narrows that scan.
     """
     if state not in DECIDABLE_STATES:
         raise InvalidInput("state", f"The review queue holds {', '.join(DECIDABLE_STATES)} cases.", field="state")
@@ -60,15 +78,15 @@ def review_queue(
         cases = cases.filter(claimed_by=mine, claim_expires_at__gt=now)
     elif not include_claimed:
         cases = cases.filter(Q(claimed_by__isnull=True) | Q(claim_expires_at__lte=now))
-    return cases.order_by("-priority", "decision_due_at", "opened_at")
+    return cases.order_by(*QUEUE_ORDER[state].order_by())
 
 
 def cases_for(user: User, state: str | None = None) -> QuerySet[Case]:
-    """Return the cases a user sees in their list, newest first."""
+    """Return the cases a user sees in their list, newest first (LIST_ORDER)."""
     cases = cases_visible_to(user).select_related("merchant")
     if state:
         cases = cases.filter(state=state)
-    return cases.order_by("-opened_at", "-id")
+    return cases.order_by(*LIST_ORDER.order_by())
 
 
 def timeline(case: Case, side: str) -> QuerySet[CaseEvent]:
@@ -80,29 +98,84 @@ def timeline(case: Case, side: str) -> QuerySet[CaseEvent]:
 QUEUE_FACETS = ("category", "priority", "channel", "merchant")
 # A queue page names at most this many merchants in its filter; the rest are reached by search.
 FACET_LIMIT = 20
+# Counts stop past this: a page says "1000+" rather than reading every case of a long queue.
+FACET_CAP = 1000
+# The merchants a queue page offers are the busiest among this many cases at the head of the queue.
+FACET_HEAD = 500
+FACET_COLUMN = {"category": "category", "priority": "priority", "channel": "channel", "merchant": "merchant_id"}
 
 
-def queue_facets(now: datetime, *, state: str = State.AWAITING_REVIEW, **filters: object) -> dict[str, object]:
-    """Return the counts a queue page shows beside each filter value, and the overdue count.
+def queue_priorities(state: str) -> list[int]:
+    """Return the distinct priorities of the cases in `state`, highest first.
+
+    One probe of the case_queue index per distinct value (a recursive query walking down from the
+    highest), so it costs the same with ten cases or ten million. At most 100 values.
+    """
+    table = Case._meta.db_table
+    sql = (
+        f"WITH RECURSIVE p(v) AS (SELECT MAX(priority) FROM {table} WHERE state = %s "
+        f"UNION ALL SELECT (SELECT MAX(priority) FROM {table} WHERE state = %s AND priority < p.v) "
+        "FROM p WHERE p.v IS NOT NULL) SELECT v FROM p WHERE v IS NOT NULL LIMIT 100"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [state, state])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _facet_values(now: datetime, state: str, filters: dict[str, Any]) -> dict[str, list[Any]]:
+    """Return the values each facet may show, without counting: bounded lists, never a scan of the state."""
+    head = list(
+        review_queue(now, state=state, **{k: v for k, v in filters.items() if k != "merchant_id"}).values_list(
+            "merchant_id", "category"
+        )[:FACET_HEAD]
+    )
+    busiest = Counter(merchant for merchant, _category in head)
+    categories = {c.code for rulebook in loader.versions() for c in rulebook.categories}
+    values: dict[str, list[Any]] = {
+        "category": sorted(categories | {category for _merchant, category in head}),
+        "priority": queue_priorities(state),
+        "channel": [channel.value for channel in Channel],
+        "merchant": [merchant for merchant, _n in busiest.most_common(FACET_LIMIT)],
+    }
+    for facet, column in FACET_COLUMN.items():
+        chosen = filters.get(column)
+        if chosen is not None and chosen not in values[facet]:
+            values[facet].append(chosen)
+    return values
+
+
+def queue_facets(now: datetime, *, state: str = State.AWAITING_REVIEW, **filters: Any) -> dict[str, Any]:
+    """Return the counts a queue page shows beside each filter value, and the overdue and total counts.
 
     Each facet is counted with the other active filters applied but not its own, so a reviewer sees
-    what choosing another value would give. One GROUP BY per facet over the state's rows (the case_queue
-    index narrows them to the state); never a row per case to Python. Merchants are the FACET_LIMIT
-    busiest. Returns {"category": [(value, count), ...], ..., "overdue": n, "total": n}.
+    what choosing another value would give. The values are the rulebooks' categories, the channels,
+    the state's priorities (queue_priorities) and the merchants busiest at the head of the queue
+    (FACET_HEAD cases); each value is counted up to FACET_CAP + 1, all in one statement, so the page
+    costs the same however long the queue is. A count above FACET_CAP means "more than FACET_CAP".
+    Values with no case are left out. Returns {"category": [(value, count), ...], ..., "overdue": n,
+    "total": n, "cap": FACET_CAP}, each facet's values by count, highest first.
     """
-    own = {"category": "category", "priority": "priority", "channel": "channel", "merchant": "merchant_id"}
-    result: dict[str, object] = {}
+    values = _facet_values(now, state, filters)
+    asked: list[tuple[str, Any]] = []
+    querysets: list[QuerySet[Case]] = []
     for facet in QUEUE_FACETS:
-        others = {k: v for k, v in filters.items() if k != own[facet]}
-        cases = review_queue(now, state=state, **others).order_by()
-        column = "merchant_id" if facet == "merchant" else facet
-        rows = cases.values(column).annotate(n=Count("*")).order_by("-n", column)
-        if facet == "merchant":
-            rows = rows[:FACET_LIMIT]
-        result[facet] = [(row[column], row["n"]) for row in rows]
-    base = review_queue(now, state=state, **{k: v for k, v in filters.items() if k != "overdue"}).order_by()
-    result["overdue"] = base.filter(**{f"{DEADLINE_FIELD[state]}__lt": now}).count()
-    result["total"] = review_queue(now, state=state, **filters).order_by().count()
+        column = FACET_COLUMN[facet]
+        others = review_queue(now, state=state, **{k: v for k, v in filters.items() if k != column})
+        for value in values[facet]:
+            asked.append((facet, value))
+            querysets.append(others.filter(**{column: value}))
+    without_overdue = {k: v for k, v in filters.items() if k != "overdue"}
+    querysets.append(review_queue(now, state=state, overdue=True, **without_overdue))
+    querysets.append(review_queue(now, state=state, **filters))
+    counts = capped_counts(querysets, FACET_CAP)
+    result: dict[str, Any] = {facet: [] for facet in QUEUE_FACETS}
+    for (facet, value), count in zip(asked, counts, strict=False):
+        if count:
+            result[facet].append((value, count))
+    for facet in QUEUE_FACETS:
+        result[facet].sort(key=lambda pair: (-pair[1], str(pair[0])))
+    result["overdue"], result["total"] = counts[-2], counts[-1]
+    result["cap"] = FACET_CAP
     return result
 
 

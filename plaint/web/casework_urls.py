@@ -21,6 +21,7 @@ urlpatterns = [
     ),
     # Review console.
     path("review/", review.queue, name="review-queue"),
+    path("review/next/", review.next_case, name="review-next"),
     path("review/supervisor/", review.supervisor, name="review-supervisor"),
     path("review/quality/", quality.quality_page, name="review-quality"),
     path("review/cases/<str:reference>/", review.case_page, name="review-case"),

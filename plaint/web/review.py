@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,6 +33,7 @@ from plaint.cases.inputs import DecisionIn, RectificationIn
 from plaint.cases.models import Appeal, Appealed, AppealRoute, Case
 from plaint.cases.queries import (
     QUEUE_FACETS,
+    QUEUE_ORDER,
     overdue_cases,
     queue_facets,
     rating_figures,
@@ -43,7 +44,8 @@ from plaint.cases.queries import (
 from plaint.cases.reading import describe_case
 from plaint.cases.transitions import DECIDABLE_STATES, State
 from plaint.enforcement.models import Measure, Rectification, RectificationState
-from plaint.errors import DomainError
+from plaint.errors import DomainError, InvalidInput
+from plaint.keyset import keyset_page
 from plaint.limits import MAX_ID
 from plaint.marketplace.models import Merchant
 from plaint.monitoring.models import FlagState, MonitoringFlag
@@ -84,9 +86,12 @@ def _int(value: str | None) -> int | None:
     return number if number is None or abs(number) <= MAX_ID else None
 
 
-def _filters(request: HttpRequest) -> tuple[str, dict[str, Any], dict[str, str]]:
-    """Return the queue's state, the query filters, and the filters as they appear in the URL (to keep them)."""
-    get = request.GET
+def _filters(request: HttpRequest, get: QueryDict | None = None) -> tuple[str, dict[str, Any], dict[str, str]]:
+    """Return the queue's state, the query filters, and the filters as they appear in the URL (to keep them).
+
+    Read from the query string, or from `get` (the next-case form's fields).
+    """
+    get = request.GET if get is None else get
     state = get.get("state") if get.get("state") in DECIDABLE_STATES else State.AWAITING_REVIEW
     filters: dict[str, Any] = {}
     kept: dict[str, str] = {}
@@ -120,6 +125,11 @@ def _url(kept: dict[str, str], **change: str | None) -> str:
     return "?" + urlencode(params)
 
 
+def _count(n: int, cap: int) -> str:
+    """Return a count as a page shows it: past the cap, "1000+"."""
+    return f"{cap}+" if n > cap else str(n)
+
+
 def _facet_links(facets: dict[str, Any], kept: dict[str, str], rulebook: Any) -> dict[str, list[dict[str, Any]]]:
     """Return each facet's values as links with their counts, the chosen one marked."""
     merchant_ids = [value for value, _n in facets["merchant"]]
@@ -136,7 +146,7 @@ def _facet_links(facets: dict[str, Any], kept: dict[str, str], rulebook: Any) ->
         links[facet] = [
             {
                 "label": labels[facet](value),
-                "count": count,
+                "count": _count(count, facets["cap"]),
                 "chosen": chosen == str(value),
                 "url": _url(kept, **{facet: None if chosen == str(value) else str(value)}),
             }
@@ -156,9 +166,12 @@ def queue(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     state, filters, kept = _filters(request)
     facets = queue_facets(now, state=state, **filters)
-    paginator = Paginator(review_queue(now, state=state, **filters), PAGE_SIZE)
-    paginator.count = facets["total"]  # counted once, with the facets (Paginator.count is a cached property)
-    page = paginator.get_page(request.GET.get("page"))
+    after = request.GET.get("after", "")[:200]
+    try:
+        page = keyset_page(review_queue(now, state=state, **filters), QUEUE_ORDER[state], after or None, PAGE_SIZE)
+    except InvalidInput:  # a cursor from another list or mangled: start from the head of this one
+        after = ""
+        page = keyset_page(review_queue(now, state=state, **filters), QUEUE_ORDER[state], None, PAGE_SIZE)
     rulebook = loader.in_force(now)
     rows = [
         {
@@ -170,18 +183,21 @@ def queue(request: HttpRequest) -> HttpResponse:
             "claimed": (claimed := bool(case.claimed_by_id and case.claim_expires_at and case.claim_expires_at > now)),
             "mine": claimed and case.claimed_by_id == request.user.pk,
         }
-        for case in page.object_list
+        for case in page.rows
     ]
     context = {
-        "page": page,
         "rows": rows,
+        "next_url": _url(kept, after=page.next) if page.next else "",
+        "first_url": _url(kept) if after else "",
         "state": state,
         "facets": _facet_links(facets, kept, rulebook),
         "total": facets["total"],
-        "overdue_count": facets["overdue"],
+        "total_label": _count(facets["total"], facets["cap"]),
+        "capped": facets["total"] > facets["cap"],
+        "overdue_count": _count(facets["overdue"], facets["cap"]),
         "overdue_url": _url(kept, overdue=None if kept.get("overdue") else "1"),
         "kept": kept,
-        "page_query": urlencode(kept),
+        "next_case_fields": {k: v for k, v in kept.items() if k != "claim"},
         "state_urls": {
             s: _url({k: v for k, v in kept.items() if k != "state"}, state=None if s == State.AWAITING_REVIEW else s)
             for s in (State.AWAITING_REVIEW, State.NEEDS_EVIDENCE)
@@ -190,6 +206,22 @@ def queue(request: HttpRequest) -> HttpResponse:
         "now": now,
     }
     return render(request, "web/review/queue.html", context)
+
+
+@role_required(*DECIDERS)
+def next_case(request: HttpRequest) -> HttpResponse:
+    """Claim the most urgent unclaimed case matching the queue's filters (the form's fields) and open it."""
+    if request.method != "POST":
+        return redirect("review-queue")
+    state, filters, kept = _filters(request, request.POST)
+    filters.pop("mine", None)
+    filters.pop("include_claimed", None)
+    case = actions.claim_next(request.user, {"state": state, **filters}, timezone.now())
+    if case is None:
+        messages.info(request, gettext("No unclaimed case matches these filters."))
+        return redirect(reverse("review-queue") + _url({k: v for k, v in kept.items() if k != "claim"}))
+    messages.success(request, gettext("You claimed %(ref)s, the most urgent case waiting.") % {"ref": case.reference})
+    return redirect("review-case", reference=case.reference)
 
 
 # --- claim and release (htmx: the button swaps itself) -------------------------------------------

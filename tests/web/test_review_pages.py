@@ -1,5 +1,6 @@
 """The review console's pages: permissions, the queue's filters and counts, claim / release, deciding."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -92,9 +93,15 @@ def test_queue_page_makes_the_same_number_of_queries_for_many_cases(world):
     assert page.status_code == 200
     assert len(many.captured_queries) == len(few.captured_queries)
     html = page.content.decode()
-    assert "41 cases" in html and "Page 1 of 2" in html
-    # The next page keeps the filters the reviewer chose.
-    assert 'href="?channel=web&amp;page=2"' in html
+    assert "41 cases" in html
+    # The next page continues after the last case shown (a cursor) and keeps the filters the reviewer chose.
+    first = set(re.findall(r"PL-BULK-\d{4}|" + base.reference, html))
+    link = re.search(r'href="\?(channel=web&amp;after=[^"]+)" rel="next"', html)
+    assert len(first) == 25 and link
+    second = client.get("/review/?" + link.group(1).replace("&amp;", "&")).content.decode()
+    rest = set(re.findall(r"PL-BULK-\d{4}|" + base.reference, second))
+    assert len(rest) == 16 and not first & rest
+    assert 'rel="next"' not in second and 'rel="first"' in second
 
 
 def test_claim_with_htmx_returns_the_claim_box_and_a_second_reviewer_is_told_who_holds_it(world):
@@ -277,3 +284,43 @@ def test_workspace_writes_dates_the_way_the_language_does(world, language, captu
     assert captured in html  # the photo's capture time (EXIF 2026:11:20 10:16:30)
     assert delivered_text in html and f"{delivered:%Y-%m-%d %H:%M}" not in html
     assert until in html
+
+
+def test_next_case_button_claims_the_head_of_the_filtered_queue_and_opens_it(world):
+    ref = world["in_review"].reference
+    client = client_for(world["users"]["reviewer"])
+    html = client.get("/review/?category=expired_goods").content.decode()
+    assert 'action="/review/next/"' in html and 'name="category" value="expired_goods"' in html
+    assert ">Next case</button>" in html
+    assert ">下一个案件</button>" in client_for(world["users"]["reviewer2"], "zh-hans").get("/review/").content.decode()
+    # Filters that match nothing claim nothing and say so.
+    empty = client.post("/review/next/", {"category": "counterfeit"}, follow=True)
+    assert "No unclaimed case matches these filters." in empty.content.decode()
+    assert empty.redirect_chain[-1][0] == "/review/?category=counterfeit"
+    assert Case.objects.get(reference=ref).claimed_by_id is None
+    opened = client.post("/review/next/", {"category": "expired_goods"}, follow=True)
+    assert opened.redirect_chain[-1][0] == f"/review/cases/{ref}/"
+    assert f"You claimed {ref}, the most urgent case waiting." in opened.content.decode()
+    assert Case.objects.get(reference=ref).claimed_by == world["users"]["reviewer"]
+    # The other reviewer's next case is not the one just claimed: nothing else is in review.
+    other = client_for(world["users"]["reviewer2"]).post("/review/next/", follow=True)
+    assert "No unclaimed case matches these filters." in other.content.decode()
+    assert client.get("/review/next/").status_code == 302  # a GET claims nothing
+
+
+def test_next_case_is_refused_to_parties_and_agents(world):
+    for role in ("consumer", "merchant", "agent"):
+        assert client_for(world["users"][role]).post("/review/next/").status_code == 403
+    assert Case.objects.get(pk=world["in_review"].pk).claimed_by_id is None
+
+
+def test_after_a_decision_the_workspace_offers_the_next_case(world):
+    ref = world["in_review"].reference
+    client = client_for(world["users"]["reviewer"])
+    client.post(f"/review/cases/{ref}/claim/")
+    assert ">Next case</button>" not in client.get(f"/review/cases/{ref}/").content.decode()  # deciding first
+    client.post(
+        f"/review/cases/{ref}/decide/",
+        {"outcome": "not_upheld", "reason_codes": ["insufficient_evidence"], "statement": "No batch record shown."},
+    )
+    assert ">Next case</button>" in client.get(f"/review/cases/{ref}/").content.decode()

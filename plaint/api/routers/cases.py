@@ -1,22 +1,24 @@
 """Filing reports and working on cases as a party (reporter side or merchant)."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, HttpRequest
 from ninja import File, Form, Router, Schema, Status, UploadedFile
+from pydantic import Field
 
 from plaint.accounts.models import Role
 from plaint.cases import actions, chain
 from plaint.cases.access import get_case
 from plaint.cases.inputs import ReportIn, ResponseIn
 from plaint.cases.models import Case
-from plaint.cases.queries import cases_for
+from plaint.cases.queries import LIST_ORDER, cases_for
 from plaint.cases.reading import describe_case, describe_filed, file_for
 from plaint.cases.transitions import State
 from plaint.errors import Forbidden, InvalidInput, NotFound
 from plaint.evidence.actions import Upload
 from plaint.evidence.downloads import download_for
+from plaint.keyset import Order, capped_counts, keyset_page
 from plaint.limits import PageNumber, RowId
 
 from ..schemas import ERRORS, CaseOut, FiledOut, Page, WithdrawIn
@@ -71,14 +73,28 @@ def summary(case: Case, staff: bool) -> dict:
     }
 
 
-def page_of(request: HttpRequest, cases: object, page: int, size: int = 50) -> dict:
-    paginator = Paginator(cases, size)
-    current = paginator.get_page(page)
+# A page of a case list; the count beside it stops past COUNT_CAP, so neither costs more on a long list.
+PAGE_SIZE = 50
+COUNT_CAP = 1000
+Cursor = Annotated[str | None, Field(max_length=200, description="The previous page's `next`; none for the first")]
+
+
+def page_of(request: HttpRequest, cases: QuerySet, order: Order, cursor: str | None, page: int) -> dict:
+    """Return the page of `cases` after `cursor` in `order`, with the capped count of the whole list."""
+    if page != 1:
+        raise InvalidInput(
+            "page",
+            "Pages after the first are read with a cursor.",
+            field="page",
+            hint="Send the previous page's `next` as `cursor` instead of a page number.",
+        )
+    found = keyset_page(cases, order, cursor, PAGE_SIZE)
+    (count,) = capped_counts([cases], COUNT_CAP)
     return {
-        "count": paginator.count,
-        "page": current.number,
-        "pages": paginator.num_pages,
-        "results": [summary(c, request.auth.is_platform_staff) for c in current.object_list],
+        "count": min(count, COUNT_CAP),
+        "count_capped": count > COUNT_CAP,
+        "next": found.next,
+        "results": [summary(c, request.auth.is_platform_staff) for c in found.rows],
     }
 
 
@@ -100,9 +116,13 @@ def file_report(request: HttpRequest, data: Form[ReportIn], evidence: File[list[
 
 
 @router.get("/cases", response={200: Page, **ERRORS})
-def list_cases(request: HttpRequest, state: State | None = None, page: PageNumber = 1) -> dict:
-    """The cases you can see, newest first, 50 a page."""
-    return page_of(request, cases_for(request.auth, state).select_related("claimed_by"), page)
+def list_cases(request: HttpRequest, state: State | None = None, cursor: Cursor = None, page: PageNumber = 1) -> dict:
+    """The cases you can see, newest first, 50 a page: follow `next` (as `cursor`) for the following page.
+
+    `count` counts the whole list up to 1000 (`count_capped` then true). `page` is only accepted as 1.
+    """
+    cases = cases_for(request.auth, state).select_related("claimed_by")
+    return page_of(request, cases, LIST_ORDER, cursor, page)
 
 
 @router.get("/cases/{reference}", response={200: CaseOut, **ERRORS})

@@ -1,46 +1,114 @@
 """The review queue: claim, release, decide."""
 
+from typing import Annotated, Any, Literal
+
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Router
+from pydantic import Field
 
 from plaint.accounts.models import DECIDING_ROLES
 from plaint.cases import actions
 from plaint.cases.access import get_case
 from plaint.cases.inputs import DecisionIn, EvidenceRequestIn
-from plaint.cases.queries import review_queue
-from plaint.errors import Forbidden
+from plaint.cases.models import Channel
+from plaint.cases.queries import QUEUE_ORDER, review_queue
+from plaint.cases.transitions import State
+from plaint.errors import Forbidden, NotFound
 from plaint.limits import PageNumber
+from plaint.marketplace.models import Merchant
 
 from ..schemas import ERRORS, CaseOut, Page
-from .cases import _out, page_of
+from .cases import Cursor, _out, page_of
+
+QueueState = Literal["awaiting_review", "needs_evidence"]
+Code = Annotated[str, Field(max_length=64)]
+Priority = Annotated[int, Field(ge=-1000, le=1000)]
 
 router = Router()
+
+
+def _queue_filters(
+    state: str,
+    category: str | None,
+    channel: str | None,
+    merchant: str | None,
+    priority: int | None,
+    escalated: bool,
+    overdue: bool,
+) -> dict[str, Any]:
+    """Return review_queue's filters from the API's: the merchant by its marketplace id."""
+    filters: dict[str, Any] = {"state": state, "escalated": escalated, "overdue": overdue}
+    if category:
+        filters["category"] = category
+    if channel:
+        filters["channel"] = channel
+    if priority is not None:
+        filters["priority"] = priority
+    if merchant:
+        # An unknown merchant has no case: id 0 matches none.
+        filters["merchant_id"] = Merchant.objects.filter(external_id=merchant).values_list("pk", flat=True).first() or 0
+    return filters
+
+
+def _require_reviewer(request: HttpRequest) -> None:
+    if request.auth.role not in DECIDING_ROLES:
+        raise Forbidden("not_a_reviewer", "Only reviewers and supervisors see the review queue.")
 
 
 @router.get("/queue", response={200: Page, **ERRORS})
 def queue(
     request: HttpRequest,
-    state: str = "awaiting_review",
-    category: str | None = None,
+    state: QueueState = State.AWAITING_REVIEW,
+    category: Code | None = None,
+    channel: Channel | None = None,
+    merchant: Code | None = None,
+    priority: Priority | None = None,
+    escalated: bool = False,
+    overdue: bool = False,
     mine: bool = False,
     unclaimed: bool = False,
-    escalated: bool = False,
+    cursor: Cursor = None,
     page: PageNumber = 1,
 ) -> dict:
-    """Cases waiting for a decision, most urgent first then earliest due; 50 a page."""
-    if request.auth.role not in DECIDING_ROLES:
-        raise Forbidden("not_a_reviewer", "Only reviewers and supervisors see the review queue.")
+    """Cases waiting for a decision, most urgent first then earliest due; 50 a page, then `next` as `cursor`.
+
+    `merchant` is the marketplace's merchant id; `overdue` keeps the cases past their deadline in that
+    state; `mine` the cases you hold, `unclaimed` those nobody holds. `count` stops at 1000.
+    """
+    _require_reviewer(request)
     now = timezone.now()
-    cases = review_queue(
-        now,
-        state=state,
-        category=category,
-        mine=request.auth if mine else None,
-        include_claimed=not unclaimed,
-        escalated=escalated,
-    )
-    return page_of(request, cases, page)
+    filters = _queue_filters(state, category, channel, merchant, priority, escalated, overdue)
+    cases = review_queue(now, mine=request.auth if mine else None, include_claimed=not unclaimed, **filters)
+    return page_of(request, cases, QUEUE_ORDER[filters["state"]], cursor, page)
+
+
+@router.post("/next", response={200: CaseOut, **ERRORS})
+def claim_next(
+    request: HttpRequest,
+    state: QueueState = State.AWAITING_REVIEW,
+    category: Code | None = None,
+    channel: Channel | None = None,
+    merchant: Code | None = None,
+    priority: Priority | None = None,
+    escalated: bool = False,
+    overdue: bool = False,
+) -> dict:
+    """Claim the most urgent unclaimed case matching the queue's filters (query parameters, as for the queue).
+
+    Never refused because another reviewer claims at the same moment: their case is passed over.
+    404 `queue_empty` when no unclaimed case matches.
+    """
+    _require_reviewer(request)
+    filters = _queue_filters(state, category, channel, merchant, priority, escalated, overdue)
+    case = actions.claim_next(request.auth, filters, timezone.now())
+    if case is None:
+        raise NotFound(
+            "queue_empty",
+            "No unclaimed case matches these filters.",
+            hint="Widen the filters, or try again later: cases join the queue when merchants answer.",
+        )
+    return _out(request, get_case(request.auth, case.reference))
 
 
 @router.post("/cases/{reference}/claim", response={200: CaseOut, **ERRORS})

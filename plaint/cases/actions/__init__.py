@@ -8,7 +8,7 @@ and writes outbox rows for what must leave, all before it commits.
     filing             file_report: intake, admissibility, one open case per matter
     evidence           add_evidence, request_more_evidence; the evidence deadline
     merchant_response  respond_as_merchant; the merchant's silence (a clock's breach)
-    review             claim_case, release_case, decide_case; lapsed claims
+    review             claim_case, claim_next, release_case, decide_case; lapsed claims
     decisions          what every decision does, a reviewer's or an automated one
     reporter           withdraw_report, nudge_case
     escalation         a breached clock raises the priority or goes to the supervisors
@@ -40,7 +40,7 @@ from .filing import file_report, matter_of, open_case_of
 from .merchant_response import handle_merchant_silence, respond_as_merchant
 from .remedies import confirm_remedy_executed, rate_case, reopen_unpaid, report_remedy_failed
 from .reporter import nudge_case, withdraw_report
-from .review import claim_case, decide_case, lapse_claim, release_case
+from .review import claim_case, claim_next, decide_case, lapse_claim, release_case
 
 __all__ = [
     "Filed",
@@ -50,6 +50,7 @@ __all__ = [
     "appeals",
     "claim_case",
     "confirm_remedy_executed",
+    "claim_next",
     "decide_appeal",
     "close_for_missing_evidence",
     "decide_penalty_appeal",

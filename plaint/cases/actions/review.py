@@ -4,10 +4,12 @@ A claim is a lock on the case (`claimed_by`, lapsing after the rulebook's claim_
 state. Deciding needs a live claim; what a decision does is in `decisions`.
 """
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 
-from django.db import transaction
-from django.db.models import Max
+from django.db import connection, transaction
+from django.db.models import F, Max
 from django.utils import timezone
 
 from plaint.accounts.models import Role, User
@@ -19,6 +21,7 @@ from plaint.rulebook import loader
 from .. import chain, clocks
 from ..inputs import DecisionIn
 from ..models import Case, Decision, Visibility
+from ..queries import review_queue
 from ..transitions import DECIDABLE_STATES, State, transition
 from . import rectification
 from .common import _apply, _category, _change, _locked, _record, _require_decider
@@ -41,19 +44,82 @@ def claim_case(actor: User, case: Case, *, now: datetime | None = None) -> Case:
                 f"{case.claimed_by.username} is working on this case.",
                 details={"claimed_by": case.claimed_by.username, "claim_expires_at": case.claim_expires_at.isoformat()},
             )
-        clocks.stop(case, ("acknowledgement",), now, "claimed")
         _change(
             case, now, claimed_by=actor, claim_expires_at=now + timedelta(minutes=rulebook.intake.claim_timeout_minutes)
         )
-        _record(
-            case,
-            "claimed",
-            actor,
-            now,
-            visibility=Visibility.STAFF,
-            data={"claim_expires_at": case.claim_expires_at.isoformat()},
-        )
+        _claimed(case, actor, now)
     return case
+
+
+def _claimed(case: Case, actor: User, now: datetime, **data: Any) -> None:
+    """What every claim does once the case is the actor's: the acknowledgement clock stops, the log says so."""
+    clocks.stop(case, ("acknowledgement",), now, "claimed")
+    _record(
+        case,
+        "claimed",
+        actor,
+        now,
+        visibility=Visibility.STAFF,
+        data={"claim_expires_at": case.claim_expires_at.isoformat(), **data},
+    )
+
+
+# The queue filters claim_next honours: review_queue's, less those about who holds a claim.
+NEXT_FILTERS = frozenset({"state", "category", "escalated", "channel", "merchant_id", "priority", "overdue"})
+
+
+def claim_next(actor: User, filters: Mapping[str, Any], now: datetime | None = None) -> Case | None:
+    """Claim the most urgent unclaimed case of the queue that matches `filters`; None when none does.
+
+    The case is chosen and claimed in one transaction that never waits for, nor fails against, another
+    reviewer claiming at the same moment: on PostgreSQL the head of the queue is read `FOR UPDATE SKIP
+    LOCKED` (a case another transaction is claiming is passed over) and then claimed; on SQLite,
+    whose transactions take the write lock at BEGIN and so run one at a time, one UPDATE whose WHERE
+    picks the head of the queue claims it. A case whose claim lapsed counts as unclaimed. The claim
+    is claim_case's: same expiry (the case's rulebook's claim_timeout_minutes), clock and event.
+    `filters` are review_queue's (NEXT_FILTERS); an unknown one is refused with InvalidInput.
+    """
+    now = now or timezone.now()
+    _require_decider(actor)
+    unknown = sorted(set(filters) - NEXT_FILTERS)
+    if unknown:
+        raise InvalidInput("filter", f"Unknown queue filter(s): {', '.join(unknown)}.", field=unknown[0])
+    # The expiry is the rulebook's in force; a case under another version is corrected below (rare).
+    timeout = loader.in_force(now).intake.claim_timeout_minutes
+    head = review_queue(now, include_claimed=False, **filters)
+    with transaction.atomic():
+        pk = _take_head(head, actor, now, now + timedelta(minutes=timeout))
+        if pk is None:
+            return None
+        # Already the actor's: locked on PostgreSQL, and SQLite has one writer.
+        case = Case.objects.select_related("report", "merchant", "reporter").get(pk=pk)
+        own = loader.get(case.rulebook_version).intake.claim_timeout_minutes
+        if own != timeout:
+            _change(case, now, claim_expires_at=now + timedelta(minutes=own))
+        _claimed(case, actor, now, next=True)
+    return case
+
+
+def _take_head(head: Any, actor: User, now: datetime, expires: datetime) -> int | None:
+    """Claim the first case of `head` for `actor` inside the caller's transaction; return its id or None."""
+    if connection.features.has_select_for_update_skip_locked:
+        pk = head.select_for_update(skip_locked=True, of=("self",)).values_list("pk", flat=True).first()
+        if pk is not None:
+            Case.objects.filter(pk=pk).update(
+                claimed_by=actor, claim_expires_at=expires, updated_at=now, version=F("version") + 1
+            )
+        return pk
+    # One writer at a time (the transaction took the write lock at BEGIN): the head is still the head.
+    sql, params = head.values("pk")[:1].query.sql_with_params()
+    adapt = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Case._meta.db_table} SET claimed_by_id = %s, claim_expires_at = %s, updated_at = %s, "
+            f"version = version + 1 WHERE id = ({sql}) RETURNING id",
+            [actor.pk, adapt(expires), adapt(now), *params],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def release_case(actor: User, case: Case, *, now: datetime | None = None) -> Case:
