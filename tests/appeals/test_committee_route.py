@@ -100,16 +100,31 @@ def test_the_merchant_s_penalty_is_varied_by_a_panel_of_five(v3, receiver):
         PointEntry.objects.filter(merchant=v3["shop"], revoked_at__isnull=True).values_list("points", flat=True)
     )
     [restriction] = Measure.objects.filter(merchant=v3["shop"], kind="listing_restriction", revoked_at__isnull=True)
-    appeal = file_appeal(
-        v3["staff"], case, "penalty", "首次违规，已下架整改。First breach; the listing is gone."
-    ).appeal
+    # Through the API, end to end: the merchant files, each member votes with their own token.
+    filed = ApiClient(f.token(v3["staff"])).post_form(
+        f"/cases/{case.reference}/appeals",
+        {"appealed": "penalty", "grounds": "首次违规，已下架整改。First breach; the listing is gone."},
+    )
+    assert filed.status_code == 201, filed.content
+    appeal = Appeal.objects.get(pk=filed.json()["id"])
     assert (appeal.route, appeal.state) == ("committee", "awaiting_decision")  # the penalty is not answered
 
     panel = Panel.objects.get(subject=f"appeal:{appeal.pk}")
     assert len(panel.composition) == 5  # counterfeit is on the serious track
     vary = {"points": 6, "lift_measures": [restriction.pk]}
     reasons = "A first breach, promptly corrected: half the points, and the restriction lifted."
-    _vote(panel, [("vary", reasons, vary)] * 3 + [("confirm", CONFIRM, None)] * 2)
+    choices = [("vary", reasons, vary)] * 3 + [("confirm", CONFIRM, None)] * 2
+    seats = list(panel.seats.order_by("position").select_related("member__user"))
+    seated = {s.member_id for s in seats}
+    outsider = next(m for group in v3["members"].values() for m in group if m.pk not in seated)
+    refused = ApiClient(f.token(outsider.user)).post_json(
+        f"/committee/panels/{panel.pk}/votes", {"choice": "confirm", "reasons": CONFIRM}
+    )
+    assert refused.status_code == 404  # a member not on the panel cannot even tell it exists
+    for seat, (choice, why, variation) in zip(seats, choices, strict=True):
+        body = {"choice": choice, "reasons": why} | ({"variation": variation} if variation else {})
+        voted = ApiClient(f.token(seat.member.user)).post_json(f"/committee/panels/{panel.pk}/votes", body)
+        assert voted.status_code == 201, voted.content
 
     appeal.refresh_from_db()
     assert (appeal.result, appeal.variation) == ("varied", vary)
