@@ -340,6 +340,14 @@ class Appeals(Frozen):
     panel: Panel | None = None
 
 
+class Negotiation(Frozen):
+    """Negotiation inside a case (协商): how far the parties may move the merchant's deadline together."""
+
+    # Calendar days, in total over the case, that accepted extensions may add to the merchant's
+    # deadline to answer; 0 allows none.
+    max_extension_days: int = Field(ge=0, le=30)
+
+
 class Rulebook(Frozen):
     version: str = Field(pattern=r"^[0-9A-Za-z.\-]+$")
     effective_from: datetime
@@ -360,6 +368,8 @@ class Rulebook(Frozen):
     # Versions without it keep the first rule: only the merchant's penalty appeal, to a supervisor,
     # within [points] appeal_days.
     appeals: Appeals | None = None
+    # Version 3 on. Versions without it allow messages and offers but no extension of a deadline.
+    negotiation: Negotiation | None = None
 
     @field_validator("effective_from")
     @classmethod

@@ -14,6 +14,8 @@ and writes outbox rows for what must leave, all before it commits.
     escalation         a breached clock raises the priority or goes to the supervisors
     rectification      rectification orders (整改): ordered, proven, checked, missed
     appeals            either party's appeal: filed, answered, decided (the penalty appeal is one kind)
+    negotiation        messages and offers between the parties (协商), a reviewer's questions
+    upload_link        the one-time link an agent sends a caller to add evidence
 
 The stages register what the clocks' breaches and deadlines do (`clocks.on_breach`,
 `clocks.on_deadline`) when imported; plaint/cases/apps.py imports this package at start-up.
@@ -36,11 +38,21 @@ from .escalation import escalate
 from .evidence import add_evidence, close_for_missing_evidence, request_more_evidence, return_to_review
 from .filing import file_report, matter_of, open_case_of
 from .merchant_response import handle_merchant_silence, respond_as_merchant
+from .negotiation import accept_offer, decline_offer, make_offer, post_message, withdraw_offer
 from .reporter import nudge_case, withdraw_report
 from .review import claim_case, decide_case, lapse_claim, release_case
+from .upload_link import add_evidence_by_link, find_upload_link, send_upload_link
 
 __all__ = [
     "Filed",
+    "accept_offer",
+    "decline_offer",
+    "make_offer",
+    "post_message",
+    "withdraw_offer",
+    "add_evidence_by_link",
+    "find_upload_link",
+    "send_upload_link",
     "add_evidence",
     "answer_appeal",
     "appeal_penalty",
