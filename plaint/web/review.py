@@ -52,6 +52,7 @@ from .casework import (
     remaining,
 )
 from .common import CHANNEL_NAMES, case_or_404, pick, role_required, when
+from .negotiation import thread_context
 
 PAGE_SIZE = 25
 DECIDERS = tuple(DECIDING_ROLES)
@@ -369,7 +370,7 @@ def _workspace(
             for r in case.rectifications.order_by("id")
         ],
         "rectification_error": rectification_error,
-    }
+    } | thread_context(request, case, data)
     return render(request, "web/review/case.html", context, status=status)
 
 
