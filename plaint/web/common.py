@@ -336,7 +336,21 @@ def _clock_sentence(kind: str, data: dict[str, Any]) -> str:
         return _("The deadline for %(stage)s passed.") % {"stage": stage}
     if kind == "clock_stopped":
         return _("The deadline for %(stage)s no longer runs.") % {"stage": stage}
+    if kind == "clock_extended":
+        return _("As both parties agreed, the deadline for %(stage)s moved to %(due)s.") % {
+            "stage": stage,
+            "due": due_text,
+        }
     return kind.replace("_", " ")
+
+
+THREAD_SENTENCES = {
+    "message_posted": gettext_lazy("%(who)s wrote in the negotiation."),
+    "offer_made": gettext_lazy("%(who)s made an offer."),
+    "offer_accepted": gettext_lazy("The other side accepted the offer."),
+    "offer_declined": gettext_lazy("The other side declined the offer."),
+    "offer_withdrawn": gettext_lazy("%(who)s withdrew an offer."),
+}
 
 
 def event_sentence(event: dict[str, Any]) -> str:
@@ -414,6 +428,13 @@ def event_sentence(event: dict[str, Any]) -> str:
         return _("The rectification was checked and rejected.")
     if kind == "rectification_missed":
         return _("The merchant missed the rectification deadline.")
+    if kind in THREAD_SENTENCES:
+        who = {"merchant": _("The merchant"), "staff": _("A reviewer")}.get(data.get("party"), _("The reporter"))
+        return THREAD_SENTENCES[kind] % {"who": who}
+    if kind == "upload_link_sent":
+        return _("An upload link was sent to the reporter.")
+    if kind == "upload_link_used":
+        return _("The reporter added files through the upload link.")
     if kind.startswith("clock_"):
         return _clock_sentence(kind, data)
     if kind == "panel_drawn":
