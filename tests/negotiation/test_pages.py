@@ -147,3 +147,17 @@ def test_upload_links_are_the_agents_and_for_open_cases(world):
     assert made.status_code == 201 and made.json()["expires_at"]
     actions.withdraw_report(world["users"]["consumer"], case, "")
     assert agent.post_json(f"/cases/{case.reference}/upload-link", {}).status_code == 409
+
+
+def test_a_sending_with_no_acceptable_file_does_not_use_the_link_up(world):
+    case = file_case(world)
+    link = actions.send_upload_link(world["users"]["agent"], case)
+    from plaint.cases.actions.upload_link import upload_link_path
+
+    caller = Client()
+    bad = caller.post(upload_link_path(link), {"evidence": [SimpleUploadedFile("a.exe", b"MZ\x90\x00binary")]})
+    assert bad.status_code == 422
+    link.refresh_from_db()
+    assert link.used_at is None
+    good = caller.post(upload_link_path(link), {"evidence": [SimpleUploadedFile("ok.jpg", f.jpeg())]})
+    assert good.status_code == 200 and case.evidence.filter(original_name="ok.jpg").exists()
