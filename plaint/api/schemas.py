@@ -63,6 +63,8 @@ class CaseOut(Schema):
     evidence: list[dict[str, Any]]
     responses: list[dict[str, Any]]
     decisions: list[dict[str, Any]]
+    # The negotiation thread (协商): messages, offers, the extension bound (docs/negotiation.md).
+    thread: dict[str, Any] | None = None
     timeline: list[dict[str, Any]]
     allowed_actions: list[str]
     # An appeal of the case waits for its answer or its decision; every appeal of the case.

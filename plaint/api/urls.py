@@ -16,6 +16,7 @@ from .routers import (
     marketplace,
     merchants,
     monitoring,
+    negotiation,
     notifications,
     quality,
     rectifications,
@@ -47,6 +48,7 @@ api.add_router("/", cases.router, tags=["cases"])
 api.add_router("/review", review.router, tags=["review"])
 api.add_router("/merchants", merchants.router, tags=["merchants"])
 api.add_router("/", appeals.router, tags=["appeals"])
+api.add_router("/", negotiation.router, tags=["negotiation"])
 api.add_router("/committee", committee.router, tags=["committee"])
 api.add_router("/monitoring", monitoring.router, tags=["monitoring"])
 api.add_router("/quality", quality.router, tags=["quality"])

@@ -252,6 +252,34 @@ def resume(case: Case, now: datetime) -> dict[str, datetime]:
     return due
 
 
+def extend(case: Case, stage: str, by: timedelta, now: datetime, reason: str) -> datetime | None:
+    """Move the running clock of `stage` later by `by` (calendar time); return its new due, None if none runs.
+
+    Only an agreed extension does this (cases/actions/negotiation.py). A warning not yet given moves
+    with the deadline; one already given stays given.
+    """
+    row = CaseClock.objects.filter(
+        case=case, stage=stage, stopped_at__isnull=True, breached_at__isnull=True, paused_at__isnull=True
+    ).first()
+    if row is None:
+        return None
+    new_due = row.due_at + by
+    warn = row.warn_at + by if row.warn_at else None
+    if not CaseClock.objects.filter(pk=row.pk, breached_at__isnull=True).update(due_at=new_due, warn_at=warn):
+        return None
+    _log(
+        case,
+        row,
+        "clock_extended",
+        now,
+        f"{stage}: {reason}; due {_when(new_due)}.",
+        VISIBILITY[stage],
+        due_at=new_due.isoformat(),
+        extended_seconds=int(by.total_seconds()),
+    )
+    return new_due
+
+
 def _hours(seconds: int) -> str:
     return f"{seconds / 3600:.1f} h"
 

@@ -498,3 +498,88 @@ class EscalationDigest(models.Model):
     covers_until = models.DateTimeField()
     escalations = models.PositiveIntegerField()
     sent_at = models.DateTimeField()
+
+
+class ThreadParty(models.TextChoices):
+    """Who writes in a case's thread: one of the two parties, or platform staff (a reviewer's question)."""
+
+    REPORTER = "reporter", "Reporter"
+    MERCHANT = "merchant", "Merchant"
+    STAFF = "staff", "Staff"
+
+
+class CaseMessage(models.Model):
+    """A message in a case's negotiation thread (协商): a party's words, or a reviewer's question to a party.
+
+    Every message is also a `message_posted` event of the case's log; the merchant reads the reporter's
+    words with their personal data masked (cases/masking.py), as it reads the report.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    party = models.CharField(max_length=10, choices=ThreadParty.choices)
+    # For a reviewer's question: the party asked ("reporter" or "merchant"); empty otherwise.
+    addressed_to = models.CharField(max_length=10, blank=True)
+    text = models.TextField()
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class OfferKind(models.TextChoices):
+    REMEDY = "remedy", "A remedy"
+    EXTENSION = "extension", "More days for the merchant's answer"
+
+
+class OfferState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class Offer(models.Model):
+    """An offer one party makes the other in a case's thread: a remedy, or more days for the merchant.
+
+    A remedy offer accepted resolves the case with that remedy (cases/actions/negotiation.py); an
+    extension accepted moves the merchant's deadline, within the rulebook's [negotiation] maximum.
+    An offer still open when the case leaves the merchant's stage can no longer be accepted.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="offers")
+    kind = models.CharField(max_length=10, choices=OfferKind.choices)
+    party = models.CharField(max_length=10, choices=ThreadParty.choices)
+    made_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    made_at = models.DateTimeField()
+    # A remedy offer: the remedy (a code of the rulebook's [remedies]) and, for a partial refund, its amount.
+    remedy = models.CharField(max_length=30, blank=True)
+    amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    # An extension: calendar days added to the merchant's deadline to answer.
+    days = models.PositiveSmallIntegerField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=OfferState.choices, default=OfferState.OPEN)
+    settled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["made_at", "id"]
+
+
+class UploadLink(models.Model):
+    """A one-time link an agent sends a caller to add evidence files to one case (issue 17, item 9).
+
+    The link carries a signed token naming this row; the row says whether it was used. It adds files
+    once, to this case only, until `expires_at` (the case's evidence deadline when it has one).
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="upload_links")
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # The channel it went out by (a name of plaint.notifications.links.SENDERS) and to whom.
+    channel = models.CharField(max_length=20)
+    recipient = models.CharField(max_length=200)
+    sent_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)

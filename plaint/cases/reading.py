@@ -21,7 +21,7 @@ from . import chain, statements
 from .access import MERCHANT, REPORTER, STAFF, side_of
 from .clocks import reopen_window
 from .masking import mask_text, masked_name
-from .models import Appeal, Case, CaseEvent, CaseRating, Decision
+from .models import Appeal, Case, CaseEvent, CaseMessage, CaseRating, Decision, Offer, OfferKind, OfferState
 from .queries import timeline
 from .transitions import DECIDABLE_STATES, FINAL_STATES, AppealState, State, allowed
 
@@ -77,8 +77,15 @@ def file_for(viewer: User, evidence: Evidence) -> Any:
 PERSONAL_EVENT_DATA = ("channel_reference", "agent", "holder")
 
 
-def event_item(event: CaseEvent, side: str, *, people: bool = True) -> dict[str, Any]:
-    """Return an event as `side` reads it; without `people`, no account names and no personal data."""
+# Events of the negotiation thread whose words are a party's own (masked for the merchant when the reporter's).
+THREAD_EVENTS = frozenset({"message_posted", "offer_made", "offer_declined", "offer_withdrawn"})
+
+
+def event_item(event: CaseEvent, side: str, *, people: bool = True, reporter_name: str | None = None) -> dict[str, Any]:
+    """Return an event as `side` reads it; without `people`, no account names and no personal data.
+
+    `reporter_name` is masked in the reporter's words the merchant reads (read from the case if not given).
+    """
     item = {
         "kind": event.kind,
         "at": event.at.isoformat(),
@@ -92,6 +99,11 @@ def event_item(event: CaseEvent, side: str, *, people: bool = True) -> dict[str,
     if (side == MERCHANT and event.kind == "filed") or not people:
         # The call or chat reference and the agent's name are the platform's and the reporter's business.
         item["data"] = {k: v for k, v in event.data.items() if k not in PERSONAL_EVENT_DATA}
+    if side == MERCHANT and event.kind in THREAD_EVENTS and event.data.get("party") == "reporter":
+        # The reporter's words in the negotiation, masked as the report is.
+        names = (reporter_name if reporter_name is not None else event.case.reporter.name,)
+        item["reason"] = mask_text(event.reason, names)
+        item["data"] = item["data"] | {k: mask_text(v, names) for k in ("text", "note") if (v := event.data.get(k))}
     if side == STAFF:
         # A consumer's account name may be their phone number or e-mail address.
         item["actor"] = event.actor.username if event.actor_id and people else None
@@ -287,7 +299,11 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
         ],
         "decisions": [decision_item(d, language) for d in case.decisions.all()],
         "remedies": [remedy_item(r) for r in case.remedy_instructions.order_by("id")],
-        "timeline": [event_item(e, side, people=people) for e in timeline(case, side).select_related("actor")],
+        "thread": thread(case, side),
+        "timeline": [
+            event_item(e, side, people=people, reporter_name=reporter.name)
+            for e in timeline(case, side).select_related("actor")
+        ],
         "allowed_actions": allowed_actions(case, viewer, now),
         # An appeal of the case is waiting for its answer or its decision.
         "under_appeal": case.appeals.exclude(state=AppealState.DECIDED).exists(),
@@ -408,6 +424,15 @@ def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
         actions.append("confirm_remedy")
     if side == MERCHANT and "contest" in allowed(case.state, "merchant"):
         actions += ["accept", "contest", "rectify", "add_evidence"]
+    # The negotiation thread (actions/negotiation.py): parties write while the case is open and offer
+    # while it awaits the merchant; reviewers ask either party a question.
+    if case.state in ("needs_evidence", "awaiting_merchant", "awaiting_review"):
+        if side == MERCHANT or side == REPORTER or viewer.role in ("agent", "marketplace"):
+            actions.append("message")
+            if case.state == "awaiting_merchant":
+                actions.append("offer")
+        elif viewer.role in ("reviewer", "supervisor"):
+            actions.append("ask")
     if viewer.role in ("reviewer", "supervisor") and case.state in DECIDABLE_STATES:
         holder = case.claimed_by_id
         active = holder and case.claim_expires_at and case.claim_expires_at > now
@@ -420,3 +445,55 @@ def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
         elif active and viewer.role == "supervisor":
             actions.append("release")
     return actions
+
+
+def message_item(message: CaseMessage, side: str, reporter_name: str) -> dict[str, Any]:
+    """Return a message of the case's thread as `side` reads it (the reporter's words masked for the merchant)."""
+    text = message.text
+    if side == MERCHANT and message.party == "reporter":
+        text = mask_text(text, (reporter_name,))
+    return {
+        "id": message.pk,
+        "party": message.party,
+        "addressed_to": message.addressed_to or None,
+        "text": text,
+        "at": message.at.isoformat(),
+    }
+
+
+def offer_item(offer: Offer, side: str, case: Case) -> dict[str, Any]:
+    """Return an offer as `side` reads it; an open offer of a case past the merchant's stage reads `lapsed`."""
+    state = offer.state
+    if state == OfferState.OPEN and case.state != "awaiting_merchant":
+        state = "lapsed"
+    note = offer.note
+    if side == MERCHANT and offer.party == "reporter":
+        note = mask_text(note, (case.reporter.name,))
+    return {
+        "id": offer.pk,
+        "kind": offer.kind,
+        "party": offer.party,
+        "remedy": offer.remedy or None,
+        "amount": str(offer.amount) if offer.amount is not None else None,
+        "days": offer.days,
+        "note": note,
+        "state": state,
+        "made_at": offer.made_at.isoformat(),
+        "settled_at": _iso(offer.settled_at),
+    }
+
+
+def thread(case: Case, side: str) -> dict[str, Any]:
+    """Return the case's negotiation thread (协商): messages and offers, oldest first, and its limits."""
+    negotiation = loader.get(case.rulebook_version).negotiation
+    bound = negotiation.max_extension_days if negotiation else 0
+    offers = list(case.offers.all())
+    used = sum(o.days or 0 for o in offers if o.kind == OfferKind.EXTENSION and o.state == OfferState.ACCEPTED)
+    name = case.reporter.name
+    return {
+        "open": case.state == "awaiting_merchant",
+        "messages": [message_item(m, side, name) for m in case.messages.all()],
+        "offers": [offer_item(o, side, case) for o in offers],
+        "max_extension_days": bound,
+        "extension_days_used": used,
+    }

@@ -58,7 +58,9 @@ TRANSITIONS: dict[str, Transition] = {
         _t("declare_inadmissible", {State.NEW}, State.INADMISSIBLE, {SYSTEM}),
         _t("complete_evidence", {State.NEEDS_EVIDENCE}, State.AWAITING_MERCHANT, {SYSTEM}),
         _t("close_for_missing_evidence", {State.NEEDS_EVIDENCE}, State.DECIDED, {SYSTEM}),
-        _t("accept_remedy", {State.AWAITING_MERCHANT}, State.RESOLVED, {MERCHANT}),
+        # The merchant accepts the remedy asked for; or either party accepts the other's offer in the
+        # case's negotiation (协商: cases/actions/negotiation.py), the consumer's side included.
+        _t("accept_remedy", {State.AWAITING_MERCHANT}, State.RESOLVED, {MERCHANT, CONSUMER, AGENT, MARKETPLACE}),
         _t("contest", {State.AWAITING_MERCHANT}, State.AWAITING_REVIEW, {MERCHANT}),
         _t("propose_rectification", {State.AWAITING_MERCHANT}, State.AWAITING_REVIEW, {MERCHANT}),
         _t("refer_silence_to_review", {State.AWAITING_MERCHANT}, State.AWAITING_REVIEW, {SYSTEM}),

@@ -99,6 +99,44 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "{reason}",
         ),
     },
+    "settled": {
+        "zh": ("举报 {ref} 已协商解决", "双方在协商中达成一致（{remedy}），举报 {ref} 已解决。"),
+        "en": (
+            "Report {ref} settled by agreement",
+            "The two sides agreed in the case's negotiation ({remedy}); report {ref} is resolved.",
+        ),
+    },
+    "thread_message": {
+        "zh": (
+            "举报 {ref} 有新的协商消息",
+            "案件 {ref}（{category}）有一条新消息，来自{author}。请在案件页面查看并回复。",
+        ),
+        "en": (
+            "New message in case {ref}",
+            "There is a new message from {author} in case {ref} ({category}). Read and answer it on the case's page.",
+        ),
+    },
+    "offer_made": {
+        "zh": ("举报 {ref} 收到新的协商方案", "{author}在案件 {ref} 中提出：{offer}。请在案件页面接受或拒绝。"),
+        "en": (
+            "A new offer in case {ref}",
+            "{author} offers in case {ref}: {offer}. Accept or decline it on the case's page.",
+        ),
+    },
+    "offer_settled": {
+        "zh": ("举报 {ref} 的协商方案已{outcome}", "您在案件 {ref} 中提出的方案（{offer}）已被对方{outcome}。"),
+        "en": (
+            "Your offer in case {ref} was {outcome}",
+            "The other side {outcome} your offer in case {ref} ({offer}).",
+        ),
+    },
+    "upload_link": {
+        "zh": ("上传案件 {ref} 的证据", "请通过下面的链接为案件 {ref} 上传证据文件。链接只能使用一次，{due} 前有效。"),
+        "en": (
+            "Upload evidence for case {ref}",
+            "Use the link below to add evidence files to case {ref}. It works once, until {due}.",
+        ),
+    },
     "withdrawn": {
         "zh": ("举报 {ref} 已撤回", "举报 {ref} 已由举报人撤回。"),
         "en": ("Report {ref} withdrawn", "The reporter withdrew report {ref}."),

@@ -364,6 +364,14 @@ class Escalation(Frozen):
     digest_minutes: int = Field(gt=0, le=1440)
 
 
+class Negotiation(Frozen):
+    """Negotiation inside a case (协商): how far the parties may move the merchant's deadline together."""
+
+    # Calendar days, in total over the case, that accepted extensions may add to the merchant's
+    # deadline to answer; 0 allows none.
+    max_extension_days: int = Field(ge=0, le=30)
+
+
 class Rulebook(Frozen):
     version: str = Field(pattern=r"^[0-9A-Za-z.\-]+$")
     effective_from: datetime
@@ -388,6 +396,8 @@ class Rulebook(Frozen):
     remedy_execution: RemedyExecution | None = None
     # Versions without it e-mail each supervisor once per escalated case.
     escalation: Escalation | None = None
+    # Version 3 on. Versions without it allow messages and offers but no extension of a deadline.
+    negotiation: Negotiation | None = None
 
     @field_validator("effective_from")
     @classmethod

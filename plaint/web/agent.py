@@ -17,7 +17,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -57,6 +57,7 @@ from .filing import (
     transcript_upload,
     uploads_from,
 )
+from .negotiation import thread_context
 
 agent_only = role_required(Role.AGENT)
 PER_PAGE = 20
@@ -294,20 +295,24 @@ def _case_context(request: HttpRequest, case: Case, **appeal_forms: Any) -> dict
     rulebook = loader.get(case.rulebook_version)
     category = rulebook.category(case.category)
     admissibility = data["admissibility"] or {}
-    return {
-        "case": case,
-        "data": data,
-        "category_title": pick(category.title) if category else case.category,
-        "remedy_title": pick(rulebook.remedies.get(data["report"]["remedy_wanted"])),
-        "explanation": pick(admissibility.get("explanation")),
-        "alternatives": [pick(a) for a in admissibility.get("alternatives", [])],
-        "missing": [pick(rulebook.evidence_kinds[k]) for k in admissibility.get("missing_evidence", [])],
-        "evidence": [e | {"kind_title": pick(rulebook.evidence_kinds.get(e["kind"]))} for e in data["evidence"]],
-        "kinds": evidence_choices(rulebook, category),
-        "allowed": data["allowed_actions"],
-        "refused": take_refused(request, case.reference),
-        "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
-    } | appeals.party_context(request, case, data, APPEAL_URLS, now=now, **appeal_forms)
+    return (
+        {
+            "case": case,
+            "data": data,
+            "category_title": pick(category.title) if category else case.category,
+            "remedy_title": pick(rulebook.remedies.get(data["report"]["remedy_wanted"])),
+            "explanation": pick(admissibility.get("explanation")),
+            "alternatives": [pick(a) for a in admissibility.get("alternatives", [])],
+            "missing": [pick(rulebook.evidence_kinds[k]) for k in admissibility.get("missing_evidence", [])],
+            "evidence": [e | {"kind_title": pick(rulebook.evidence_kinds.get(e["kind"]))} for e in data["evidence"]],
+            "kinds": evidence_choices(rulebook, category),
+            "allowed": data["allowed_actions"],
+            "refused": take_refused(request, case.reference),
+            "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+        }
+        | thread_context(request, case, data)
+        | appeals.party_context(request, case, data, APPEAL_URLS, now=now, **appeal_forms)
+    )
 
 
 def _draw(request: HttpRequest, case: Case) -> appeals.Draw:
@@ -377,4 +382,23 @@ def nudge(request: HttpRequest, reference: str) -> HttpResponse:
     """Chase a consumer's open case for them (二次反馈); an overdue case goes to a supervisor."""
     if nudge_from_page(request, case_or_404(request, reference)) is not None:
         messages.success(request, _("Your question was recorded on the case."))
+    return redirect("agent-case", reference)
+
+
+@require_POST
+@agent_only
+def send_upload_link(request: HttpRequest, reference: str) -> HttpResponse:
+    """Send the caller a one-time link to add evidence files to this case (by e-mail, to the address on record)."""
+    case = case_or_404(request, reference)
+    try:
+        link = actions.send_upload_link(request.user, case, channel=request.POST.get("channel") or "email")
+    except DomainError as exc:
+        apply_domain_error(None, exc, request)
+    else:
+        until = formats.date_format(timezone.localtime(link.expires_at), "DATETIME_FORMAT")
+        messages.success(
+            request,
+            _("An upload link was sent to the consumer's e-mail address. It works once, until %(until)s.")
+            % {"until": until},
+        )
     return redirect("agent-case", reference)

@@ -158,6 +158,33 @@ ERROR_TEXTS: dict[str, Any] = {
         "The files together are too large; at most %(total)s are accepted together. "
         "Add this one to the case afterwards."
     ),
+    # The negotiation thread (协商) and the agent's upload link.
+    "negotiation_closed": gettext_lazy(
+        "The case no longer awaits the merchant, so offers can no longer be made or accepted."
+    ),
+    "response_deadline_passed": gettext_lazy("The merchant's deadline to answer has passed."),
+    "own_offer": gettext_lazy("The other side accepts or declines an offer, not the side that made it."),
+    "not_your_offer": gettext_lazy("Only the side that made an offer can withdraw it."),
+    "offer_not_open": gettext_lazy("This offer was already accepted, declined or withdrawn."),
+    "no_extension": gettext_lazy("This case's rulebook version allows no extension of the merchant's deadline."),
+    "extension_too_long": gettext_lazy(
+        "Extensions may add at most %(max_extension_days)s days to this case; %(used)s are already used."
+    ),
+    "thread_closed": gettext_lazy("The case is closed, and so is its thread."),
+    "empty_message": gettext_lazy("Write the message."),
+    "message_too_long": gettext_lazy("The message is too long."),
+    "amount": gettext_lazy("Give the amount as a number more than zero."),
+    "amount_above_paid": gettext_lazy("The amount is more than was paid for the order."),
+    "remedy": gettext_lazy("Choose a refund, a return and refund, or a replacement."),
+    "days": gettext_lazy("Give the number of days, 1 or more."),
+    "no_order": gettext_lazy("A remedy can be offered only on a report about an order."),
+    "addressed_to": gettext_lazy("Choose the party the question is for."),
+    "not_an_agent": gettext_lazy("Upload links are sent by customer-service agents."),
+    "no_address": gettext_lazy("The consumer has no address on record to send the link to."),
+    "upload_link_not_found": gettext_lazy("This upload link is not valid. Open it exactly as it is in our message."),
+    "upload_link_other_case": gettext_lazy("This upload link is for another case; it adds files to that case only."),
+    "upload_link_used": gettext_lazy("This upload link was already used; each link adds files once."),
+    "upload_link_expired": gettext_lazy("This upload link has expired with the evidence deadline."),
 }
 UPLOAD_LIMIT_CODES = {"too_many_pixels", "too_many_files", "too_much_evidence"}
 
@@ -348,7 +375,21 @@ def _clock_sentence(kind: str, data: dict[str, Any]) -> str:
         return _("The deadline for %(stage)s passed.") % {"stage": stage}
     if kind == "clock_stopped":
         return _("The deadline for %(stage)s no longer runs.") % {"stage": stage}
+    if kind == "clock_extended":
+        return _("As both parties agreed, the deadline for %(stage)s moved to %(due)s.") % {
+            "stage": stage,
+            "due": due_text,
+        }
     return kind.replace("_", " ")
+
+
+THREAD_SENTENCES = {
+    "message_posted": gettext_lazy("%(who)s wrote in the negotiation."),
+    "offer_made": gettext_lazy("%(who)s made an offer."),
+    "offer_accepted": gettext_lazy("The other side accepted the offer."),
+    "offer_declined": gettext_lazy("The other side declined the offer."),
+    "offer_withdrawn": gettext_lazy("%(who)s withdrew an offer."),
+}
 
 
 def event_sentence(event: dict[str, Any]) -> str:
@@ -452,6 +493,13 @@ def event_sentence(event: dict[str, Any]) -> str:
         return _("Accepting the remedy settles the claim, not the violation: the rulebook's points were recorded.")
     if kind == "rated":
         return _("The reporter rated how the case was handled: %(score)s of 5.") % {"score": data.get("score", "")}
+    if kind in THREAD_SENTENCES:
+        who = {"merchant": _("The merchant"), "staff": _("A reviewer")}.get(data.get("party"), _("The reporter"))
+        return THREAD_SENTENCES[kind] % {"who": who}
+    if kind == "upload_link_sent":
+        return _("An upload link was sent to the reporter.")
+    if kind == "upload_link_used":
+        return _("The reporter added files through the upload link.")
     if kind.startswith("clock_"):
         return _clock_sentence(kind, data)
     if kind == "panel_drawn":

@@ -46,6 +46,7 @@ from .common import (
     withdraw_page,
 )
 from .filing import Target, category_preview, evidence_choices, find_target, open_case_for, targets_for, uploads_from
+from .negotiation import thread_context
 
 DRAFT = "report_draft"
 STEPS = ("target", "category", "describe", "evidence", "review")
@@ -259,30 +260,34 @@ def case_context(request: HttpRequest, case: Case, **appeal_forms: Any) -> dict[
     rulebook = loader.get(case.rulebook_version)
     category = rulebook.category(case.category)
     admissibility = data["admissibility"] or {}
-    return {
-        "case": case,
-        "data": data,
-        "category": category,
-        "category_title": pick(category.title) if category else case.category,
-        "remedy_title": pick(rulebook.remedies.get(data["report"]["remedy_wanted"])),
-        "explanation": pick(admissibility.get("explanation")),
-        "alternatives": [pick(a) for a in admissibility.get("alternatives", [])],
-        "missing": [
-            pick(rulebook.evidence_kinds[k])
-            for k in admissibility.get("missing_evidence", [])
-            if k in rulebook.evidence_kinds
-        ],
-        "dates": {k: v for k, v in (admissibility.get("dates") or {}).items() if v},
-        "own_evidence": [
-            e | {"kind_title": pick(rulebook.evidence_kinds.get(e["kind"]))}
-            for e in data["evidence"]
-            if e["party"] == "reporter"
-        ],
-        "kinds": evidence_choices(rulebook, category),
-        "allowed": data["allowed_actions"],
-        "refused": take_refused(request, case.reference),
-        "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
-    } | appeals.party_context(request, case, data, APPEAL_URLS, now=now, **appeal_forms)
+    return (
+        {
+            "case": case,
+            "data": data,
+            "category": category,
+            "category_title": pick(category.title) if category else case.category,
+            "remedy_title": pick(rulebook.remedies.get(data["report"]["remedy_wanted"])),
+            "explanation": pick(admissibility.get("explanation")),
+            "alternatives": [pick(a) for a in admissibility.get("alternatives", [])],
+            "missing": [
+                pick(rulebook.evidence_kinds[k])
+                for k in admissibility.get("missing_evidence", [])
+                if k in rulebook.evidence_kinds
+            ],
+            "dates": {k: v for k, v in (admissibility.get("dates") or {}).items() if v},
+            "own_evidence": [
+                e | {"kind_title": pick(rulebook.evidence_kinds.get(e["kind"]))}
+                for e in data["evidence"]
+                if e["party"] == "reporter"
+            ],
+            "kinds": evidence_choices(rulebook, category),
+            "allowed": data["allowed_actions"],
+            "refused": take_refused(request, case.reference),
+            "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+        }
+        | thread_context(request, case, data)
+        | appeals.party_context(request, case, data, APPEAL_URLS, now=now, **appeal_forms)
+    )
 
 
 def _draw(request: HttpRequest, case: Case) -> appeals.Draw:

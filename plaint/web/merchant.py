@@ -39,6 +39,7 @@ from .casework import (
     remaining,
 )
 from .common import case_or_404, pick, rejected_files, role_required, take_refused
+from .negotiation import thread_context
 
 PAGE_SIZE = 25
 
@@ -172,37 +173,41 @@ def _case_context(request: HttpRequest, case: Any, **forms_: Any) -> dict[str, A
     for item in data["evidence"]:
         item["kind_title"] = pick(rulebook.evidence_kinds.get(item["kind"])) or item["kind"]
     remedy = rulebook.remedies.get(data["report"]["remedy_wanted"])
-    return {
-        "case": case,
-        "data": data,
-        "remedy_wanted": pick(remedy) if remedy else data["report"]["remedy_wanted"],
-        "deadline": remaining(case.response_due_at, now) if case.state == "awaiting_merchant" else None,
-        "can_answer": "contest" in data["allowed_actions"],
-        "answer_form": forms_.get("answer_form")
-        or AnswerForm(rulebook_version=case.rulebook_version, auto_id="answer_%s"),
-        "proof_forms": {
-            r.pk: (
-                forms_.get("proof_form")
-                if forms_.get("proof_for") == r.pk
-                else ProofForm(rulebook_version=case.rulebook_version, auto_id=f"proof{r.pk}_%s")
-            )
-            for r in rectifications
-            if r.state == RectificationState.ORDERED
-        },
-        "rectifications": [
-            {
-                "rect": r,
-                "kind": RECTIFICATION_KIND_LABELS.get(r.kind, r.kind),
-                "state": RECTIFICATION_STATE_LABELS.get(r.state, r.state),
-                "deadline": remaining(r.due_at, now),
-            }
-            for r in rectifications
-        ],
-        "response_labels": RESPONSE_LABELS,
-        "refused": take_refused(request, case.reference),
-        "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
-    } | appeals.party_context(
-        request, case, data, APPEAL_URLS, now=now, **{k: v for k, v in forms_.items() if k in APPEAL_FORMS}
+    return (
+        {
+            "case": case,
+            "data": data,
+            "remedy_wanted": pick(remedy) if remedy else data["report"]["remedy_wanted"],
+            "deadline": remaining(case.response_due_at, now) if case.state == "awaiting_merchant" else None,
+            "can_answer": "contest" in data["allowed_actions"],
+            "answer_form": forms_.get("answer_form")
+            or AnswerForm(rulebook_version=case.rulebook_version, auto_id="answer_%s"),
+            "proof_forms": {
+                r.pk: (
+                    forms_.get("proof_form")
+                    if forms_.get("proof_for") == r.pk
+                    else ProofForm(rulebook_version=case.rulebook_version, auto_id=f"proof{r.pk}_%s")
+                )
+                for r in rectifications
+                if r.state == RectificationState.ORDERED
+            },
+            "rectifications": [
+                {
+                    "rect": r,
+                    "kind": RECTIFICATION_KIND_LABELS.get(r.kind, r.kind),
+                    "state": RECTIFICATION_STATE_LABELS.get(r.state, r.state),
+                    "deadline": remaining(r.due_at, now),
+                }
+                for r in rectifications
+            ],
+            "response_labels": RESPONSE_LABELS,
+            "refused": take_refused(request, case.reference),
+            "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+        }
+        | thread_context(request, case, data)
+        | appeals.party_context(
+            request, case, data, APPEAL_URLS, now=now, **{k: v for k, v in forms_.items() if k in APPEAL_FORMS}
+        )
     )
 
 

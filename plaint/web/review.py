@@ -63,6 +63,7 @@ from .casework import (
     remaining,
 )
 from .common import CHANNEL_NAMES, case_or_404, pick, role_required, when
+from .negotiation import thread_context
 
 PAGE_SIZE = 25
 # The supervisors' page shows the consumers' ratings of the last half year, month by month.
@@ -412,7 +413,7 @@ def _workspace(
             for r in case.rectifications.order_by("id")
         ],
         "rectification_error": rectification_error,
-    }
+    } | thread_context(request, case, data)
     return render(request, "web/review/case.html", context, status=status)
 
 

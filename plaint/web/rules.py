@@ -78,6 +78,7 @@ SECTION_LABELS = {
     "monitoring": gettext_lazy("Monitoring"),
     "rectification": gettext_lazy("Rectification"),
     "appeals": gettext_lazy("Appeals"),
+    "negotiation": gettext_lazy("Negotiation"),
 }
 
 

@@ -1,7 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import agent, committee, consumer, inbound, notifications, rules, status, transparency, views
+from . import (
+    agent,
+    committee,
+    consumer,
+    inbound,
+    negotiation,
+    notifications,
+    rules,
+    status,
+    transparency,
+    upload_link,
+    views,
+)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,6 +43,12 @@ urlpatterns = [
     ),
     path("consumer/cases/<str:reference>/reopen/", consumer.reopen, name="consumer-reopen"),
     path("consumer/cases/<str:reference>/rating/", consumer.rate, name="consumer-rate"),
+    # The negotiation thread of a case (协商), from every portal's case page.
+    path("cases/<str:reference>/thread/message/", negotiation.post_message, name="thread-message"),
+    path("cases/<str:reference>/thread/offer/", negotiation.make_offer, name="thread-make-offer"),
+    path("offers/<int:offer_id>/<str:act>/", negotiation.settle_offer, name="thread-offer"),
+    # The one-time link an agent sends a caller to add evidence (no sign-in: the signed link is the key).
+    path("upload/<str:reference>/<str:token>/", upload_link.upload_page, name="upload-link"),
     # Agent console.
     path("agent/", agent.home, name="agent-home"),
     path("agent/consumers/<str:consumer_id>/", agent.consumer_page, name="agent-consumer"),
@@ -40,6 +58,7 @@ urlpatterns = [
     path("agent/cases/<str:reference>/evidence/", agent.add_evidence, name="agent-add-evidence"),
     path("agent/cases/<str:reference>/withdraw/", agent.withdraw, name="agent-withdraw"),
     path("agent/cases/<str:reference>/nudge/", agent.nudge, name="agent-nudge"),
+    path("agent/cases/<str:reference>/upload-link/", agent.send_upload_link, name="agent-upload-link"),
     path("agent/cases/<str:reference>/appeal/", agent.appeal, name="agent-appeal"),
     path(
         "agent/cases/<str:reference>/appeals/<int:appeal_id>/answer/", agent.answer_appeal, name="agent-appeal-answer"

@@ -16,6 +16,8 @@ and writes outbox rows for what must leave, all before it commits.
     appeals            either party's appeal: filed, answered, decided (the penalty appeal is one kind)
     remedies           the marketplace confirms a remedy's execution or its failure; overdue remedies;
                        reopening a resolved case whose money never arrived; the consumer's rating
+    negotiation        messages and offers between the parties (协商), a reviewer's questions
+    upload_link        the one-time link an agent sends a caller to add evidence
 
 The stages register what the clocks' breaches and deadlines do (`clocks.on_breach`,
 `clocks.on_deadline`) when imported; plaint/cases/apps.py imports this package at start-up.
@@ -38,12 +40,22 @@ from .escalation import escalate
 from .evidence import add_evidence, close_for_missing_evidence, request_more_evidence, return_to_review
 from .filing import file_report, matter_of, open_case_of
 from .merchant_response import handle_merchant_silence, respond_as_merchant
+from .negotiation import accept_offer, decline_offer, make_offer, post_message, withdraw_offer
 from .remedies import confirm_remedy_executed, rate_case, reopen_unpaid, report_remedy_failed
 from .reporter import nudge_case, withdraw_report
 from .review import claim_case, claim_next, decide_case, lapse_claim, release_case
+from .upload_link import add_evidence_by_link, find_upload_link, send_upload_link
 
 __all__ = [
     "Filed",
+    "accept_offer",
+    "decline_offer",
+    "make_offer",
+    "post_message",
+    "withdraw_offer",
+    "add_evidence_by_link",
+    "find_upload_link",
+    "send_upload_link",
     "add_evidence",
     "answer_appeal",
     "appeal_penalty",

@@ -6,6 +6,8 @@ clock breaches, the category's silence rule applies: uphold (automated decision)
 """
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -61,23 +63,7 @@ def respond_as_merchant(
         chain.append(case, _attach(case, checked, rejected, actor, Party.MERCHANT, now)[1])
         info = {"response": data.kind, "explanation": data.explanation, "rectification_plan": data.rectification_plan}
         if data.kind == ResponseKind.ACCEPT:
-            _apply(case, "accept_remedy", actor, now, reason=data.explanation, data=info)
-            category = _category(rulebook, case.category)
-            order = remedy_order(case, category.window_days)
-            instruction = instruct_remedy(case, None, case.report.remedy_wanted, None, now, order=order)
-            # Accepting settles the claim, not the violation, on the categories the rulebook marks.
-            record_points_on_acceptance(case, rulebook, instruction, now)
-            _notify(case, "case.resolved", now, key=f"case-{case.reference}-resolved", remedy=case.report.remedy_wanted)
-            remedy = loader.get(case.rulebook_version).remedies[case.report.remedy_wanted]
-            tell(
-                case,
-                "resolved",
-                now,
-                f"{case.reference}-resolved",
-                reporter=True,
-                merchant=True,
-                remedy={"zh": remedy.zh, "en": remedy.en},
-            )
+            resolve_with_remedy(case, actor, now, case.report.remedy_wanted, None, reason=data.explanation, data=info)
         else:
             name = "contest" if data.kind == ResponseKind.CONTEST else "propose_rectification"
             _apply(
@@ -99,6 +85,45 @@ def respond_as_merchant(
                 answer=data.explanation,
             )
     return Filed(case, created=False, rejected_files=[r.as_dict() for r in rejected])
+
+
+def resolve_with_remedy(
+    case: Case,
+    actor: User,
+    now: datetime,
+    remedy: str,
+    amount: Decimal | None,
+    *,
+    reason: str,
+    data: dict[str, Any],
+    told: str = "resolved",
+    **webhook: Any,
+) -> None:
+    """Resolve a case awaiting the merchant with a remedy: transition, instruction, webhook, the parties told.
+
+    The merchant's acceptance of the remedy asked for, and an offer accepted in the negotiation
+    (negotiation.py), both end here; call it inside the caller's transaction on the locked case.
+    `told` is the parties' message (notifications/emails.py).
+    """
+    _apply(case, "accept_remedy", actor, now, reason=reason, data=data)
+    rulebook = loader.get(case.rulebook_version)
+    # The remedy on the consumer's order: the one the report names, or of the listing or merchant reported.
+    order = remedy_order(case, _category(rulebook, case.category).window_days)
+    instruction = instruct_remedy(case, None, remedy, amount, now, order=order)
+    # Accepting settles the claim, not the violation, on the categories the rulebook marks.
+    record_points_on_acceptance(case, rulebook, instruction, now)
+    extra = {"amount": str(amount)} if amount is not None else {}
+    _notify(case, "case.resolved", now, key=f"case-{case.reference}-resolved", remedy=remedy, **extra, **webhook)
+    title = loader.get(case.rulebook_version).remedies[remedy]
+    tell(
+        case,
+        told,
+        now,
+        f"{case.reference}-resolved",
+        reporter=True,
+        merchant=True,
+        remedy={"zh": title.zh, "en": title.en},
+    )
 
 
 def handle_merchant_silence(case: Case, *, now: datetime | None = None) -> Case | None:
