@@ -214,6 +214,8 @@ WINDOWS = {
     "penalty_appeal": lambda rb: rb.penalty_appeal_days(),
     # The other party's answer to an appeal (versions with [appeals] only).
     "appeal_answer": lambda rb: rb.appeals.answer_days,
+    # The reporter's answer to the merchant's counter-evidence (versions with [intake] reply_days only).
+    "reply": lambda rb: rb.intake.reply_days,
 }
 
 

@@ -11,6 +11,7 @@ and writes outbox rows for what must leave, all before it commits.
     review             claim_case, release_case, decide_case; lapsed claims
     decisions          what every decision does, a reviewer's or an automated one
     reporter           withdraw_report, nudge_case
+    reply              reply_to_merchant: the reporter answers the merchant's answer and evidence, once
     escalation         a breached clock raises the priority or goes to the supervisors
     rectification      rectification orders (整改): ordered, proven, checked, missed
     appeals            either party's appeal: filed, answered, decided (the penalty appeal is one kind)
@@ -36,6 +37,7 @@ from .escalation import escalate
 from .evidence import add_evidence, close_for_missing_evidence, request_more_evidence, return_to_review
 from .filing import file_report, matter_of, open_case_of
 from .merchant_response import handle_merchant_silence, respond_as_merchant
+from .reply import reply_to_merchant
 from .reporter import nudge_case, withdraw_report
 from .review import claim_case, decide_case, lapse_claim, release_case
 
@@ -61,6 +63,7 @@ __all__ = [
     "penalty_appeal_closes",
     "rectification",
     "release_case",
+    "reply_to_merchant",
     "request_more_evidence",
     "respond_as_merchant",
     "return_to_review",
