@@ -77,7 +77,9 @@ def reply_to_merchant(
     if not _reporter_side(actor, case):
         raise Forbidden("not_the_reporter", "Only the reporter (or an agent for them) replies to the merchant.")
     rulebook = loader.get(case.rulebook_version)
-    _check_open(case, reply_window(case, rulebook), now)
+    # Checked on the case as it is now (the caller's copy may be older), again under the lock below.
+    current = Case.objects.get(pk=case.pk)
+    _check_open(current, reply_window(current, rulebook), now)
     text = (text or "").strip()
     if len(text) < REPLY_MIN_CHARS:
         raise InvalidInput("text", "Write your reply to the merchant's answer.", field="text")
