@@ -17,11 +17,22 @@ from plaint.enforcement.models import RemedyInstruction, RemedyState
 from plaint.evidence.models import Evidence, Party
 from plaint.rulebook import loader
 
-from . import chain, statements
+from . import chain, progress, statements
 from .access import MERCHANT, REPORTER, STAFF, side_of
 from .clocks import reopen_window
 from .masking import mask_text, masked_name
-from .models import Appeal, Case, CaseEvent, CaseMessage, CaseRating, Decision, Offer, OfferKind, OfferState
+from .models import (
+    Appeal,
+    Case,
+    CaseEvent,
+    CaseMessage,
+    CaseRating,
+    Decision,
+    Offer,
+    OfferKind,
+    OfferState,
+    ReporterReply,
+)
 from .queries import timeline
 from .transitions import DECIDABLE_STATES, FINAL_STATES, AppealState, State, allowed
 
@@ -297,6 +308,9 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
             }
             for r in case.responses.order_by("responded_at")
         ],
+        # The reporter's answer to the merchant's answer and counter-evidence (rulebook v3 on), the second round.
+        "reply": reply_item(case, side),
+        "progress": progress.progress(case, side, now=now),
         "decisions": [decision_item(d, language) for d in case.decisions.all()],
         "remedies": [remedy_item(r) for r in case.remedy_instructions.order_by("id")],
         "thread": thread(case, side),
@@ -362,6 +376,25 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
     return data
 
 
+def reply_item(case: Case, side: str) -> dict[str, Any] | None:
+    """Return the reporter's reply as `side` reads it (the merchant with personal data masked), or None.
+
+    Without a reply, where the rulebook gives the days for one: when it may be made (`reply_due_at`).
+    """
+    reply = ReporterReply.objects.filter(case=case).first()
+    window = progress.reply_window(case)
+    due = _iso(window.due_at) if window else None
+    if reply is None:
+        return {"text": None, "replied_at": None, "evidence_ids": [], "reply_due_at": due} if window else None
+    text = mask_text(reply.text, (case.reporter.name,)) if side == MERCHANT else reply.text
+    return {
+        "text": text,
+        "replied_at": _iso(reply.replied_at),
+        "evidence_ids": reply.evidence_ids,
+        "reply_due_at": due,
+    }
+
+
 # The clocks each side reads; staff read all of them.
 CLOCKS_SEEN = {
     REPORTER: ("merchant_response", "decision"),
@@ -403,6 +436,13 @@ def clock_items(case: Case, side: str) -> list[dict[str, Any]]:
     return items
 
 
+def _may_reply(case: Case, now: datetime) -> bool:
+    if case.state not in DECIDABLE_STATES:
+        return False
+    window = progress.reply_window(case)
+    return window is not None and now <= window.due_at and not ReporterReply.objects.filter(case=case).exists()
+
+
 def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
     """Return what the viewer can do to the case now, for clients to show the right buttons."""
     side = side_of(viewer)
@@ -422,6 +462,8 @@ def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
         and case.remedy_instructions.exclude(state=RemedyState.EXECUTED).exists()
     ):
         actions.append("confirm_remedy")
+    if (side == REPORTER or viewer.role in ("agent", "marketplace")) and _may_reply(case, now):
+        actions.append("reply")
     if side == MERCHANT and "contest" in allowed(case.state, "merchant"):
         actions += ["accept", "contest", "rectify", "add_evidence"]
     # The negotiation thread (actions/negotiation.py): parties write while the case is open and offer

@@ -35,6 +35,9 @@ class Intake(Frozen):
     claim_kept_days: int | None = Field(None, gt=0)
     # Versions without [appeals] only: days to appeal an outcome (then only outside Plaint).
     appeal_window_days: int | None = Field(None, gt=0)
+    # Version 3 on: days the reporter has, from the merchant's answer, to answer its counter-evidence
+    # once (before the decision). Absent: the reporter has no such answer.
+    reply_days: int | None = Field(None, gt=0)
 
 
 ClockTime = Literal["calendar", "business"]

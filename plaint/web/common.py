@@ -278,6 +278,40 @@ def add_evidence_from_page(request: HttpRequest, case: Case, uploads: list[Uploa
     messages.success(request, _("The evidence was added to the case."))
 
 
+def _local_date(value: str | None) -> str:
+    moment = when(value)
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else ""
+
+
+def reply_from_page(request: HttpRequest, case: Case, uploads: list[Upload]) -> None:
+    """Send the reporter's reply to the merchant's answer from a case page; the outcome is shown there next.
+
+    A refusal names its dates in the reader's language and format.
+    """
+    try:
+        filed = actions.reply_to_merchant(request.user, case, request.POST.get("text", ""), uploads)
+    except DomainError as exc:
+        keep_refused(request, case.reference, exc.details.get("rejected_files", []))
+        details = exc.details or {}
+        dates = {"opened": _local_date(details.get("reply_opened_at")), "due": _local_date(details.get("reply_due_at"))}
+        if exc.code == "already_replied":
+            text = _("You already replied to the merchant's answer, on %(at)s; a case takes one reply.") % {
+                "at": _local_date(details.get("replied_at"))
+            }
+        elif exc.code == "reply_window_closed":
+            text = _("The time to reply ran from %(opened)s until %(due)s; it has ended.") % dates
+        elif exc.code == "reply_closed":
+            text = _("The case is no longer waiting for its decision; a reply was open until %(due)s.") % dates
+        elif exc.code == "text":
+            text = _("Write your reply to the merchant's answer.")
+        else:
+            text = error_message(exc)
+        messages.error(request, text)
+        return
+    keep_refused(request, case.reference, filed.rejected_files)
+    messages.success(request, _("Your reply was sent. The reviewer reads it with the merchant's answer."))
+
+
 def withdraw_page(request: HttpRequest, case: Case, case_page: str, template: str) -> HttpResponse:
     """Withdraw a report: a confirmation page (GET), then the withdrawal (POST) and back to `case_page`."""
     if request.method == "POST":
@@ -435,6 +469,8 @@ def event_sentence(event: dict[str, Any]) -> str:
         return _("The merchant contested the report.")
     if kind == "propose_rectification":
         return _("The merchant proposed to put the problem right.")
+    if kind == "reporter_replied":
+        return _("The reporter replied to the merchant's answer and evidence.")
     if kind == "refer_silence_to_review":
         return _("The merchant did not answer in time; the case went to review.")
     if kind == "uphold_for_silence":

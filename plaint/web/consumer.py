@@ -41,6 +41,7 @@ from .common import (
     nudge_from_page,
     pick,
     rejected_files,
+    reply_from_page,
     role_required,
     take_refused,
     withdraw_page,
@@ -280,6 +281,12 @@ def case_context(request: HttpRequest, case: Case, **appeal_forms: Any) -> dict[
                 for e in data["evidence"]
                 if e["party"] == "reporter"
             ],
+            # The merchant's counter-evidence, as the merchant gets the reporter's: copies without location data.
+            "merchant_evidence": [
+                e | {"kind_title": pick(rulebook.evidence_kinds.get(e["kind"]))}
+                for e in data["evidence"]
+                if e["party"] == "merchant"
+            ],
             "kinds": evidence_choices(rulebook, category),
             "allowed": data["allowed_actions"],
             "refused": take_refused(request, case.reference),
@@ -335,6 +342,15 @@ def nudge(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, _("Your question was recorded on the case."))
     return redirect("consumer-case", reference)
+
+
+@require_POST
+@consumer_only
+def reply(request: HttpRequest, reference: str) -> HttpResponse:
+    """Answer the merchant's answer and counter-evidence, once, in words and files, before the decision."""
+    case = case_or_404(request, reference)
+    reply_from_page(request, case, uploads_from(request))
+    return done(request, reverse("consumer-case", args=[reference]) + "#reply")
 
 
 @require_POST

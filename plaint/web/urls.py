@@ -35,6 +35,7 @@ urlpatterns = [
     path("consumer/cases/<str:reference>/evidence/", consumer.add_evidence, name="consumer-add-evidence"),
     path("consumer/cases/<str:reference>/withdraw/", consumer.withdraw, name="consumer-withdraw"),
     path("consumer/cases/<str:reference>/nudge/", consumer.nudge, name="consumer-nudge"),
+    path("consumer/cases/<str:reference>/reply/", consumer.reply, name="consumer-reply"),
     path("consumer/cases/<str:reference>/appeal/", consumer.appeal, name="consumer-appeal"),
     path(
         "consumer/cases/<str:reference>/appeals/<int:appeal_id>/answer/",
@@ -59,6 +60,7 @@ urlpatterns = [
     path("agent/cases/<str:reference>/withdraw/", agent.withdraw, name="agent-withdraw"),
     path("agent/cases/<str:reference>/nudge/", agent.nudge, name="agent-nudge"),
     path("agent/cases/<str:reference>/upload-link/", agent.send_upload_link, name="agent-upload-link"),
+    path("agent/cases/<str:reference>/reply/", agent.reply, name="agent-reply"),
     path("agent/cases/<str:reference>/appeal/", agent.appeal, name="agent-appeal"),
     path(
         "agent/cases/<str:reference>/appeals/<int:appeal_id>/answer/", agent.answer_appeal, name="agent-appeal-answer"
