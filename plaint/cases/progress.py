@@ -226,7 +226,9 @@ def progress(case: Case, side: str, *, now: datetime | None = None) -> dict[str,
                 )
             stages["review"]["note"] = note
 
-    first = decisions[0] if decisions else None
+    # A case the merchant resolved by accepting skips review and decision, even where the rulebook records
+    # the points of the acceptance as an automated decision (points_on_acceptance).
+    first = decisions[0] if decisions and state != State.RESOLVED else None
     if first is not None:
         mark("review", SKIPPED if first.automated else DONE, at=None if first.automated else first.decided_at)
         mark("decision", DONE, at=first.decided_at)
