@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import agent, committee, consumer, inbound, notifications, rules, status, transparency, views
+from . import agent, committee, consumer, dossier, inbound, notifications, rules, status, transparency, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -10,6 +10,9 @@ urlpatterns = [
     path("rules/", rules.rules_index, name="rules"),
     path("rules/<str:version>/", rules.rules_version, name="rules-version"),
     path("transparency/", transparency.transparency, name="transparency"),
+    # Dossiers (issue 14): anyone checks one; Plaint's public key, for checking without Plaint.
+    path("dossier/verify/", dossier.verify_page, name="dossier-verify"),
+    path("dossier/public-key", dossier.public_key, name="dossier-public-key"),
     path("merchant/standing/", views.merchant_standing, name="merchant-standing"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("language/", views.set_language, name="set-language"),
