@@ -19,7 +19,7 @@ from typing import IO, Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
-from PIL import Image, ImageOps
+from PIL import Image, ImageFile, ImageOps
 
 from plaint.accounts.models import Role, User
 from plaint.cases import chain
@@ -129,6 +129,21 @@ def context(case: Case, viewer: User, language: str, now: datetime) -> dict[str,
     }
 
 
+def _weasyprint() -> tuple[Any, Any]:
+    """Return WeasyPrint's HTML and URLFetcher, imported on first use (it loads pango, which nothing else needs).
+
+    Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES; evidence inspection relies on
+    Pillow refusing a cut image (plaint/evidence/inspection.py), so the flag is put back as it was.
+    """
+    previous = ImageFile.LOAD_TRUNCATED_IMAGES
+    try:
+        from weasyprint import HTML
+        from weasyprint.urls import URLFetcher
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = previous
+    return HTML, URLFetcher
+
+
 def render_html(case: Case, viewer: User, language: str, now: datetime | None = None) -> str:
     """Return the HTML the PDF is made from, in `language`, as the viewer may read the case."""
     now = now or timezone.now()
@@ -139,10 +154,7 @@ def render_html(case: Case, viewer: User, language: str, now: datetime | None = 
 
 def render_pdf(case: Case, viewer: User, language: str, now: datetime | None = None) -> bytes:
     """Return the dossier's PDF in `language` ("zh-hans" or "en") as the viewer may read the case."""
-    # Imported here: WeasyPrint loads pango, which nothing else needs.
-    from weasyprint import HTML
-    from weasyprint.urls import URLFetcher
-
+    HTML, URLFetcher = _weasyprint()
     html = render_html(case, viewer, language, now)
     # Everything the PDF shows is in its HTML (thumbnails as data: URIs): WeasyPrint fetches no file and no
     # address, so no text in a case can make the server read one.

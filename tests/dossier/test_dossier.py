@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
+from PIL import Image
 
 from plaint.accounts.models import Role
 from plaint.dossier import build, signing
@@ -294,3 +295,20 @@ def test_the_consumers_case_page_offers_the_dossier_and_the_complaint_text(world
     merchant.force_login(world["merchant"])
     page = merchant.get(f"/merchant/cases/{case.reference}/").content.decode()
     assert f"/api/cases/{case.reference}/dossier.zip" in page and "complaint-text" not in page
+
+
+def test_making_a_pdf_leaves_evidence_inspection_refusing_a_cut_photo(world):
+    # WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES when imported; inspection must not change.
+    from PIL import ImageFile
+
+    from plaint.evidence.inspection import EvidenceRejected
+    from tests.evidence.test_files import check
+
+    build.render_pdf(world["case"], world["consumer"], "zh-hans")
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is False
+    image = Image.frombytes("RGB", (1600, 1200), bytes(range(256)) * (1600 * 1200 * 3 // 256))
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=90)
+    data = buffer.getvalue()
+    with pytest.raises(EvidenceRejected):
+        check(data[: len(data) * 9 // 10], "cut.jpg")

@@ -73,7 +73,7 @@ class PublicKeyOut(Schema):
     public_key_pem: str
 
 
-@router.get("/dossier/public-key", response={200: PublicKeyOut}, auth=None)
+@router.get("/dossier/public-key", response={200: PublicKeyOut, **ERRORS}, auth=None)
 def public_key(request: HttpRequest) -> dict:
     """Plaint's public key for dossiers (Ed25519): raw 32 bytes in hex, and PEM. No sign-in."""
     return {
