@@ -13,6 +13,7 @@ from .routers import (
     appeals,
     cases,
     committee,
+    dossier,
     marketplace,
     merchants,
     monitoring,
@@ -49,6 +50,7 @@ api.add_router("/review", review.router, tags=["review"])
 api.add_router("/merchants", merchants.router, tags=["merchants"])
 api.add_router("/", appeals.router, tags=["appeals"])
 api.add_router("/", negotiation.router, tags=["negotiation"])
+api.add_router("/", dossier.router, tags=["dossier"])
 api.add_router("/committee", committee.router, tags=["committee"])
 api.add_router("/monitoring", monitoring.router, tags=["monitoring"])
 api.add_router("/quality", quality.router, tags=["quality"])

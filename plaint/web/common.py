@@ -96,6 +96,9 @@ def role_required(*roles: str) -> Callable:
 # Domain error codes the pages meet, in words people read. Anything else falls back to the
 # error's own (English) message, which still names the field and what to do.
 ERROR_TEXTS: dict[str, Any] = {
+    "not_a_dossier": gettext_lazy(
+        "This is not a Plaint dossier: choose the .zip file downloaded from a case page, as it was downloaded."
+    ),
     "held_files_gone": gettext_lazy(
         "The files kept from the last attempt are no longer kept (they are kept for 12 hours). Choose them again."
     ),

@@ -26,6 +26,7 @@ from plaint.cases.inputs import ReportIn
 from plaint.cases.models import Case
 from plaint.cases.queries import cases_for
 from plaint.cases.reading import describe_case
+from plaint.dossier.complaint import complaint_text
 from plaint.errors import DomainError
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Rulebook
@@ -291,6 +292,9 @@ def case_context(request: HttpRequest, case: Case, **appeal_forms: Any) -> dict[
             "allowed": data["allowed_actions"],
             "refused": take_refused(request, case.reference),
             "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+            # The 12315 complaint in Chinese (12315 takes Chinese), and in English beside it on an English page.
+            "complaint_text": complaint_text(case, request.user, "zh-hans", data=data),
+            "complaint_text_en": complaint_text(case, request.user, "en", data=data) if _language() == "en" else "",
         }
         | thread_context(request, case, data)
         | appeals.party_context(request, case, data, APPEAL_URLS, now=now, **appeal_forms)

@@ -5,6 +5,7 @@ from . import (
     agent,
     committee,
     consumer,
+    dossier,
     inbound,
     negotiation,
     notifications,
@@ -22,6 +23,9 @@ urlpatterns = [
     path("rules/", rules.rules_index, name="rules"),
     path("rules/<str:version>/", rules.rules_version, name="rules-version"),
     path("transparency/", transparency.transparency, name="transparency"),
+    # Dossiers (issue 14): anyone checks one; Plaint's public key, for checking without Plaint.
+    path("dossier/verify/", dossier.verify_page, name="dossier-verify"),
+    path("dossier/public-key", dossier.public_key, name="dossier-public-key"),
     path("merchant/standing/", views.merchant_standing, name="merchant-standing"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("language/", views.set_language, name="set-language"),
