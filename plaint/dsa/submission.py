@@ -91,6 +91,30 @@ def queue_new(now: datetime | None = None, limit: int = QUEUE_LIMIT) -> int:
     return made
 
 
+def requeue(ids: list[int], now: datetime | None = None) -> int:
+    """Rebuild the statements of rejected, dead or unmapped rows from the rulebook as it is now, and send them again.
+
+    For after the mapping was fixed; return how many rows were rebuilt. A submitted row is never touched.
+    """
+    now = now or timezone.now()
+    retry = (StatementState.REJECTED, StatementState.DEAD, StatementState.UNMAPPED)
+    done = 0
+    for row in DsaStatement.objects.filter(pk__in=ids, state__in=retry).select_related("decision", "measure"):
+        source, build = (
+            (row.decision, statements.for_decision) if row.decision_id else (row.measure, statements.for_measure)
+        )
+        fresh = _row(row.puid, build, source, now)
+        done += DsaStatement.objects.filter(pk=row.pk, state=row.state).update(
+            body=fresh.body,
+            state=fresh.state,
+            last_error=fresh.last_error,
+            attempts=0,
+            next_attempt_at=now,
+            locked_until=None,
+        )
+    return done
+
+
 def _claim(now: datetime) -> list[DsaStatement]:
     """Take up to BATCH due pending statements until the lease ends (as the outbox's _claim)."""
     lease = now + timedelta(seconds=settings.PLAINT_DELIVERY_LEASE_SECONDS)

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from plaint.cases.models import Case
 from plaint.dsa.models import DsaStatement, StatementState
-from plaint.dsa.submission import queue_new, run
+from plaint.dsa.submission import queue_new, requeue, run
 from plaint.enforcement.models import Measure
 
 from .conftest import decided
@@ -156,3 +156,17 @@ def test_an_unmapped_category_is_recorded_naming_it_and_never_sent(world, dsa_db
     assert unmapped.count() == 2  # the decision and the listing restriction it triggered
     assert all("'grey_imports'" in row.last_error for row in unmapped)
     assert dsa_db.stored == {}
+
+
+def test_an_unmapped_statement_is_rebuilt_and_sent_once_the_mapping_covers_it(world, dsa_db):
+    reference = decided(world, "counterfeit")
+    Case.objects.filter(reference=reference).update(category="grey_imports")
+    run()
+    ids = list(DsaStatement.objects.values_list("pk", flat=True))
+    Case.objects.filter(reference=reference).update(category="counterfeit")  # as if the mapping now had it
+
+    assert requeue(ids) == 2  # the warning's row (not required) is left alone
+    run()
+
+    assert DsaStatement.objects.filter(state=StatementState.SUBMITTED).count() == len(dsa_db.stored) == 2
+    assert requeue(ids) == 0  # a submitted statement is never rebuilt
