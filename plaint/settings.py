@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "plaint.notifications",
     "plaint.monitoring",
     "plaint.transparency",
+    "plaint.dsa",
     "plaint.inbound",
     "plaint.committee",
     "plaint.dossier",
@@ -227,6 +228,13 @@ PLAINT_DELIVERY_BATCH = int(os.environ.get("PLAINT_DELIVERY_BATCH", "50"))
 PLAINT_DELIVERY_LEASE_SECONDS = float(
     os.environ.get("PLAINT_DELIVERY_LEASE_SECONDS", str(max(PLAINT_WEBHOOK_TIMEOUT * 3, 30)))
 )
+
+# Statements of reasons to the EU DSA Transparency Database (docs/transparency.md): the full URL of
+# its batch endpoint (e.g. https://transparency.dsa.ec.europa.eu/api/v1/statements) and the
+# platform's API token. Empty (the default): nothing is queued or sent; `manage.py export_statements`
+# still writes them to a file. Retries use PLAINT_DELIVERY_MAX_ATTEMPTS and the backoff above.
+PLAINT_DSA_ENDPOINT = os.environ.get("PLAINT_DSA_ENDPOINT", "")
+PLAINT_DSA_TOKEN = os.environ.get("PLAINT_DSA_TOKEN", "")
 
 # Background work (plaint/notifications/tasks.py): "inprocess" runs the periodic jobs in a thread of `manage.py serve`
 # (or in `manage.py run_worker`); "celery" runs them as Celery tasks (workers and beat, Redis as broker).

@@ -7,6 +7,8 @@ from typing import Literal
 from django.core.exceptions import ImproperlyConfigured
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .dsa import Dsa
+
 TargetType = Literal["order", "listing", "merchant"]
 Silence = Literal["review", "uphold"]
 
@@ -401,6 +403,9 @@ class Rulebook(Frozen):
     escalation: Escalation | None = None
     # Version 3 on. Versions without it allow messages and offers but no extension of a deadline.
     negotiation: Negotiation | None = None
+    # Versions without it (before 3) say nothing of the EU DSA Transparency Database; their decisions
+    # are classified by the first version that does (plaint/dsa/statements.py).
+    dsa: Dsa | None = None
 
     @field_validator("effective_from")
     @classmethod
@@ -443,7 +448,21 @@ class Rulebook(Frozen):
         if "none" not in self.remedies:
             raise ValueError("remedies: 'none' is required (a decision that is not upheld grants it)")
         self._appeals_resolve()
+        self._dsa_resolve()
         return self
+
+    def _dsa_resolve(self) -> None:
+        if self.dsa is None:
+            return
+        for code in self.dsa.categories:
+            if self.category(code) is None:
+                raise ValueError(f"dsa: categories: {code!r} is not a category of this rulebook")
+        for kind in self.dsa.measures:
+            if kind not in MeasureKind.__args__:
+                raise ValueError(f"dsa: measures: {kind!r} is not a measure kind ({', '.join(MeasureKind.__args__)})")
+        for code in self.dsa.remedies:
+            if code not in self.remedies:
+                raise ValueError(f"dsa: remedies: {code!r} is not in [remedies]")
 
     def _appeals_resolve(self) -> None:
         if self.appeals is None:
