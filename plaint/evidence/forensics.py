@@ -34,6 +34,12 @@ NEAR_COPY_DISTANCE = 8
 MAX_CANDIDATES = 2000
 # Other cases named in one flag's details; `count` says how many there were.
 MAX_MATCHES = 5
+# Same files counted at most for a flat picture's flag (same_files).
+MAX_SAME_FILES = 50
+# A phash sets about half its bits (each DCT coefficient against their median). A flat picture (one
+# colour, a blank page) sets almost none: its hash says nothing about the picture, and is shared by
+# every other flat one, so only the very same file is looked for (FLAT_BITS or fewer set, or unset).
+FLAT_BITS = 8
 # Photo editors as they write the EXIF Software tag (lower case, matched as substrings). Camera apps
 # write their own name or a firmware version there, which is not editing.
 EDITING_SOFTWARE = (
@@ -113,6 +119,19 @@ def near_copies(phash: int, *, exclude_case_id: int | None = None) -> list[tuple
     return [(pk, distance) for distance, pk in sorted(found)]
 
 
+def flat(phash: int) -> bool:
+    """Return whether a hash is that of a flat picture, too plain to compare (FLAT_BITS)."""
+    return not FLAT_BITS < phash.bit_count() < 64 - FLAT_BITS
+
+
+def same_files(sha256: str, *, exclude_case_id: int | None = None) -> list[tuple[int, int]]:
+    """Return (evidence id, 0) of stored files with this SHA-256, at most MAX_SAME_FILES (its index)."""
+    found = Evidence.objects.filter(sha256=sha256)
+    if exclude_case_id is not None:
+        found = found.exclude(case_id=exclude_case_id)
+    return [(pk, 0) for pk in found.order_by().values_list("pk", flat=True)[:MAX_SAME_FILES]]
+
+
 def edited_by(software: str) -> bool:
     """Return whether an EXIF Software tag names a photo editor."""
     lowered = software.lower()
@@ -160,7 +179,11 @@ def screen(evidence: Iterable[Evidence], *, delivered_at: datetime | None, now: 
     for item in evidence:
         if item.phash is None:
             continue
-        matches = near_copies(unsigned(item.phash), exclude_case_id=item.case_id)
+        value = unsigned(item.phash)
+        if flat(value):
+            matches = same_files(item.sha256, exclude_case_id=item.case_id)
+        else:
+            matches = near_copies(value, exclude_case_id=item.case_id)
         if matches:
             flags.append(EvidenceFlag(evidence=item, code=FlagCode.COPY, details=_copy_details(item, matches)))
         if item.captured_at is None:

@@ -216,3 +216,17 @@ def test_the_review_page_shows_the_flags_next_to_the_photo_and_the_reporters_rec
     assert "已在案件" in gallery and "由另一位消费者提交" in gallery
     assert "共举报 1 次：处理中 1，成立 0" in page  # the reporter's record
     assert EvidenceFlag.objects.count() == 1
+
+
+def test_a_flat_picture_is_matched_only_as_the_same_file(world):
+    white, grey = f.jpeg("white", size=(640, 480)), f.jpeg("#808080", size=(640, 480))
+    assert forensics.flat(phash(white)) and phash(white) == phash(grey)  # one hash for every plain picture
+    first = file(world["c1"], "O-1", white)
+    assert flags_of(world["reviewer"], file(world["c2"], "O-2", grey)) == [
+        {"code": "no_capture_time", "reason": flags_of(world["reviewer"], first)[0]["reason"], "details": {}}
+    ]
+    (copy, _) = flags_of(world["reviewer"], file(world["c3"], "O-3", white))
+    assert (
+        copy["code"] == "copy"
+        and copy["details"]["matches"][0] | {"case": first, "same_file": True} == (copy["details"]["matches"][0])
+    )
