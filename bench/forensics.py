@@ -3,8 +3,8 @@
 Seeds BENCH_FORENSICS_PHOTOS (default 1,000,000) evidence rows with random perceptual hashes in SQL
 (generate_series; not timed) beside one case filed through file_report, then times
 `forensics.near_copies` for random hashes and for near copies of stored ones (a few bits changed):
-p50, p99 and the candidates read. Target: p99 < 20 ms. It prints the query plan once (a BitmapOr of the
-four band indexes), and the time of the whole screening of one photo (`forensics.screen`).
+p50 and p99. Target: p99 < 20 ms. It prints the query plan once (a UNION ALL of four index-only scans,
+one per band index), and the time of the whole screening of one photo (`forensics.screen`).
 
 It also measures what the hash finds, without the database: over BENCH_FORENSICS_SCENES generated
 photo-like pictures, the share of near copies (halved and re-compressed; cropped 2 % and 3 % a side
@@ -108,7 +108,9 @@ def seed_photos(case_id: int, user_id: int, count: int) -> None:
                   FROM generate_series(1, {count}) AS s(i)) r
             """
         )
-        cur.execute("ANALYZE evidence_evidence")
+    # Autovacuum does this on a running server after inserts; the lookup's index-only scans need it.
+    with connection.cursor() as cur:
+        cur.execute("VACUUM ANALYZE evidence_evidence")
 
 
 def flipped(value: int, bits: int, pick: random.Random) -> int:
@@ -118,7 +120,6 @@ def flipped(value: int, bits: int, pick: random.Random) -> int:
 
 
 def time_lookups() -> None:
-    from django.db import connection
 
     from plaint.evidence import forensics
     from plaint.evidence.models import Evidence
@@ -131,11 +132,13 @@ def time_lookups() -> None:
         forensics.near_copies(value)
     times: dict[str, list[float]] = {"random": [], "near copy": []}
     found = 0
+    cpu = time.process_time()
     for kind, value in queries:
         start = time.perf_counter()
         matches = forensics.near_copies(value)
         times[kind].append((time.perf_counter() - start) * 1000)
         found += kind == "near copy" and bool(matches)
+    cpu = (time.process_time() - cpu) / len(queries) * 1000
     every = sorted(times["random"] + times["near copy"])
     p99 = every[int(len(every) * 0.99) - 1]
     for kind, values in times.items():
@@ -145,16 +148,13 @@ def time_lookups() -> None:
             f"p99 {values[int(len(values) * 0.99) - 1]:.2f} ms, max {values[-1]:.2f} ms ({len(values)} lookups)"
         )
     print(f"  all lookups: p99 {p99:.2f} ms (target < 20 ms): {'ok' if p99 < 20 else 'MISSED'}")
+    # Wall time waits for the CPU on a shared machine; the work itself is this process's CPU time plus the
+    # server's execution time, printed at the end of the plan below.
+    print(
+        f"  this process's CPU per lookup (ORM, rows, distances): {cpu:.2f} ms; load average {os.getloadavg()[0]:.1f}"
+    )
     print(f"  near copies of stored photos found: {found} of {len(stored)}")
-    value = queries[0][1]
-    with connection.cursor() as cur:
-        bands = forensics.bands(value)
-        probes = [[band] + [band ^ (1 << b) for b in range(16)] for band in bands]
-        where = " OR ".join(f"phash_band_{n} = ANY(%s)" for n in range(4))
-        cur.execute(
-            f"EXPLAIN (ANALYZE, BUFFERS) SELECT id, phash FROM evidence_evidence WHERE {where} LIMIT 2000", probes
-        )
-        plan = [row[0] for row in cur.fetchall()]
+    plan = forensics.candidates(queries[0][1]).explain(analyze=True, buffers=True).splitlines()
     print("  plan of one lookup:")
     for line in plan:
         print("    " + line)
