@@ -82,6 +82,9 @@ class CaseOut(Schema):
     rating: dict[str, Any] | None = None
     claim: dict[str, Any] | None = None
     related: dict[str, Any] | None = None
+    # Platform staff only: the reporter's record (cases/reading.py reporter_record). Each evidence item
+    # then carries its forensics `flags` too: [{code, reason, details}] (docs/evidence.md, Forensics).
+    reporter_record: dict[str, int] | None = None
     # Platform staff only: the case log's chain head, {"sequence": n, "hash": "<sha256>"} (docs/transparency.md).
     log_head: dict[str, Any] | None = None
     rejected_files: list[RejectedFile] = []

@@ -9,12 +9,14 @@ orders by their reference and knows its own consumer by the consumer id (docs/we
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
+from django.db.models import Count
+from django.utils import timezone, translation
 
 from plaint.accounts.models import Role, User
 from plaint.committee.models import Panel
 from plaint.enforcement.models import RemedyInstruction, RemedyState
-from plaint.evidence.models import Evidence, Party
+from plaint.evidence.forensics import flag_item
+from plaint.evidence.models import Evidence, EvidenceFlag, Party
 from plaint.rulebook import loader
 
 from . import chain, progress, statements
@@ -363,6 +365,14 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
     rating = CaseRating.objects.filter(case=case).first() if side != MERCHANT else None
     data["rating"] = rating_item(rating) if rating else None
     if side == STAFF:
+        # Forensics flags (evidence/forensics.py) and the reporter's record: for the platform's staff only.
+        with translation.override(language):
+            flags: dict[int, list] = {}
+            for flag in EvidenceFlag.objects.filter(evidence__case=case):
+                flags.setdefault(flag.evidence_id, []).append(flag_item(flag))
+        for item in data["evidence"]:
+            item["flags"] = flags.get(item["id"], [])
+        data["reporter_record"] = reporter_record(case.reporter_id)
         data["claim"] = {
             "claimed_by": case.claimed_by.username if case.claimed_by_id and people else None,
             "expires_at": _iso(case.claim_expires_at),
@@ -392,6 +402,34 @@ def reply_item(case: Case, side: str) -> dict[str, Any] | None:
         "replied_at": _iso(reply.replied_at),
         "evidence_ids": reply.evidence_ids,
         "reply_due_at": due,
+    }
+
+
+UPHELD_OUTCOMES = ("upheld", "partly_upheld")
+
+
+def reporter_record(reporter_id: int) -> dict[str, int]:
+    """Return a reporter's record: cases filed, open, upheld, not upheld, unfounded, inadmissible, withdrawn.
+
+    Upheld counts cases the merchant settled by accepting the remedy and cases whose latest decision
+    upheld them, wholly or partly; unfounded is the part of not upheld decided with the reason code
+    `unfounded`. Two statements, on the case_reporter index and the decisions of those cases.
+    """
+    states = dict(Case.objects.filter(reporter_id=reporter_id).values_list("state").annotate(n=Count("id")).order_by())
+    latest: dict[int, tuple[str, list]] = {}
+    decisions = Decision.objects.filter(case__reporter_id=reporter_id, case__state=State.DECIDED).order_by("id")
+    for case_id, outcome, codes in decisions.values_list("case_id", "outcome", "reason_codes"):
+        latest[case_id] = (outcome, codes or [])
+    upheld = sum(1 for outcome, _ in latest.values() if outcome in UPHELD_OUTCOMES)
+    not_upheld = [codes for outcome, codes in latest.values() if outcome not in UPHELD_OUTCOMES]
+    return {
+        "filed": sum(states.values()),
+        "open": sum(states.get(s, 0) for s in (State.NEEDS_EVIDENCE, State.AWAITING_MERCHANT, State.AWAITING_REVIEW)),
+        "upheld": states.get(State.RESOLVED, 0) + upheld,
+        "not_upheld": len(not_upheld),
+        "unfounded": sum(1 for codes in not_upheld if "unfounded" in codes),
+        "inadmissible": states.get(State.INADMISSIBLE, 0),
+        "withdrawn": states.get(State.WITHDRAWN, 0),
     }
 
 

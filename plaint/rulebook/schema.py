@@ -27,6 +27,19 @@ class Text(Frozen):
         return self.en if language.startswith("en") else self.zh
 
 
+class IntakeLimits(Frozen):
+    """How many reports one reporter may file (counted over the last hour and the last 24 hours)."""
+
+    reports_per_hour: int = Field(gt=0)
+    reports_per_day: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def day_covers_hour(self) -> "IntakeLimits":
+        if self.reports_per_day < self.reports_per_hour:
+            raise ValueError("reports_per_day: cannot be below reports_per_hour")
+        return self
+
+
 class Intake(Frozen):
     evidence_deadline_days: int = Field(gt=0)
     description_max_chars: int = Field(gt=0, le=20000)
@@ -40,6 +53,8 @@ class Intake(Frozen):
     # Version 3 on: days the reporter has, from the merchant's answer, to answer its counter-evidence
     # once (before the decision). Absent: the reporter has no such answer.
     reply_days: int | None = Field(None, gt=0)
+    # Per-reporter rate limits (DSA art. 23). Versions without them (before 3) set none.
+    limits: IntakeLimits | None = None
 
 
 ClockTime = Literal["calendar", "business"]

@@ -106,6 +106,15 @@ ERROR_TEXTS: dict[str, Any] = {
         "A report of the same kind about this is still open: %(case)s. "
         "Add evidence to it or chase it there; a new report can be filed once it is closed."
     ),
+    # Per-reporter limits of the rulebook ([intake.limits]); %(when)s is the local time of retry_at.
+    "too_many_reports:reports_per_hour": gettext_lazy(
+        "Too many reports: at most %(allowed)s reports can be filed in one hour. Nothing was filed and "
+        "your text is kept; send it again after %(when)s."
+    ),
+    "too_many_reports:reports_per_day": gettext_lazy(
+        "Too many reports: at most %(allowed)s reports can be filed in 24 hours. Nothing was filed and "
+        "your text is kept; send it again after %(when)s."
+    ),
     "unknown_order": gettext_lazy("That order is not one of this consumer's orders. Check the order number."),
     "unknown_listing": gettext_lazy("There is no such listing. Check the listing number."),
     "unknown_merchant": gettext_lazy("There is no such merchant. Check the merchant number."),
@@ -212,9 +221,17 @@ def error_message(exc: DomainError) -> str:
 
     A text with placeholders takes them from the error's details (e.g. the open case's reference).
     """
-    text = error_text(exc.code, exc.message)
-    if exc.code in ERROR_TEXTS and exc.details:
-        return text % exc.details
+    code = exc.code
+    if f"{code}:{exc.details.get('limit')}" in ERROR_TEXTS:
+        code = f"{code}:{exc.details['limit']}"
+    text = error_text(code, exc.message)
+    if code in ERROR_TEXTS and exc.details:
+        details = dict(exc.details)
+        if "retry_at" in details:
+            details["when"] = formats.date_format(
+                timezone.localtime(datetime.fromisoformat(details["retry_at"])), "DATETIME_FORMAT"
+            )
+        return text % details
     return text
 
 

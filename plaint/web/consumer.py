@@ -27,7 +27,7 @@ from plaint.cases.models import Case
 from plaint.cases.queries import cases_for
 from plaint.cases.reading import describe_case
 from plaint.dossier.complaint import complaint_text
-from plaint.errors import DomainError
+from plaint.errors import DomainError, RateLimited
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Rulebook
 
@@ -192,13 +192,19 @@ def new_report(request: HttpRequest) -> HttpResponse:
     if step == "submit" and request.method == "POST":
         return _submit(request, rulebook, draft, target, context)
 
+    return _evidence_step(request, rulebook, category, draft, context)
+
+
+def _evidence_step(
+    request: HttpRequest, rulebook: Rulebook, category: Any, draft: dict, context: dict, status: int = 200
+) -> HttpResponse:
     context |= {
         "kinds": evidence_choices(rulebook, category),
         "remedy_title": pick(rulebook.remedies.get(draft.get("remedy_wanted", ""))),
         "idempotency_key": uuid.uuid4().hex,
         "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
     }
-    return render(request, "web/consumer/new_evidence.html", context)
+    return render(request, "web/consumer/new_evidence.html", context, status=status)
 
 
 def _submit(request: HttpRequest, rulebook: Rulebook, draft: dict, target: Target, context: dict) -> HttpResponse:
@@ -217,9 +223,20 @@ def _submit(request: HttpRequest, rulebook: Rulebook, draft: dict, target: Targe
             request.user, data, uploads_from(request), idempotency_key=request.POST.get("idempotency_key") or None
         )
     except DomainError as exc:
+        # The draft (target, category, text) stays in the session: nothing typed is lost.
         if wants_json:
-            return JsonResponse({"error": error_message(exc), "field": exc.field}, status=exc.status)
+            response = JsonResponse({"error": error_message(exc), "field": exc.field}, status=exc.status)
+            if getattr(exc, "retry_after", None):
+                response["Retry-After"] = str(exc.retry_after)
+            return response
         messages.error(request, error_message(exc))
+        if isinstance(exc, RateLimited):
+            # Answered here with its status and when to retry, the report's text on the page to send again.
+            response = _evidence_step(
+                request, rulebook, rulebook.category(draft["category"]), draft, context, status=exc.status
+            )
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         return redirect(_step_url("evidence"))
     request.session.pop(DRAFT, None)
     refused = rejected_files(filed.rejected_files)

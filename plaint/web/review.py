@@ -344,6 +344,8 @@ def _gallery(data: dict[str, Any], delivered: Any) -> list[dict[str, Any]]:
                 "captured": captured,
                 "image": item["content_type"].startswith("image/"),
                 "before_delivery": bool(captured and delivered and captured < delivered),
+                # Forensics said so already (with the dates), for evidence filed since it runs.
+                "flagged_before_delivery": any(f["code"] == "before_delivery" for f in item.get("flags", [])),
             }
         )
     return items
