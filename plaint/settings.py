@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "plaint.enforcement",
     "plaint.notifications",
     "plaint.monitoring",
+    "plaint.triage",
     "plaint.transparency",
     "plaint.inbound",
     "plaint.committee",

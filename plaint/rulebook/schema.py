@@ -262,8 +262,10 @@ class Phrases(Frozen):
 class Triage(Frozen):
     """The category suggested from a consumer's words (version 3 on; docs/screening.md)."""
 
-    # A top score below this suggests no category ("none").
+    # The cold start: a top score below this suggests no category ("none").
     min_score: float = Field(gt=0)
+    # A trained model: a top probability below this suggests no category.
+    min_probability: float = Field(0.3, gt=0, lt=1)
     # How many suggested categories the filing page puts first.
     shown: int = Field(3, ge=1, le=10)
 
