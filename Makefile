@@ -63,6 +63,7 @@ bench: install
 	$(BENCH_ENV) $(PY) -m bench.transparency
 	$(BENCH_ENV) $(PY) -m bench.appeal_pages
 	$(BENCH_ENV) $(PY) -m bench.scale
+	$(BENCH_ENV) $(PY) -m bench.triage
 
 # Re-extract the pages' texts into the Chinese catalog and compile it (needs gettext). Commit both the
 # .po and the .mo: make demo runs without gettext.

@@ -130,7 +130,8 @@ def main() -> None:
         rulebook_version=rulebook.version,
         labels=sorted({r[0] for r in learn}),
         sklearn_version=trained.sklearn_version(),
-        blob=trained.dumps(pipeline),
+        blob=(blob := trained.dumps(pipeline)),
+        digest=trained.digest(blob),
         active=True,
     )
     median, p99 = latency(rows, now, user)

@@ -23,6 +23,8 @@ class TriageModel(models.Model):
     metrics = models.JSONField(default=dict)
     sklearn_version = models.CharField(max_length=20)
     blob = models.BinaryField()
+    # SHA-256 of blob: the key a process keeps the loaded pipeline under.
+    digest = models.CharField(max_length=64)
     # The model suggestions come from; at most one (train_triage activates the one it fits unless --inactive).
     active = models.BooleanField(default=False)
 

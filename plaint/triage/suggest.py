@@ -46,8 +46,10 @@ def _installed_sklearn() -> str | None:
 def rank(rulebook: Rulebook, text: str, model: TriageModel | None) -> list:
     """Return the categories suggested for `text`, best first, above the version's threshold."""
     if model is not None:
-        blob = TriageModel.objects.values_list("blob", flat=True).get(pk=model.pk)
-        pipeline = trained.loads(model.version, bytes(blob))
+        pipeline = trained.loaded(model.digest)
+        if pipeline is None:
+            blob = TriageModel.objects.values_list("blob", flat=True).get(pk=model.pk)
+            pipeline = trained.load(model.digest, bytes(blob))
         return trained.rank(pipeline, text, rulebook.triage.min_probability)
     scored = coldstart.score(coldstart.index_for(rulebook), text)
     if not scored or scored[0].score < rulebook.triage.min_score:

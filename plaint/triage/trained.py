@@ -5,9 +5,9 @@ it reads Chinese without a segmenter and English alike. scikit-learn is imported
 process that never trains or loads a model does not pay for it.
 """
 
+import hashlib
 import pickle
 from dataclasses import dataclass
-from functools import cache
 from typing import Any
 
 from .text import normalize
@@ -71,11 +71,25 @@ def sklearn_version() -> str:
     return sklearn.__version__
 
 
-@cache
-def loads(version: int, blob: bytes) -> Any:
-    """Return the pipeline of model `version` (kept per process: a stored version never changes)."""
+# Pipelines by their bytes' SHA-256, kept per process: a stored model never changes.
+_loaded: dict[str, Any] = {}
+
+
+def digest(blob: bytes) -> str:
+    """Return the SHA-256 of a stored pipeline's bytes."""
+    return hashlib.sha256(blob).hexdigest()
+
+
+def loaded(key: str) -> Any | None:
+    """Return the pipeline whose bytes have this digest if this process has loaded it, else None."""
+    return _loaded.get(key)
+
+
+def load(key: str, blob: bytes) -> Any:
+    """Return the pipeline in `blob`, kept under its digest `key` for this process."""
     # The bytes come from this installation's own database, written by train_triage: not from a user.
-    return pickle.loads(blob)  # noqa: S301
+    _loaded[key] = pickle.loads(blob)  # noqa: S301
+    return _loaded[key]
 
 
 def rank(pipeline: Any, text: str, min_probability: float) -> list[Ranked]:

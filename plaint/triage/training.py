@@ -74,6 +74,7 @@ def train(now: datetime, *, limit: int = 50000, activate: bool = True, seed: int
             guesses = [(coldstart.score(index, t) or [None])[0] for t, _ in test_rows]
             metrics["cold_start"] = trained.evaluate([g.code if g else "" for g in guesses], expected)
     pipeline = trained.fit([t for t, _ in rows], [c for _, c in rows])
+    blob = trained.dumps(pipeline)
     with transaction.atomic():
         latest = TriageModel.objects.select_for_update().aggregate(n=Max("version"))["n"] or 0
         if activate:
@@ -86,6 +87,7 @@ def train(now: datetime, *, limit: int = 50000, activate: bool = True, seed: int
             cases={"train": len(train_rows), "test": len(test_rows), "per_category": dict(sorted(counts.items()))},
             metrics=metrics,
             sklearn_version=trained.sklearn_version(),
-            blob=trained.dumps(pipeline),
+            blob=blob,
+            digest=trained.digest(blob),
             active=activate,
         )
