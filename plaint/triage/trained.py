@@ -94,15 +94,15 @@ def load(key: str, blob: bytes) -> Any:
 
 def rank(pipeline: Any, text: str, min_probability: float) -> list[Ranked]:
     """Return the model's categories for `text`, most probable first; empty when none reaches min_probability."""
-    probabilities = pipeline.predict_proba([text])[0]
-    classes = list(pipeline.classes_)
-    order = sorted(range(len(classes)), key=lambda i: -probabilities[i])
-    if probabilities[order[0]] < min_probability:
-        return []
     vectorizer = pipeline.named_steps["tfidf"]
     model = pipeline.named_steps["classify"]
     row = vectorizer.transform([text])
-    names = vectorizer.get_feature_names_out()
+    probabilities = model.predict_proba(row)[0]
+    classes = list(model.classes_)
+    order = sorted(range(len(classes)), key=lambda i: -probabilities[i])
+    if probabilities[order[0]] < min_probability:
+        return []
+    names = _feature_names(vectorizer)
     coefficients = model.coef_
 
     def words(index: int) -> tuple[str, ...]:
@@ -118,4 +118,13 @@ def rank(pipeline: Any, text: str, min_probability: float) -> list[Ranked]:
                 break
         return tuple(seen)
 
-    return [Ranked(classes[i], round(float(probabilities[i]), 4), words(i)) for i in order if probabilities[i] > 0.01]
+    shown = [i for i in order if probabilities[i] >= min_probability / 2][:8]
+    return [Ranked(classes[i], round(float(probabilities[i]), 4), words(i)) for i in shown]
+
+
+def _feature_names(vectorizer: Any) -> Any:
+    """Return the vectorizer's feature names, computed once per loaded pipeline (it is a large array)."""
+    names = getattr(vectorizer, "_plaint_names", None)
+    if names is None:
+        names = vectorizer._plaint_names = vectorizer.get_feature_names_out()
+    return names
