@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "plaint.enforcement",
     "plaint.notifications",
     "plaint.monitoring",
+    "plaint.triage",
     "plaint.transparency",
     "plaint.dsa",
     "plaint.inbound",

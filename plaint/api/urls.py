@@ -25,6 +25,7 @@ from .routers import (
     review,
     rulebook,
     transparency,
+    triage,
 )
 
 
@@ -58,6 +59,7 @@ api.add_router("/rectifications", rectifications.router, tags=["rectifications"]
 api.add_router("/", remedies.router, tags=["remedies"])
 api.add_router("/rulebook", rulebook.router, tags=["rulebook"])
 api.add_router("/transparency", transparency.router, tags=["transparency"])
+api.add_router("/triage", triage.router, tags=["triage"])
 api.add_router("/notifications", notifications.router, tags=["notifications"])
 api.add_router("/staff", notifications.status_router, tags=["status"])
 

@@ -266,6 +266,30 @@ class Alternative(Frozen):
     title: Text
 
 
+class Phrases(Frozen):
+    """Words in both languages: a category's phrases or examples for the suggested category ([triage])."""
+
+    zh: tuple[str, ...] = ()
+    en: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def not_blank(self) -> "Phrases":
+        if any(not p.strip() for p in (*self.zh, *self.en)):
+            raise ValueError("a phrase is blank")
+        return self
+
+
+class Triage(Frozen):
+    """The category suggested from a consumer's words (version 3 on; docs/screening.md)."""
+
+    # The cold start: a top score below this suggests no category ("none").
+    min_score: float = Field(gt=0)
+    # A trained model: a top probability below this suggests no category.
+    min_probability: float = Field(0.3, gt=0, lt=1)
+    # How many suggested categories the filing page puts first.
+    shown: int = Field(3, ge=1, le=10)
+
+
 class CategoryPoints(Frozen):
     upheld: int = Field(ge=0)
     partly_upheld: int = Field(ge=0)
@@ -274,6 +298,8 @@ class CategoryPoints(Frozen):
 class Category(Frozen):
     code: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     title: Text
+    # What the category covers, in a sentence (version 3 on; optional).
+    description: Text | None = None
     targets: tuple[TargetType, ...] = Field(min_length=1)
     window_days: int = Field(gt=0, description="Days to report; for order reports counted from delivery")
     required_evidence: tuple[str, ...]
@@ -290,6 +316,10 @@ class Category(Frozen):
     # The merchant's acceptance of the remedy settles the consumer's claim, not the violation: on a
     # category marked so, an accepted remedy still records the category's upheld points (version 3).
     points_on_acceptance: bool = False
+    # Version 3 on: short phrases, and whole example sentences, a consumer describing this category's
+    # problem might write; the cold start of the suggested category scores them ([triage]).
+    phrases: Phrases | None = None
+    examples: Phrases | None = None
 
 
 class RemedyExecution(Frozen):
@@ -421,6 +451,8 @@ class Rulebook(Frozen):
     # Versions without it (before 3) say nothing of the EU DSA Transparency Database; their decisions
     # are classified by the first version that does (plaint/dsa/statements.py).
     dsa: Dsa | None = None
+    # Version 3 on. Versions without it suggest no category from the consumer's words.
+    triage: Triage | None = None
 
     @field_validator("effective_from")
     @classmethod
@@ -460,6 +492,8 @@ class Rulebook(Frozen):
         if self.monitoring and self.monitoring.illegal_goods:
             if self.category(self.monitoring.illegal_goods.category) is None:
                 raise ValueError("monitoring: illegal_goods: category is not a category of this rulebook")
+        if self.triage is not None and not any(c.phrases for c in self.categories):
+            raise ValueError("triage: no category has phrases, so no category could ever be suggested")
         if "none" not in self.remedies:
             raise ValueError("remedies: 'none' is required (a decision that is not upheld grants it)")
         self._appeals_resolve()

@@ -30,6 +30,7 @@ from plaint.dossier.complaint import complaint_text
 from plaint.errors import DomainError, RateLimited
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Rulebook
+from plaint.triage.suggest import suggest
 
 from . import appeals
 from .common import (
@@ -93,9 +94,33 @@ def _target(user: User, value: str) -> Target | None:
 class CategoryForm(forms.Form):
     category = forms.ChoiceField(label=gettext_lazy("What went wrong"), widget=forms.RadioSelect)
 
-    def __init__(self, rulebook: Rulebook, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, rulebook: Rulebook, *args: Any, first: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["category"].choices = [(c.code, pick(c.title)) for c in rulebook.categories]
+        ordered = [c for code in first if (c := rulebook.category(code))]
+        ordered += [c for c in rulebook.categories if c.code not in first]
+        self.fields["category"].choices = [(c.code, pick(c.title)) for c in ordered]
+
+
+def _suggested(request: HttpRequest, rulebook: Rulebook, text: str, now: Any, *, record: bool) -> dict[str, Any]:
+    """Return the category step's suggestion context for the consumer's words ({} when there is nothing to show).
+
+    The version in force suggests only with [triage] (version 3 on); the best `shown` go first.
+    """
+    if rulebook.triage is None or not text.strip():
+        return {}
+    try:
+        result = suggest(text, user=request.user, channel="web", now=now, record=record)
+    except DomainError as exc:
+        return {"suggest_error": error_message(exc)}
+    shown = result.ranked[: rulebook.triage.shown]
+    return {
+        "suggested": {
+            r.code: {"rank": i + 1, "words": list(r.words), "window_days": rulebook.category(r.code).window_days}
+            for i, r in enumerate(shown)
+        },
+        "suggested_order": tuple(r.code for r in shown),
+        "suggested_none": not shown,
+    }
 
 
 class DescribeForm(forms.Form):
@@ -161,8 +186,23 @@ def new_report(request: HttpRequest) -> HttpResponse:
         return render(request, "web/consumer/new_target.html", context)
 
     if step == "category":
-        form = CategoryForm(rulebook, request.POST or None, initial={"category": draft.get("category")})
-        if request.method == "POST" and form.is_valid():
+        # The consumer's words first (version 3 on): the likely categories go to the top, with their windows.
+        words = request.POST.get("words", draft.get("description", "")) if request.method == "POST" else None
+        if words is not None and words.strip():
+            draft = draft | {"description": words.strip()}
+            request.session[DRAFT] = draft
+        asked = request.method == "POST" and "suggest" in request.POST
+        suggestion = _suggested(request, rulebook, draft.get("description", ""), now, record=asked)
+        first = suggestion.get("suggested_order", ())
+        if asked:
+            form = CategoryForm(
+                rulebook, initial={"category": draft.get("category") or next(iter(first), None)}, first=first
+            )
+        else:
+            form = CategoryForm(
+                rulebook, request.POST or None, initial={"category": draft.get("category")}, first=first
+            )
+        if request.method == "POST" and not asked and form.is_valid():
             chosen = form.cleaned_data["category"]
             # One open report per matter: say so here, before anything is written, not at the end.
             open_case = open_case_for(request.user.consumer_id, target, chosen)
@@ -175,8 +215,8 @@ def new_report(request: HttpRequest) -> HttpResponse:
             if category
             else None
         )
-        context |= {"form": form, "preview": preview}
-        return render(request, "web/consumer/new_category.html", context)
+        context |= {"form": form, "preview": preview, "draft": draft, "triage": rulebook.triage is not None}
+        return render(request, "web/consumer/new_category.html", context | suggestion)
 
     preview = category_preview(rulebook, category, target, now, request.user.consumer_id, "consumer-case")
     context["preview"] = preview

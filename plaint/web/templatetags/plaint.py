@@ -73,3 +73,9 @@ def role_name(role: str) -> str:
 def remedy_name(kind: str, version: str | None = None) -> str:
     """Return a remedy's name (refund, replacement, …) in the page's language, from the case's rulebook."""
     return common.remedy_name(kind, version)
+
+
+@register.filter
+def item(mapping: dict | None, key: str) -> Any:
+    """Return mapping[key], or None when the mapping is missing or has no such key."""
+    return (mapping or {}).get(key)
