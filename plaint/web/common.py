@@ -447,6 +447,13 @@ def event_sentence(event: dict[str, Any]) -> str:
         return _("A reviewer took the case.")
     if kind == "released":
         return _("The reviewer released the case.")
+    if kind == "internal_note":
+        return _("A member of staff wrote an internal note.")
+    if kind == "reassigned":
+        return _("A supervisor handed the case from %(from)s to %(to)s.") % {
+            "from": data.get("from", "—"),
+            "to": data.get("to", "—"),
+        }
     if kind == "claim_lapsed":
         return _("The reviewer's hold on the case lapsed.")
     if kind == "claim_kept":
