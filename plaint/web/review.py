@@ -526,7 +526,7 @@ def _workspace(
         "rectification_error": rectification_error,
         "warnings": _warnings(data, delivered),
         "evidence_form": evidence_form or EvidenceRequestForm(rulebook=rulebook, auto_id="more_%s"),
-        "can_request_evidence": "request_more_evidence" in data["allowed_actions"],
+        "can_request_evidence": "request_evidence" in data["allowed_actions"],
         "notes": actions.internal_notes(case),
         "note_form": note_form or NoteForm(auto_id="note_%s"),
         "reviewers": _reviewers(request, case, now),
