@@ -478,8 +478,6 @@ def _workspace(
     # The form starts neutral: no outcome and no template until the reviewer picks them (a template
     # chosen without script comes back as ?template=).
     chosen = next((t for t in templates if str(t.pk) == request.GET.get("template")), None)
-    for t in templates:
-        t.outcome_label = OUTCOME_LABELS.get(t.outcome, "")
     values = statement_templates.values_for(case, language)
     if form is None:
         initial = {

@@ -60,6 +60,7 @@ def test_case_b_not_upheld_for_insufficient_evidence_through_the_pages(page, url
     expect(reviewer.locator("main")).to_contain_text("未附证据。")
     reviewer.get_by_role("button", name="领取").click()
     expect(reviewer.locator(".msg-success")).to_contain_text("您已领取该案件")
+    reviewer.get_by_role("radio", name="举报不成立").check()  # the form starts neutral; the outcome first
     reviewer.get_by_label("说明模板").select_option(label="证据不足")
     statement = reviewer.get_by_label("事实与理由说明")
     version = Case.objects.get(reference=ref).rulebook_version  # the version in force when it was filed
