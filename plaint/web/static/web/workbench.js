@@ -139,10 +139,20 @@
     var untouched = text && (text.value.trim() === "" || text.value === filled);
     if (first && untouched && choice.value !== first.value) {
       choice.value = first.value;
+      auto = true;
       choice.dispatchEvent(new Event("change", { bubbles: true }));
     }
   }
 
+  // A template loaded because the outcome changed never lands on words typed while it was on its way.
+  var auto = false;
+  document.body.addEventListener("htmx:beforeSwap", function (ev) {
+    var text = statement();
+    if (auto && ev.detail.target === text && text.value.trim() !== "" && text.value !== filled) {
+      ev.detail.shouldSwap = false;
+    }
+    auto = false;
+  });
   document.body.addEventListener("htmx:afterSwap", function (ev) {
     if (ev.target && ev.target.id === "decide_statement") { filled = ev.target.value; }
   });
