@@ -112,8 +112,16 @@ def seed() -> int:
     """
     rows = []
     for category in loader.in_force(timezone.now()).categories:
-        for zh_title, zh_body, en_title, en_body in filter(None, (WORDINGS.get(category.code), INSUFFICIENT)):
-            rows.append(StatementTemplate(category=category.code, language="zh-hans", title=zh_title, body=zh_body))
-            rows.append(StatementTemplate(category=category.code, language="en", title=en_title, body=en_body))
+        wordings = [("upheld", WORDINGS.get(category.code)), ("not_upheld", INSUFFICIENT)]
+        for outcome, wording in wordings:
+            if wording is None:
+                continue
+            zh_title, zh_body, en_title, en_body = wording
+            for language, title, body in (("zh-hans", zh_title, zh_body), ("en", en_title, en_body)):
+                rows.append(
+                    StatementTemplate(
+                        category=category.code, language=language, outcome=outcome, title=title, body=body
+                    )
+                )
     StatementTemplate.objects.bulk_create(rows)
     return len(rows)

@@ -88,8 +88,8 @@ class CaseEventAdmin(ReadOnly):
 class StatementTemplateAdmin(admin.ModelAdmin):
     """Statement templates are operational text: staff add and edit them here."""
 
-    list_display = ("category", "language", "title", "updated_at")
-    list_filter = ("language", "category")
+    list_display = ("category", "language", "outcome", "title", "updated_at")
+    list_filter = ("language", "outcome", "category")
     search_fields = ("title", "body")
 
 

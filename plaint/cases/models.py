@@ -280,6 +280,11 @@ class StatementTemplate(models.Model):
     category = models.CharField(max_length=50, help_text="A category code of the rulebook, e.g. expired_goods")
     language = models.CharField(max_length=10, choices=[("zh-hans", "简体中文"), ("en", "English")])
     title = models.CharField(max_length=200)
+    # The outcome this wording states; empty for one that fits any. The review page offers the chosen
+    # outcome's templates, so a template never argues for another outcome than the one picked.
+    outcome = models.CharField(
+        max_length=20, blank=True, default="", db_default="", choices=[("", "Any outcome"), *Outcome.choices]
+    )
     body = models.TextField(
         help_text="Placeholders: {order}, {category}, {rule_version}, {merchant}, {listing}, {delivered}, {reference}"
     )
@@ -291,6 +296,22 @@ class StatementTemplate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.category} [{self.language}] {self.title}"
+
+
+class SavedQueueFilter(models.Model):
+    """A reviewer's named set of review-queue filters, as the queue's query string (one reviewer's own)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="queue_filters")
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["user", "name"], name="saved_queue_filter_name")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.name}"
 
 
 class CaseClock(models.Model):

@@ -13,7 +13,8 @@ from plaint.accounts.models import User
 from plaint.enforcement.models import RemedyInstruction, RemedyState
 from plaint.errors import InvalidInput
 from plaint.keyset import Key, Order, capped_counts
-from plaint.marketplace.models import OrderItem
+from plaint.marketplace.models import Consumer, Merchant, OrderItem, phone_key
+from plaint.marketplace.models import Order as MarketOrder
 from plaint.rulebook import loader
 
 from .access import cases_visible_to, visible_event_levels
@@ -79,6 +80,64 @@ def review_queue(
     elif not include_claimed:
         cases = cases.filter(Q(claimed_by__isnull=True) | Q(claim_expires_at__lte=now))
     return cases.order_by(*QUEUE_ORDER[state].order_by())
+
+
+# A search names at most this many consumers or merchants; a vaguer query is narrowed by the person.
+SEARCH_PARTIES = 20
+
+
+def normal_phone(text: str) -> str:
+    """Return a phone number as Plaint compares it: without spaces and dashes ("138 0000-1001" → "13800001001")."""
+    return "".join(ch for ch in text if ch not in " -\u3000")
+
+
+def phone_matches(query: str) -> QuerySet[Consumer]:
+    """Return the consumers whose phone is `query`, spaces and dashes ignored on both sides.
+
+    Compared by marketplace.models.phone_key, the expression of the index consumer_phone_key.
+    """
+    key = normal_phone(query.strip())
+    if not key:
+        return Consumer.objects.none()
+    return Consumer.objects.alias(key=phone_key()).filter(key=key)
+
+
+def search_cases(query: str) -> tuple[QuerySet[Case], dict[str, int]]:
+    """Return the cases a query names, newest first (LIST_ORDER), and how many of each kind of match it found.
+
+    The query may be a case reference, an order's marketplace id, the reporter's phone (spaces and
+    dashes ignored) or a merchant's marketplace id or the start of its name. Each is resolved on its own
+    index first (case reference unique, order external_id unique, consumer_phone_key, merchant external_id
+    unique; the merchant name prefix reads the merchant table, which is small), so the case query is an OR
+    of index lookups (reference, case_report, case_reporter, case_merchant) read in LIST_ORDER.
+    An empty query finds nothing.
+    """
+    query = query.strip()[:100]
+    if not query:
+        return Case.objects.none(), {}
+    orders = list(MarketOrder.objects.filter(external_id=query).values_list("pk", flat=True)[:1])
+    reports = list(Report.objects.filter(order_id__in=orders).values_list("pk", flat=True)[: SEARCH_PARTIES * 10])
+    consumers = (
+        list(phone_matches(query).values_list("pk", flat=True)[:SEARCH_PARTIES])
+        if any(ch.isdigit() for ch in query)
+        else []
+    )
+    merchants = list(
+        Merchant.objects.filter(Q(external_id=query) | Q(name__startswith=query))
+        .order_by("name", "id")
+        .values_list("pk", flat=True)[:SEARCH_PARTIES]
+    )
+    reference = query.upper()
+    match = Q(reference=reference)
+    if reports:
+        match |= Q(report_id__in=reports)
+    if consumers:
+        match |= Q(reporter_id__in=consumers)
+    if merchants:
+        match |= Q(merchant_id__in=merchants)
+    found = {"orders": len(orders), "consumers": len(consumers), "merchants": len(merchants)}
+    cases = Case.objects.filter(match).select_related("merchant", "claimed_by").order_by(*LIST_ORDER.order_by())
+    return cases, found
 
 
 def cases_for(user: User, state: str | None = None) -> QuerySet[Case]:

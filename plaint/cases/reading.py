@@ -524,6 +524,9 @@ def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
                 actions.append("request_evidence")
         elif active and viewer.role == "supervisor":
             actions.append("release")
+        if active and viewer.role == "supervisor":
+            actions.append("reassign")
+        actions.append("note")
     return actions
 
 

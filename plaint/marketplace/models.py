@@ -9,6 +9,23 @@ from decimal import Decimal
 from django.db import models
 
 
+class PhoneKey(models.Func):
+    """A phone number as Plaint compares it: without spaces and dashes ("138 0000-1001" → "13800001001").
+
+    The literals are in the SQL rather than bound as parameters, so that the database recognises the
+    expression of the index consumer_phone_key in a query (SQLite matches an indexed expression only
+    when it is written the same way, and a bound parameter is not).
+    """
+
+    template = "REPLACE(REPLACE(%(expressions)s, ' ', ''), '-', '')"
+    output_field = models.CharField()
+
+
+def phone_key(column: str = "phone") -> PhoneKey:
+    """Return the expression a phone number is compared by (the one index consumer_phone_key is on)."""
+    return PhoneKey(column)
+
+
 class MerchantStatus(models.TextChoices):
     ACTIVE = "active", "Active"
     RESTRICTED = "restricted", "Restricted"
@@ -59,6 +76,8 @@ class Consumer(models.Model):
         # (plaint/web/agent.py: exact matches and a name range, each on its own index).
         indexes = [
             models.Index(fields=["phone"], name="consumer_phone"),
+            # A number read out as "138 0000-1001" finds the one stored as "13800001001" and the reverse.
+            models.Index(phone_key(), name="consumer_phone_key"),
             models.Index(fields=["email"], name="consumer_email"),
             models.Index(fields=["name"], name="consumer_name"),
         ]

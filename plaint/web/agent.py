@@ -26,6 +26,7 @@ from plaint.accounts.models import Role
 from plaint.cases import actions
 from plaint.cases.inputs import ReportIn
 from plaint.cases.models import Case, Channel
+from plaint.cases.queries import phone_matches
 from plaint.cases.reading import describe_case
 from plaint.errors import DomainError, InvalidInput
 from plaint.evidence.actions import Upload
@@ -71,7 +72,8 @@ def _language() -> str:
 def search_consumers(query: str) -> QuerySet[Consumer]:
     """Return consumers whose marketplace id, phone or e-mail is `query`, or whose name starts with it.
 
-    Each test uses an index (external_id unique; consumer_phone, consumer_email, consumer_name): the
+    The phone matches with spaces and dashes ignored on both sides ("138 0000-1001").
+    Each test uses an index (external_id unique; consumer_phone_key, consumer_email, consumer_name): the
     name prefix is a range on the name index rather than LIKE, which no plain index serves everywhere.
     """
     query = query.strip()
@@ -79,7 +81,7 @@ def search_consumers(query: str) -> QuerySet[Consumer]:
         return Consumer.objects.none()
     match = (
         Q(external_id=query)
-        | Q(phone=query)
+        | Q(pk__in=phone_matches(query).values("pk")[: PER_PAGE * 5])
         | Q(email=query)
         | Q(email=query.lower())
         # The range finds the rows on the index; startswith keeps only true prefixes whatever the collation.

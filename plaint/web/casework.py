@@ -64,6 +64,22 @@ ERROR_MESSAGES = {
     "remedy_amount_too_high": _("The amount is more than the order's amount paid."),
     "remedy_not_available": _("That remedy is not available for this category."),
     "unknown_reason_code": _("Choose reason codes from the list."),
+    "supervisor_only": _("Only a supervisor can do this."),
+    "reviewer": _("Choose an active reviewer or supervisor."),
+    "note_length": _("Write a note of 2 to 4,000 characters."),
+    "evidence_kinds": _("Tick the evidence you need from the reporter."),
+    "note": _("Tell the reporter what you need and why (at least 4 characters)."),
+    "name": _("Give the filter a name."),
+    "query": _("Choose some filters first: this is the whole queue."),
+    "too_many_filters": _("Keep at most 20 saved filters; delete one first."),
+    "saved_filter": _("There is no such saved filter of yours."),
+    "cases": _("Choose between 1 and 25 cases to claim."),
+}
+# Why a case of a bulk claim was not claimed (claim_cases' refusal codes).
+CLAIM_REFUSALS = {
+    "claimed_by_other": _("another reviewer holds it"),
+    "not_reviewable": _("no longer in the review queue"),
+    "concurrent_change": _("changed at the same moment; try again"),
 }
 
 

@@ -22,6 +22,9 @@ urlpatterns = [
     # Review console.
     path("review/", review.queue, name="review-queue"),
     path("review/next/", review.next_case, name="review-next"),
+    path("review/claim-several/", review.claim_several, name="review-claim-several"),
+    path("review/filters/", review.save_filter, name="review-save-filter"),
+    path("review/filters/<int:filter_id>/delete/", review.delete_filter, name="review-delete-filter"),
     path("review/supervisor/", review.supervisor, name="review-supervisor"),
     path("review/quality/", quality.quality_page, name="review-quality"),
     path("review/cases/<str:reference>/", review.case_page, name="review-case"),
@@ -29,6 +32,9 @@ urlpatterns = [
     path("review/cases/<str:reference>/release/", review.release, name="review-release"),
     path("review/cases/<str:reference>/template/", review.template_text, name="review-template"),
     path("review/cases/<str:reference>/decide/", review.decide, name="review-decide"),
+    path("review/cases/<str:reference>/request-evidence/", review.request_evidence, name="review-request-evidence"),
+    path("review/cases/<str:reference>/notes/", review.add_note, name="review-note"),
+    path("review/cases/<str:reference>/reassign/", review.reassign, name="review-reassign"),
     path(
         "review/cases/<str:reference>/rectifications/<int:rectification_id>/review/",
         review.review_rectification,

@@ -503,6 +503,19 @@ def event_sentence(event: dict[str, Any]) -> str:
         return _("A reviewer took the case.")
     if kind == "released":
         return _("The reviewer released the case.")
+    if kind == "request_more_evidence":
+        return _("The reviewer asked the reporter for more evidence: %(missing)s.") % {
+            "missing": ", ".join(_evidence_kind(k, version) for k in data.get("kinds", [])) or "—"
+        }
+    if kind == "return_to_review":
+        return _("The case went back to review.")
+    if kind == "internal_note":
+        return _("A member of staff wrote an internal note.")
+    if kind == "reassigned":
+        return _("A supervisor handed the case from %(from)s to %(to)s.") % {
+            "from": data.get("from", "—"),
+            "to": data.get("to", "—"),
+        }
     if kind == "claim_lapsed":
         return _("The reviewer's hold on the case lapsed.")
     if kind == "claim_kept":

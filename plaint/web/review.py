@@ -16,12 +16,12 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from pydantic import ValidationError
 
-from plaint.accounts.models import DECIDING_ROLES, Role
+from plaint.accounts.models import DECIDING_ROLES, Role, User
 from plaint.cases import actions, statement_templates
 from plaint.cases.access import get_case
 from plaint.cases.actions import rectification
@@ -29,8 +29,9 @@ from plaint.cases.actions.appeals import decide_appeal as reconsider
 from plaint.cases.actions.appeals import decide_penalty_appeal
 from plaint.cases.actions.rectification import KINDS as RECTIFICATION_KINDS
 from plaint.cases.appeal_views import awaiting_reconsideration, decisions_due, stage_of
+from plaint.cases.forensics import outcome_warnings
 from plaint.cases.inputs import DecisionIn, RectificationIn
-from plaint.cases.models import Appeal, Appealed, AppealRoute, Case
+from plaint.cases.models import Appeal, Appealed, AppealRoute, Case, SavedQueueFilter
 from plaint.cases.queries import (
     QUEUE_FACETS,
     QUEUE_ORDER,
@@ -39,6 +40,7 @@ from plaint.cases.queries import (
     rating_figures,
     related_cases,
     review_queue,
+    search_cases,
     unpaid_remedies,
 )
 from plaint.cases.reading import describe_case
@@ -53,6 +55,7 @@ from plaint.rulebook import loader
 
 from .appeals import APPEALED_LABELS, PARTY_LABELS, ROUTE_LABELS, STAGE_LABELS, appeal_error, statement_view
 from .casework import (
+    CLAIM_REFUSALS,
     FLAG_REASON_LABELS,
     MEASURE_LABELS,
     OUTCOME_LABELS,
@@ -164,6 +167,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     """
     if reference := request.GET.get("ref", "").strip().upper():
         return redirect("review-case", reference=reference[:20])
+    if request.GET.get("q", "").strip():
+        return _search(request)
     now = timezone.now()
     state, filters, kept = _filters(request)
     facets = queue_facets(now, state=state, **filters)
@@ -205,8 +210,84 @@ def queue(request: HttpRequest) -> HttpResponse:
         },
         "claim_urls": {c: _url(kept, claim=c or None) for c in ("", "mine", "unclaimed")},
         "now": now,
+        "saved_filters": SavedQueueFilter.objects.filter(user=request.user)[: actions.review.MAX_SAVED_FILTERS],
+        "filter_query": urlencode(kept),
+        "bulk": request.user.role == Role.SUPERVISOR,
     }
     return render(request, "web/review/queue.html", context)
+
+
+def _search(request: HttpRequest) -> HttpResponse:
+    """The cases a query names: a case reference, an order, the reporter's phone, or a merchant."""
+    query = request.GET.get("q", "").strip()[:100]
+    cases, found = search_cases(query)
+    # One case by its reference: open it (a reference read out on the phone).
+    if found and not any(found.values()) and (only := list(cases[:2])) and len(only) == 1:
+        return redirect("review-case", reference=only[0].reference)
+    page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+    rulebook = loader.in_force(timezone.now())
+    rows = [
+        {"case": c, "category": pick(cat.title) if (cat := rulebook.category(c.category)) else c.category}
+        for c in page.object_list
+    ]
+    return render(
+        request,
+        "web/review/search.html",
+        {"query": query, "page": page, "rows": rows, "found": found, "search_query": urlencode({"q": query})},
+    )
+
+
+@role_required(*DECIDERS)
+def save_filter(request: HttpRequest) -> HttpResponse:
+    """Save the queue's current filters under a name (the reviewer's own list)."""
+    if request.method != "POST":
+        return redirect("review-queue")
+    query = request.POST.get("query", "")
+    try:
+        actions.save_queue_filter(request.user, request.POST.get("name", ""), query)
+    except DomainError as error:
+        messages.error(request, domain_error_text(error))
+    else:
+        messages.success(request, gettext("The filter was saved."))
+    return redirect(reverse("review-queue") + ("?" + query.lstrip("?") if query else ""))
+
+
+@role_required(*DECIDERS)
+def delete_filter(request: HttpRequest, filter_id: int) -> HttpResponse:
+    if request.method == "POST":
+        try:
+            actions.delete_queue_filter(request.user, filter_id)
+        except DomainError as error:
+            raise Http404(domain_error_text(error)) from error
+        messages.success(request, gettext("The saved filter was deleted."))
+    return redirect("review-queue")
+
+
+@role_required(Role.SUPERVISOR)
+def claim_several(request: HttpRequest) -> HttpResponse:
+    """A supervisor claims the cases ticked in the queue; those not claimed are named with the reason."""
+    back = _safe_next(request) or reverse("review-queue")
+    if request.method != "POST":
+        return redirect(back)
+    references = [r.strip().upper()[:20] for r in request.POST.getlist("case")][: actions.review.MAX_BULK_CLAIM + 1]
+    cases = list(Case.objects.filter(reference__in=references).select_related("claimed_by"))
+    try:
+        claimed, refused = actions.claim_cases(request.user, cases)
+    except DomainError as error:
+        messages.error(request, domain_error_text(error))
+        return redirect(back)
+    if claimed:
+        messages.success(
+            request,
+            gettext("You claimed %(n)s cases: %(refs)s.")
+            % {"n": len(claimed), "refs": ", ".join(c.reference for c in claimed)},
+        )
+    for reference, code in refused.items():
+        messages.error(
+            request,
+            gettext("%(ref)s was not claimed: %(why)s.") % {"ref": reference, "why": CLAIM_REFUSALS.get(code, code)},
+        )
+    return redirect(back)
 
 
 @role_required(*DECIDERS)
@@ -330,6 +411,33 @@ class DecisionForm(forms.Form):
         )
 
 
+class EvidenceRequestForm(forms.Form):
+    """What the reviewer needs from the reporter: the kinds of evidence and a note saying why."""
+
+    kinds = forms.MultipleChoiceField(label=_("Evidence needed"), widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(
+        label=_("Note to the reporter"),
+        min_length=4,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The reporter reads this with the request. The decision clock pauses until the evidence comes."),
+    )
+
+    def __init__(self, *args: Any, rulebook: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["kinds"].choices = [(code, pick(text)) for code, text in rulebook.evidence_kinds.items()]
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(
+        label=_("Internal note"),
+        min_length=2,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Staff only: the reporter and the merchant never see internal notes."),
+    )
+
+
 def _staff_case(request: HttpRequest, reference: str) -> Case:
     return case_or_404(request, reference, gettext("There is no case %(ref)s.") % {"ref": reference})
 
@@ -357,6 +465,9 @@ def _workspace(
     form: DecisionForm | None = None,
     status: int = 200,
     rectification_error: str = "",
+    evidence_form: "EvidenceRequestForm | None" = None,
+    note_form: "NoteForm | None" = None,
+    reassign_error: str = "",
 ) -> HttpResponse:
     now = timezone.now()
     language = _language()
@@ -366,9 +477,9 @@ def _workspace(
     order = case.report.order
     delivered = order.delivered_at if order is not None else None
     templates = statement_templates.templates_for(case.category, language)
-    chosen = next(
-        (t for t in templates if str(t.pk) == request.GET.get("template")), templates[0] if templates else None
-    )
+    # The form starts neutral: no outcome and no template until the reviewer picks them (a template
+    # chosen without script comes back as ?template=).
+    chosen = next((t for t in templates if str(t.pk) == request.GET.get("template")), None)
     values = statement_templates.values_for(case, language)
     if form is None:
         initial = {
@@ -421,8 +532,46 @@ def _workspace(
         "rectification_error": rectification_error,
         "show_hashes": True,
         "reply_gallery": [e for e in context_gallery if e["id"] in reply_ids],
+        "warnings": _warnings(data, delivered),
+        "evidence_form": evidence_form or EvidenceRequestForm(rulebook=rulebook, auto_id="more_%s"),
+        "can_request_evidence": "request_evidence" in data["allowed_actions"],
+        "notes": actions.internal_notes(case),
+        "note_form": note_form or NoteForm(auto_id="note_%s"),
+        "reviewers": _reviewers(request, case, now),
+        "reassign_error": reassign_error,
     } | thread_context(request, case, data)
     return render(request, "web/review/case.html", context, status=status)
+
+
+WARNING_TEXTS = {
+    "photos_before_delivery": _(
+        "The reporter's photos %(files)s were taken on %(earliest)s, before the delivery on %(delivered)s. "
+        "Say in the statement why they show the goods as delivered, or reconsider the outcome."
+    ),
+}
+
+
+def _warnings(data: dict[str, Any], delivered: Any) -> list[dict[str, Any]]:
+    """Return the forensics' warnings for the outcomes, worded for the page (each names its outcomes)."""
+    evidence = [{**e, "captured_at": when(e["captured_at"])} for e in data["evidence"]]
+    worded = []
+    for w in outcome_warnings(evidence, delivered):
+        text = WARNING_TEXTS[w["code"]] % {
+            "files": ", ".join(w["files"]),
+            "earliest": formats.date_format(timezone.localtime(w["earliest"]), "DATETIME_FORMAT"),
+            "delivered": formats.date_format(timezone.localtime(w["delivered"]), "DATETIME_FORMAT"),
+        }
+        worded.append({"code": w["code"], "outcomes": " ".join(w["outcomes"]), "text": text})
+    return worded
+
+
+def _reviewers(request: HttpRequest, case: Case, now: Any) -> list[User]:
+    """Return whom a supervisor may hand this claimed case to (nobody for a reviewer, or an unclaimed case)."""
+    if request.user.role != Role.SUPERVISOR or not case.claimed_by_id or case.state not in DECIDABLE_STATES:
+        return []
+    return list(
+        User.objects.filter(role__in=DECIDERS, is_active=True).exclude(pk=case.claimed_by_id).order_by("username")[:200]
+    )
 
 
 @role_required(*DECIDERS)
@@ -472,6 +621,68 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(request, gettext("The decision was sent. Both parties can read it and its reasons now."))
             return redirect("review-case", reference=case.reference)
     return _workspace(request, get_case(request.user, case.reference), form, status=422)
+
+
+@role_required(*DECIDERS)
+def request_evidence(request: HttpRequest, reference: str) -> HttpResponse:
+    """Ask the reporter for more evidence (the kinds and a note); errors come back beside the fields."""
+    case = _staff_case(request, reference)
+    if request.method != "POST":
+        return redirect("review-case", reference=case.reference)
+    rulebook = loader.get(case.rulebook_version)
+    form = EvidenceRequestForm(request.POST, rulebook=rulebook, auto_id="more_%s")
+    if form.is_valid():
+        try:
+            actions.request_more_evidence(request.user, case, form.cleaned_data["kinds"], form.cleaned_data["note"])
+        except DomainError as error:
+            form.add_error(error.field if error.field in form.fields else None, domain_error_text(error))
+        else:
+            messages.success(
+                request,
+                gettext("The reporter was asked for the evidence. The case waits for it, still claimed by you."),
+            )
+            return redirect("review-case", reference=case.reference)
+    return _workspace(request, get_case(request.user, case.reference), status=422, evidence_form=form)
+
+
+@role_required(*DECIDERS)
+def add_note(request: HttpRequest, reference: str) -> HttpResponse:
+    """Write an internal note on the case: staff read it, the parties never do."""
+    case = _staff_case(request, reference)
+    if request.method != "POST":
+        return redirect("review-case", reference=case.reference)
+    form = NoteForm(request.POST, auto_id="note_%s")
+    if form.is_valid():
+        try:
+            actions.add_internal_note(request.user, case, form.cleaned_data["note"])
+        except DomainError as error:
+            form.add_error("note", domain_error_text(error))
+        else:
+            messages.success(request, gettext("The note was added. Only staff can read it."))
+            return redirect(reverse("review-case", args=[case.reference]) + "#notes-h")
+    return _workspace(request, case, status=422, note_form=form)
+
+
+@role_required(Role.SUPERVISOR)
+def reassign(request: HttpRequest, reference: str) -> HttpResponse:
+    """A supervisor hands the claimed case to another reviewer (logged, staff only)."""
+    case = _staff_case(request, reference)
+    if request.method != "POST":
+        return redirect("review-case", reference=case.reference)
+    to = User.objects.filter(pk=_int(request.POST.get("reviewer"))).first()
+    try:
+        if to is None:
+            raise InvalidInput("reviewer", "Choose the reviewer to hand the case to.", field="reviewer")
+        case = actions.reassign_case(request.user, case, to, reason=request.POST.get("reason", ""))
+    except DomainError as error:
+        return _workspace(
+            request,
+            get_case(request.user, case.reference),
+            status=error.status,
+            reassign_error=domain_error_text(error),
+        )
+    messages.success(request, gettext("The case was handed to %(who)s.") % {"who": to.username})
+    return redirect("review-case", reference=case.reference)
 
 
 @role_required(*DECIDERS)

@@ -109,12 +109,14 @@ def test_case_a_filed_contested_and_upheld_through_the_pages(page, url, sign_in,
     zoom.get_by_role("link", name=re.compile("关闭")).click()
     expect(reviewer.locator(".zoom:target")).to_have_count(0)
 
-    # The statement starts from the category's template, filled in for this order; the reviewer edits it.
+    # The form starts neutral; the statement follows the outcome chosen (its template, filled in for this
+    # order) until the reviewer edits it.
     statement = reviewer.get_by_label("事实与理由说明")
-    expect(statement).to_have_value(re.compile("O-A-1001"))
-    reviewer.get_by_label("说明模板").select_option(label="证据不足")
+    expect(statement).to_have_value("")
+    reviewer.get_by_role("radio", name="举报不成立").check()
     expect(statement).to_have_value(re.compile("未能提供该规则"))
-    reviewer.get_by_label("说明模板").select_option(label="过期商品成立")
+    reviewer.get_by_role("radio", name="举报成立", exact=True).check()
+    expect(statement).to_have_value(re.compile("O-A-1001"))
     expect(statement).to_have_value(re.compile("已超过保质期"))
     statement.fill(statement.input_value() + "\n商家所附发货单不能证明发货时批次在保质期内。")
     reviewer.get_by_role("radio", name="举报成立", exact=True).check()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from plaint.cases import actions, clocks
 from plaint.cases.inputs import ReportIn, ResponseIn
-from plaint.cases.models import Case, Decision
+from plaint.cases.models import Case, Decision, StatementTemplate
 from plaint.evidence.actions import Upload
 from tests import factories as f
 from tests.browser import casework
@@ -60,7 +60,11 @@ def test_case_b_not_upheld_for_insufficient_evidence_through_the_pages(page, url
     expect(reviewer.locator("main")).to_contain_text("未附证据。")
     reviewer.get_by_role("button", name="领取").click()
     expect(reviewer.locator(".msg-success")).to_contain_text("您已领取该案件")
-    reviewer.get_by_label("说明模板").select_option(label="证据不足")
+    # The form starts neutral; choosing the outcome loads its template (the only one for not upheld here).
+    reviewer.get_by_role("radio", name="举报不成立").check()
+    expect(reviewer.get_by_label("说明模板")).to_have_value(
+        str(StatementTemplate.objects.get(category="not_as_described", language="zh-hans", outcome="not_upheld").pk)
+    )
     statement = reviewer.get_by_label("事实与理由说明")
     version = Case.objects.get(reference=ref).rulebook_version  # the version in force when it was filed
     expect(statement).to_have_value(

@@ -81,6 +81,8 @@ def test_reviewer_claims_zooms_and_decides_with_the_keyboard(page, url, sign_in)
     expect(page.locator(".zoom:target")).to_have_count(0)
     page.get_by_role("radio", name="举报成立", exact=True).focus()
     page.keyboard.press("Space")
+    # The outcome's template fills the statement (the form starts neutral).
+    expect(page.locator("#decide_statement")).not_to_have_value("")
     page.get_by_role("checkbox", name="违规成立").focus()
     page.keyboard.press("Space")
     page.get_by_role("button", name="提交决定").focus()

@@ -48,12 +48,14 @@ def build() -> dict:
     StatementTemplate.objects.create(
         category="expired_goods",
         language="zh-hans",
+        outcome="upheld",
         title="过期商品成立",
         body="订单 {order} 的商品在 {delivered} 签收时已过期（{category}，第 {rule_version} 版）。",
     )
     StatementTemplate.objects.create(
         category="expired_goods",
         language="en",
+        outcome="upheld",
         title="Expired goods established",
         body="The goods of order {order} were expired on delivery ({category}, rulebook version {rule_version}).",
     )

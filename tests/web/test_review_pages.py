@@ -9,7 +9,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import formats, timezone, translation
 
-from plaint.cases.models import Case, Decision
+from plaint.cases.models import Case, Decision, StatementTemplate
 from tests.web import casework_world
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +118,7 @@ def test_claim_with_htmx_returns_the_claim_box_and_a_second_reviewer_is_told_who
     assert Case.objects.get(reference=ref).claimed_by_id is None
 
 
-def test_workspace_prefills_the_category_template_in_the_reviewers_language(world):
+def test_workspace_starts_neutral_and_fills_the_chosen_template_in_the_reviewers_language(world):
     ref = world["in_review"].reference
     html = client_for(world["users"]["reviewer"], "zh-hans").get(f"/review/cases/{ref}/").content.decode()
     assert ">领取</button>" in html  # the claim button, in Chinese
@@ -126,7 +126,16 @@ def test_workspace_prefills_the_category_template_in_the_reviewers_language(worl
     client.post(f"/review/cases/{ref}/claim/")
     html = client.get(f"/review/cases/{ref}/").content.decode()
     version = world["in_review"].rulebook_version
-    assert f"The goods of order O-2 were expired on delivery (Expired goods, rulebook version {version})." in html
+    filled = f"The goods of order O-2 were expired on delivery (Expired goods, rulebook version {version})."
+    # Neutral: no outcome ticked, no template chosen, the statement empty.
+    assert filled not in html
+    assert 'name="outcome" value="upheld" required id="decide_outcome_0" checked' not in html
+    assert "checked" not in html.split('id="decision-form"')[1].split("</fieldset>")[0]
+    template = StatementTemplate.objects.get(category="expired_goods", language="en")
+    assert f'<option value="{template.pk}" data-outcome="upheld" >' in html
+    # Chosen (the no-script form, or the outcome's first template through htmx), it is filled in.
+    assert filled in client.get(f"/review/cases/{ref}/?template={template.pk}").content.decode()
+    assert filled in client.get(f"/review/cases/{ref}/template/?template={template.pk}").content.decode()
     assert world["waiting"].reference in html  # another case against the same merchant and listing, linked
     sha = world["in_review"].evidence.get().sha256
     assert sha in html  # the full hash in the gallery

@@ -1,20 +1,21 @@
-"""The review queue: claim, release, decide."""
+"""The review queue: claim, release, decide; search, internal notes, a supervisor's reassignment and bulk claim."""
 
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router
+from ninja import Router, Schema
 from pydantic import Field
 
-from plaint.accounts.models import DECIDING_ROLES
+from plaint.accounts.models import DECIDING_ROLES, User
 from plaint.cases import actions
 from plaint.cases.access import get_case
 from plaint.cases.inputs import DecisionIn, EvidenceRequestIn
-from plaint.cases.models import Channel
-from plaint.cases.queries import QUEUE_ORDER, review_queue
+from plaint.cases.models import Case, Channel
+from plaint.cases.queries import QUEUE_ORDER, review_queue, search_cases
 from plaint.cases.transitions import State
-from plaint.errors import Forbidden, NotFound
+from plaint.errors import Forbidden, InvalidInput, NotFound
 from plaint.limits import PageNumber
 from plaint.marketplace.models import Merchant
 
@@ -134,3 +135,95 @@ def request_evidence(request: HttpRequest, reference: str, data: EvidenceRequest
     """Ask the reporter for more evidence on a case you have claimed; the review clocks pause until it comes."""
     actions.request_more_evidence(request.auth, get_case(request.auth, reference), data.kinds, data.note)
     return _out(request, get_case(request.auth, reference))
+
+
+class NoteIn(Schema):
+    text: str = Field(min_length=2, max_length=4000, description="The note; staff read it, the parties never do")
+
+
+class NoteOut(Schema):
+    at: datetime
+    author: str | None
+    text: str
+
+
+class ReassignIn(Schema):
+    reviewer: str = Field(max_length=150, description="The username of the reviewer or supervisor to hand it to")
+    reason: str = Field("", max_length=2000)
+
+
+class ClaimSeveralIn(Schema):
+    references: list[Annotated[str, Field(max_length=20)]] = Field(min_length=1, max_length=25)
+
+
+class ClaimSeveralOut(Schema):
+    claimed: list[str]
+    refused: dict[str, str] = Field(description="Reference → why it was not claimed (claimed_by_other, …)")
+
+
+class FoundCase(Schema):
+    reference: str
+    state: State
+    category: str
+    merchant: str
+    opened_at: datetime
+
+
+def _notes(case: Any) -> list[dict]:
+    return [
+        {"at": n.at, "author": n.actor.username if n.actor else None, "text": n.reason}
+        for n in actions.internal_notes(case)
+    ]
+
+
+@router.get("/cases/{reference}/notes", response={200: list[NoteOut], **ERRORS})
+def notes(request: HttpRequest, reference: str) -> list[dict]:
+    """The case's internal notes, oldest first (reviewers and supervisors only)."""
+    _require_reviewer(request)
+    return _notes(get_case(request.auth, reference))
+
+
+@router.post("/cases/{reference}/notes", response={201: list[NoteOut], **ERRORS})
+def add_note(request: HttpRequest, reference: str, data: NoteIn) -> tuple[int, list[dict]]:
+    """Write an internal note on a case: on the staff timeline, never in the parties' pages or API."""
+    case = get_case(request.auth, reference)
+    actions.add_internal_note(request.auth, case, data.text)
+    return 201, _notes(case)
+
+
+@router.post("/cases/{reference}/reassign", response={200: CaseOut, **ERRORS})
+def reassign(request: HttpRequest, reference: str, data: ReassignIn) -> dict:
+    """A supervisor hands a claimed case to another reviewer (403 for anyone else; logged, staff only)."""
+    case = get_case(request.auth, reference)
+    to = User.objects.filter(username=data.reviewer).first()
+    if to is None:
+        raise InvalidInput("reviewer", f"There is no user {data.reviewer!r}.", field="reviewer")
+    actions.reassign_case(request.auth, case, to, reason=data.reason)
+    return _out(request, get_case(request.auth, reference))
+
+
+@router.post("/claim", response={200: ClaimSeveralOut, **ERRORS})
+def claim_several(request: HttpRequest, data: ClaimSeveralIn) -> dict:
+    """A supervisor claims several cases at once; each one not claimed is named with its reason."""
+    _require_reviewer(request)
+    cases = list(Case.objects.filter(reference__in=[r.upper() for r in data.references]))
+    claimed, refused = actions.claim_cases(request.auth, cases)
+    missing = {r.upper() for r in data.references} - {c.reference for c in cases}
+    return {"claimed": [c.reference for c in claimed], "refused": refused | dict.fromkeys(missing, "not_found")}
+
+
+@router.get("/search", response={200: list[FoundCase], **ERRORS})
+def search(request: HttpRequest, q: Annotated[str, Field(max_length=100)]) -> list[dict]:
+    """Cases by reference, order id, the reporter's phone (spaces and dashes ignored) or merchant; newest 50."""
+    _require_reviewer(request)
+    cases, _found = search_cases(q)
+    return [
+        {
+            "reference": c.reference,
+            "state": c.state,
+            "category": c.category,
+            "merchant": c.merchant.name,
+            "opened_at": c.opened_at,
+        }
+        for c in cases[:50]
+    ]

@@ -8,7 +8,8 @@ and writes outbox rows for what must leave, all before it commits.
     filing             file_report: intake, admissibility, one open case per matter
     evidence           add_evidence, request_more_evidence; the evidence deadline
     merchant_response  respond_as_merchant; the merchant's silence (a clock's breach)
-    review             claim_case, claim_next, release_case, decide_case; lapsed claims
+    review             claim_case, claim_next, release_case, decide_case; lapsed claims; internal notes,
+                       a supervisor's reassignment and bulk claim, saved queue filters
     decisions          what every decision does, a reviewer's or an automated one
     reporter           withdraw_report, nudge_case
     reply              reply_to_merchant: the reporter answers the merchant's answer and evidence, once
@@ -45,10 +46,28 @@ from .negotiation import accept_offer, decline_offer, make_offer, post_message, 
 from .remedies import confirm_remedy_executed, rate_case, reopen_unpaid, report_remedy_failed
 from .reply import reply_to_merchant
 from .reporter import nudge_case, withdraw_report
-from .review import claim_case, claim_next, decide_case, lapse_claim, release_case
+from .review import (
+    add_internal_note,
+    claim_case,
+    claim_cases,
+    claim_next,
+    decide_case,
+    delete_queue_filter,
+    internal_notes,
+    lapse_claim,
+    reassign_case,
+    release_case,
+    save_queue_filter,
+)
 from .upload_link import add_evidence_by_link, find_upload_link, send_upload_link
 
 __all__ = [
+    "add_internal_note",
+    "claim_cases",
+    "delete_queue_filter",
+    "internal_notes",
+    "reassign_case",
+    "save_queue_filter",
     "Filed",
     "accept_offer",
     "decline_offer",

@@ -14,13 +14,13 @@ from django.utils import timezone
 
 from plaint.accounts.models import Role, User
 from plaint.enforcement.actions import remedy_order
-from plaint.errors import Forbidden, InvalidInput, Refused
+from plaint.errors import Forbidden, InvalidInput, NotFound, Refused
 from plaint.evidence.models import Party
 from plaint.rulebook import loader
 
 from .. import chain, clocks
 from ..inputs import DecisionIn
-from ..models import Case, Decision, Visibility
+from ..models import Case, CaseEvent, Decision, SavedQueueFilter, Visibility
 from ..queries import review_queue
 from ..transitions import DECIDABLE_STATES, State, transition
 from . import rectification
@@ -302,3 +302,137 @@ def _claim_lapsed(case: Case, now: datetime) -> bool:
 
 
 clocks.on_deadline("claim", _claim_lapsed)
+
+
+# --- the workbench: internal notes, a supervisor's reassignment and claims, saved queue filters ----
+
+# An internal note is a working note between staff: long enough to say something, short enough to read.
+NOTE_MIN, NOTE_MAX = 2, 4000
+
+
+def add_internal_note(actor: User, case: Case, text: str, *, now: datetime | None = None) -> CaseEvent:
+    """Write a staff-only note on a case (a reviewer or supervisor); the parties never read it.
+
+    An event with STAFF visibility, so it is on the staff timeline and in the hash chain, and the
+    parties' pages and API (which read only their visibility levels) leave it out. Any state, even closed.
+    """
+    now = now or timezone.now()
+    _require_decider(actor)
+    text = text.strip()
+    if not NOTE_MIN <= len(text) <= NOTE_MAX:
+        raise InvalidInput("note_length", f"A note is {NOTE_MIN} to {NOTE_MAX} characters long.", field="note")
+    with transaction.atomic():
+        case = _locked(case)
+        return _record(case, "internal_note", actor, now, reason=text, visibility=Visibility.STAFF)
+
+
+def internal_notes(case: Case) -> list[CaseEvent]:
+    """Return the case's internal notes, oldest first (staff pages only)."""
+    return list(
+        case.events.filter(kind="internal_note", visibility=Visibility.STAFF)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+
+
+def reassign_case(actor: User, case: Case, to: User, *, reason: str = "", now: datetime | None = None) -> Case:
+    """A supervisor hands a claimed case to another reviewer: the claim moves, with a fresh expiry; logged.
+
+    Refused for anyone but a supervisor (403), a case outside the review queue or not claimed (409),
+    and a target who is not an active reviewer or supervisor (422). Reassigning to the holder renews it.
+    """
+    now = now or timezone.now()
+    if actor.role != Role.SUPERVISOR:
+        raise Forbidden("supervisor_only", "Only a supervisor can reassign a case.")
+    if to.role not in (Role.REVIEWER, Role.SUPERVISOR) or not to.is_active:
+        raise InvalidInput("reviewer", f"{to.username} is not an active reviewer.", field="reviewer")
+    rulebook = loader.get(case.rulebook_version)
+    with transaction.atomic():
+        case = _locked(case)
+        if case.state not in DECIDABLE_STATES:
+            raise Refused("not_reviewable", f"A case in state '{case.state}' is not in the review queue.")
+        live = case.claimed_by_id and case.claim_expires_at and case.claim_expires_at > now
+        if not live and not _waits_for_requester(case):
+            raise Refused("not_claimed", "The case is not claimed; the reviewer can claim it from the queue.")
+        holder = case.claimed_by
+        expires = now + timedelta(minutes=rulebook.intake.claim_timeout_minutes)
+        if case.state == State.NEEDS_EVIDENCE and case.evidence_due_at:
+            # Waiting on the reporter, the claim holds until the evidence deadline as request_more_evidence set it.
+            expires = max(expires, case.evidence_due_at)
+        changes: dict[str, Any] = {"claimed_by": to, "claim_expires_at": expires}
+        request = case.admissibility.get("review_request")
+        if request and request.get("reviewer_id") == holder.pk:
+            # The evidence asked for comes back to the new holder (return_claim follows reviewer_id).
+            changes["admissibility"] = case.admissibility | {"review_request": request | {"reviewer_id": to.pk}}
+        _change(case, now, **changes)
+        _record(
+            case,
+            "reassigned",
+            actor,
+            now,
+            reason=reason.strip()[:2000],
+            visibility=Visibility.STAFF,
+            data={"from": holder.username, "to": to.username, "claim_expires_at": expires.isoformat()},
+        )
+    return case
+
+
+def claim_cases(actor: User, cases: list[Case], *, now: datetime | None = None) -> tuple[list[Case], dict[str, str]]:
+    """A supervisor claims several cases at once; return those claimed and, by reference, why others were not.
+
+    Each case is claimed as claim_case claims it, in its own transaction, so one held by another
+    reviewer or decided meanwhile does not stop the rest. Only supervisors (403 otherwise); at most
+    MAX_BULK_CLAIM cases (422).
+    """
+    now = now or timezone.now()
+    if actor.role != Role.SUPERVISOR:
+        raise Forbidden("supervisor_only", "Only a supervisor can claim several cases at once.")
+    if not cases:
+        raise InvalidInput("cases", "Choose the cases to claim.", field="cases")
+    if len(cases) > MAX_BULK_CLAIM:
+        raise InvalidInput("cases", f"Claim at most {MAX_BULK_CLAIM} cases at once.", field="cases")
+    claimed: list[Case] = []
+    refused: dict[str, str] = {}
+    for case in cases:
+        try:
+            claimed.append(claim_case(actor, case, now=now))
+        except Refused as error:
+            refused[case.reference] = error.code
+    return claimed, refused
+
+
+# A page of the queue: a supervisor claims at most one page's worth at once.
+MAX_BULK_CLAIM = 25
+MAX_SAVED_FILTERS = 20
+
+
+def save_queue_filter(actor: User, name: str, query: str) -> SavedQueueFilter:
+    """Save the queue's filters (its query string) under a name for this reviewer; the same name replaces it.
+
+    A reviewer keeps at most MAX_SAVED_FILTERS (422 past that); an empty name or filter is 422.
+    """
+    _require_decider(actor)
+    name = name.strip()[:80]
+    query = query.strip().lstrip("?")[:500]
+    if not name:
+        raise InvalidInput("name", "Give the filter a name.", field="name")
+    if not query:
+        raise InvalidInput("query", "Choose some filters first: this is the whole queue.", field="query")
+    with transaction.atomic():
+        existing = SavedQueueFilter.objects.select_for_update().filter(user=actor, name=name).first()
+        if existing is not None:
+            existing.query = query
+            existing.save(update_fields=["query"])
+            return existing
+        if SavedQueueFilter.objects.filter(user=actor).count() >= MAX_SAVED_FILTERS:
+            raise InvalidInput(
+                "too_many_filters", f"Keep at most {MAX_SAVED_FILTERS} saved filters; delete one first.", field="name"
+            )
+        return SavedQueueFilter.objects.create(user=actor, name=name, query=query)
+
+
+def delete_queue_filter(actor: User, filter_id: int) -> None:
+    """Delete one of the reviewer's own saved filters (another's, or none: NotFound)."""
+    deleted, _rows = SavedQueueFilter.objects.filter(user=actor, pk=filter_id).delete()
+    if not deleted:
+        raise NotFound("saved_filter", "There is no such saved filter of yours.")

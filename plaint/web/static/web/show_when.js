@@ -13,7 +13,8 @@
     function update() {
       // A radio group gives a RadioNodeList, a select the element itself: both have the chosen value.
       var control = form.elements.namedItem(name);
-      part.hidden = !control || control.value !== wanted;
+      // data-show-value may name several choices, separated by spaces.
+      part.hidden = !control || wanted.split(" ").indexOf(control.value) < 0;
     }
 
     form.addEventListener("change", function (ev) {
