@@ -42,7 +42,7 @@ class Scenario:
     merchant_mix: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_MERCHANT_MIX))
     reviewers: int = 3
     # Cases each reviewer decides (or sends back for evidence) in a working day, at most.
-    capacity: int = 20
+    capacity: int = 30
     # The reviewers' working hours on the working days of the decision clock's calendar; None: the calendar's own.
     hours: tuple[time, time] | None = None
     # Consumers: the share of reports filed without the evidence the category requires; of those, the

@@ -68,7 +68,7 @@ class Command(BaseCommand):
         )
         parser.add_argument("--reviewers", type=int, default=3)
         parser.add_argument(
-            "--capacity", type=int, default=20, help="Cases each reviewer handles in a working day, at most."
+            "--capacity", type=int, default=30, help="Cases each reviewer handles in a working day, at most."
         )
         parser.add_argument(
             "--hours", help="The reviewers' working hours, e.g. 09:00-18:00 (default: the decision clock's calendar's)."
