@@ -31,6 +31,8 @@ from plaint.rulebook.schema import Rulebook
 # A table each run creates in its scratch database: a later run may replace a database that has it.
 MARKER_TABLE = "plaint_simulation_scratch"
 LOCAL_HOSTS = {"", "localhost", "127.0.0.1", "::1"}
+# The server's own databases: never a scratch database, even when they hold no table.
+SERVER_DATABASES = {"postgres", "template0", "template1"}
 
 
 def target_database(url: str | None, folder: Path) -> dict[str, Any]:
@@ -86,11 +88,15 @@ def _sqlite_tables(path: Path) -> set[str]:
 
 
 def _clear(target: dict[str, Any]) -> None:
-    """Make the scratch database empty: remove an earlier run's, create a missing one, refuse anything else."""
+    """Make the scratch database empty: replace an earlier run's, create a missing one, refuse anything else.
+
+    An existing PostgreSQL database without tables is used as it is.
+    """
     name = target["NAME"]
     refusal = Refused(
         "not_a_scratch_database",
-        f"{name} holds tables that no simulation made; a simulation only replaces its own scratch database.",
+        f"{name} is not a scratch database that a simulation made (it holds other tables, or is the server's "
+        "own); a simulation only replaces its own.",
         field="database_url",
         hint="Name a new database (or file), or drop this one yourself if it is no longer needed.",
     )
@@ -110,12 +116,16 @@ def _clear(target: dict[str, Any]) -> None:
         "user": target.get("USER") or None,
         "password": target.get("PASSWORD") or None,
     }
+    if name in SERVER_DATABASES:
+        raise refusal
     with psycopg.connect(dbname="postgres", autocommit=True, **params) as server:
         exists = server.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
         if exists:
             with psycopg.connect(dbname=name, **params) as db:
                 tables = {r[0] for r in db.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-            if tables and MARKER_TABLE not in tables:
+            if not tables:  # made empty for the run (e.g. by someone who may not create databases)
+                return
+            if MARKER_TABLE not in tables:
                 raise refusal
             server.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
         server.execute(f'CREATE DATABASE "{name}"')

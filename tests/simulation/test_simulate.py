@@ -194,3 +194,26 @@ def test_a_draft_rulebook_runs_from_the_start_in_the_scratch_run_only(tmp_path):
     assert "under rulebook draft-7" in out
     assert not (ROOT / "rulebook" / "draft.toml").exists()
     assert "draft-7" not in " ".join(p.read_text() for p in (ROOT / "rulebook").glob("*.toml"))
+
+
+@pytest.mark.skipif(
+    not os.environ.get("PLAINT_DATABASE_URL", "").startswith("postgres"), reason="a PostgreSQL server to make it on"
+)
+def test_a_scratch_database_on_postgresql_made_replaced_and_never_a_foreign_one(tmp_path):
+    import psycopg
+
+    server = os.environ["PLAINT_DATABASE_URL"].rsplit("/", 1)[0]
+    name = f"plaint_sim{os.environ.get('PLAINT_TEST_DB_SUFFIX', '')}".lower()
+    tiny = ["--start", "2026-12-01", "--days", "3", "--reports", "20", "--orders", "200", "--merchants", "10"]
+    try:
+        for _ in range(2):  # made, then replaced as the run's own
+            code, out, err = _finish(_start(tmp_path, *tiny, "--database-url", f"{server}/{name}"))
+            assert code == 0, err
+            assert f"scratch database: {name}" in out
+        with psycopg.connect(f"{server}/{name}") as db:
+            assert db.execute("SELECT count(*) FROM cases_case").fetchone()[0] > 0
+        code, _, err = _finish(_start(tmp_path, *tiny, "--database-url", f"{server}/postgres"))
+        assert code == 1 and "is not a scratch database that a simulation made" in err
+    finally:
+        with psycopg.connect(f"{server}/postgres", autocommit=True) as db:
+            db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
