@@ -38,6 +38,9 @@ CLOSED_BY = {
 # The closings that end a case with an outcome: the time from filing to them is the time to decision.
 DECIDING = ("decide", "accept_remedy", "uphold_for_silence", "close_for_missing_evidence")
 UPHELD = ("upheld", "partly_upheld")
+# Events of the case log worth counting for operators: chased, escalated, evidence asked in review,
+# claims that ran out, cases back in review.
+COUNTED_EVENTS = ("nudged", "escalated", "request_more_evidence", "claim_lapsed", "return_to_review")
 CENT = Decimal("0.01")
 
 
@@ -221,6 +224,7 @@ def compute(scenario: Scenario, rulebook: Rulebook, world: World, outcome: Outco
         "days": _days(outcome),
         "remedies": _remedies(),
         "ladder": _ladder(rulebook),
+        "events": {kind: CaseEvent.objects.filter(kind=kind).count() for kind in COUNTED_EVENTS},
         "monitoring_flags": dict(
             MonitoringFlag.objects.order_by().values_list("reason").annotate(n=Count("id")).order_by("reason")
         ),

@@ -47,6 +47,7 @@ def text(figures: dict[str, Any]) -> str:
             f"  {step['track']:<14} {step['points']:>3} points ({', '.join(step['measures']) or 'monitoring'}): "
             f"{step['merchants']}"
         )
+    lines.append("Events: " + ", ".join(f"{kind} {n}" for kind, n in figures["events"].items()))
     flags = figures["monitoring_flags"]
     lines.append("Monitoring flags: " + (", ".join(f"{k} {v}" for k, v in flags.items()) or "none"))
     if figures["refused"]:
