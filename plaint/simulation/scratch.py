@@ -178,18 +178,21 @@ def scratch(target: dict[str, Any], folder: Path, rulebook_text: str, start: dat
     media = folder / "media"
     shutil.rmtree(media, ignore_errors=True)
     live = settings.DATABASES
-    with override_settings(PLAINT_RULEBOOK_DIR=rulebook_dir, MEDIA_ROOT=media):
-        calendar.calendar.cache_clear()
-        (rulebook_dir / "simulated.toml").write_text(pinned_rulebook_text(rulebook_text, start), encoding="utf-8")
-        try:
+    try:
+        with override_settings(PLAINT_RULEBOOK_DIR=rulebook_dir, MEDIA_ROOT=media):
+            calendar.calendar.cache_clear()
+            (rulebook_dir / "simulated.toml").write_text(pinned_rulebook_text(rulebook_text, start), encoding="utf-8")
             loader.check()
             (rulebook,) = loader.versions()
-            _use({"default": target})
-            call_command("migrate", interactive=False, verbosity=0)
-            with connection.cursor() as cursor:
-                cursor.execute(f"CREATE TABLE {MARKER_TABLE} (created_for VARCHAR(40))")
-            yield rulebook
-        finally:
-            _use(live)
-            calendar.calendar.cache_clear()
-    loader.check()
+            try:
+                _use({"default": target})
+                call_command("migrate", interactive=False, verbosity=0)
+                with connection.cursor() as cursor:
+                    cursor.execute(f"CREATE TABLE {MARKER_TABLE} (created_for VARCHAR(40))")
+                yield rulebook
+            finally:
+                _use(live)
+    finally:
+        # Back to the live rulebook folder and its calendars.
+        calendar.calendar.cache_clear()
+        loader.check()
