@@ -5,7 +5,7 @@
     world     the marketplace's merchants, listings, orders and the people, bulk-created; the plan of reports
     engine    the run: simulated people calling the case actions with `now=`, the clocks ticking every hour
     figures   what the run gives operators, read from the scratch database, and its consistency checks
-    report    the figures printed, as JSON, and as an HTML page with SVG charts
+    report    the figures printed, as JSON, and as an HTML page (page, charts: SVG by pygal)
 
 Nothing here is imported by another app; it sits above the domain apps and drives them as the API does.
 """

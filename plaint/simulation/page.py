@@ -6,7 +6,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from . import svg
+from . import charts
 
 
 def _stage(stage: str) -> str:
@@ -43,11 +43,13 @@ def render(figures: dict[str, Any], language: str) -> str:
             "rulebook_title": figures["rulebook"]["title"][lang],
             "timing_rows": [(code, row, row["title"][lang]) for code, row in figures["time_to_decision"].items()],
             "sla_rows": [(_stage(stage), row) for stage, row in figures["sla"].items()],
-            "timing_chart": svg.bars(timing, [_("Median"), _("90th percentile")], " h"),
-            "sla_chart": svg.bars(sla, [_("Clocks started"), _("Breached")]),
-            "closed_chart": svg.bars(closed, [_("Cases")]),
-            "backlog_chart": svg.columns(
-                [d["day"][5:] for d in days], [d["backlog"] for d in days], _("Cases awaiting review at midnight")
+            "timing_chart": charts.bars(
+                _("Hours from filing to decision or resolution"), timing, [_("Median"), _("90th percentile")]
+            ),
+            "sla_chart": charts.bars(_("Service-level clocks"), sla, [_("Clocks started"), _("Breached")]),
+            "closed_chart": charts.bars(_("How cases closed"), closed, [_("Cases")]),
+            "backlog_chart": charts.columns(
+                _("Cases awaiting review at midnight"), [d["day"][5:] for d in days], [d["backlog"] for d in days]
             ),
             "language_code": language,
         }

@@ -119,7 +119,8 @@ def test_a_small_month_adds_up_is_the_same_twice_and_never_touches_the_live_data
     )
     assert code == 0, err
     page = html.read_text()
-    assert page.count("<svg") == 4 and "Reviewer backlog at the end of each day" in page
+    assert page.count("data:image/svg+xml") == 4 and "<script" not in page
+    assert "Reviewer backlog at the end of each day" in page
     assert not live.exists()
 
 
