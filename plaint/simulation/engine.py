@@ -1,7 +1,8 @@
 """The run: simulated consumers, merchants and reviewers call the case actions with `now=`, and the clocks tick.
 
 Time moves from event to event in order (a heap); every simulated hour the worker's periodic jobs run
-as the worker would run them (`clocks.tick`, the end of timed measures, the daily monitoring job), and
+as the worker runs them (every one of PERIODIC_JOBS but the outbox's delivery: the clocks, the
+escalation digest, the end of timed measures, the daily monitoring, quality and transparency figures), and
 at each midnight the state of the queues is counted. What a person does with a case is drawn from a
 random generator of that report's own (from the seed and the report's place in the plan), so it does
 not depend on the order in which other things happened.
@@ -23,22 +24,23 @@ from typing import Any
 
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from plaint.accounts.models import User
-from plaint.cases import actions, clocks, queries
+from plaint.cases import actions, queries
 from plaint.cases.inputs import DecisionIn, ReportIn, ResponseIn
 from plaint.cases.models import Case
 from plaint.cases.transitions import OPEN_STATES, State
-from plaint.enforcement.actions import end_due_measures
 from plaint.errors import DomainError
 from plaint.evidence.actions import Upload
-from plaint.monitoring import jobs as monitoring
+from plaint.notifications.worker import DELIVERY_JOB, PERIODIC_JOBS
 from plaint.rulebook import calendar
 from plaint.rulebook.schema import Rulebook
 
 from .scenario import Scenario
 from .world import PlannedReport, World, photo
 
+CLOCKS_JOB = "plaint.cases.clocks.tick"
 # At one moment: the day's count first (it closes the day before), then the worker's pass, then people.
 SNAPSHOT, TICK, PERSON = 0, 1, 2
 # How long a reviewer whose claim was refused (someone took the case first) waits before looking again.
@@ -115,6 +117,7 @@ class Run:
         minutes = (datetime.combine(date.min, self.hours[1]) - datetime.combine(date.min, self.hours[0])).seconds / 60
         self.handling = timedelta(minutes=minutes / scenario.capacity)
         self.reviewed_today: Counter = Counter()
+        self.jobs: dict[str, Callable[[datetime], Any]] = {}
 
     # --- the event queue ------------------------------------------------------------------------
 
@@ -168,10 +171,16 @@ class Run:
     # --- the worker ------------------------------------------------------------------------------
 
     def tick(self, now: datetime) -> None:
+        """The worker's pass: every periodic job but the delivery of the outbox (nothing leaves a simulation)."""
         self.outcome.ticks += 1
-        fired = self._do("clocks.tick", f"at {now.isoformat()}", lambda: clocks.tick(now))
-        self._do("end_due_measures", f"at {now.isoformat()}", lambda: end_due_measures(now))
-        self._do("monitoring", f"at {now.isoformat()}", lambda: monitoring.run_if_due(now))
+        fired = None
+        for name in PERIODIC_JOBS:
+            if name == DELIVERY_JOB:
+                continue
+            job = self.jobs.setdefault(name, import_string(name))
+            result = self._do(name.removeprefix("plaint."), f"at {now.isoformat()}", lambda job=job: job(now))
+            if name == CLOCKS_JOB:
+                fired = result
         if fired is not None and (fired.silence_handled or fired.returned_to_review or fired.claims_lapsed):
             self.wake(now)
 
