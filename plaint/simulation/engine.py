@@ -93,6 +93,8 @@ class _Reviewer:
 
 
 class Run:
+    """One run of a scenario's period over its world: the event queue and the simulated people."""
+
     def __init__(self, scenario: Scenario, rulebook: Rulebook, world: World) -> None:
         self.scenario = scenario
         self.rulebook = rulebook

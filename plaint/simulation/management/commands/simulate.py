@@ -13,6 +13,7 @@ from django.utils import timezone
 from plaint.errors import DomainError
 from plaint.rulebook import loader
 from plaint.simulation import report, scenario
+from plaint.simulation.engine import SimulationFault
 from plaint.simulation.runner import simulate
 
 
@@ -132,6 +133,9 @@ class Command(BaseCommand):
             )
         except DomainError as exc:
             raise CommandError(f"{exc.message}" + (f" {exc.hint}" if exc.hint else "")) from None
+        except SimulationFault as exc:
+            # A fault in Plaint (or in the simulation) the run found: --traceback shows where.
+            raise CommandError(f"The run stopped: {exc}") from exc
         figures["run"] = {"seconds": round(time.perf_counter() - started, 1), "rulebook_source": source}
         self.stdout.write(report.text(figures))
         if options["json"]:
