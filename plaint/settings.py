@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "plaint.inbound",
     "plaint.committee",
     "plaint.dossier",
+    "plaint.simulation",
     "plaint.api",
     "plaint.web",
     # Failed sign-ins per account and per address; the Content-Security-Policy's checks (settings below).
