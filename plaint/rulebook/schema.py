@@ -35,6 +35,10 @@ class Intake(Frozen):
     claim_kept_days: int | None = Field(None, gt=0)
     # Versions without [appeals] only: days to appeal an outcome (then only outside Plaint).
     appeal_window_days: int | None = Field(None, gt=0)
+    # Short videos (MP4, MOV) as evidence: the largest file in MiB and the longest in seconds.
+    # Versions without them accept no video.
+    video_max_mb: int | None = Field(None, gt=0, le=500)
+    video_max_seconds: int | None = Field(None, gt=0, le=3600)
 
 
 ClockTime = Literal["calendar", "business"]
