@@ -10,9 +10,9 @@ import codecs
 import hashlib
 import io
 import warnings
-from struct import error as struct_error
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from struct import error as struct_error
 from typing import IO
 
 import filetype
