@@ -132,7 +132,9 @@ def inspect(
     mime = kind.mime if kind else None
     mime = VIDEO_ALIASES.get(mime, mime)
     if mime in VIDEO_TYPES and not videos:
-        raise EvidenceRejected("unsupported_type", f"{filename} is a video; Plaint accepts {accepted}.")
+        raise EvidenceRejected(
+            "videos_not_accepted", f"{filename} is a video; under this report's rules Plaint accepts {accepted}."
+        )
     if size > (max_video_bytes if mime in VIDEO_TYPES else max_bytes):
         raise _too_large(filename, size, max_bytes, max_video_bytes)
     stream.seek(0)

@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.validators import MaxLengthValidator
@@ -43,6 +42,7 @@ from .common import (
     rejected_files,
     role_required,
     take_refused,
+    upload_field,
     withdraw_page,
 )
 from .filing import Target, category_preview, evidence_choices, find_target, open_case_for, targets_for, uploads_from
@@ -194,7 +194,7 @@ def new_report(request: HttpRequest) -> HttpResponse:
         "kinds": evidence_choices(rulebook, category),
         "remedy_title": pick(rulebook.remedies.get(draft.get("remedy_wanted", ""))),
         "idempotency_key": uuid.uuid4().hex,
-        "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+        **upload_field(rulebook),
     }
     return render(request, "web/consumer/new_evidence.html", context)
 
@@ -283,7 +283,7 @@ def case_context(request: HttpRequest, case: Case, **appeal_forms: Any) -> dict[
             "kinds": evidence_choices(rulebook, category),
             "allowed": data["allowed_actions"],
             "refused": take_refused(request, case.reference),
-            "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+            **upload_field(rulebook),
         }
         | thread_context(request, case, data)
         | appeals.party_context(request, case, data, APPEAL_URLS, now=now, **appeal_forms)

@@ -73,3 +73,12 @@ def role_name(role: str) -> str:
 def remedy_name(kind: str, version: str | None = None) -> str:
     """Return a remedy's name (refund, replacement, …) in the page's language, from the case's rulebook."""
     return common.remedy_name(kind, version)
+
+
+@register.filter
+def clock(seconds: float | None) -> str:
+    """{{ e.duration|clock }}: a video's length as minutes and seconds, 2.5 -> "0:03", 75 -> "1:15"."""
+    if seconds is None:
+        return ""
+    total = round(float(seconds))
+    return f"{total // 60}:{total % 60:02d}"
