@@ -9,7 +9,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Plaint refuses to start without a secret key of its own unless PLAINT_DEBUG is on: the demo runs with debug
 # on (the development key), the tests take a test-only key from pyproject.toml, the benchmarks this one.
-BENCH_ENV := PLAINT_DATABASE_URL=$(BENCH_PG_URL) PLAINT_SECRET_KEY=bench-only-key-not-for-any-deployment-5e2b8c0d
+BENCH_ENV := PLAINT_DATABASE_URL=$(BENCH_PG_URL) PLAINT_SECRET_KEY=bench-only-key-not-for-any-deployment-5e2b8c0d \
+	PLAINT_DOSSIER_SIGNING_KEY=YmVuY2gtb25seS1kb3NzaWVyLWtleS01ZTJiOGMwZDQ=
 
 .PHONY: install migrate demo demo-reset test test-sqlite test-postgres lint format bench messages
 
@@ -63,6 +64,7 @@ bench: install
 	$(BENCH_ENV) $(PY) -m bench.transparency
 	$(BENCH_ENV) $(PY) -m bench.appeal_pages
 	$(BENCH_ENV) $(PY) -m bench.scale
+	$(BENCH_ENV) $(PY) -m bench.forensics
 
 # Re-extract the pages' texts into the Chinese catalog and compile it (needs gettext). Commit both the
 # .po and the .mo: make demo runs without gettext.

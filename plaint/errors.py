@@ -1,8 +1,8 @@
 """Errors a user can cause, each with a machine-readable code and a message that says what to do.
 
 The API and the pages translate them in one place: `InvalidInput` is 422, `Refused` is 409,
-`NotFound` is 404, `Forbidden` is 403; the request layer answers `RequestTooLarge` (413) and
-`LengthRequired` (411).
+`NotFound` is 404, `Forbidden` is 403, `RateLimited` is 429 (with Retry-After); the request layer
+answers `RequestTooLarge` (413) and `LengthRequired` (411).
 """
 
 from typing import Any
@@ -67,3 +67,13 @@ class LengthRequired(DomainError):
     """A request body sent in chunks without a Content-Length, which Django would read as empty."""
 
     status = 411
+
+
+class RateLimited(DomainError):
+    """Too many requests or reports; `retry_after` is the seconds until one more would be accepted."""
+
+    status = 429
+
+    def __init__(self, code: str, message: str, *, retry_after: int | None = None, **kwargs: Any) -> None:
+        super().__init__(code, message, **kwargs)
+        self.retry_after = retry_after

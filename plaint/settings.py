@@ -34,6 +34,19 @@ if not DEBUG and SECRET_KEY in ("", DEV_SECRET_KEY):
         "deployment's own, e.g. the output of: python3 -c 'import secrets; print(secrets.token_urlsafe(50))' "
         "(the development key is used only with PLAINT_DEBUG=1)."
     )
+# The dossier's signing key (plaint/dossier/signing.py): the base64 of a 32-byte Ed25519 private key. Whoever
+# knows it can make a dossier that verifies as Plaint's. As with the secret key, the development key is used
+# only with PLAINT_DEBUG on; otherwise Plaint refuses to start without a key of its own.
+DEV_DOSSIER_SIGNING_KEY = "ZGV2LW9ubHktZG9zc2llci1rZXktbm90LXNlY3JldCE="
+PLAINT_DOSSIER_SIGNING_KEY = os.environ.get("PLAINT_DOSSIER_SIGNING_KEY", "") or (
+    DEV_DOSSIER_SIGNING_KEY if DEBUG else ""
+)
+if not DEBUG and PLAINT_DOSSIER_SIGNING_KEY in ("", DEV_DOSSIER_SIGNING_KEY):
+    raise ImproperlyConfigured(
+        "PLAINT_DOSSIER_SIGNING_KEY is not set, or is the development key: set it to a key of this deployment's "
+        "own, e.g. the output of: python3 -c 'import base64, os; print(base64.b64encode(os.urandom(32)).decode())' "
+        "(the development key is used only with PLAINT_DEBUG=1)."
+    )
 ALLOWED_HOSTS = os.environ.get("PLAINT_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 # Shows the demo accounts on the sign-in page; never set in production.
 PLAINT_DEMO = env_bool("PLAINT_DEMO", False)
@@ -55,8 +68,10 @@ INSTALLED_APPS = [
     "plaint.notifications",
     "plaint.monitoring",
     "plaint.transparency",
+    "plaint.dsa",
     "plaint.inbound",
     "plaint.committee",
+    "plaint.dossier",
     "plaint.api",
     "plaint.web",
     # Failed sign-ins per account and per address; the Content-Security-Policy's checks (settings below).
@@ -213,6 +228,13 @@ PLAINT_DELIVERY_BATCH = int(os.environ.get("PLAINT_DELIVERY_BATCH", "50"))
 PLAINT_DELIVERY_LEASE_SECONDS = float(
     os.environ.get("PLAINT_DELIVERY_LEASE_SECONDS", str(max(PLAINT_WEBHOOK_TIMEOUT * 3, 30)))
 )
+
+# Statements of reasons to the EU DSA Transparency Database (docs/transparency.md): the full URL of
+# its batch endpoint (e.g. https://transparency.dsa.ec.europa.eu/api/v1/statements) and the
+# platform's API token. Empty (the default): nothing is queued or sent; `manage.py export_statements`
+# still writes them to a file. Retries use PLAINT_DELIVERY_MAX_ATTEMPTS and the backoff above.
+PLAINT_DSA_ENDPOINT = os.environ.get("PLAINT_DSA_ENDPOINT", "")
+PLAINT_DSA_TOKEN = os.environ.get("PLAINT_DSA_TOKEN", "")
 
 # Background work (plaint/notifications/tasks.py): "inprocess" runs the periodic jobs in a thread of `manage.py serve`
 # (or in `manage.py run_worker`); "celery" runs them as Celery tasks (workers and beat, Redis as broker).

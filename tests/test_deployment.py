@@ -1,6 +1,7 @@
 """Start-up and deployment settings: no silent development key, and `check --deploy` clean with the documented
 production environment (docs/operations.md)."""
 
+import base64
 import os
 import re
 import secrets
@@ -19,7 +20,7 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 
     Of Plaint's settings only the test run's key and database pass through; the rest are at their defaults.
     """
-    kept = {"PLAINT_SECRET_KEY", "PLAINT_DATABASE_URL"}
+    kept = {"PLAINT_SECRET_KEY", "PLAINT_DOSSIER_SIGNING_KEY", "PLAINT_DATABASE_URL"}
     environment = {k: v for k, v in os.environ.items() if not k.startswith("PLAINT_") or k in kept}
     # The browser tests set this for their own process while they run (tests/browser/conftest.py); a deployment
     # never has it, and check --deploy rightly fails on it (async.E001).
@@ -41,6 +42,15 @@ def test_start_up_without_a_key_of_its_own_is_refused_naming_the_variable(key):
     assert done.returncode != 0
     assert "PLAINT_SECRET_KEY" in done.stderr
     assert "System check identified" not in done.stdout
+
+
+@pytest.mark.parametrize(
+    "key", [None, "", "ZGV2LW9ubHktZG9zc2llci1rZXktbm90LXNlY3JldCE="], ids=["unset", "empty", "dev"]
+)
+def test_start_up_without_a_dossier_key_of_its_own_is_refused_naming_the_variable(key):
+    done = manage("check", PLAINT_DEBUG="0", PLAINT_DOSSIER_SIGNING_KEY=key)
+    assert done.returncode != 0
+    assert "PLAINT_DOSSIER_SIGNING_KEY" in done.stderr
 
 
 def test_debug_on_without_a_key_starts_with_the_development_key():
@@ -79,6 +89,9 @@ def documented_production_environment(var_dir: Path) -> dict[str, str]:
         if name == "PLAINT_SECRET_KEY":
             assert value.startswith("<"), "the docs must not give a usable key"
             value = secrets.token_urlsafe(50)
+        if name == "PLAINT_DOSSIER_SIGNING_KEY":
+            assert value.startswith("<"), "the docs must not give a usable key"
+            value = base64.b64encode(secrets.token_bytes(32)).decode()
         env[name] = value.replace("<password>", "pw")
     assert {"PLAINT_SECRET_KEY", "PLAINT_ALLOWED_HOSTS", "PLAINT_SECURE", "PLAINT_DATABASE_URL"} <= env.keys()
     env["PLAINT_VAR_DIR"] = str(var_dir)

@@ -62,6 +62,10 @@ class CaseOut(Schema):
     order: dict[str, Any] | None
     evidence: list[dict[str, Any]]
     responses: list[dict[str, Any]]
+    # The reporter's reply to the merchant's answer (the second round); None where the rulebook gives none.
+    reply: dict[str, Any] | None = None
+    # Where the case is and what happens next (cases/progress.py): stages, the current one, its deadline.
+    progress: dict[str, Any] | None = None
     decisions: list[dict[str, Any]]
     # The negotiation thread (协商): messages, offers, the extension bound (docs/negotiation.md).
     thread: dict[str, Any] | None = None
@@ -78,9 +82,18 @@ class CaseOut(Schema):
     rating: dict[str, Any] | None = None
     claim: dict[str, Any] | None = None
     related: dict[str, Any] | None = None
+    # Platform staff only: the reporter's record (cases/reading.py reporter_record). Each evidence item
+    # then carries its forensics `flags` too: [{code, reason, details}] (docs/evidence.md, Forensics).
+    reporter_record: dict[str, int] | None = None
     # Platform staff only: the case log's chain head, {"sequence": n, "hash": "<sha256>"} (docs/transparency.md).
     log_head: dict[str, Any] | None = None
     rejected_files: list[RejectedFile] = []
+
+
+class ReplyIn(Schema):
+    """The reporter's reply to the merchant's answer: words (required), files alongside as `evidence`."""
+
+    text: str
 
 
 class FiledOut(Schema):

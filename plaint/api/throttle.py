@@ -24,7 +24,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from plaint.errors import DomainError
+from plaint.errors import RateLimited
 from plaint.network import client_address
 
 log = logging.getLogger(__name__)
@@ -34,10 +34,6 @@ PREFIX = "/api/"
 # its address until a request with it has succeeded here. Only which counter to use, never whether the token
 # is valid (auth.py asks the database each time), so a revoked token stays in here harmlessly.
 _accepted: set[str] = set()
-
-
-class RateLimited(DomainError):
-    status = 429
 
 
 def _remember(token_hash: str) -> None:

@@ -13,6 +13,7 @@ from .routers import (
     appeals,
     cases,
     committee,
+    dossier,
     marketplace,
     merchants,
     monitoring,
@@ -49,6 +50,7 @@ api.add_router("/review", review.router, tags=["review"])
 api.add_router("/merchants", merchants.router, tags=["merchants"])
 api.add_router("/", appeals.router, tags=["appeals"])
 api.add_router("/", negotiation.router, tags=["negotiation"])
+api.add_router("/", dossier.router, tags=["dossier"])
 api.add_router("/committee", committee.router, tags=["committee"])
 api.add_router("/monitoring", monitoring.router, tags=["monitoring"])
 api.add_router("/quality", quality.router, tags=["quality"])
@@ -62,7 +64,10 @@ api.add_router("/staff", notifications.status_router, tags=["status"])
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -218,6 +218,20 @@ class MerchantResponse(models.Model):
     responded_at = models.DateTimeField()
 
 
+class ReporterReply(models.Model):
+    """The reporter's answer to the merchant's answer and counter-evidence: once per case, before the decision.
+
+    Its files are the case's Evidence rows (`evidence_ids`), stored like any of the reporter's.
+    """
+
+    # One per case: the database refuses a second even when two arrive at once.
+    case = models.OneToOneField(Case, on_delete=models.PROTECT, related_name="reply")
+    text = models.TextField()
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    replied_at = models.DateTimeField()
+    evidence_ids = models.JSONField(default=list, blank=True)
+
+
 class Outcome(models.TextChoices):
     UPHELD = "upheld", "Upheld"
     PARTLY_UPHELD = "partly_upheld", "Partly upheld"

@@ -9,19 +9,32 @@ orders by their reference and knows its own consumer by the consumer id (docs/we
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
+from django.db.models import Count
+from django.utils import timezone, translation
 
 from plaint.accounts.models import Role, User
 from plaint.committee.models import Panel
 from plaint.enforcement.models import RemedyInstruction, RemedyState
-from plaint.evidence.models import Evidence, Party
+from plaint.evidence.forensics import flag_item
+from plaint.evidence.models import Evidence, EvidenceFlag, Party
 from plaint.rulebook import loader
 
-from . import chain, statements
+from . import chain, progress, statements
 from .access import MERCHANT, REPORTER, STAFF, side_of
 from .clocks import reopen_window
 from .masking import mask_text, masked_name
-from .models import Appeal, Case, CaseEvent, CaseMessage, CaseRating, Decision, Offer, OfferKind, OfferState
+from .models import (
+    Appeal,
+    Case,
+    CaseEvent,
+    CaseMessage,
+    CaseRating,
+    Decision,
+    Offer,
+    OfferKind,
+    OfferState,
+    ReporterReply,
+)
 from .queries import timeline
 from .transitions import DECIDABLE_STATES, FINAL_STATES, AppealState, State, allowed
 
@@ -306,6 +319,9 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
             }
             for r in case.responses.order_by("responded_at")
         ],
+        # The reporter's answer to the merchant's answer and counter-evidence (rulebook v3 on), the second round.
+        "reply": reply_item(case, side),
+        "progress": progress.progress(case, side, now=now),
         "decisions": [decision_item(d, language) for d in case.decisions.all()],
         "remedies": [remedy_item(r) for r in case.remedy_instructions.order_by("id")],
         "thread": thread(case, side),
@@ -358,6 +374,14 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
     rating = CaseRating.objects.filter(case=case).first() if side != MERCHANT else None
     data["rating"] = rating_item(rating) if rating else None
     if side == STAFF:
+        # Forensics flags (evidence/forensics.py) and the reporter's record: for the platform's staff only.
+        with translation.override(language):
+            flags: dict[int, list] = {}
+            for flag in EvidenceFlag.objects.filter(evidence__case=case):
+                flags.setdefault(flag.evidence_id, []).append(flag_item(flag))
+        for item in data["evidence"]:
+            item["flags"] = flags.get(item["id"], [])
+        data["reporter_record"] = reporter_record(case.reporter_id)
         data["claim"] = {
             "claimed_by": case.claimed_by.username if case.claimed_by_id and people else None,
             "expires_at": _iso(case.claim_expires_at),
@@ -369,6 +393,53 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
             else 0,
         }
     return data
+
+
+def reply_item(case: Case, side: str) -> dict[str, Any] | None:
+    """Return the reporter's reply as `side` reads it (the merchant with personal data masked), or None.
+
+    Without a reply, where the rulebook gives the days for one: when it may be made (`reply_due_at`).
+    """
+    reply = ReporterReply.objects.filter(case=case).first()
+    window = progress.reply_window(case)
+    due = _iso(window.due_at) if window else None
+    if reply is None:
+        return {"text": None, "replied_at": None, "evidence_ids": [], "reply_due_at": due} if window else None
+    text = mask_text(reply.text, (case.reporter.name,)) if side == MERCHANT else reply.text
+    return {
+        "text": text,
+        "replied_at": _iso(reply.replied_at),
+        "evidence_ids": reply.evidence_ids,
+        "reply_due_at": due,
+    }
+
+
+UPHELD_OUTCOMES = ("upheld", "partly_upheld")
+
+
+def reporter_record(reporter_id: int) -> dict[str, int]:
+    """Return a reporter's record: cases filed, open, upheld, not upheld, unfounded, inadmissible, withdrawn.
+
+    Upheld counts cases the merchant settled by accepting the remedy and cases whose latest decision
+    upheld them, wholly or partly; unfounded is the part of not upheld decided with the reason code
+    `unfounded`. Two statements, on the case_reporter index and the decisions of those cases.
+    """
+    states = dict(Case.objects.filter(reporter_id=reporter_id).values_list("state").annotate(n=Count("id")).order_by())
+    latest: dict[int, tuple[str, list]] = {}
+    decisions = Decision.objects.filter(case__reporter_id=reporter_id, case__state=State.DECIDED).order_by("id")
+    for case_id, outcome, codes in decisions.values_list("case_id", "outcome", "reason_codes"):
+        latest[case_id] = (outcome, codes or [])
+    upheld = sum(1 for outcome, _ in latest.values() if outcome in UPHELD_OUTCOMES)
+    not_upheld = [codes for outcome, codes in latest.values() if outcome not in UPHELD_OUTCOMES]
+    return {
+        "filed": sum(states.values()),
+        "open": sum(states.get(s, 0) for s in (State.NEEDS_EVIDENCE, State.AWAITING_MERCHANT, State.AWAITING_REVIEW)),
+        "upheld": states.get(State.RESOLVED, 0) + upheld,
+        "not_upheld": len(not_upheld),
+        "unfounded": sum(1 for codes in not_upheld if "unfounded" in codes),
+        "inadmissible": states.get(State.INADMISSIBLE, 0),
+        "withdrawn": states.get(State.WITHDRAWN, 0),
+    }
 
 
 # The clocks each side reads; staff read all of them.
@@ -412,6 +483,13 @@ def clock_items(case: Case, side: str) -> list[dict[str, Any]]:
     return items
 
 
+def _may_reply(case: Case, now: datetime) -> bool:
+    if case.state not in DECIDABLE_STATES:
+        return False
+    window = progress.reply_window(case)
+    return window is not None and now <= window.due_at and not ReporterReply.objects.filter(case=case).exists()
+
+
 def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
     """Return what the viewer can do to the case now, for clients to show the right buttons."""
     side = side_of(viewer)
@@ -431,6 +509,8 @@ def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
         and case.remedy_instructions.exclude(state=RemedyState.EXECUTED).exists()
     ):
         actions.append("confirm_remedy")
+    if (side == REPORTER or viewer.role in ("agent", "marketplace")) and _may_reply(case, now):
+        actions.append("reply")
     if side == MERCHANT and "contest" in allowed(case.state, "merchant"):
         actions += ["accept", "contest", "rectify", "add_evidence"]
     # The negotiation thread (actions/negotiation.py): parties write while the case is open and offer

@@ -191,6 +191,12 @@ def _appeals_open(
 
 
 PARTY_NAMES_ZH = {"reporter": "举报人", "merchant": "商家", "platform": "平台"}
+PARTY_NAMES_EN = {"reporter": "reporter", "merchant": "merchant", "platform": "platform"}
+
+
+def _local_text(value: str) -> str:
+    """Return an ISO time as the statement's text writes it: 2026-12-03 18:00 in Plaint's time zone."""
+    return f"{timezone.localtime(datetime.fromisoformat(value)):%Y-%m-%d %H:%M}"
 
 
 def money_zh(amount: str, currency: str) -> str:
@@ -214,14 +220,18 @@ def render(statement: dict[str, Any], language: str) -> str:
     ]
     if statement["evidence_considered"]:
         lines.append("已审查的证据：" if zh else "Evidence considered:")
+        # By name and kind, each side's: the hashes are in the dossier and the staff's view.
         for item in statement["evidence_considered"]:
-            captured = item.get("captured_at") or ("无" if zh else "none")
-            kind, digest = item["kind_title"][lang], item["sha256"][:16]
+            kind, name = item["kind_title"][lang], item.get("file_name")
+            captured = item.get("captured_at")
             if zh:
                 party = PARTY_NAMES_ZH.get(item["party"], item["party"])
-                lines.append(f"  - {kind}（{party}提交），sha256 {digest}…，拍摄时间 {captured}")
+                line = f"  - {kind}：{name}（{party}提交）" if name else f"  - {kind}（{party}提交）"
+                lines.append(line + (f"，拍摄时间 {_local_text(captured)}" if captured else ""))
             else:
-                lines.append(f"  - {kind} ({item['party']}), sha256 {digest}…, captured {captured}")
+                party = PARTY_NAMES_EN.get(item["party"], item["party"])
+                line = f"  - {kind}: {name} (from the {party})" if name else f"  - {kind} (from the {party})"
+                lines.append(line + (f", captured {_local_text(captured)}" if captured else ""))
     else:
         lines.append("已审查的证据：无" if zh else "Evidence considered: none was submitted")
     if statement["missing_evidence"]:

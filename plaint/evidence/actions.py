@@ -13,6 +13,7 @@ from plaint.accounts.models import User
 from plaint.db import insert
 from plaint.rulebook.schema import Rulebook
 
+from .forensics import hash_fields
 from .inspection import EvidenceRejected, Inspected, as_file, inspect, size_of, size_text
 from .models import Evidence, derived_path, original_path, shared_path
 from .storage import save_verified
@@ -137,6 +138,8 @@ def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, n
         had_location=inspected.had_location,
         duration=inspected.duration,
         uploaded_at=now,
+        software=inspected.software,
+        **hash_fields(inspected.phash),
     )
     # Paths are content-addressed: a file already stored whole under its hash is the same file.
     evidence.file.name = save_verified(

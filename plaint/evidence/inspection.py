@@ -16,6 +16,7 @@ from struct import error as struct_error
 from typing import IO
 
 import filetype
+import imagehash
 import mutagen
 from mutagen.mp4 import MP4
 from PIL import Image, ImageOps
@@ -43,6 +44,7 @@ EXIF_IFD = 0x8769
 DATETIME_ORIGINAL = 0x9003
 OFFSET_TIME_ORIGINAL = 0x9011
 DATETIME = 0x0132
+SOFTWARE = 0x0131
 ORIENTATION = 0x0112
 CHUNK = 1024 * 1024
 # filetype decides from the first 8 KiB (filetype.utils._NUM_SIGNATURE_BYTES).
@@ -51,7 +53,10 @@ HEAD = 8192
 
 @dataclass(frozen=True)
 class Inspected:
-    """What a file is. `shared_bytes` is the copy for the other party, or None when it is the file itself."""
+    """What a file is. `shared_bytes` is the copy for the other party, or None when it is the file itself.
+
+    For photos also their perceptual hash (`phash`, 64 bits, unsigned) and the EXIF Software tag.
+    """
 
     content_type: str
     extension: str
@@ -60,6 +65,8 @@ class Inspected:
     captured_at: datetime | None
     had_location: bool
     shared_bytes: bytes | None
+    phash: int | None = None
+    software: str = ""
     # A small JPEG for the pages (images only), without any metadata.
     thumbnail: bytes | None = None
     # A JPEG to view in the page when browsers cannot show the original (HEIC), without any metadata.
@@ -254,6 +261,10 @@ def _image(
         raise EvidenceRejected("corrupt_image", f"{filename} does not decode as the image it claims to be.")
     exif = image.getexif()
     captured_at = _captured_at(exif, local_tz)
+    software = exif.get(SOFTWARE)
+    software = software.strip("\x00 ")[:200] if isinstance(software, str) else ""
+    # On the image as decoded above (a JPEG at 1/8 scale): a 32 x 32 grey copy is all the hash reads.
+    phash = int(str(imagehash.phash(image)), 16)
     has_gps = bool(exif.get_ifd(GPS_IFD)) or GPS_IFD in exif
     xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
     had_location = has_gps or (bool(xmp) and b"GPS" in (xmp if isinstance(xmp, bytes) else str(xmp).encode()))
@@ -268,7 +279,17 @@ def _image(
             exif = image.getexif()
         shared = _without_location(image, exif, pil_format)
     return Inspected(
-        mime, extension, size, digest, captured_at, had_location, shared, thumbnail=thumbnail, view_bytes=view
+        mime,
+        extension,
+        size,
+        digest,
+        captured_at,
+        had_location,
+        shared,
+        phash,
+        software,
+        thumbnail=thumbnail,
+        view_bytes=view,
     )
 
 

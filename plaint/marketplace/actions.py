@@ -33,6 +33,9 @@ def upsert_merchant(data: MerchantIn) -> tuple[Merchant, bool]:
             "contact_email": data.contact_email,
             "contact_phone": data.contact_phone,
             "group": data.group.strip(),
+            "registered_name": data.registered_name.strip(),
+            "registered_address": data.registered_address.strip(),
+            "registration_number": data.registration_number.strip(),
         },
     )
 

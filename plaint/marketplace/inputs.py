@@ -25,6 +25,10 @@ class MerchantIn(Strict):
     contact_email: Email = ""
     contact_phone: str = Field("", max_length=40)
     group: str = Field("", max_length=200)
+    # The company as registered, for the complaint text and dossiers (12315 names the respondent by these).
+    registered_name: str = Field("", max_length=300)
+    registered_address: str = Field("", max_length=500)
+    registration_number: str = Field("", max_length=64)
 
 
 class ConsumerIn(Strict):

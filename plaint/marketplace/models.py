@@ -26,6 +26,12 @@ class Merchant(models.Model):
     contact_phone = models.CharField(max_length=40, blank=True)
     # The group of companies the merchant belongs to, if any: committee members declare conflicts by group.
     group = models.CharField(max_length=200, blank=True, default="", db_default="")
+    # The company behind the shop as registered (营业执照 or its foreign equivalent): 12315 and the courts name
+    # the respondent by its registered name and address, not by the shop's name (plaint/dossier/complaint.py).
+    registered_name = models.CharField(max_length=300, blank=True, default="", db_default="")
+    registered_address = models.CharField(max_length=500, blank=True, default="", db_default="")
+    # The registration number: a mainland unified social credit code (统一社会信用代码) or the seat's own.
+    registration_number = models.CharField(max_length=64, blank=True, default="", db_default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

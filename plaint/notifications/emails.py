@@ -48,6 +48,16 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "The merchant answered your report {ref}: {answer}\nThe case has gone to review.",
         ),
     },
+    "replied": {
+        "zh": (
+            "举报人已回应您对举报 {ref} 的答复",
+            "举报人已对您就举报 {ref}（{category}）的答复和证据作出回应，审核员将一并审阅。",
+        ),
+        "en": (
+            "The reporter replied to your answer on report {ref}",
+            "The reporter replied to your answer and evidence on report {ref} ({category}); the reviewer reads both.",
+        ),
+    },
     "silence_referred": {
         "zh": ("举报 {ref} 已转交审核", "商家未在 {due} 前答复举报 {ref}，案件已转交审核。"),
         "en": (

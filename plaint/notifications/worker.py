@@ -25,6 +25,7 @@ PERIODIC_JOBS = [
     "plaint.committee.draw.retry_waiting_draws",
     "plaint.committee.votes.replace_missed_members",
     "plaint.committee.votes.decide_overdue_panels",
+    "plaint.dsa.submission.run",
     "plaint.enforcement.actions.end_due_measures",
     "plaint.inbound.actions.expire_held_mail",
     "plaint.monitoring.jobs.run_if_due",

@@ -237,6 +237,8 @@ WINDOWS = {
     # resolved whose money never arrived (versions with [remedy_execution] only).
     "remedy_confirmation": lambda rb: rb.remedy_execution.confirm_days,
     "reopen_unpaid": lambda rb: rb.remedy_execution.reopen_days,
+    # The reporter's answer to the merchant's counter-evidence (versions with [intake] reply_days only).
+    "reply": lambda rb: rb.intake.reply_days,
 }
 
 

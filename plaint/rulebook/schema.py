@@ -7,6 +7,8 @@ from typing import Literal
 from django.core.exceptions import ImproperlyConfigured
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from .dsa import Dsa
+
 TargetType = Literal["order", "listing", "merchant"]
 Silence = Literal["review", "uphold"]
 
@@ -25,6 +27,19 @@ class Text(Frozen):
         return self.en if language.startswith("en") else self.zh
 
 
+class IntakeLimits(Frozen):
+    """How many reports one reporter may file (counted over the last hour and the last 24 hours)."""
+
+    reports_per_hour: int = Field(gt=0)
+    reports_per_day: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def day_covers_hour(self) -> "IntakeLimits":
+        if self.reports_per_day < self.reports_per_hour:
+            raise ValueError("reports_per_day: cannot be below reports_per_hour")
+        return self
+
+
 class Intake(Frozen):
     evidence_deadline_days: int = Field(gt=0)
     description_max_chars: int = Field(gt=0, le=20000)
@@ -35,6 +50,11 @@ class Intake(Frozen):
     claim_kept_days: int | None = Field(None, gt=0)
     # Versions without [appeals] only: days to appeal an outcome (then only outside Plaint).
     appeal_window_days: int | None = Field(None, gt=0)
+    # Version 3 on: days the reporter has, from the merchant's answer, to answer its counter-evidence
+    # once (before the decision). Absent: the reporter has no such answer.
+    reply_days: int | None = Field(None, gt=0)
+    # Per-reporter rate limits (DSA art. 23). Versions without them (before 3) set none.
+    limits: IntakeLimits | None = None
     # Short videos (MP4, MOV) as evidence: the largest file in MiB and the longest in seconds.
     # Versions without them accept no video.
     video_max_mb: int | None = Field(None, gt=0, le=500)
@@ -402,6 +422,9 @@ class Rulebook(Frozen):
     escalation: Escalation | None = None
     # Version 3 on. Versions without it allow messages and offers but no extension of a deadline.
     negotiation: Negotiation | None = None
+    # Versions without it (before 3) say nothing of the EU DSA Transparency Database; their decisions
+    # are classified by the first version that does (plaint/dsa/statements.py).
+    dsa: Dsa | None = None
 
     @field_validator("effective_from")
     @classmethod
@@ -444,7 +467,21 @@ class Rulebook(Frozen):
         if "none" not in self.remedies:
             raise ValueError("remedies: 'none' is required (a decision that is not upheld grants it)")
         self._appeals_resolve()
+        self._dsa_resolve()
         return self
+
+    def _dsa_resolve(self) -> None:
+        if self.dsa is None:
+            return
+        for code in self.dsa.categories:
+            if self.category(code) is None:
+                raise ValueError(f"dsa: categories: {code!r} is not a category of this rulebook")
+        for kind in self.dsa.measures:
+            if kind not in MeasureKind.__args__:
+                raise ValueError(f"dsa: measures: {kind!r} is not a measure kind ({', '.join(MeasureKind.__args__)})")
+        for code in self.dsa.remedies:
+            if code not in self.remedies:
+                raise ValueError(f"dsa: remedies: {code!r} is not in [remedies]")
 
     def _appeals_resolve(self) -> None:
         if self.appeals is None:

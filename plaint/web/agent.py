@@ -43,6 +43,7 @@ from .common import (
     lang,
     nudge_from_page,
     pick,
+    reply_from_page,
     role_required,
     take_refused,
     upload_field,
@@ -306,6 +307,12 @@ def _case_context(request: HttpRequest, case: Case, **appeal_forms: Any) -> dict
             "alternatives": [pick(a) for a in admissibility.get("alternatives", [])],
             "missing": [pick(rulebook.evidence_kinds[k]) for k in admissibility.get("missing_evidence", [])],
             "evidence": [e | {"kind_title": pick(rulebook.evidence_kinds.get(e["kind"]))} for e in data["evidence"]],
+            # The merchant's counter-evidence, as the merchant gets the reporter's: copies without location data.
+            "merchant_evidence": [
+                e | {"kind_title": pick(rulebook.evidence_kinds.get(e["kind"]))}
+                for e in data["evidence"]
+                if e["party"] == "merchant"
+            ],
             "kinds": evidence_choices(rulebook, category),
             "allowed": data["allowed_actions"],
             "refused": take_refused(request, case.reference),
@@ -369,6 +376,15 @@ def add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
     else:
         add_evidence_from_page(request, case, uploads)
     return done(request, url)
+
+
+@require_POST
+@agent_only
+def reply(request: HttpRequest, reference: str) -> HttpResponse:
+    """Answer the merchant's answer and counter-evidence for the consumer, once, before the decision."""
+    case = case_or_404(request, reference)
+    reply_from_page(request, case, uploads_from(request))
+    return done(request, reverse("agent-case", args=[reference]) + "#reply")
 
 
 @agent_only

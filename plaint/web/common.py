@@ -96,12 +96,24 @@ def role_required(*roles: str) -> Callable:
 # Domain error codes the pages meet, in words people read. Anything else falls back to the
 # error's own (English) message, which still names the field and what to do.
 ERROR_TEXTS: dict[str, Any] = {
+    "not_a_dossier": gettext_lazy(
+        "This is not a Plaint dossier: choose the .zip file downloaded from a case page, as it was downloaded."
+    ),
     "held_files_gone": gettext_lazy(
         "The files kept from the last attempt are no longer kept (they are kept for 12 hours). Choose them again."
     ),
     "duplicate_report": gettext_lazy(
         "A report of the same kind about this is still open: %(case)s. "
         "Add evidence to it or chase it there; a new report can be filed once it is closed."
+    ),
+    # Per-reporter limits of the rulebook ([intake.limits]); %(when)s is the local time of retry_at.
+    "too_many_reports:reports_per_hour": gettext_lazy(
+        "Too many reports: at most %(allowed)s reports can be filed in one hour. Nothing was filed and "
+        "your text is kept; send it again after %(when)s."
+    ),
+    "too_many_reports:reports_per_day": gettext_lazy(
+        "Too many reports: at most %(allowed)s reports can be filed in 24 hours. Nothing was filed and "
+        "your text is kept; send it again after %(when)s."
     ),
     "unknown_order": gettext_lazy("That order is not one of this consumer's orders. Check the order number."),
     "unknown_listing": gettext_lazy("There is no such listing. Check the listing number."),
@@ -215,9 +227,17 @@ def error_message(exc: DomainError) -> str:
 
     A text with placeholders takes them from the error's details (e.g. the open case's reference).
     """
-    text = error_text(exc.code, exc.message)
-    if exc.code in ERROR_TEXTS and exc.details:
-        return text % exc.details
+    code = exc.code
+    if f"{code}:{exc.details.get('limit')}" in ERROR_TEXTS:
+        code = f"{code}:{exc.details['limit']}"
+    text = error_text(code, exc.message)
+    if code in ERROR_TEXTS and exc.details:
+        details = dict(exc.details)
+        if "retry_at" in details:
+            details["when"] = formats.date_format(
+                timezone.localtime(datetime.fromisoformat(details["retry_at"])), "DATETIME_FORMAT"
+            )
+        return text % details
     return text
 
 
@@ -282,6 +302,40 @@ def add_evidence_from_page(request: HttpRequest, case: Case, uploads: list[Uploa
         return
     keep_refused(request, case.reference, filed.rejected_files)
     messages.success(request, _("The evidence was added to the case."))
+
+
+def _local_date(value: str | None) -> str:
+    moment = when(value)
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else ""
+
+
+def reply_from_page(request: HttpRequest, case: Case, uploads: list[Upload]) -> None:
+    """Send the reporter's reply to the merchant's answer from a case page; the outcome is shown there next.
+
+    A refusal names its dates in the reader's language and format.
+    """
+    try:
+        filed = actions.reply_to_merchant(request.user, case, request.POST.get("text", ""), uploads)
+    except DomainError as exc:
+        keep_refused(request, case.reference, exc.details.get("rejected_files", []))
+        details = exc.details or {}
+        dates = {"opened": _local_date(details.get("reply_opened_at")), "due": _local_date(details.get("reply_due_at"))}
+        if exc.code == "already_replied":
+            text = _("You already replied to the merchant's answer, on %(at)s; a case takes one reply.") % {
+                "at": _local_date(details.get("replied_at"))
+            }
+        elif exc.code == "reply_window_closed":
+            text = _("The time to reply ran from %(opened)s until %(due)s; it has ended.") % dates
+        elif exc.code == "reply_closed":
+            text = _("The case is no longer waiting for its decision; a reply was open until %(due)s.") % dates
+        elif exc.code == "text":
+            text = _("Write your reply to the merchant's answer.")
+        else:
+            text = error_message(exc)
+        messages.error(request, text)
+        return
+    keep_refused(request, case.reference, filed.rejected_files)
+    messages.success(request, _("Your reply was sent. The reviewer reads it with the merchant's answer."))
 
 
 def withdraw_page(request: HttpRequest, case: Case, case_page: str, template: str) -> HttpResponse:
@@ -441,6 +495,8 @@ def event_sentence(event: dict[str, Any]) -> str:
         return _("The merchant contested the report.")
     if kind == "propose_rectification":
         return _("The merchant proposed to put the problem right.")
+    if kind == "reporter_replied":
+        return _("The reporter replied to the merchant's answer and evidence.")
     if kind == "refer_silence_to_review":
         return _("The merchant did not answer in time; the case went to review.")
     if kind == "uphold_for_silence":

@@ -25,7 +25,8 @@ from plaint.cases.inputs import ReportIn
 from plaint.cases.models import Case
 from plaint.cases.queries import cases_for
 from plaint.cases.reading import describe_case
-from plaint.errors import DomainError
+from plaint.dossier.complaint import complaint_text
+from plaint.errors import DomainError, RateLimited
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Rulebook
 
@@ -40,6 +41,7 @@ from .common import (
     nudge_from_page,
     pick,
     rejected_files,
+    reply_from_page,
     role_required,
     take_refused,
     upload_field,
@@ -190,13 +192,19 @@ def new_report(request: HttpRequest) -> HttpResponse:
     if step == "submit" and request.method == "POST":
         return _submit(request, rulebook, draft, target, context)
 
+    return _evidence_step(request, rulebook, category, draft, context)
+
+
+def _evidence_step(
+    request: HttpRequest, rulebook: Rulebook, category: Any, draft: dict, context: dict, status: int = 200
+) -> HttpResponse:
     context |= {
         "kinds": evidence_choices(rulebook, category),
         "remedy_title": pick(rulebook.remedies.get(draft.get("remedy_wanted", ""))),
         "idempotency_key": uuid.uuid4().hex,
         **upload_field(rulebook),
     }
-    return render(request, "web/consumer/new_evidence.html", context)
+    return render(request, "web/consumer/new_evidence.html", context, status=status)
 
 
 def _submit(request: HttpRequest, rulebook: Rulebook, draft: dict, target: Target, context: dict) -> HttpResponse:
@@ -215,9 +223,20 @@ def _submit(request: HttpRequest, rulebook: Rulebook, draft: dict, target: Targe
             request.user, data, uploads_from(request), idempotency_key=request.POST.get("idempotency_key") or None
         )
     except DomainError as exc:
+        # The draft (target, category, text) stays in the session: nothing typed is lost.
         if wants_json:
-            return JsonResponse({"error": error_message(exc), "field": exc.field}, status=exc.status)
+            response = JsonResponse({"error": error_message(exc), "field": exc.field}, status=exc.status)
+            if getattr(exc, "retry_after", None):
+                response["Retry-After"] = str(exc.retry_after)
+            return response
         messages.error(request, error_message(exc))
+        if isinstance(exc, RateLimited):
+            # Answered here with its status and when to retry, the report's text on the page to send again.
+            response = _evidence_step(
+                request, rulebook, rulebook.category(draft["category"]), draft, context, status=exc.status
+            )
+            response["Retry-After"] = str(exc.retry_after)
+            return response
         return redirect(_step_url("evidence"))
     request.session.pop(DRAFT, None)
     refused = rejected_files(filed.rejected_files)
@@ -280,10 +299,19 @@ def case_context(request: HttpRequest, case: Case, **appeal_forms: Any) -> dict[
                 for e in data["evidence"]
                 if e["party"] == "reporter"
             ],
+            # The merchant's counter-evidence, as the merchant gets the reporter's: copies without location data.
+            "merchant_evidence": [
+                e | {"kind_title": pick(rulebook.evidence_kinds.get(e["kind"]))}
+                for e in data["evidence"]
+                if e["party"] == "merchant"
+            ],
             "kinds": evidence_choices(rulebook, category),
             "allowed": data["allowed_actions"],
             "refused": take_refused(request, case.reference),
             **upload_field(rulebook),
+            # The 12315 complaint in Chinese (12315 takes Chinese), and in English beside it on an English page.
+            "complaint_text": complaint_text(case, request.user, "zh-hans", data=data),
+            "complaint_text_en": complaint_text(case, request.user, "en", data=data) if _language() == "en" else "",
         }
         | thread_context(request, case, data)
         | appeals.party_context(request, case, data, APPEAL_URLS, now=now, **appeal_forms)
@@ -335,6 +363,15 @@ def nudge(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, _("Your question was recorded on the case."))
     return redirect("consumer-case", reference)
+
+
+@require_POST
+@consumer_only
+def reply(request: HttpRequest, reference: str) -> HttpResponse:
+    """Answer the merchant's answer and counter-evidence, once, in words and files, before the decision."""
+    case = case_or_404(request, reference)
+    reply_from_page(request, case, uploads_from(request))
+    return done(request, reverse("consumer-case", args=[reference]) + "#reply")
 
 
 @require_POST

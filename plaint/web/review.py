@@ -344,6 +344,8 @@ def _gallery(data: dict[str, Any], delivered: Any) -> list[dict[str, Any]]:
                 "captured": captured,
                 "image": item["content_type"].startswith("image/"),
                 "before_delivery": bool(captured and delivered and captured < delivered),
+                # Forensics said so already (with the dates), for evidence filed since it runs.
+                "flagged_before_delivery": any(f["code"] == "before_delivery" for f in item.get("flags", [])),
             }
         )
     return items
@@ -388,12 +390,16 @@ def _workspace(
         **data["admissibility"],
         "missing_evidence": [pick(rulebook.evidence_kinds.get(k)) or k for k in missing],
     }
+    # The rounds: the report's evidence and the merchant's counter-evidence in the gallery, the reporter's
+    # reply (with its own files) beside the merchant's answer.
+    reply_ids = set((data["reply"] or {}).get("evidence_ids") or [])
+    context_gallery = _gallery(data, delivered)
     context = {
         "case": case,
         "data": data,
         "category": category,
         "delivered": delivered,
-        "gallery": _gallery(data, delivered),
+        "gallery": [e for e in context_gallery if e["id"] not in reply_ids],
         "form": form,
         "templates": templates,
         "chosen_template": chosen,
@@ -413,6 +419,8 @@ def _workspace(
             for r in case.rectifications.order_by("id")
         ],
         "rectification_error": rectification_error,
+        "show_hashes": True,
+        "reply_gallery": [e for e in context_gallery if e["id"] in reply_ids],
     } | thread_context(request, case, data)
     return render(request, "web/review/case.html", context, status=status)
 
@@ -684,6 +692,7 @@ def _reconsideration(
         "statement": statement_view(appeal.statement),
         "form": form if decidable else None,
         "for_committee": appeal.route == AppealRoute.COMMITTEE,
+        "show_hashes": True,
     }
     return render(request, "web/review/appeal.html", context, status=status)
 

@@ -5,6 +5,7 @@ from . import (
     agent,
     committee,
     consumer,
+    dossier,
     inbound,
     negotiation,
     notifications,
@@ -22,6 +23,9 @@ urlpatterns = [
     path("rules/", rules.rules_index, name="rules"),
     path("rules/<str:version>/", rules.rules_version, name="rules-version"),
     path("transparency/", transparency.transparency, name="transparency"),
+    # Dossiers (issue 14): anyone checks one; Plaint's public key, for checking without Plaint.
+    path("dossier/verify/", dossier.verify_page, name="dossier-verify"),
+    path("dossier/public-key", dossier.public_key, name="dossier-public-key"),
     path("merchant/standing/", views.merchant_standing, name="merchant-standing"),
     path("accounts/login/", views.SignInView.as_view(), name="login"),
     path("language/", views.set_language, name="set-language"),
@@ -35,6 +39,7 @@ urlpatterns = [
     path("consumer/cases/<str:reference>/evidence/", consumer.add_evidence, name="consumer-add-evidence"),
     path("consumer/cases/<str:reference>/withdraw/", consumer.withdraw, name="consumer-withdraw"),
     path("consumer/cases/<str:reference>/nudge/", consumer.nudge, name="consumer-nudge"),
+    path("consumer/cases/<str:reference>/reply/", consumer.reply, name="consumer-reply"),
     path("consumer/cases/<str:reference>/appeal/", consumer.appeal, name="consumer-appeal"),
     path(
         "consumer/cases/<str:reference>/appeals/<int:appeal_id>/answer/",
@@ -59,6 +64,7 @@ urlpatterns = [
     path("agent/cases/<str:reference>/withdraw/", agent.withdraw, name="agent-withdraw"),
     path("agent/cases/<str:reference>/nudge/", agent.nudge, name="agent-nudge"),
     path("agent/cases/<str:reference>/upload-link/", agent.send_upload_link, name="agent-upload-link"),
+    path("agent/cases/<str:reference>/reply/", agent.reply, name="agent-reply"),
     path("agent/cases/<str:reference>/appeal/", agent.appeal, name="agent-appeal"),
     path(
         "agent/cases/<str:reference>/appeals/<int:appeal_id>/answer/", agent.answer_appeal, name="agent-appeal-answer"

@@ -16,8 +16,8 @@ pytestmark = pytest.mark.django_db
 
 
 def _english_words(text: str) -> list[str]:
-    """Return the Latin words of a Chinese text, leaving out links, sha256 digests and case references."""
-    text = re.sub(r"https?://\S+|sha256 [0-9a-f]+…|PL-[\w-]+|\d{4}-\d\d-\d\dT[\d:.+]+", "", text)
+    """Return the Latin words of a Chinese text, leaving out links, case references and the uploaders' file names."""
+    text = re.sub(r"https?://\S+|PL-[\w-]+|\d{4}-\d\d-\d\dT[\d:.+]+|[\w-]+\.(?:jpg|png|webp|pdf|txt)", "", text)
     return re.findall(r"[A-Za-z]{2,}", text)
 
 
@@ -44,7 +44,7 @@ def decided():
 def test_the_chinese_decision_names_roles_and_money_in_chinese(decided):
     reporter, case, decision = decided
     statement = statements.render(decision.statement, "zh-hans")
-    assert "（举报人提交）" in statement
+    assert "e.jpg（举报人提交）" in statement and "sha256" not in statement
     assert "补救措施：退款 ¥389.00，另退已缴税费 ¥35.79" in statement
     assert "CNY" not in statement and "reporter" not in statement
     assert _english_words(statement) == []
@@ -52,12 +52,13 @@ def test_the_chinese_decision_names_roles_and_money_in_chinese(decided):
     body = Notification.objects.get(user=reporter, event="decided").body
     assert "补救：退款 ¥389.00，另退已缴税费 ¥35.79" in body
     assert "CNY" not in body and _english_words(body) == []
+    assert "sha256" not in body
 
 
 def test_the_english_decision_keeps_its_wording(decided):
     reporter, case, decision = decided
     english = statements.render(decision.statement, "en")
-    assert "(reporter)" in english and "Refund 389.00 CNY plus the tariff paid, 35.79 CNY" in english
+    assert "e.jpg (from the reporter)" in english and "Refund 389.00 CNY plus the tariff paid, 35.79 CNY" in english
 
 
 def test_other_currencies_keep_their_code_after_the_number():

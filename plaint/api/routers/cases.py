@@ -21,7 +21,7 @@ from plaint.evidence.downloads import download_for
 from plaint.keyset import Order, capped_counts, keyset_page
 from plaint.limits import PageNumber, RowId
 
-from ..schemas import ERRORS, CaseOut, FiledOut, Page, WithdrawIn
+from ..schemas import ERRORS, CaseOut, FiledOut, Page, ReplyIn, WithdrawIn
 
 router = Router()
 
@@ -195,6 +195,22 @@ def respond(
 ) -> dict:
     """The merchant's answer (multipart): kind accept | contest | rectify, explanation, counter-evidence."""
     filed = actions.respond_as_merchant(request.auth, get_case(request.auth, reference), data, uploads_from(request))
+    return _out(request, filed.case, filed.rejected_files)
+
+
+@router.post("/cases/{reference}/reply", response={200: CaseOut, **ERRORS})
+def reply(request: HttpRequest, reference: str, data: Form[ReplyIn], evidence: File[list[UploadedFile]] = None) -> dict:
+    """The reporter's side answers the merchant's answer and counter-evidence (multipart), once, before the decision.
+
+    `text`, and `evidence` files each with an `evidence_kind`. Open from the merchant's contest or
+    proposed rectification for the rulebook's [intake] reply_days (version 3 on) while the case awaits
+    its decision. 409 `already_replied` for a second reply; 409 `reply_window_closed` after the days and
+    `reply_closed` once the case is decided or closed, each with `details` naming `reply_opened_at` and
+    `reply_due_at`; 409 `nothing_to_reply_to` without a contest or rectification to answer (or under a
+    rulebook without reply_days); 403 for anyone but the reporter's side.
+    """
+    case = get_case(request.auth, reference)
+    filed = actions.reply_to_merchant(request.auth, case, data.text, uploads_from(request))
     return _out(request, filed.case, filed.rejected_files)
 
 

@@ -11,6 +11,7 @@ and writes outbox rows for what must leave, all before it commits.
     review             claim_case, claim_next, release_case, decide_case; lapsed claims
     decisions          what every decision does, a reviewer's or an automated one
     reporter           withdraw_report, nudge_case
+    reply              reply_to_merchant: the reporter answers the merchant's answer and evidence, once
     escalation         a breached clock raises the priority or goes to the supervisors
     rectification      rectification orders (整改): ordered, proven, checked, missed
     appeals            either party's appeal: filed, answered, decided (the penalty appeal is one kind)
@@ -42,6 +43,7 @@ from .filing import file_report, matter_of, open_case_of
 from .merchant_response import handle_merchant_silence, respond_as_merchant
 from .negotiation import accept_offer, decline_offer, make_offer, post_message, withdraw_offer
 from .remedies import confirm_remedy_executed, rate_case, reopen_unpaid, report_remedy_failed
+from .reply import reply_to_merchant
 from .reporter import nudge_case, withdraw_report
 from .review import claim_case, claim_next, decide_case, lapse_claim, release_case
 from .upload_link import add_evidence_by_link, find_upload_link, send_upload_link
@@ -82,6 +84,7 @@ __all__ = [
     "reopen_unpaid",
     "report_remedy_failed",
     "release_case",
+    "reply_to_merchant",
     "request_more_evidence",
     "respond_as_merchant",
     "return_to_review",

@@ -14,6 +14,7 @@ from django.db.models import F
 
 from plaint.accounts.models import DECIDING_ROLES, Role, User
 from plaint.errors import Forbidden, InvalidInput, Refused
+from plaint.evidence import forensics
 from plaint.evidence.actions import CheckedUpload, store
 from plaint.evidence.models import Evidence, Party
 from plaint.notifications.outbox import enqueue_webhook
@@ -179,6 +180,11 @@ def _attach(
     itself (`with_report`) are marked so, so the timeline does not read them as added later.
     """
     stored = [store(case, item, actor, party, now) for item in checked]
+    photos = [e for e in stored if e.phash is not None]
+    if photos:
+        # Forensics in the same transaction: a few indexed statements per photo (docs/evidence.md).
+        order = case.report.order if case.report.order_id else None
+        forensics.screen(photos, delivered_at=order.delivered_at if order else None, now=now)
     mark = {"with_report": True} if with_report else {}
     events = [_event(case, "evidence_added", actor, now, data=_evidence_summary(e) | mark) for e in stored]
     if rejected:

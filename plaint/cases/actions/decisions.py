@@ -143,6 +143,8 @@ def _evidence_considered(case: Case, rulebook: Rulebook) -> list[dict[str, Any]]
             "kind": e.kind,
             "kind_title": {"zh": rulebook.evidence_kinds[e.kind].zh, "en": rulebook.evidence_kinds[e.kind].en},
             "party": e.party,
+            # The parties' statement names each file; the hash is for the dossier and the staff's view.
+            "file_name": e.original_name,
             "sha256": e.sha256,
             "captured_at": timezone.localtime(e.captured_at).isoformat() if e.captured_at else None,
         }

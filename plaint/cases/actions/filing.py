@@ -7,14 +7,15 @@ needs evidence: the reporter's; inadmissible: closed with the alternatives). Onl
 
 import hashlib
 import json
-from datetime import datetime
+import math
+from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from plaint.accounts.models import Role, User
 from plaint.db import get_with, insert
-from plaint.errors import Forbidden, InvalidInput, Refused
+from plaint.errors import Forbidden, InvalidInput, RateLimited, Refused
 from plaint.evidence.actions import CheckedUpload, Upload, check_uploads
 from plaint.evidence.inspection import as_file
 from plaint.evidence.models import Evidence, Party
@@ -137,6 +138,57 @@ def _duplicate(matter: str, category: Category, target_type: str) -> Refused | N
     )
 
 
+LIMIT_WINDOWS = {"reports_per_hour": timedelta(hours=1), "reports_per_day": timedelta(days=1)}
+
+
+def check_report_limits(rulebook: Rulebook, reporter_id: int, now: datetime) -> None:
+    """Refuse (429 too_many_reports) a report past the rulebook's per-reporter limits ([intake.limits]).
+
+    Counts the reporter's cases opened in the last hour and the last 24 hours, whoever filed them,
+    reading at most reports_per_day rows of the case_reporter index. The refusal says which limit and
+    when one more report will be accepted: when the oldest report that fills the window leaves it.
+    Two requests of one reporter at the same instant may both pass (the count is read before the
+    filing's transaction); the next one is refused.
+    """
+    limits = rulebook.intake.limits
+    if limits is None:
+        return
+    recent = list(
+        Case.objects.filter(reporter_id=reporter_id, opened_at__gt=now - LIMIT_WINDOWS["reports_per_day"])
+        .order_by("-opened_at")
+        .values_list("opened_at", flat=True)[: limits.reports_per_day]
+    )
+    refusal = None
+    for name, window in LIMIT_WINDOWS.items():
+        allowed = getattr(limits, name)
+        inside = [at for at in recent if at > now - window]
+        if len(inside) >= allowed:
+            retry_at = inside[allowed - 1] + window
+            if refusal is None or retry_at > refusal[2]:
+                refusal = (name, allowed, retry_at)
+    if refusal is None:
+        return
+    name, allowed, retry_at = refusal
+    seconds = max(1, math.ceil((retry_at - now).total_seconds()))
+    period = "hour" if name == "reports_per_hour" else "24 hours"
+    local = timezone.localtime(retry_at)
+    raise RateLimited(
+        "too_many_reports",
+        f"This reporter has filed {allowed} reports in the last {period}; the rulebook allows {allowed} "
+        f"({name} in [intake.limits], version {rulebook.version}).",
+        hint=f"Nothing was filed. Send the report again after {local:%Y-%m-%d %H:%M %Z} ({seconds} seconds; "
+        "the Retry-After header).",
+        retry_after=seconds,
+        details={
+            "limit": name,
+            "allowed": allowed,
+            "retry_at": local.isoformat(),
+            "retry_after_seconds": seconds,
+            "rulebook_version": rulebook.version,
+        },
+    )
+
+
 def request_digest(data: ReportIn, uploads: list[Upload]) -> str:
     """Return the SHA-256 that identifies a filing request: its fields and each file's name, kind and content."""
     digest = hashlib.sha256(json.dumps(data.model_dump(mode="json"), sort_keys=True, ensure_ascii=False).encode())
@@ -209,6 +261,7 @@ def file_report(
             hint="Use one of: " + ", ".join(category.remedies),
         )
     reporter = _reporter(actor, data)
+    check_report_limits(rulebook, reporter.pk, now)
     order, listing, merchant = _target(data, reporter)
     channel = _channel(actor, data)
     target = {"order": order, "listing": listing}.get(data.target_type, merchant)
