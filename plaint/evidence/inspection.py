@@ -263,7 +263,8 @@ def _image(
     captured_at = _captured_at(exif, local_tz)
     software = exif.get(SOFTWARE)
     software = software.strip("\x00 ")[:200] if isinstance(software, str) else ""
-    # On the image as decoded above (a JPEG at 1/8 scale): a 32 x 32 grey copy is all the hash reads.
+    # On the image as decoded above (a JPEG at the smallest scale still past the thumbnail): a 32 x 32
+    # grey copy is all the hash reads.
     phash = int(str(imagehash.phash(image)), 16)
     has_gps = bool(exif.get_ifd(GPS_IFD)) or GPS_IFD in exif
     xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
