@@ -59,6 +59,12 @@ def evidence_url(case: Case, evidence: Evidence) -> str:
 
 
 def evidence_item(case: Case, evidence: Evidence) -> dict[str, Any]:
+    """Return one evidence file as every side reads it; `thumbnail_url` and `view_url` are None when absent.
+
+    The pages show `thumbnail_url` in galleries, `view_url` (else `url`) when a photo is opened, and
+    play a video (`duration`, in seconds) from `url`.
+    """
+    url = evidence_url(case, evidence)
     return {
         "id": evidence.pk,
         "kind": evidence.kind,
@@ -69,7 +75,10 @@ def evidence_item(case: Case, evidence: Evidence) -> dict[str, Any]:
         "sha256": evidence.sha256,
         "captured_at": _iso(evidence.captured_at),
         "uploaded_at": _iso(evidence.uploaded_at),
-        "url": evidence_url(case, evidence),
+        "url": url,
+        "thumbnail_url": f"{url[: -len('file')]}thumbnail" if evidence.thumbnail else None,
+        "view_url": f"{url[: -len('file')]}view" if evidence.view_file else None,
+        "duration": evidence.duration,
     }
 
 

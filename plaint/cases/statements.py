@@ -283,3 +283,50 @@ def render(statement: dict[str, Any], language: str) -> str:
         lines.append("其他途径：" if zh else "Other ways forward:")
         lines.extend(f"  - {a[lang]}" for a in statement["alternatives"])
     return "\n".join(lines)
+
+
+def notice(statement: dict[str, Any]) -> dict[str, Any]:
+    """Return the fields of the decision's e-mail and portal notice ("decided"): outcome, remedy, next, appeal.
+
+    Only what a party needs to read at a glance; no hash, no ISO time (the appeal deadline is a moment
+    each reader sees in their own language and time zone). The whole statement is on the case's page.
+    """
+    outcome = statement["outcome"]
+    remedy = statement["remedy"]
+    if outcome == "not_upheld" or (remedy["kind"] == "none" and not remedy.get("not_applicable")):
+        remedy_text = {"zh": "无", "en": "none"}
+        next_text = {"zh": "案件已结束。", "en": "The case is closed."}
+    elif remedy["kind"] == "none":
+        remedy_text = {
+            "zh": "无（未找到可执行补救的订单，详见案件页面）",
+            "en": "none (no order was found to carry it out on; see the case's page)",
+        }
+        next_text = {"zh": "案件已结束。", "en": "The case is closed."}
+    else:
+        zh, en = remedy["zh"], remedy["en"]
+        currency = remedy["currency"].upper()
+        if remedy["amount"] is not None:
+            zh += " " + money_zh(remedy["amount"], currency)
+            en += f" of {currency} {Decimal(remedy['amount']):,.2f}"
+        if remedy.get("tariff_amount") and Decimal(remedy["tariff_amount"]) > 0:
+            zh += "，另退已缴税费 " + money_zh(remedy["tariff_amount"], currency)
+            en += f" plus the tariff paid, {currency} {Decimal(remedy['tariff_amount']):,.2f}"
+        remedy_text = {"zh": zh, "en": en}
+        next_text = {
+            "zh": "平台已通知市场执行补救，执行后会再通知您。",
+            "en": "The marketplace is instructed to carry out the remedy; you will be told when it is done.",
+        }
+    appeal = statement["appeal"]
+    until = (
+        appeal.get("reporter_appeal_until") or appeal.get("merchant_appeal_until") or appeal.get("penalty_appeal_until")
+    )
+    fields: dict[str, Any] = {"outcome": statement["outcome_title"], "remedy": remedy_text, "next": next_text}
+    if not until:
+        return fields | {"appeal": {"zh": "", "en": ""}}
+    # A moment each reader reads in their own language and time zone (notifications.emails.at).
+    appeal = {
+        "at": until,
+        "zh": "\n不服的，可在 {} 前在案件页面申诉。",
+        "en": "\nEither side may appeal on the case's page until {}.",
+    }
+    return fields | {"appeal": appeal}

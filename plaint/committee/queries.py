@@ -89,6 +89,10 @@ def dossier(panel: Panel, language: str = "zh-hans") -> dict[str, Any]:
                 "captured_at": e.captured_at.isoformat() if e.captured_at else None,
                 "uploaded_at": e.uploaded_at.isoformat(),
                 "url": evidence_url(panel, e.pk),
+                # The derived images (no metadata) and a video's length, as on the parties' pages.
+                "thumbnail_url": evidence_url(panel, e.pk)[: -len("file")] + "thumbnail" if e.thumbnail else None,
+                "view_url": evidence_url(panel, e.pk)[: -len("file")] + "view" if e.view_file else None,
+                "duration": e.duration,
             }
             for e in case.evidence.order_by("uploaded_at", "id")
         ],

@@ -15,7 +15,7 @@ from plaint.rulebook.schema import Rulebook
 
 from .forensics import hash_fields
 from .inspection import EvidenceRejected, Inspected, as_file, inspect, size_of, size_text
-from .models import Evidence, original_path, shared_path
+from .models import Evidence, derived_path, original_path, shared_path
 from .storage import save_verified
 
 
@@ -61,6 +61,8 @@ def check_uploads(uploads: list[Upload], rulebook: Rulebook) -> tuple[list[Check
     local_tz = timezone.get_default_timezone()
     max_files = settings.PLAINT_EVIDENCE_MAX_FILES
     max_total = settings.PLAINT_EVIDENCE_MAX_TOTAL_BYTES
+    max_video_bytes, max_video_seconds = video_limits(rulebook)
+    largest = max(settings.PLAINT_EVIDENCE_MAX_BYTES, max_video_bytes or 0)
     total = 0
     for position, upload in enumerate(uploads, start=1):
         if position > max_files:
@@ -83,7 +85,7 @@ def check_uploads(uploads: list[Upload], rulebook: Rulebook) -> tuple[list[Check
             )
             continue
         size = size_of(upload.data)
-        if size <= settings.PLAINT_EVIDENCE_MAX_BYTES and total + size > max_total:
+        if size <= largest and total + size > max_total:
             rejected.append(
                 RejectedUpload(
                     upload.name,
@@ -101,6 +103,8 @@ def check_uploads(uploads: list[Upload], rulebook: Rulebook) -> tuple[list[Check
                 max_bytes=settings.PLAINT_EVIDENCE_MAX_BYTES,
                 max_pixels=settings.PLAINT_EVIDENCE_MAX_PIXELS,
                 local_tz=local_tz,
+                max_video_bytes=max_video_bytes,
+                max_video_seconds=max_video_seconds,
             )
         except EvidenceRejected as exc:
             rejected.append(RejectedUpload(upload.name, exc.code, exc.message))
@@ -108,6 +112,14 @@ def check_uploads(uploads: list[Upload], rulebook: Rulebook) -> tuple[list[Check
         total += size
         accepted.append(CheckedUpload(upload.name, upload.kind, upload.data, inspected))
     return accepted, rejected
+
+
+def video_limits(rulebook: Rulebook) -> tuple[int | None, int | None]:
+    """Return the largest video in bytes and the longest in seconds the rulebook accepts; (None, None) if none."""
+    intake = rulebook.intake
+    if intake.video_max_mb is None or intake.video_max_seconds is None:
+        return None, None
+    return intake.video_max_mb * 1024 * 1024, intake.video_max_seconds
 
 
 def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, now: datetime) -> Evidence:
@@ -124,6 +136,7 @@ def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, n
         sha256=inspected.sha256,
         captured_at=inspected.captured_at,
         had_location=inspected.had_location,
+        duration=inspected.duration,
         uploaded_at=now,
         software=inspected.software,
         **hash_fields(inspected.phash),
@@ -146,4 +159,13 @@ def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, n
             len(shared),
             hashlib.sha256(shared).hexdigest(),
         )
+    # The derived images hold no metadata at all: one copy serves both sides.
+    for field, data, name in (
+        (evidence.thumbnail, inspected.thumbnail, "thumbnail.jpg"),
+        (evidence.view_file, inspected.view_bytes, "view.jpg"),
+    ):
+        if data is not None:
+            field.name = save_verified(
+                derived_path(evidence, name), io.BytesIO(data), len(data), hashlib.sha256(data).hexdigest()
+            )
     return insert(evidence)

@@ -7,7 +7,11 @@ class EvidenceConfig(AppConfig):
     label = "evidence"
 
     def ready(self) -> None:
+        import pillow_heif
         from PIL import Image
+
+        # iPhones' HEIC photos open as any other image (inspection, thumbnails).
+        pillow_heif.register_heif_opener()
 
         # Pillow warns past this many pixels and refuses past twice as many, at open, before decoding:
         # any code that opens an image fails safely on a decompression bomb, not only inspection.

@@ -1,8 +1,9 @@
 """How an evidence file is handed to a browser: its type, its name, and whether it may open in the page.
 
 Evidence comes from the other party, so a file must never run as part of Plaint's site. Only the
-photo types Plaint decodes and shows (JPEG, PNG, WebP) are served inline; everything else (PDFs,
-chat logs, any type added later) is a download. The name's extension follows the type sniffed at
+photo types Plaint decodes and shows (JPEG, PNG, WebP) and the videos it reads (MP4, MOV: media,
+which runs nothing) are served inline; everything else (HEIC originals, PDFs, chat logs, any type
+added later) is a download. The name's extension follows the type sniffed at
 upload, never the uploader's: a PDF named "photo.jpg" downloads as "photo.pdf".
 """
 
@@ -11,14 +12,16 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import quote
 
-from .inspection import IMAGE_TYPES
+from .inspection import IMAGE_TYPES, VIDEO_TYPES
 
-# The types shown in the page (the review gallery, the portals' thumbnails).
-INLINE_TYPES = frozenset(IMAGE_TYPES)
-EXTENSIONS = {mime: extension for mime, (extension, _) in IMAGE_TYPES.items()} | {
-    "application/pdf": ".pdf",
-    "text/plain": ".txt",
-}
+# The types shown in the page (the review gallery, the portals' thumbnails, <video>). Browsers other
+# than Safari cannot show HEIC: the pages show its JPEG copy, and the original is a download.
+INLINE_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", *VIDEO_TYPES})
+EXTENSIONS = (
+    {mime: extension for mime, (extension, _) in IMAGE_TYPES.items()}
+    | VIDEO_TYPES
+    | {"application/pdf": ".pdf", "text/plain": ".txt"}
+)
 # What a stored type Plaint does not know (none today) is served as: bytes to save, nothing to render.
 UNKNOWN_TYPE = "application/octet-stream"
 # Characters no file system or header should receive: path separators, quotes, wildcards, controls.

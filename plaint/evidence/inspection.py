@@ -1,5 +1,6 @@
-"""Inspecting an uploaded evidence file: what it really is, its hash, when it was taken, and the
-copy the other party may see (GPS data removed). Pure: content in, facts out.
+"""Inspecting an uploaded evidence file: what it really is, its hash, when it was taken, the copy the
+other party may see (GPS data removed), and the small derived images the pages show (a thumbnail, a
+JPEG of an iPhone's HEIC photo). Pure: content in, facts out.
 
 The content is bytes or a binary file open for reading (an upload Django streamed to disk): it is read
 in chunks, and an image's pixels are decoded only once its header shows a size within the limit.
@@ -11,20 +12,40 @@ import io
 import warnings
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
+from struct import error as struct_error
 from typing import IO
 
 import filetype
 import imagehash
-from PIL import Image
+import mutagen
+from mutagen.mp4 import MP4
+from PIL import Image, ImageOps
 
-IMAGE_TYPES = {"image/jpeg": (".jpg", "JPEG"), "image/png": (".png", "PNG"), "image/webp": (".webp", "WEBP")}
-ACCEPTED = "JPEG, PNG or WebP photos, PDF documents, or plain-text chat logs"
+IMAGE_TYPES = {
+    "image/jpeg": (".jpg", "JPEG"),
+    "image/png": (".png", "PNG"),
+    "image/webp": (".webp", "WEBP"),
+    # iPhones' photos (pillow-heif opens them; the evidence app registers it at start-up).
+    "image/heic": (".heic", "HEIF"),
+    "image/heif": (".heif", "HEIF"),
+}
+# Short videos, recognised by the ISO base media file's `ftyp` box (MP4; QuickTime's MOV is its parent).
+VIDEO_TYPES = {"video/mp4": ".mp4", "video/quicktime": ".mov"}
+# filetype names MP4 files of Apple's M4V brand apart; they are MP4 all the same.
+VIDEO_ALIASES = {"video/x-m4v": "video/mp4"}
+ACCEPTED = "JPEG, PNG, WebP or HEIC photos, PDF documents, or plain-text chat logs"
+ACCEPTED_WITH_VIDEO = "JPEG, PNG, WebP or HEIC photos, MP4 or MOV videos, PDF documents, or plain-text chat logs"
+# The derived images: a thumbnail for the pages' galleries, and a JPEG to view a photo the browser
+# cannot show (HEIC), no larger than this on its long side.
+THUMBNAIL_PX = 320
+VIEW_MAX_PX = 2560
 GPS_IFD = 0x8825
 EXIF_IFD = 0x8769
 DATETIME_ORIGINAL = 0x9003
 OFFSET_TIME_ORIGINAL = 0x9011
 DATETIME = 0x0132
 SOFTWARE = 0x0131
+ORIENTATION = 0x0112
 CHUNK = 1024 * 1024
 # filetype decides from the first 8 KiB (filetype.utils._NUM_SIGNATURE_BYTES).
 HEAD = 8192
@@ -46,6 +67,12 @@ class Inspected:
     shared_bytes: bytes | None
     phash: int | None = None
     software: str = ""
+    # A small JPEG for the pages (images only), without any metadata.
+    thumbnail: bytes | None = None
+    # A JPEG to view in the page when browsers cannot show the original (HEIC), without any metadata.
+    view_bytes: bytes | None = None
+    # A video's length in seconds, read from its container.
+    duration: float | None = None
 
 
 class EvidenceRejected(Exception):
@@ -90,26 +117,38 @@ def inspect(
     max_bytes: int,
     local_tz: tzinfo,
     max_pixels: int,
+    max_video_bytes: int | None = None,
+    max_video_seconds: int | None = None,
 ) -> Inspected:
     """Return what the file is, judged from its content only; raise EvidenceRejected if it can't be used.
 
-    The size limit is checked before anything is read, the pixel limit before anything is decoded.
+    The size limit is checked before anything but the first 8 KiB is read (a video's limit is its
+    own, `max_video_bytes`), the pixel limit before anything is decoded. Without `max_video_bytes`
+    (a rulebook version that takes no video) a video is an unsupported type.
     """
     size = size_of(content)
     if not size:
         raise EvidenceRejected("empty", f"{filename} is empty. Choose the file again.")
-    if size > max_bytes:
-        raise EvidenceRejected(
-            "too_large",
-            f"{filename} is {size_text(size)}; the limit is {size_text(max_bytes)}. "
-            "Send a smaller photo, or split the PDF.",
-        )
+    videos = max_video_bytes is not None and max_video_seconds is not None
+    accepted = ACCEPTED_WITH_VIDEO if videos else ACCEPTED
+    if size > max(max_bytes, max_video_bytes or 0):
+        raise _too_large(filename, size, max_bytes, max_video_bytes)
     stream = as_file(content)
-    digest = hashlib.file_digest(stream, "sha256").hexdigest()
-    stream.seek(0)
     head = stream.read(HEAD)
     kind = filetype.guess(head)
     mime = kind.mime if kind else None
+    mime = VIDEO_ALIASES.get(mime, mime)
+    if mime in VIDEO_TYPES and not videos:
+        raise EvidenceRejected(
+            "videos_not_accepted", f"{filename} is a video; under this report's rules Plaint accepts {accepted}."
+        )
+    if size > (max_video_bytes if mime in VIDEO_TYPES else max_bytes):
+        raise _too_large(filename, size, max_bytes, max_video_bytes)
+    stream.seek(0)
+    digest = hashlib.file_digest(stream, "sha256").hexdigest()
+    if mime in VIDEO_TYPES:
+        duration = _video_duration(stream, filename, max_video_seconds)
+        return Inspected(mime, VIDEO_TYPES[mime], size, digest, None, False, None, duration=duration)
     if mime in IMAGE_TYPES:
         return _image(stream, filename, mime, size, digest, local_tz, max_pixels)
     if mime == "application/pdf" or head.startswith(b"%PDF-"):
@@ -119,7 +158,37 @@ def inspect(
         return Inspected("application/pdf", ".pdf", size, digest, None, False, None)
     if mime is None and _is_text(stream):
         return Inspected("text/plain", ".txt", size, digest, None, False, None)
-    raise EvidenceRejected("unsupported_type", f"{filename} is not a file Plaint accepts. Send {ACCEPTED}.")
+    raise EvidenceRejected("unsupported_type", f"{filename} is not a file Plaint accepts. Send {accepted}.")
+
+
+def _too_large(filename: str, size: int, max_bytes: int, max_video_bytes: int | None) -> EvidenceRejected:
+    video = f", or {size_text(max_video_bytes)} for a video" if max_video_bytes else ""
+    return EvidenceRejected(
+        "too_large",
+        f"{filename} is {size_text(size)}; the limit is {size_text(max_bytes)}{video}. "
+        "Send a smaller photo or a shorter video, or split the PDF.",
+    )
+
+
+def _video_duration(stream: IO[bytes], filename: str, max_seconds: int | None) -> float:
+    """Return the video's length in seconds from its movie header (`mvhd`); refuse a damaged or long one.
+
+    mutagen walks the boxes and seeks past the media data, so the frames are never read.
+    """
+    stream.seek(0)
+    try:
+        length = float(MP4(stream).info.length)
+    except (mutagen.MutagenError, ValueError, OverflowError, struct_error):
+        length = 0.0
+    if not length > 0:
+        raise EvidenceRejected("corrupt_video", f"{filename} is damaged or cut short: its length cannot be read.")
+    if max_seconds is not None and length > max_seconds:
+        raise EvidenceRejected(
+            "too_long",
+            f"{filename} is {round(length)} seconds long; the limit is {max_seconds} seconds. "
+            "Send a shorter clip, or cut it into parts.",
+        )
+    return round(length, 3)
 
 
 def _is_text(stream: IO[bytes]) -> bool:
@@ -169,9 +238,10 @@ def _image(
             image = Image.open(stream)
             full_size = image.size
             if pil_format == "JPEG" and not _jpeg_has_location(image):
-                # Nothing will be re-encoded, so decode at 1/8 scale: every block's data is still
-                # read (a cut-short file still fails), at a fraction of the cost of a phone photo's pixels.
-                image.draft(image.mode, (1, 1))
+                # Nothing will be re-encoded but the thumbnail, so decode at the smallest scale (of 1/2,
+                # 1/4, 1/8) still larger than it: every block's data is still read (a cut-short file
+                # still fails), at a fraction of the cost of a phone photo's pixels.
+                image.draft(image.mode, (THUMBNAIL_PX, THUMBNAIL_PX))
             image.load()
     except EvidenceRejected:
         raise
@@ -193,11 +263,15 @@ def _image(
     captured_at = _captured_at(exif, local_tz)
     software = exif.get(SOFTWARE)
     software = software.strip("\x00 ")[:200] if isinstance(software, str) else ""
-    # On the image as decoded above (a JPEG at 1/8 scale): a 32 x 32 grey copy is all the hash reads.
+    # On the image as decoded above (a JPEG at the smallest scale still past the thumbnail): a 32 x 32
+    # grey copy is all the hash reads.
     phash = int(str(imagehash.phash(image)), 16)
     has_gps = bool(exif.get_ifd(GPS_IFD)) or GPS_IFD in exif
     xmp = image.info.get("xmp") or image.info.get("XML:com.adobe.xmp")
     had_location = has_gps or (bool(xmp) and b"GPS" in (xmp if isinstance(xmp, bytes) else str(xmp).encode()))
+    orientation = exif.get(ORIENTATION)
+    thumbnail = _jpeg(image, THUMBNAIL_PX, orientation)
+    view = _jpeg(image, VIEW_MAX_PX, orientation) if pil_format == "HEIF" else None
     shared = None
     if has_gps or xmp:
         if image.size != full_size:  # decoded at reduced scale: the copy needs every pixel
@@ -205,7 +279,42 @@ def _image(
             image = Image.open(stream)
             exif = image.getexif()
         shared = _without_location(image, exif, pil_format)
-    return Inspected(mime, extension, size, digest, captured_at, had_location, shared, phash, software)
+    return Inspected(
+        mime,
+        extension,
+        size,
+        digest,
+        captured_at,
+        had_location,
+        shared,
+        phash,
+        software,
+        thumbnail=thumbnail,
+        view_bytes=view,
+    )
+
+
+def _jpeg(image: Image.Image, longest: int, orientation: object) -> bytes:
+    """Return the image as a JPEG no larger than `longest` pixels a side, turned upright, with no metadata.
+
+    Nothing of the original's EXIF or XMP is written, so the copy carries no location and both
+    parties may see it. Transparency is laid on white.
+    """
+    copy = image.copy()
+    if orientation in (2, 3, 4, 5, 6, 7, 8):
+        copy.getexif()[ORIENTATION] = orientation
+        copy = ImageOps.exif_transpose(copy)
+    copy.thumbnail((longest, longest))
+    if copy.mode in ("RGBA", "LA", "P", "PA"):
+        copy = copy.convert("RGBA")
+        background = Image.new("RGB", copy.size, "white")
+        background.paste(copy, mask=copy.getchannel("A"))
+        copy = background
+    elif copy.mode != "RGB":
+        copy = copy.convert("RGB")
+    out = io.BytesIO()
+    copy.save(out, "JPEG", quality=80, optimize=True)
+    return out.getvalue()
 
 
 def _jpeg_has_location(image: Image.Image) -> bool:
@@ -219,6 +328,9 @@ def _without_location(image: Image.Image, exif: Image.Exif, pil_format: str) -> 
     exif.get_ifd(EXIF_IFD)  # loaded so it is written back
     if GPS_IFD in exif:
         del exif[GPS_IFD]
+    # Pillow (and pillow-heif) write the image's own XMP packet back unless it is gone from `info`.
+    for key in ("xmp", "XML:com.adobe.xmp"):
+        image.info.pop(key, None)
     options: dict[str, object] = {"exif": exif.tobytes()}
     if pil_format == "JPEG":
         options["quality"] = "keep"  # re-use the original quantisation: no visible loss
@@ -227,6 +339,8 @@ def _without_location(image: Image.Image, exif: Image.Exif, pil_format: str) -> 
     elif pil_format == "WEBP":
         options["lossless"] = image.info.get("lossless", False)
         options["quality"] = 95
+    elif pil_format == "HEIF":
+        options["quality"] = 90
     out = io.BytesIO()
     image.save(out, pil_format, **options)
     return out.getvalue()

@@ -4,7 +4,11 @@ The same texts make the e-mail and the portal notification. Consumers get their 
 merchants (overseas sellers) get Chinese and English together by e-mail; staff get their account's language.
 """
 
+from datetime import tzinfo
+
 from django.conf import settings
+from django.utils import formats, timezone, translation
+from django.utils.dateparse import parse_datetime
 
 # event -> language -> (subject, body); {ref} and the event's own fields are filled in.
 TEXTS: dict[str, dict[str, tuple[str, str]]] = {
@@ -61,9 +65,18 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "The merchant did not answer report {ref} by {due}; the case has gone to review.",
         ),
     },
+    # The decision in a few lines: the outcome, the remedy, what happens next (with the appeal's
+    # deadline, if any) and the link (added by `email`); the whole statement is on the case's page.
     "decided": {
-        "zh": ("举报 {ref} 已有决定", "举报 {ref} 的决定：{outcome}。\n\n{statement}"),
-        "en": ("Report {ref} has been decided", "The decision on report {ref}: {outcome}.\n\n{statement}"),
+        "zh": (
+            "举报 {ref} 已有决定：{outcome}",
+            "您的举报 {ref}（{category}）已有决定：{outcome}。\n补救：{remedy}\n接下来：{next}{appeal}",
+        ),
+        "en": (
+            "Report {ref} decided: {outcome}",
+            "The decision on report {ref} ({category}): {outcome}.\nRemedy: {remedy}\nWhat happens next: {next}"
+            "{appeal}",
+        ),
     },
     "resolved": {
         "zh": ("举报 {ref} 已由商家解决", "商家已同意补救（{remedy}），举报 {ref} 已解决。"),
@@ -306,15 +319,44 @@ def lang(language: str) -> str:
     return "en" if language.startswith("en") else "zh"
 
 
-def render(event: str, **fields: str | dict[str, str]) -> dict[str, tuple[str, str]]:
+def at(moment: object, zh: str = "{}", en: str = "{}") -> dict[str, str]:
+    """Return a moment as a field value written out in each reader's language and time zone.
+
+    `moment` is an aware datetime or its ISO text; `zh` and `en` are Plaint's own sentences around
+    it (`{}` is the moment). Stored as is in a portal notification, it is formatted when read.
+    """
+    iso = moment if isinstance(moment, str) else moment.isoformat()  # type: ignore[attr-defined]
+    return {"at": iso, "zh": zh, "en": en}
+
+
+def when_text(iso: str, code: str, tz: tzinfo | None = None) -> str:
+    """Return an ISO moment as the pages write it in language `code` ("zh" or "en"): 2026年12月3日 18:00."""
+    moment = parse_datetime(iso)
+    if moment is None:
+        return iso
+    local = timezone.localtime(moment, tz or timezone.get_default_timezone())
+    with translation.override("zh-hans" if code == "zh" else "en"):
+        return formats.date_format(local, "DATETIME_FORMAT")
+
+
+def _value(value: object, code: str, tz: tzinfo | None) -> str:
+    if isinstance(value, dict):
+        if "at" in value:
+            return value.get(code, "{}").format(when_text(value["at"], code, tz))
+        return value[code]
+    return str(value)
+
+
+def render(event: str, tz: tzinfo | None = None, **fields: str | dict[str, str]) -> dict[str, tuple[str, str]]:
     """Return {"zh": (subject, body), "en": (subject, body)} of an event, without the link.
 
-    A field may be {"zh": ..., "en": ...} to differ by language. A missing field is a KeyError:
-    a text that names a field its caller does not give is a bug, not something to send.
+    A field may be {"zh": ..., "en": ...} to differ by language, or `at(moment)`, a moment written in
+    each language's format and in `tz` (the default time zone without one). A missing field is a
+    KeyError: a text that names a field its caller does not give is a bug, not something to send.
     """
     out = {}
     for code, (subject, body) in TEXTS[event].items():
-        values = {key: value[code] if isinstance(value, dict) else value for key, value in fields.items()}
+        values = {key: _value(value, code, tz) for key, value in fields.items()}
         out[code] = (subject.format(**values), body.format(**values))
     return out
 

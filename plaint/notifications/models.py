@@ -78,9 +78,13 @@ class Notification(models.Model):
     # A reference, not a foreign key: notifications sit below cases (cases call notifications).
     case_reference = models.CharField(max_length=20, blank=True)
     event = models.CharField(max_length=40)
-    # In the person's language when it was written (User.language).
+    # In the person's language when it was written (User.language): what is shown when `params` is empty
+    # (notifications written before it) or no longer fits the event's text.
     title = models.CharField(max_length=300)
     body = models.TextField(blank=True)
+    # The event's fields (emails.render): the notification is written out when read, in the reader's
+    # language and time zone at that moment.
+    params = models.JSONField(default=dict, blank=True)
     link = models.CharField(max_length=300, blank=True, help_text="The page's path, e.g. /consumer/cases/PL-…/")
     created_at = models.DateTimeField()
     read_at = models.DateTimeField(null=True, blank=True)
@@ -96,3 +100,18 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.title}"
+
+    def text(self, language: str) -> tuple[str, str]:
+        """Return (title, body) in `language` (a Django language code), rendered from the event's fields now.
+
+        Falls back to the words stored when it was written if it has no fields or its event's text
+        no longer takes them.
+        """
+        from . import emails
+
+        if self.params and self.event in emails.TEXTS:
+            try:
+                return emails.render(self.event, **self.params)[emails.lang(language)]
+            except (KeyError, IndexError, ValueError, TypeError):
+                pass
+        return self.title, self.body

@@ -56,7 +56,7 @@ def notify(
         subject, body = emails.email(rendered, audience.language, audience.path)
         reply = audience.reply_to or reply_to
         enqueue_email(audience.email, subject, body, f"case.{event}", mail_key, now, reply_to=reply)
-        _portal(mail_key, event, rendered, audience, case_reference, now)
+        _portal(mail_key, event, rendered, audience, case_reference, now, fields)
 
 
 def _portal(
@@ -66,8 +66,12 @@ def _portal(
     audience: Audience,
     case_reference: str,
     now: datetime,
+    fields: dict[str, str | dict[str, str]],
 ) -> int:
     """Write the notification for each matching account in its language; return how many were new.
+
+    The title and body are written in the account's language of the moment, and the event's `fields`
+    with them, so the notification is read in the reader's language of the moment it is read.
 
     One INSERT ... SELECT over the accounts, so telling a merchant with many staff is one statement.
     """
@@ -81,13 +85,27 @@ def _portal(
     # WHERE 1 = 1: SQLite reads ON after a bare INSERT ... SELECT ... FROM as a join's ON.
     sql = (
         f"INSERT INTO {table} (user_id, {connection.ops.quote_name('key')}, case_reference, event, title, body, "
-        "link, created_at) "
+        "params, link, created_at) "
         "SELECT a.id, %s || CAST(a.id AS VARCHAR(20)), %s, %s, "
         "CASE WHEN a.language LIKE %s THEN %s ELSE %s END, CASE WHEN a.language LIKE %s THEN %s ELSE %s END, "
-        f"%s, %s FROM ({accounts}) a WHERE 1 = 1 ON CONFLICT ({connection.ops.quote_name('key')}) DO NOTHING"
+        f"%s, %s, %s FROM ({accounts}) a WHERE 1 = 1 ON CONFLICT ({connection.ops.quote_name('key')}) DO NOTHING"
     )
     at = connection.ops.adapt_datetimefield_value(now)  # as the ORM would store it on this database
-    columns = [f"{key}:", case_reference, event, "en%", title_en, title_zh, "en%", body_en, body_zh, audience.path, at]
+    stored_fields = Notification._meta.get_field("params").get_db_prep_save(fields, connection)
+    columns = [
+        f"{key}:",
+        case_reference,
+        event,
+        "en%",
+        title_en,
+        title_zh,
+        "en%",
+        body_en,
+        body_zh,
+        stored_fields,
+        audience.path,
+        at,
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*columns, *params])
         return max(cursor.rowcount, 0)

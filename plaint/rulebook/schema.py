@@ -55,6 +55,10 @@ class Intake(Frozen):
     reply_days: int | None = Field(None, gt=0)
     # Per-reporter rate limits (DSA art. 23). Versions without them (before 3) set none.
     limits: IntakeLimits | None = None
+    # Short videos (MP4, MOV) as evidence: the largest file in MiB and the longest in seconds.
+    # Versions without them accept no video.
+    video_max_mb: int | None = Field(None, gt=0, le=500)
+    video_max_seconds: int | None = Field(None, gt=0, le=3600)
 
 
 ClockTime = Literal["calendar", "business"]

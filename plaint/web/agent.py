@@ -47,6 +47,7 @@ from .common import (
     reply_from_page,
     role_required,
     take_refused,
+    upload_field,
     withdraw_page,
 )
 from .filing import (
@@ -257,7 +258,7 @@ def file_for_consumer(request: HttpRequest, consumer_id: str) -> HttpResponse:
             "form": form,
             "preview": preview,
             "kinds": evidence_choices(rulebook, category),
-            "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+            **upload_field(rulebook),
             "idempotency_key": request.POST.get("idempotency_key") or uuid.uuid4().hex,
             # Not filed: the files chosen are kept for the next attempt (a file input cannot be refilled).
             "held": _held_for_page(hold_uploads(request, files, consumer.external_id), rulebook),
@@ -317,7 +318,7 @@ def _case_context(request: HttpRequest, case: Case, **appeal_forms: Any) -> dict
             "kinds": evidence_choices(rulebook, category),
             "allowed": data["allowed_actions"],
             "refused": take_refused(request, case.reference),
-            "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+            **upload_field(rulebook),
         }
         | thread_context(request, case, data)
         | appeals.party_context(request, case, data, APPEAL_URLS, now=now, **appeal_forms)

@@ -21,7 +21,7 @@ from plaint.cases import actions
 from plaint.cases.access import get_case
 from plaint.cases.models import Case
 from plaint.errors import DomainError, NotFound
-from plaint.evidence.actions import Upload
+from plaint.evidence.actions import Upload, video_limits
 from plaint.evidence.inspection import megapixels, size_text
 from plaint.rulebook import loader
 
@@ -152,10 +152,16 @@ ERROR_TEXTS: dict[str, Any] = {
     "case_not_closed": gettext_lazy("A case can be rated once it is closed."),
     "invalid_score": gettext_lazy("Choose a rating from 1 to 5."),
     "empty": gettext_lazy("The file is empty. Choose the file again."),
-    "too_large": gettext_lazy("The file is too large. Send a smaller photo, or split the PDF."),
+    "too_large": gettext_lazy("The file is too large. Send a smaller photo or a shorter video, or split the PDF."),
     "unsupported_type": gettext_lazy(
-        "This kind of file is not accepted. Send a JPEG, PNG or WebP photo, a PDF, or plain text."
+        "This kind of file is not accepted. Send a JPEG, PNG, WebP or HEIC photo, a PDF, or plain text "
+        "(and, where the rules accept them, an MP4 or MOV video)."
     ),
+    "videos_not_accepted": gettext_lazy(
+        "Videos are not accepted under the rules of this report. Send photos, a PDF, or plain text."
+    ),
+    "corrupt_video": gettext_lazy("The video is damaged or cut short: its length cannot be read. Export it again."),
+    "too_long": gettext_lazy("The video is longer than the rules accept. Send a shorter clip, or cut it into parts."),
     "corrupt_image": gettext_lazy("The image is damaged or cut short. Take or export it again."),
     "corrupt_pdf": gettext_lazy("The PDF is not complete. Save or export it again."),
     "unknown_evidence_kind": gettext_lazy("Choose what each file shows from the list."),
@@ -602,3 +608,22 @@ def event_sentence(event: dict[str, Any]) -> str:
     if kind.startswith("penalty_appeal"):
         return _("The penalty appeal was decided.")
     return kind.replace("_", " ")
+
+
+# The types the upload fields offer (the input's `accept`), as the server's inspection accepts them.
+ACCEPT_FILES = "image/jpeg,image/png,image/webp,image/heic,image/heif,.heic,.heif,application/pdf,text/plain,.txt"
+ACCEPT_VIDEOS = "video/mp4,video/quicktime,.mp4,.mov"
+
+
+def upload_field(rulebook: Any) -> dict[str, Any]:
+    """Return the upload field's context under a rulebook version: sizes, video length, the accepted types.
+
+    The page refuses what the server would (type, size) before anything is sent; the server checks again.
+    """
+    video_bytes, video_seconds = video_limits(rulebook)
+    return {
+        "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+        "video_max_bytes": video_bytes or 0,
+        "video_max_seconds": video_seconds or 0,
+        "accept": f"{ACCEPT_FILES},{ACCEPT_VIDEOS}" if video_bytes else ACCEPT_FILES,
+    }

@@ -8,7 +8,6 @@ import uuid
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.validators import MaxLengthValidator
@@ -46,6 +45,7 @@ from .common import (
     reply_from_page,
     role_required,
     take_refused,
+    upload_field,
     withdraw_page,
 )
 from .filing import Target, category_preview, evidence_choices, find_target, open_case_for, targets_for, uploads_from
@@ -242,7 +242,7 @@ def _evidence_step(
         "kinds": evidence_choices(rulebook, category),
         "remedy_title": pick(rulebook.remedies.get(draft.get("remedy_wanted", ""))),
         "idempotency_key": uuid.uuid4().hex,
-        "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+        **upload_field(rulebook),
     }
     return render(request, "web/consumer/new_evidence.html", context, status=status)
 
@@ -348,7 +348,7 @@ def case_context(request: HttpRequest, case: Case, **appeal_forms: Any) -> dict[
             "kinds": evidence_choices(rulebook, category),
             "allowed": data["allowed_actions"],
             "refused": take_refused(request, case.reference),
-            "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+            **upload_field(rulebook),
             # The 12315 complaint in Chinese (12315 takes Chinese), and in English beside it on an English page.
             "complaint_text": complaint_text(case, request.user, "zh-hans", data=data),
             "complaint_text_en": complaint_text(case, request.user, "en", data=data) if _language() == "en" else "",

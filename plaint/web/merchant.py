@@ -7,7 +7,6 @@ merchant and serves evidence as the copy without location data); every change th
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -38,7 +37,7 @@ from .casework import (
     domain_error_text,
     remaining,
 )
-from .common import case_or_404, pick, rejected_files, role_required, take_refused
+from .common import case_or_404, pick, rejected_files, role_required, take_refused, upload_field
 from .negotiation import thread_context
 
 PAGE_SIZE = 25
@@ -202,7 +201,7 @@ def _case_context(request: HttpRequest, case: Any, **forms_: Any) -> dict[str, A
             ],
             "response_labels": RESPONSE_LABELS,
             "refused": take_refused(request, case.reference),
-            "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+            **upload_field(loader.get(case.rulebook_version)),
         }
         | thread_context(request, case, data)
         | appeals.party_context(

@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -46,6 +47,10 @@ def notifications(request: HttpRequest) -> HttpResponse:
     only_unread = request.GET.get("unread") == "1"
     rows = actions.notifications_for(request.user, unread=True if only_unread else None)
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    # Written out now, in the language the person reads the page in (not the one it was written in).
+    language = translation.get_language() or request.user.language
+    for notification in page.object_list:
+        notification.shown_title, notification.shown_body = notification.text(language)
     context = {
         "page": page,
         "only_unread": only_unread,

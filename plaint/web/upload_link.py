@@ -4,7 +4,6 @@ The signed link is the key (plaint/cases/actions/upload_link.py): a link used, e
 for another case is refused with a page that says which, and what to do instead.
 """
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -15,7 +14,7 @@ from plaint.cases import actions
 from plaint.errors import DomainError
 from plaint.rulebook import loader
 
-from .common import error_message, rejected_files
+from .common import error_message, rejected_files, upload_field
 from .filing import evidence_choices, uploads_from
 
 TEMPLATE = "web/upload_link.html"
@@ -34,7 +33,7 @@ def upload_page(request: HttpRequest, reference: str, token: str) -> HttpRespons
         "case": case,
         "link": link,
         "kinds": evidence_choices(rulebook, rulebook.category(case.category)),
-        "max_bytes": settings.PLAINT_EVIDENCE_MAX_BYTES,
+        **upload_field(rulebook),
     }
     if request.method == "POST":
         try:

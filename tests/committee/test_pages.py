@@ -1,5 +1,6 @@
 """The committee's pages: a member's panels and vote form, the secretary's page, the admin's member pages."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -42,6 +43,9 @@ def test_a_member_sees_their_panels_and_votes_from_the_panel_page(language, word
     page = client.get(f"/committee/panels/{panel.pk}/")
     assert page.status_code == 200
     assert "李娜" not in page.content.decode()  # the reporter's name is masked
+    # Photos are shown as their thumbnails (320 px, no metadata), served to the panel's members.
+    thumbs = re.findall(r'<img src="([^"]+/thumbnail)"', page.content.decode())
+    assert thumbs and all(client.get(t)["Content-Type"] == "image/jpeg" for t in thumbs)
     bad = client.post(f"/committee/panels/{panel.pk}/vote/", {"choice": "vary", "reasons": REASONS})
     assert bad.status_code == 422 and not Vote.objects.exists()
     done = client.post(f"/committee/panels/{panel.pk}/vote/", {"choice": "overturn", "reasons": REASONS})

@@ -100,7 +100,7 @@ def test_zip_renamed_to_jpg_is_refused_with_the_accepted_types():
     with pytest.raises(EvidenceRejected) as exc:
         check(buffer.getvalue(), "photo.jpg")
     assert exc.value.code == "unsupported_type"
-    assert "JPEG, PNG or WebP" in exc.value.message
+    assert "JPEG, PNG, WebP or HEIC" in exc.value.message
 
 
 def test_binary_that_is_not_text_is_refused():

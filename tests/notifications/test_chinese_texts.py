@@ -43,11 +43,16 @@ def decided():
 
 def test_the_chinese_decision_names_roles_and_money_in_chinese(decided):
     reporter, case, decision = decided
+    statement = statements.render(decision.statement, "zh-hans")
+    assert "e.jpg（举报人提交）" in statement and "sha256" not in statement
+    assert "补救措施：退款 ¥389.00，另退已缴税费 ¥35.79" in statement
+    assert "CNY" not in statement and "reporter" not in statement
+    assert _english_words(statement) == []
+    # The notice says the outcome and the remedy in Chinese money, and nothing in English.
     body = Notification.objects.get(user=reporter, event="decided").body
-    assert "e.jpg（举报人提交）" in body and "sha256" not in body
-    assert "补救措施：退款 ¥389.00，另退已缴税费 ¥35.79" in body
-    assert "CNY" not in body and "reporter" not in body
-    assert _english_words(body) == []
+    assert "补救：退款 ¥389.00，另退已缴税费 ¥35.79" in body
+    assert "CNY" not in body and _english_words(body) == []
+    assert "sha256" not in body
 
 
 def test_the_english_decision_keeps_its_wording(decided):

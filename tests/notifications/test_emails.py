@@ -1,6 +1,7 @@
 """Each party hears of every step that concerns it, once, in its language, by e-mail (a real local SMTP
 server) and in the portal; a receiver that is down gets everything once it is back."""
 
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from plaint.cases.models import Case
 from plaint.evidence.actions import Upload
 from plaint.marketplace.models import Consumer
 from plaint.notifications.delivery import deliver_due
+from plaint.notifications.emails import when_text
 from plaint.notifications.models import MessageStatus, Notification, OutboxMessage, WebhookEndpoint
 from tests import factories as f
 from tests.notifications.conftest import Inbox, free_port
@@ -74,17 +76,23 @@ def test_a_contested_case_tells_each_party_each_step_once_in_its_language(world,
     ref = case.reference
 
     reporter = inbox.to("c1@example.cn")
-    assert subjects(reporter) == [f"举报 {ref} 已收到", f"商家已答复举报 {ref}", f"举报 {ref} 已有决定"]
+    assert subjects(reporter) == [f"举报 {ref} 已收到", f"商家已答复举报 {ref}", f"举报 {ref} 已有决定：举报成立"]
     for message in reporter:
         assert f"https://plaint.test/consumer/cases/{ref}/" in text(message)
         assert "See the case" not in text(message)  # Chinese only, the reporter's language
     assert "商品未过期" in text(reporter[1])
     assert "成立" in text(reporter[2]) or "支持" in text(reporter[2])
+    # The decision in a few lines: outcome, remedy, what happens next, the appeal's deadline in the
+    # reader's format, the link; not the statement with its hashes and ISO timestamps.
+    decision = text(reporter[2])
+    assert "已有决定：举报成立" in decision and "补救：" in decision and "接下来：" in decision
+    assert "sha256" not in decision and not re.search(r"\d{4}-\d{2}-\d{2}T?\d{0,2}:?\d{0,2}", decision)
+    assert re.search(r"可在 \d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2} 前在案件页面申诉", decision)
 
     merchant = inbox.to(SHOP_MAIL)
     assert subjects(merchant) == [
         f"新举报 {ref} 待答复 / New report {ref} to answer",
-        f"举报 {ref} 已有决定 / Report {ref} has been decided",
+        f"举报 {ref} 已有决定：举报成立 / Report {ref} decided: Upheld",
     ]
     for message in merchant:
         body = text(message)
@@ -104,10 +112,10 @@ def test_a_contested_case_tells_each_party_each_step_once_in_its_language(world,
     assert [n.event for n in mine] == ["received", "answered", "decided"]
     assert all(n.link == f"/consumer/cases/{ref}/" and n.case_reference == ref for n in mine)
     english_staff = Notification.objects.filter(user=world["staff"]).order_by("id")
-    assert [n.title for n in english_staff] == [f"New report {ref} to answer", f"Report {ref} has been decided"]
+    assert [n.title for n in english_staff] == [f"New report {ref} to answer", f"Report {ref} decided: Upheld"]
     assert [n.title for n in Notification.objects.filter(user=world["staff_zh"]).order_by("id")] == [
         f"新举报 {ref} 待答复",
-        f"举报 {ref} 已有决定",
+        f"举报 {ref} 已有决定：举报成立",
     ]
     assert all(n.link == f"/merchant/cases/{ref}/" for n in english_staff)
     assert not Notification.objects.filter(user__in=[world["en"], world["reviewer"]]).exists()
@@ -150,10 +158,14 @@ def test_evidence_requested_with_its_deadline_then_closed_for_missing_evidence(w
     deliver_due(case.evidence_due_at + timedelta(minutes=1))
     ref = case.reference
     reporter = inbox.to("c1@example.cn")
-    assert subjects(reporter) == [f"举报 {ref} 需要补充证据（截止 {due:%Y-%m-%d %H:%M}）", f"举报 {ref} 已有决定"]
+    assert subjects(reporter) == [
+        # Dates in the reader's format (Django's DATETIME_FORMAT of the language), never ISO.
+        f"举报 {ref} 需要补充证据（截止 {when_text(due.isoformat(), 'zh')}）",
+        f"举报 {ref} 已有决定：举报不成立",
+    ]
     assert "请在" in text(reporter[0])
     # The merchant was never asked to answer; it hears of the decision on its shop only.
-    assert subjects(inbox.to(SHOP_MAIL)) == [f"举报 {ref} 已有决定 / Report {ref} has been decided"]
+    assert subjects(inbox.to(SHOP_MAIL)) == [f"举报 {ref} 已有决定：举报不成立 / Report {ref} decided: Not upheld"]
 
 
 def test_evidence_completed_later_tells_the_reporter_and_asks_the_merchant(world, inbox):
@@ -162,7 +174,7 @@ def test_evidence_completed_later_tells_the_reporter_and_asks_the_merchant(world
     deliver_due(timezone.now())
     ref = case.reference
     assert subjects(inbox.to("emily@example.com")) == [
-        f"Report {ref} needs evidence by {timezone.localtime(case.evidence_due_at):%Y-%m-%d %H:%M}",
+        f"Report {ref} needs evidence by {when_text(case.evidence_due_at.isoformat(), 'en')}",
         f"Report {ref} admitted",
     ]
     assert subjects(inbox.to(SHOP_MAIL)) == [f"新举报 {ref} 待答复 / New report {ref} to answer"]
@@ -278,8 +290,8 @@ def test_rectification_and_penalty_appeal_steps_tell_the_merchant_and_the_superv
     ref = case.reference
     merchant = subjects(inbox.to(SHOP_MAIL))
     assert merchant[2:] == [
-        f"举报 {ref}：须在 {timezone.localtime(rect.due_at):%Y-%m-%d %H:%M} 前完成整改 / "
-        f"Report {ref}: rectification due {timezone.localtime(rect.due_at):%Y-%m-%d %H:%M}",
+        f"举报 {ref}：须在 {when_text(rect.due_at.isoformat(), 'zh')} 前完成整改 / "
+        f"Report {ref}: rectification due {when_text(rect.due_at.isoformat(), 'en')}",
         f"举报 {ref} 的整改：未通过 / Rectification for report {ref}: rejected",
         f"举报 {ref} 的申诉已有结果：未获支持 / Your appeal on report {ref}: rejected",
     ]

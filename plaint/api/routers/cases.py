@@ -141,14 +141,40 @@ def add_evidence(request: HttpRequest, reference: str, evidence: File[list[Uploa
 @router.get("/cases/{reference}/evidence/{evidence_id}/file", response={200: None, **ERRORS})
 def download_evidence(request: HttpRequest, reference: str, evidence_id: RowId) -> FileResponse:
     """The file: the original for its own side and staff, the copy without location data otherwise."""
+    evidence = _evidence(request, reference, evidence_id)
+    download = download_for(evidence.pk, evidence.original_name, evidence.content_type)
+    return _serve(file_for(request.auth, evidence), download.content_type, download.content_disposition)
+
+
+@router.get("/cases/{reference}/evidence/{evidence_id}/thumbnail", response={200: None, **ERRORS})
+def evidence_thumbnail(request: HttpRequest, reference: str, evidence_id: RowId) -> FileResponse:
+    """A photo's thumbnail: a JPEG of at most 320 pixels a side, without metadata (either side may see it)."""
+    evidence = _evidence(request, reference, evidence_id)
+    if not evidence.thumbnail:
+        raise NotFound("no_thumbnail", f"Evidence {evidence_id} has no thumbnail; read its file.")
+    return _serve(evidence.thumbnail, "image/jpeg", f'inline; filename="evidence-{evidence.pk}-thumbnail.jpg"')
+
+
+@router.get("/cases/{reference}/evidence/{evidence_id}/view", response={200: None, **ERRORS})
+def evidence_view(request: HttpRequest, reference: str, evidence_id: RowId) -> FileResponse:
+    """A HEIC photo as a JPEG browsers show, without metadata (either side may see it); the file stays the original."""
+    evidence = _evidence(request, reference, evidence_id)
+    if not evidence.view_file:
+        raise NotFound("no_view", f"Evidence {evidence_id} is shown as its file; read the file.")
+    return _serve(evidence.view_file, "image/jpeg", f'inline; filename="evidence-{evidence.pk}.jpg"')
+
+
+def _evidence(request: HttpRequest, reference: str, evidence_id: int) -> Any:
     case = get_case(request.auth, reference)
     evidence = case.evidence.filter(pk=evidence_id).first()
     if evidence is None:
         raise NotFound("evidence_not_found", f"No evidence {evidence_id} on case {reference}.")
-    stored = file_for(request.auth, evidence)
-    download = download_for(evidence.pk, evidence.original_name, evidence.content_type)
-    response = FileResponse(stored.open("rb"), content_type=download.content_type)
-    response["Content-Disposition"] = download.content_disposition
+    return evidence
+
+
+def _serve(stored: Any, content_type: str, disposition: str) -> FileResponse:
+    response = FileResponse(stored.open("rb"), content_type=content_type)
+    response["Content-Disposition"] = disposition
     response["X-Content-Type-Options"] = "nosniff"
     # Opened on its own, a file is a sandboxed document that loads and runs nothing.
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"

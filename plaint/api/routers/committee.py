@@ -169,6 +169,20 @@ def evidence_file(request: HttpRequest, panel_id: int, evidence_id: int) -> File
     return response
 
 
+@router.get("/panels/{panel_id}/evidence/{evidence_id}/{derived}", response={200: None, **ERRORS})
+def evidence_derived(request: HttpRequest, panel_id: int, evidence_id: int, derived: str) -> FileResponse:
+    """A photo's 320 px thumbnail (`thumbnail`) or a HEIC photo's JPEG (`view`): no metadata, no location."""
+    panel, seat = _panel_for(request.auth, panel_id)
+    evidence = panel.case.evidence.filter(pk=evidence_id).first()
+    stored = {"thumbnail": evidence.thumbnail, "view": evidence.view_file}.get(derived) if evidence else None
+    if not stored:
+        raise NotFound("evidence_not_found", f"No {derived} of evidence {evidence_id} on this panel's case.")
+    response = FileResponse(stored.open("rb"), content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Disposition"] = f'inline; filename="evidence-{evidence.pk}-{derived}.jpg"'
+    return response
+
+
 # --- members, for admins --------------------------------------------------------------------------
 
 

@@ -39,13 +39,14 @@ class NotificationsOut(Schema):
     items: list[NotificationOut]
 
 
-def _out(notification: Notification) -> dict:
+def _out(notification: Notification, language: str) -> dict:
+    title, body = notification.text(language)
     return {
         "id": notification.pk,
         "case": notification.case_reference,
         "event": notification.event,
-        "title": notification.title,
-        "body": notification.body,
+        "title": title,
+        "body": body,
         "link": notification.link,
         "created_at": notification.created_at.isoformat(),
         "read_at": notification.read_at.isoformat() if notification.read_at else None,
@@ -57,13 +58,17 @@ def notifications(request: HttpRequest, unread: bool | None = None, page: PageNu
     """Your own notifications, newest first, 50 a page; `unread=true` for the unread only, `false` for the read."""
     page = max(page, 1)
     rows = actions.notifications_for(request.auth, unread=unread)[(page - 1) * PAGE : page * PAGE]
-    return {"unread": actions.unread_count(request.auth), "page": page, "items": [_out(n) for n in rows]}
+    return {
+        "unread": actions.unread_count(request.auth),
+        "page": page,
+        "items": [_out(n, request.auth.language) for n in rows],
+    }
 
 
 @router.post("/{notification_id}/read", response={200: NotificationOut, **ERRORS})
 def read(request: HttpRequest, notification_id: RowId) -> dict:
     """Mark one of your notifications read (again is harmless); someone else's is 404."""
-    return _out(actions.mark_read(request.auth, notification_id))
+    return _out(actions.mark_read(request.auth, notification_id), request.auth.language)
 
 
 @status_router.get("/status", response={200: dict, **ERRORS})

@@ -100,16 +100,8 @@ def _make_decision(
         remedy=decision.remedy,
         statement=statement,
     )
-    tell(
-        case,
-        "decided",
-        now,
-        f"decision-{decision.pk}",
-        reporter=True,
-        merchant=True,
-        outcome=statement["outcome_title"],
-        statement={"zh": statements.render(statement, "zh-hans"), "en": statements.render(statement, "en")},
-    )
+    # The outcome, the remedy, what happens next and the appeal's deadline; the statement is on the page.
+    tell(case, "decided", now, f"decision-{decision.pk}", reporter=True, merchant=True, **statements.notice(statement))
     return decision
 
 

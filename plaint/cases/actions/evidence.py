@@ -14,6 +14,7 @@ from plaint.accounts.models import Role, User
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import Upload, check_uploads
 from plaint.evidence.models import Party
+from plaint.notifications.emails import at
 from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED
 
@@ -160,7 +161,7 @@ def request_more_evidence(actor: User, case: Case, kinds: list[str], note: str, 
                 "zh": f"审核员需要：{names['zh']}。{note.strip()}",
                 "en": f"The reviewer needs: {names['en']}. {note.strip()}",
             },
-            due=f"{timezone.localtime(due):%Y-%m-%d %H:%M}",
+            due=at(due),
         )
     return case
 

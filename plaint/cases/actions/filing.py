@@ -20,6 +20,7 @@ from plaint.evidence.actions import CheckedUpload, Upload, check_uploads
 from plaint.evidence.inspection import as_file
 from plaint.evidence.models import Evidence, Party
 from plaint.marketplace.models import Consumer, Listing, Merchant, Order
+from plaint.notifications.emails import at
 from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED, INADMISSIBLE, NEEDS_EVIDENCE
 from plaint.rulebook.schema import Category, Rulebook
@@ -408,7 +409,7 @@ def _open_case(
             reporter=True,
             merchant=False,
             outcome=outcome,
-            due=f"{timezone.localtime(case.evidence_due_at):%Y-%m-%d %H:%M}",
+            due=at(case.evidence_due_at),
         )
     elif result.outcome == INADMISSIBLE:
         tell(

@@ -17,6 +17,7 @@ from plaint.enforcement.actions import instruct_remedy, remedy_order
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import Upload, check_uploads
 from plaint.evidence.models import Party
+from plaint.notifications.emails import at
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Stage
 
@@ -182,7 +183,7 @@ def handle_merchant_silence(case: Case, *, now: datetime | None = None) -> Case 
                 f"{case.reference}-silence",
                 reporter=True,
                 merchant=True,
-                due=f"{due:%Y-%m-%d %H:%M}",
+                due=at(due),
             )
     return case
 
@@ -196,7 +197,7 @@ def _to_review_clocks(case: Case, now: datetime, by: str) -> datetime:
 
 def _tell_merchant_to_answer(case: Case, now: datetime) -> None:
     """Tell the merchant a case awaits its answer, and by when (once per case: the key is the case's)."""
-    due = f"{timezone.localtime(case.response_due_at):%Y-%m-%d %H:%M}"
+    due = at(case.response_due_at)
     tell(case, "to_answer", now, f"{case.reference}-to-answer", reporter=False, merchant=True, due=due)
 
 

@@ -15,6 +15,7 @@ from plaint.enforcement.models import Rectification, RectificationState
 from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import Upload, check_uploads
 from plaint.evidence.models import Party
+from plaint.notifications.emails import at
 from plaint.notifications.outbox import enqueue_webhook
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Stage
@@ -80,7 +81,7 @@ def order(case: Case, decision: Decision, kind: str, instructions: str, now: dat
         "rectification_ordered",
         now,
         "ordered",
-        due=f"{timezone.localtime(rect.due_at):%Y-%m-%d %H:%M}",
+        due=at(rect.due_at),
         instructions=rect.instructions,
     )
     return rect

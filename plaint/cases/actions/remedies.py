@@ -23,6 +23,7 @@ from django.utils import timezone
 from plaint.accounts.models import Role, User
 from plaint.enforcement.models import RemedyInstruction, RemedyState
 from plaint.errors import Forbidden, InvalidInput, Refused
+from plaint.notifications.emails import at
 from plaint.notifications.outbox import enqueue_webhook
 from plaint.rulebook import loader
 
@@ -204,7 +205,7 @@ def confirm_remedy_executed(
             merchant=False,
             remedy={"zh": remedy.zh, "en": remedy.en} if remedy else instruction.kind,
             amount=f"{amount} {instruction.currency}",
-            executed=f"{timezone.localtime(executed_at):%Y-%m-%d %H:%M}",
+            executed=at(executed_at),
         )
     return Confirmed(instruction, created=True)
 

@@ -68,7 +68,7 @@ def send_upload_link(actor: User, case: Case, *, channel: str = "email", now: da
         link = UploadLink.objects.create(
             case=case, sent_by=actor, channel=channel, recipient=recipient, sent_at=now, expires_at=due
         )
-        texts = emails.render("upload_link", ref=case.reference, due=f"{timezone.localtime(due):%Y-%m-%d %H:%M}")
+        texts = emails.render("upload_link", ref=case.reference, due=emails.at(due))
         message = links.LinkMessage(
             recipient=recipient,
             language=case.reporter.language,

@@ -79,3 +79,12 @@ def remedy_name(kind: str, version: str | None = None) -> str:
 def item(mapping: dict | None, key: str) -> Any:
     """Return mapping[key], or None when the mapping is missing or has no such key."""
     return (mapping or {}).get(key)
+
+
+@register.filter
+def clock(seconds: float | None) -> str:
+    """{{ e.duration|clock }}: a video's length as minutes and seconds, 2.5 -> "0:03", 75 -> "1:15"."""
+    if seconds is None:
+        return ""
+    total = round(float(seconds))
+    return f"{total // 60}:{total % 60:02d}"

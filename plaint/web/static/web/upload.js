@@ -8,6 +8,51 @@
     return bytes < 1024 * 1024 ? Math.ceil(bytes / 1024) + " KB" : (bytes / 1024 / 1024).toFixed(1) + " MB";
   }
 
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (all, key) { return key in values ? values[key] : all; });
+  }
+
+  function extensionOf(file) {
+    var dot = file.name.lastIndexOf(".");
+    return dot > 0 ? file.name.slice(dot).toLowerCase() : "";
+  }
+
+  function isVideo(file) {
+    return /^video\//.test(file.type) || [".mp4", ".mov", ".m4v"].indexOf(extensionOf(file)) !== -1;
+  }
+
+  // What the server would refuse at once, said before anything is sent: a type outside the input's
+  // `accept` list (by the browser's type or, when it has none, as HEIC often has not, the name's
+  // extension), or a size past the limit of its kind. The server still checks the bytes themselves.
+  function refusal(input, file) {
+    var d = input.dataset;
+    var accepted = (input.getAttribute("accept") || "").split(",").map(function (t) { return t.trim().toLowerCase(); });
+    var ext = extensionOf(file);
+    var type = (file.type || "").toLowerCase();
+    var known = (type && accepted.indexOf(type) !== -1) || (ext && accepted.indexOf(ext) !== -1);
+    var listBox = document.getElementById(input.getAttribute("aria-describedby") || "");
+    var list = listBox ? listBox.textContent.trim() : "";
+    if (!known) { return fill(d.wordUnsupported || "", { name: file.name, accepted: list }); }
+    var limit = parseInt(isVideo(file) ? d.videoMaxBytes : d.maxBytes, 10) || 0;
+    if (limit && file.size > limit) {
+      return fill(d.wordTooBig || "", { name: file.name, size: sizeText(file.size), limit: sizeText(limit) });
+    }
+    return "";
+  }
+
+  // A video's length, read by the browser from the file itself (no upload): `done(seconds)`, or
+  // nothing when the browser cannot read it (the server reads it again anyway).
+  function videoLength(file, done) {
+    var probe = document.createElement("video");
+    probe.preload = "metadata";
+    probe.muted = true;
+    probe.addEventListener("loadedmetadata", function () {
+      if (isFinite(probe.duration) && probe.duration > 0) { done(probe.duration); }
+      URL.revokeObjectURL(probe.src);
+    });
+    probe.src = URL.createObjectURL(file);
+  }
+
   function setup(form) {
     var input = form.querySelector('input[type=file][name=evidence]');
     var list = form.querySelector("[data-uploads]");
@@ -15,7 +60,10 @@
     var template = form.querySelector("template[data-kind-template]");
     var errorBox = form.querySelector("[data-upload-error]");
     var submit = form.querySelector("[data-submit]") || form.querySelector("button[type=submit]");
-    var maxBytes = parseInt(form.dataset.maxBytes || "0", 10);
+    // The form's limit, for a field rendered without its own.
+    if (!parseInt(input.dataset.maxBytes || "0", 10) && form.dataset.maxBytes) {
+      input.dataset.maxBytes = form.dataset.maxBytes;
+    }
     var words = list.dataset;
     var defaultKind = form.querySelector("[name=evidence_kind_all]");
     var entries = [];
@@ -42,7 +90,7 @@
       var li = document.createElement("li");
       li.className = "upload";
       var preview;
-      if (/^image\//.test(file.type)) {
+      if (/^image\//.test(file.type) && !/hei[cf]/.test(file.type)) {
         preview = document.createElement("img");
         preview.alt = "";
         preview.src = URL.createObjectURL(file);
@@ -81,10 +129,26 @@
         li.remove();
         markRequired();
       });
-      if (maxBytes && file.size > maxBytes) {
+      var refused = refusal(input, file);
+      if (refused) {
         li.classList.add("failed");
-        status.textContent = words.wordTooLarge;
+        li.dataset.refused = "1";
+        status.textContent = refused;
         entry.tooLarge = true;
+      } else if (isVideo(file)) {
+        var maxSeconds = parseInt(input.dataset.videoMaxSeconds || "0", 10);
+        videoLength(file, function (seconds) {
+          size.textContent = " · " + sizeText(file.size) + " · " + Math.floor(seconds / 60) + ":" +
+            ("0" + Math.round(seconds % 60)).slice(-2);
+          if (maxSeconds && seconds > maxSeconds) {
+            li.classList.add("failed");
+            li.dataset.refused = "1";
+            status.textContent = fill(input.dataset.wordTooLong || "", {
+              name: file.name, seconds: String(Math.round(seconds)), limit: String(maxSeconds)
+            });
+            entry.tooLarge = true;
+          }
+        });
       }
       body.append(name, size, label, kind, progress, status, document.createTextNode(" "), remove);
       li.append(preview, body);
@@ -142,6 +206,12 @@
     form.addEventListener("submit", function (ev) {
       ev.preventDefault();
       errorBox.hidden = true;
+      // Nothing leaves while a file the server would refuse is listed: the person removes it first.
+      if (entries.some(function (e) { return e.tooLarge; })) {
+        errorBox.textContent = input.dataset.wordBlocked || words.wordTooLarge;
+        errorBox.hidden = false;
+        return;
+      }
       var data = new FormData(form);
       data.delete("evidence");
       data.delete("evidence_kind");
@@ -204,6 +274,21 @@
     }
   }
 
+  // A plain form is not sent while its file input holds a file the server would refuse: the
+  // browser shows the reason on the input, and the chosen list says it too.
+  function validate(zone, input) {
+    var reasons = Array.prototype.map.call(input.files || [], function (f) { return refusal(input, f); })
+      .filter(function (r) { return r; });
+    input.setCustomValidity(reasons.join(" "));
+    var chosen = zone.querySelector("[data-chosen]");
+    if (chosen && reasons.length) {
+      chosen.textContent = reasons.join(" ");
+      chosen.classList.add("error");
+    } else if (chosen) {
+      chosen.classList.remove("error");
+    }
+  }
+
   // With script, the browser's own file button (worded in the browser's language, not the page's)
   // gives way to a button-like label in the page's language; the input stays focusable.
   function dressUp(zone) {
@@ -217,6 +302,8 @@
     if (chosen) {
       chosen.textContent = Array.prototype.map.call(files, function (f) { return f.name; }).join(", ");
     }
+    var input = zone.querySelector("input[type=file]");
+    if (input) { validate(zone, input); }
   }
 
   function init() {
