@@ -33,6 +33,7 @@ from plaint.errors import DomainError, InvalidInput
 from plaint.evidence.actions import Upload
 from plaint.rulebook import loader
 
+from .committee import SEAT_LABELS
 from .common import error_message, keep_refused, pick
 from .filing import evidence_choices, hold_uploads, take_held, uploads_from
 
@@ -55,7 +56,6 @@ STAGE_LABELS = {
     "decided": _("Decided"),
 }
 RESULT_LABELS = {"confirmed": _("Confirmed"), "overturned": _("Overturned"), "varied": _("Varied")}
-SEAT_LABELS = {"consumer_rep": _("Consumer representative"), "expert": _("Expert"), "lawyer": _("Lawyer")}
 VOTE_LABELS = {"confirm": _("to confirm"), "overturn": _("to overturn"), "vary": _("to vary")}
 
 # Refusals of the appeal actions in the reader's language; the placeholders come from the error's

@@ -18,29 +18,13 @@ from plaint.rulebook import loader
 from plaint.transparency.charts import bar_chart, data_uri
 from plaint.transparency.report import Period, parse_period, previous_periods, report
 
-from .common import pick
+from .appeals import RESULT_LABELS
+from .casework import OUTCOME_LABELS
+from .common import CHANNEL_NAMES, pick
 
-CHANNELS = {
-    "web": gettext_lazy("Web"),
-    "app": gettext_lazy("App"),
-    "api": gettext_lazy("API"),
-    "hotline": gettext_lazy("Hotline"),
-    "online_chat": gettext_lazy("Online chat"),
-    "email": gettext_lazy("E-mail"),
-}
-OUTCOMES = {
-    "upheld": gettext_lazy("Upheld"),
-    "partly_upheld": gettext_lazy("Partly upheld"),
-    "not_upheld": gettext_lazy("Not upheld"),
-}
 REASONS = {
     "out_of_window": gettext_lazy("Filed after the category's time window"),
     "out_of_scope": gettext_lazy("The category does not apply to what was reported"),
-}
-APPEAL_RESULTS = {
-    "confirmed": gettext_lazy("Confirmed"),
-    "overturned": gettext_lazy("Overturned"),
-    "varied": gettext_lazy("Varied"),
 }
 MEASURES = {
     "warning": gettext_lazy("Warning"),
@@ -106,12 +90,15 @@ def transparency(request: HttpRequest) -> HttpResponse:
         (str(_("Inadmissible")), figures["admissibility"]["inadmissible"]),
         (str(_("Withdrawn")), figures["withdrawn"]),
         (str(_("Resolved by the merchant")), figures["resolved_by_merchant"]),
-    ] + [(str(OUTCOMES[key]), figures["decided"][key]) for key in OUTCOMES]
+    ] + [(str(OUTCOME_LABELS[key]), figures["decided"][key]) for key in OUTCOME_LABELS]
     charts = [
         _chart(
             "received",
             _("Reports received, by channel"),
-            [(str(CHANNELS.get(row["channel"], row["channel"])), row["received"]) for row in figures["by_channel"]],
+            [
+                (str(CHANNEL_NAMES.get(row["channel"], row["channel"])), row["received"])
+                for row in figures["by_channel"]
+            ],
             _("Channel"),
         ),
         _chart("ended", _("How cases ended"), ended, _("Outcome")),
@@ -138,12 +125,12 @@ def transparency(request: HttpRequest) -> HttpResponse:
         "category": category,
         "channel": channel,
         "categories": sorted(categories.items()),
-        "channels": [(code, str(name)) for code, name in CHANNELS.items()],
+        "channels": [(code, str(name)) for code, name in CHANNEL_NAMES.items()],
         "category_names": categories,
-        "channel_names": {code: str(name) for code, name in CHANNELS.items()},
+        "channel_names": {code: str(name) for code, name in CHANNEL_NAMES.items()},
         "reasons": [(str(REASONS.get(code, code)), n) for code, n in figures["inadmissible_by_reason"].items()],
-        "outcomes": [(str(OUTCOMES[key]), figures["decided"][key]) for key in OUTCOMES],
-        "appeal_results": [(str(APPEAL_RESULTS[key]), n) for key, n in figures["appeals"]["results"].items()],
+        "outcomes": [(str(OUTCOME_LABELS[key]), figures["decided"][key]) for key in OUTCOME_LABELS],
+        "appeal_results": [(str(RESULT_LABELS[key]), n) for key, n in figures["appeals"]["results"].items()],
         "measures": [(str(MEASURES.get(kind, kind)), n) for kind, n in figures["measures_started"].items()],
         "query": _query(period, category, channel),
     }

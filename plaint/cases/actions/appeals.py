@@ -499,6 +499,14 @@ def _refuse_second(case: Case, decision: Decision | None, party: str) -> None:
         )
 
 
+def _refuse_first_decider(actor: User, decision: Decision | None) -> None:
+    """Raise Forbidden if `actor` took the decision appealed: another supervisor decides its appeal."""
+    if decision is not None and decision.decided_by_id == actor.pk:
+        raise Forbidden(
+            "took_first_decision", "A supervisor who took the first decision cannot reconsider it; another must."
+        )
+
+
 def decide_penalty_appeal(
     actor: User, appeal: Appeal, *, overturn: bool, reasons: str, now: datetime | None = None
 ) -> Appeal:
@@ -506,10 +514,7 @@ def decide_penalty_appeal(
     now = now or timezone.now()
     if actor.role != Role.SUPERVISOR:
         raise Forbidden("not_a_supervisor", "Penalty appeals are decided by a supervisor.")
-    if appeal.decision is not None and appeal.decision.decided_by_id == actor.pk:
-        raise Forbidden(
-            "took_first_decision", "A supervisor who took the first decision cannot decide its appeal; another must."
-        )
+    _refuse_first_decider(actor, appeal.decision)
     if len(reasons.strip()) < 10:
         raise InvalidInput("reasons", "Write the reasons for the decision (10 characters at least).", field="reasons")
     with transaction.atomic():
@@ -586,11 +591,7 @@ def decide_appeal(
     now = now or timezone.now()
     if actor.role != Role.SUPERVISOR:
         raise Forbidden("not_a_supervisor", "Appeals are reconsidered by a supervisor.")
-    first = appeal.decision
-    if first is not None and first.decided_by_id == actor.pk:
-        raise Forbidden(
-            "took_first_decision", "A supervisor who took the first decision cannot reconsider it; another must."
-        )
+    _refuse_first_decider(actor, appeal.decision)
     if appeal.route != AppealRoute.RECONSIDERATION:
         raise Refused("appeal_for_committee", "The rulebook sends this appeal to the committee's panel.")
     reasons = reasons.strip()
