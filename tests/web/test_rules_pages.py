@@ -72,8 +72,9 @@ def test_an_unknown_version_is_404():
 
 def test_the_api_lists_versions_without_a_token(on_3_december):
     body = Client().get("/api/rulebook").json()
-    assert [(v["version"], v["status"]) for v in body] == [("3", "coming"), ("2", "in_force"), ("1", "earlier")]
-    assert body[0]["effective_from"] == "2026-12-07T00:00:00+08:00" and body[0]["url"] == "/api/rulebook/3"
+    listed = [(v["version"], v["status"]) for v in body]
+    assert listed == [("4", "coming"), ("3", "coming"), ("2", "in_force"), ("1", "earlier")]
+    assert body[1]["effective_from"] == "2026-12-07T00:00:00+08:00" and body[1]["url"] == "/api/rulebook/3"
     assert Client().get("/api/rulebook/1").json()["version"] == "1"
     assert Client().get("/api/rulebook/current").json()["version"] == "2"
     changes = Client().get("/api/rulebook/3/changes").json()
