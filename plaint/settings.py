@@ -138,6 +138,11 @@ DATABASES = {
         conn_max_age=int(os.environ.get("PLAINT_DB_CONN_MAX_AGE", "60")),
     )
 }
+# NORMAL: a commit survives a crash of Plaint, not always a power cut (WAL). A scratch database (the
+# simulation's) says OFF; FULL waits for the disk on every commit.
+SQLITE_SYNCHRONOUS = os.environ.get("PLAINT_SQLITE_SYNCHRONOUS", "NORMAL").upper()
+if SQLITE_SYNCHRONOUS not in {"OFF", "NORMAL", "FULL"}:
+    raise ImproperlyConfigured("PLAINT_SQLITE_SYNCHRONOUS is OFF, NORMAL or FULL.")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL lets readers proceed while one writer commits; IMMEDIATE takes the write lock at BEGIN so
@@ -145,7 +150,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous={SQLITE_SYNCHRONOUS};",
     }
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     # A file, not the shared in-memory database, so tests with several threads see real locking.

@@ -48,6 +48,10 @@ class Intake(Frozen):
     # (signed in, decided, or holding another live claim) for more than this many days; then the
     # queue. Versions without it give the case back to the reviewer whenever they still hold the claim.
     claim_kept_days: int | None = Field(None, gt=0)
+    # How the fresh claim_timeout_minutes of a case given back to that reviewer counts: "calendar" (every
+    # minute; versions without the key) or "working_hours" (the acknowledgement clock's working hours,
+    # so evidence that comes in the evening is not lost to the night).
+    returned_claim_time: Literal["calendar", "working_hours"] = "calendar"
     # Versions without [appeals] only: days to appeal an outcome (then only outside Plaint).
     appeal_window_days: int | None = Field(None, gt=0)
     # Version 3 on: days the reporter has, from the merchant's answer, to answer its counter-evidence

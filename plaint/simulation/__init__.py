@@ -6,7 +6,8 @@
     engine    the run: simulated people calling the case actions with `now=`, the worker's jobs every hour
     figures   what the run gives operators, read from the scratch database, and its consistency checks
     report    the figures printed, and as an HTML page (page: the template's context; charts: SVG by pygal)
-    runner    one run from start to figures, inside the scratch database
+    runner    one run from start to figures: prepares the scratch database and starts the run's process
+    child     the run's own process, whose settings name the scratch database and folders from the start
 
 Nothing here is imported by another app; it sits above the domain apps and drives them as the API does.
 """

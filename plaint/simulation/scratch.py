@@ -1,8 +1,8 @@
 """The scratch database, media folder and rulebook folder a simulated run uses instead of the live ones.
 
-The run never touches the configured (live) database: the command switches Django's database settings
-to the scratch database before anything connects, refuses a target that is the live database, and
-refuses to overwrite a database that holds tables unless an earlier run marked it as its scratch.
+The run never touches the configured (live) database: it runs in a process of its own whose settings
+name only the scratch database; the command refuses a target that is the live database, and refuses to
+overwrite a database that holds tables unless an earlier run marked it as its scratch.
 The rulebook folder of the run holds one version, the one simulated (published or a draft), in force
 from the run's start, beside a copy of the business calendars.
 """
@@ -10,23 +10,18 @@ from the run's start, beside a copy of the business calendars.
 import re
 import shutil
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import dj_database_url
 import psycopg
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
-from django.db import connection, connections
-from django.test.utils import override_settings
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 from plaint.errors import InvalidInput, Refused
-from plaint.rulebook import calendar, loader
-from plaint.rulebook.schema import Rulebook
+from plaint.rulebook import loader
 
 # A table each run creates in its scratch database: a later run may replace a database that has it.
 MARKER_TABLE = "plaint_simulation_scratch"
@@ -44,15 +39,8 @@ def target_database(url: str | None, folder: Path) -> dict[str, Any]:
         raise InvalidInput("database_url", f"Not a database URL: {exc}", field="database_url") from None
     if target["ENGINE"] == "django.db.backends.sqlite3":
         target["NAME"] = str(Path(target["NAME"]).resolve())
-        # Scratch data: losing it in a power cut costs nothing, so SQLite need not wait for the disk.
-        target["OPTIONS"] = {
-            "transaction_mode": "IMMEDIATE",
-            "timeout": 20,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=OFF;",
-        }
     elif target["ENGINE"] != "django.db.backends.postgresql":
         raise InvalidInput("database_url", "The scratch database is SQLite or PostgreSQL.", field="database_url")
-    target["CONN_MAX_AGE"] = 0
     return target
 
 
@@ -131,20 +119,6 @@ def _clear(target: dict[str, Any]) -> None:
         server.execute(f'CREATE DATABASE "{name}"')
 
 
-def _use(databases: dict[str, Any]) -> None:
-    """Point Django's connections at `databases`, closing whatever is open (nothing is, on the way in)."""
-    connections.close_all()
-    for alias in list(connections.settings):
-        try:
-            del connections[alias]
-        except AttributeError:  # never opened
-            pass
-    settings.DATABASES = databases
-    connections._settings = connections.configure_settings(databases)
-    connections.__dict__["settings"] = connections._settings
-    ContentType.objects.clear_cache()
-
-
 def pinned_rulebook_text(text: str, start: datetime) -> str:
     """Return the rulebook's text in force from `start`: its effective_from moved there if it is later.
 
@@ -162,12 +136,12 @@ def pinned_rulebook_text(text: str, start: datetime) -> str:
     return pinned
 
 
-@contextmanager
-def scratch(target: dict[str, Any], folder: Path, rulebook_text: str, start: datetime) -> Iterator[Rulebook]:
-    """Run the body against the scratch database (migrated from zero), media folder and rulebook; restore after.
+def prepare(target: dict[str, Any], folder: Path, rulebook_text: str, start: datetime) -> dict[str, str]:
+    """Make the scratch database empty and the run's folders; return the environment the run's process gets.
 
-    Yields the simulated rulebook. Refuses (Refused) a target that is the live database or a database
-    with tables no simulation made.
+    The run itself happens in a process of its own (`plaint.simulation.child`), whose settings name the
+    scratch database, media folder and rulebook folder from the start: this process never switches its
+    own. Refuses (Refused) a target that is the live database or a database with tables no simulation made.
     """
     _refuse_live(target)
     _clear(target)
@@ -175,24 +149,33 @@ def scratch(target: dict[str, Any], folder: Path, rulebook_text: str, start: dat
     rulebook_dir = folder / "rulebook"
     shutil.rmtree(rulebook_dir, ignore_errors=True)
     shutil.copytree(Path(settings.PLAINT_RULEBOOK_DIR) / "calendars", rulebook_dir / "calendars")
+    (rulebook_dir / "simulated.toml").write_text(pinned_rulebook_text(rulebook_text, start), encoding="utf-8")
     media = folder / "media"
     shutil.rmtree(media, ignore_errors=True)
-    live = settings.DATABASES
-    try:
-        with override_settings(PLAINT_RULEBOOK_DIR=rulebook_dir, MEDIA_ROOT=media):
-            calendar.calendar.cache_clear()
-            (rulebook_dir / "simulated.toml").write_text(pinned_rulebook_text(rulebook_text, start), encoding="utf-8")
-            loader.check()
-            (rulebook,) = loader.versions()
-            try:
-                _use({"default": target})
-                call_command("migrate", interactive=False, verbosity=0)
-                with connection.cursor() as cursor:
-                    cursor.execute(f"CREATE TABLE {MARKER_TABLE} (created_for VARCHAR(40))")
-                yield rulebook
-            finally:
-                _use(live)
-    finally:
-        # Back to the live rulebook folder and its calendars.
-        calendar.calendar.cache_clear()
-        loader.check()
+    return {
+        "PLAINT_DATABASE_URL": database_url(target),
+        "PLAINT_DB_CONN_MAX_AGE": "0",
+        "PLAINT_RULEBOOK_DIR": str(rulebook_dir),
+        "PLAINT_MEDIA_ROOT": str(media),
+        # Scratch data: losing it in a power cut costs nothing, so SQLite need not wait for the disk.
+        "PLAINT_SQLITE_SYNCHRONOUS": "OFF",
+    }
+
+
+def database_url(target: dict[str, Any]) -> str:
+    """Return the URL of the scratch database's settings (the form PLAINT_DATABASE_URL takes)."""
+    if target["ENGINE"] == "django.db.backends.sqlite3":
+        return f"sqlite:///{target['NAME']}"
+    user = quote(str(target.get("USER") or ""), safe="")
+    password = quote(str(target.get("PASSWORD") or ""), safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    host = str(target.get("HOST") or "")
+    host = quote(host, safe="") if host.startswith("/") else host
+    port = f":{target['PORT']}" if target.get("PORT") else ""
+    return f"postgres://{credentials}{host}{port}/{quote(str(target['NAME']), safe='')}"
+
+
+def mark(connection: BaseDatabaseWrapper) -> None:
+    """Mark the (migrated) scratch database as one a simulation made, so a later run may replace it."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {MARKER_TABLE} (created_for VARCHAR(40))")

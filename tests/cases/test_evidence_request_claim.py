@@ -3,7 +3,7 @@
 The claim does not lapse while the case waits on the reporter; when the evidence comes, or its
 deadline passes, the case goes back to that reviewer with a fresh claim, unless they released it or
 (rulebook version 3, [intake] claim_kept_days) have not been seen at work for longer than that.
-Dates are real: version 3 is in force from 7 December 2026; 8 December 2026 is a Tuesday.
+Dates are real: version 3 is in force from 7 December 2026 (a Monday), version 4 from the 8th.
 """
 
 from datetime import timedelta
@@ -41,8 +41,8 @@ def evidence(people, case, when):
 
 def test_the_claim_does_not_lapse_while_the_case_waits_on_the_reporter(people):
     case = asked(people, at(2026, 12, 8, 10))
-    assert case.rulebook_version == "3"
-    timeout = loader.get("3").intake.claim_timeout_minutes
+    assert case.rulebook_version == "4"  # version 3's rule, kept
+    timeout = loader.get("4").intake.claim_timeout_minutes
     # Days past the claim timeout, the reporter has not answered yet: the claim is still the reviewer's.
     report = clocks.tick(at(2026, 12, 10, 10))
     assert report.claims_lapsed == 0
@@ -119,3 +119,26 @@ def test_a_reviewer_seen_at_work_keeps_the_case_past_the_limit(people, seen):
         actions.claim_case(people["reviewer"], other, now=back - timedelta(hours=1))
     case = evidence(people, case, back)
     assert case.claimed_by == people["reviewer"]
+
+
+def test_evidence_that_comes_in_the_evening_keeps_the_reviewer_overnight(people):
+    # Version 4 ([intake] returned_claim_time = "working_hours"): the fresh claim counts the reviewers'
+    # working hours (the acknowledgement clock's calendar, 09:00-18:00 on working days).
+    case = asked(people, at(2026, 12, 14, 10))  # Monday
+    assert case.rulebook_version == "4"
+    timeout = timedelta(minutes=loader.get("4").intake.claim_timeout_minutes)
+    assert timeout == timedelta(hours=4)
+    case = evidence(people, case, at(2026, 12, 15, 20))  # Tuesday evening
+    assert case.claimed_by == people["reviewer"]
+    assert case.claim_expires_at == at(2026, 12, 16, 13)  # Wednesday 09:00 + 4 working hours
+    assert clocks.tick(at(2026, 12, 16, 8)).claims_lapsed == 0
+    assert list(review_queue(at(2026, 12, 16, 9), mine=people["reviewer"])) == [case]
+    assert clocks.tick(at(2026, 12, 16, 13)).claims_lapsed == 1
+
+
+def test_version_3_counted_every_minute_of_a_returned_claim(people):
+    case = asked(people, at(2026, 12, 7, 10))  # Monday, version 3 in force
+    assert case.rulebook_version == "3"
+    case = evidence(people, case, at(2026, 12, 7, 20))
+    assert case.claim_expires_at == at(2026, 12, 8, 0)
+    assert clocks.tick(at(2026, 12, 8, 1)).claims_lapsed == 1

@@ -16,7 +16,7 @@ from plaint.accounts.models import Role, User
 from plaint.enforcement.actions import remedy_order
 from plaint.errors import Forbidden, InvalidInput, NotFound, Refused
 from plaint.evidence.models import Party
-from plaint.rulebook import loader
+from plaint.rulebook import calendar, loader
 
 from .. import chain, clocks
 from ..inputs import DecisionIn
@@ -283,7 +283,11 @@ def return_claim(case: Case, request: dict, now: datetime) -> None:
             data={"holder": holder.username, "last_seen": seen.isoformat(), "claim_kept_days": kept_days},
         )
         return
-    expires = now + timedelta(minutes=rulebook.intake.claim_timeout_minutes)
+    timeout = timedelta(minutes=rulebook.intake.claim_timeout_minutes)
+    if rulebook.intake.returned_claim_time == "working_hours":
+        expires = calendar.clock_for(rulebook, "acknowledgement").advance(now, timeout)
+    else:
+        expires = now + timeout
     _change(case, now, claim_expires_at=expires)
     _record(
         case,
