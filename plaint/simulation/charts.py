@@ -4,35 +4,20 @@ Each is embedded as an image (a data: URI), so pygal's small configuration scrip
 runs and the page stays one file with nothing to fetch.
 """
 
-import base64
 from collections.abc import Sequence
 
 import pygal
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from pygal.style import Style
 
-STYLE = Style(
-    background="#ffffff",
-    plot_background="#ffffff",
-    foreground="#1f2328",
-    foreground_strong="#1f2328",
-    foreground_subtle="#d0d7de",
-    colors=("#0b6bcb", "#b35900", "#2f7d32", "#8250df"),
-    font_family='"Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif',
-    label_font_size=12,
-    major_label_font_size=12,
-    value_font_size=11,
-    title_font_size=14,
-    legend_font_size=12,
-)
-COMMON = {"style": STYLE, "js": [], "explicit_size": True, "disable_xml_declaration": True, "margin": 8}
+from plaint.transparency import charts
+
+COMMON = {"style": charts.style(12), "js": [], "explicit_size": True, "disable_xml_declaration": True, "margin": 8}
 
 
 def _svg(chart: pygal.graph.graph.Graph, title: str) -> SafeString:
     """Return the chart as an <img> of its SVG, the title its text for screen readers (the page heads it)."""
-    uri = "data:image/svg+xml;base64," + base64.b64encode(chart.render(is_unicode=True).encode()).decode()
-    return format_html('<img class="chart" src="{}" alt="{}">', uri, title)
+    return format_html('<img class="chart" src="{}" alt="{}">', charts.data_uri(chart.render(is_unicode=True)), title)
 
 
 def bars(title: str, rows: Sequence[tuple[str, Sequence[float | None]]], series: Sequence[str]) -> SafeString:

@@ -13,22 +13,29 @@ from pygal.style import Style
 
 # 400 wide with large type, so that shown at 390 px (a phone) the labels keep their size.
 WIDTH, HEIGHT_PER_BAR, MARGIN = 400, 34, 60
-STYLE = Style(
-    background="#ffffff",
-    plot_background="#ffffff",
-    foreground="#1f2328",
-    foreground_strong="#1f2328",
-    foreground_subtle="#d0d7de",
-    colors=("#0b6bcb", "#b35900", "#2f7d32", "#8250df"),
-    font_family='"Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif',
-    label_font_size=15,
-    major_label_font_size=15,
-    value_font_size=15,
-    value_label_font_size=15,
-    title_font_size=17,
-    legend_font_size=15,
-    no_data_font_size=17,
-)
+
+
+def style(size: int) -> Style:
+    """Return Plaint's chart style (its colours and CJK fonts) with labels and values of `size` px."""
+    return Style(
+        background="#ffffff",
+        plot_background="#ffffff",
+        foreground="#1f2328",
+        foreground_strong="#1f2328",
+        foreground_subtle="#d0d7de",
+        colors=("#0b6bcb", "#b35900", "#2f7d32", "#8250df"),
+        font_family='"Noto Sans CJK SC", "Noto Sans SC", "PingFang SC", "Microsoft YaHei", sans-serif',
+        label_font_size=size,
+        major_label_font_size=size,
+        value_font_size=size,
+        value_label_font_size=size,
+        title_font_size=size + 2,
+        legend_font_size=size,
+        no_data_font_size=size + 2,
+    )
+
+
+STYLE = style(15)
 
 
 def bar_chart(title: str, rows: Sequence[tuple[str, float | int]], no_data: str) -> str:
