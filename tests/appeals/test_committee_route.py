@@ -43,7 +43,7 @@ def _vote(panel: Panel, choices: list[tuple[str, str, dict | None]]) -> None:
 
 def test_the_consumer_wins_before_a_panel_of_three_with_a_dissent(v3, receiver):
     case = decided(v3, "not_upheld", category="not_as_described")
-    assert case.rulebook_version == "3"
+    assert case.rulebook_version in ("3", "4")  # version 3's routes, kept by version 4
     # The first statement names the appeal open to the consumer, its deadline and who decides it.
     said = case.decisions.get().statement["appeal"]
     assert "a panel drawn from the independent appeals committee decides it" in said["en"]

@@ -45,7 +45,7 @@ def test_a_consumer_gets_ranked_categories_with_scores_windows_and_the_words_tha
     assert first["title"].startswith("Late shipment")
     assert first["window_days"] == 30 and first["score"] > 0 and first["words"]
     assert [s["score"] for s in body["suggestions"]] == sorted((s["score"] for s in body["suggestions"]), reverse=True)
-    assert body["model"] == {"kind": "cold_start", "version": "3"}
+    assert body["model"] == {"kind": "cold_start", "version": "4"}  # in force on 8 December
     assert Suggestion.objects.get(pk=body["suggestion_id"]).channel == "api"
 
 

@@ -56,7 +56,7 @@ def test_a_suggestion_is_recorded_with_the_cold_start_as_its_model(time_machine)
     result = suggest("快递显示已签收，我根本没收到", user=consumer, channel="api", now=V3)
     assert result.top == "delivery_failure"
     row = Suggestion.objects.get(pk=result.suggestion_id)
-    assert (row.model, row.rulebook_version, row.top_category, row.user) == (None, "3", "delivery_failure", consumer)
+    assert (row.model, row.rulebook_version, row.top_category, row.user) == (None, "4", "delivery_failure", consumer)
     assert row.text_length == len("快递显示已签收，我根本没收到") and len(row.text_sha256) == 64
     assert row.ranked[0]["category"] == "delivery_failure"
 
@@ -108,7 +108,7 @@ def test_train_triage_fits_a_model_on_decided_cases_and_suggestions_name_it(time
     _decided_cases(15)
     call_command("train_triage")
     model = TriageModel.objects.get()
-    assert (model.version, model.active, model.rulebook_version) == (1, True, "3")
+    assert (model.version, model.active, model.rulebook_version) == (1, True, "4")
     assert model.labels == sorted(TRAINING)
     assert model.cases["train"] + model.cases["test"] == 45
     assert set(model.metrics) == {"model", "cold_start"} and 0 <= model.metrics["model"]["macro_f1"] <= 1
