@@ -35,6 +35,7 @@ ROLE_NAMES = {
     "marketplace": gettext_lazy("marketplace system"),
     "committee": gettext_lazy("committee member"),
     "secretary": gettext_lazy("committee secretary"),
+    "trusted_flagger": gettext_lazy("trusted flagger"),
     "system": gettext_lazy("Plaint"),
 }
 
@@ -55,6 +56,7 @@ CHANNEL_NAMES = {
     "api": gettext_lazy("API"),
     "hotline": gettext_lazy("Hotline"),
     "online_chat": gettext_lazy("Online chat"),
+    "trusted_flagger": gettext_lazy("Trusted flagger"),
     "email": gettext_lazy("E-mail"),
 }
 
