@@ -117,6 +117,11 @@ ERROR_TEXTS: dict[str, Any] = {
         "Too many reports: at most %(allowed)s reports can be filed in 24 hours. Nothing was filed and "
         "your text is kept; send it again after %(when)s."
     ),
+    # A reporter suspended for manifestly unfounded reports ([misuse], DSA art. 23); %(when)s is `until`.
+    "reporting_suspended": gettext_lazy(
+        "You are suspended from reporting until %(when)s, because many of your reports were manifestly "
+        "unfounded. Nothing was filed. You may appeal on your reporting standing page."
+    ),
     "unknown_order": gettext_lazy("That order is not one of this consumer's orders. Check the order number."),
     "unknown_listing": gettext_lazy("There is no such listing. Check the listing number."),
     "unknown_merchant": gettext_lazy("There is no such merchant. Check the merchant number."),
@@ -235,10 +240,9 @@ def error_message(exc: DomainError) -> str:
     text = error_text(code, exc.message)
     if code in ERROR_TEXTS and exc.details:
         details = dict(exc.details)
-        if "retry_at" in details:
-            details["when"] = formats.date_format(
-                timezone.localtime(datetime.fromisoformat(details["retry_at"])), "DATETIME_FORMAT"
-            )
+        moment = details.get("retry_at") or details.get("until")
+        if moment:
+            details["when"] = formats.date_format(timezone.localtime(datetime.fromisoformat(moment)), "DATETIME_FORMAT")
         return text % details
     return text
 
