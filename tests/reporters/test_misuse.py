@@ -49,7 +49,11 @@ def world(time_machine):
 
 def _file(world, n: int):
     data = ReportIn(
-        target_type="order", target_id=f"O-{n}", category="service_attitude", description=f"第 {n} 单", remedy_wanted="none"
+        target_type="order",
+        target_id=f"O-{n}",
+        category="service_attitude",
+        description=f"第 {n} 单",
+        remedy_wanted="none",
     )
     return actions.file_report(world["consumer"], data, [Upload("chat.jpg", f.jpeg(), "chat_log")]).case
 
@@ -109,7 +113,13 @@ def test_warning_then_suspension_then_refusal_and_an_appeal_lifts_it(world, time
     before = c1.cases.count()
     refused = api.post_form(
         "/reports",
-        {"target_type": "order", "target_id": "O-9", "category": "service_attitude", "description": "x", "remedy_wanted": "none"},
+        {
+            "target_type": "order",
+            "target_id": "O-9",
+            "category": "service_attitude",
+            "description": "x",
+            "remedy_wanted": "none",
+        },
     )
     assert refused.status_code == 403
     body = refused.json()
@@ -140,15 +150,26 @@ def test_warning_then_suspension_then_refusal_and_an_appeal_lifts_it(world, time
     # A reviewer may not decide it; the supervisors' list holds it; a decision without reasons is refused.
     reviewer = ApiClient(f.token(world["reviewer"]))
     assert reviewer.get("/reporter-appeals").status_code == 403
-    assert reviewer.post_json(f"/reporter-appeals/{suspension.pk}/decide", {"result": "lifted", "reasons": "ok"}).status_code == 403
+    assert (
+        reviewer.post_json(
+            f"/reporter-appeals/{suspension.pk}/decide", {"result": "lifted", "reasons": "ok"}
+        ).status_code
+        == 403
+    )
     boss = ApiClient(f.token(world["supervisor"]))
     assert [row["id"] for row in boss.get("/reporter-appeals").json()] == [suspension.pk]
-    assert boss.post_json(f"/reporter-appeals/{suspension.pk}/decide", {"result": "lifted", "reasons": " "}).status_code == 422
+    assert (
+        boss.post_json(f"/reporter-appeals/{suspension.pk}/decide", {"result": "lifted", "reasons": " "}).status_code
+        == 422
+    )
     lifted = boss.post_json(
         f"/reporter-appeals/{suspension.pk}/decide", {"result": "lifted", "reasons": "O-3 shows an insult."}
     )
     assert lifted.status_code == 200 and lifted.json()["lifted_at"]
-    assert boss.post_json(f"/reporter-appeals/{suspension.pk}/decide", {"result": "upheld", "reasons": "x"}).status_code == 409
+    assert (
+        boss.post_json(f"/reporter-appeals/{suspension.pk}/decide", {"result": "upheld", "reasons": "x"}).status_code
+        == 409
+    )
     assert OutboxMessage.objects.filter(recipient="c1@example.test", topic="case.reporter_appeal_lifted").exists()
     # Reporting again.
     assert _file(world, 10).reference
@@ -169,7 +190,9 @@ def test_the_supervisor_who_took_a_suspension_does_not_decide_its_appeal(world):
     with pytest.raises(Forbidden) as refused:
         misuse.decide_suspension_appeal(world["supervisor"], measure.pk, "lifted", "mine")
     assert refused.value.code == "own_measure"
-    kept = misuse.decide_suspension_appeal(world["other_supervisor"], measure.pk, "upheld", "Four were manifestly unfounded.")
+    kept = misuse.decide_suspension_appeal(
+        world["other_supervisor"], measure.pk, "upheld", "Four were manifestly unfounded."
+    )
     assert kept.appeal_result == "upheld" and kept.lifted_at is None
     assert misuse.suspension_in_force(world["consumer"].consumer_id, now) == kept
 
@@ -218,7 +241,10 @@ def test_the_standing_page_shows_the_reasons_and_takes_the_appeal(world):
     boss = Client()
     boss.force_login(world["supervisor"])
     assert "PL-AAAA-BBBB was true." in boss.get("/review/reporter-appeals/").content.decode()
-    assert boss.post(f"/review/reporter-appeals/{measure.pk}/decide/", {"result": "upheld", "reasons": ""}).status_code == 422
+    assert (
+        boss.post(f"/review/reporter-appeals/{measure.pk}/decide/", {"result": "upheld", "reasons": ""}).status_code
+        == 422
+    )
     done = boss.post(f"/review/reporter-appeals/{measure.pk}/decide/", {"result": "upheld", "reasons": "Five marked."})
     assert done.status_code == 302
     measure.refresh_from_db()

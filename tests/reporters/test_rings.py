@@ -10,9 +10,9 @@ from plaint.accounts.models import Role
 from plaint.cases import actions
 from plaint.cases.inputs import ReportIn
 from plaint.cases.models import Case
+from plaint.evidence.actions import Upload
 from plaint.marketplace.models import Consumer
 from plaint.monitoring.models import MonitoringFlag
-from plaint.evidence.actions import Upload
 from tests import factories as f
 from tests.api_client import ApiClient
 
@@ -34,7 +34,11 @@ def _people(shop, names, *, created_at):
 
 def _file(user, name):
     data = ReportIn(
-        target_type="order", target_id=f"O-{name}", category="product_quality", description="质量差", remedy_wanted="refund"
+        target_type="order",
+        target_id=f"O-{name}",
+        category="product_quality",
+        description="质量差",
+        remedy_wanted="refund",
     )
     return actions.file_report(user, data, [Upload("p.jpg", f.jpeg(), "photo_of_product")]).case
 
