@@ -119,8 +119,8 @@ ERROR_TEXTS: dict[str, Any] = {
     ),
     # A reporter suspended for manifestly unfounded reports ([misuse], DSA art. 23); %(when)s is `until`.
     "reporting_suspended": gettext_lazy(
-        "You are suspended from reporting until %(when)s, because many of your reports were manifestly "
-        "unfounded. Nothing was filed. You may appeal on your reporting standing page."
+        "This reporter is suspended from reporting until %(when)s, because many of their reports were "
+        "manifestly unfounded. Nothing was filed. The reporter may appeal on their reporting standing page."
     ),
     "unknown_order": gettext_lazy("That order is not one of this consumer's orders. Check the order number."),
     "unknown_listing": gettext_lazy("There is no such listing. Check the listing number."),
