@@ -37,6 +37,8 @@ def world(time_machine):
     consumer.consumer.email = "c1@example.test"
     consumer.consumer.language = "en"
     consumer.consumer.save()
+    consumer.language = "en"  # the pages in English
+    consumer.save()
     return {
         "shop": shop,
         "consumer": consumer,

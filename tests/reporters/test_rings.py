@@ -72,7 +72,7 @@ def test_five_new_accounts_reporting_one_merchant_within_a_day_are_flagged(time_
     client.force_login(reviewer)
     assert b"ring-flag" in client.get(f"/review/cases/{fifth.reference}/").content
     boss = Client()
-    boss.force_login(f.user(Role.SUPERVISOR))
+    boss.force_login(f.user(Role.SUPERVISOR, language="en"))
     page = boss.get("/review/supervisor/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "5 accounts younger than 14 days" in page and fifth.reference in page
 
