@@ -19,6 +19,7 @@ from plaint.evidence.actions import Upload
 from plaint.marketplace.actions import upsert_listing, upsert_merchant, upsert_order
 from plaint.marketplace.inputs import ListingIn, MerchantIn, OrderIn
 from plaint.marketplace.models import Consumer, Merchant
+from plaint.reporters.flaggers import register_flagger
 from plaint.rulebook import loader
 
 PASSWORD = "plaint-demo"
@@ -396,6 +397,9 @@ def load() -> None:
         users[username] = _user(
             username, role, merchant=merchant, is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN
         )
+    # A trusted flagger (DSA art. 22, docs/screening.md): a consumer association filing with token demo-flagger.
+    association = register_flagger("上海市消费者权益保护委员会 (demo)", "consumer_association")
+    users["flagger"] = _user("flagger", Role.TRUSTED_FLAGGER, flagger=association)
 
     def report(
         who: str, order: str, category: str, text: str, remedy: str = "refund", files: list[Upload] = ()

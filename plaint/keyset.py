@@ -51,6 +51,8 @@ class Order:
 
 def _value(row: Any, key: Key) -> Any:
     value = getattr(row, "pk" if key.field == "id" else key.field)
+    if isinstance(value, bool):  # a flag such as Case.trusted_flagger travels as 0 or 1, as integers do
+        return int(value)
     return value.isoformat() if isinstance(value, datetime) else value
 
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "plaint.enforcement",
     "plaint.notifications",
     "plaint.monitoring",
+    "plaint.reporters",
     "plaint.triage",
     "plaint.transparency",
     "plaint.dsa",

@@ -8,7 +8,7 @@ from .models import ApiToken, User
 class PlaintUserAdmin(UserAdmin):
     list_display = ("username", "role", "merchant", "consumer", "is_active")
     list_filter = ("role", "is_active")
-    fieldsets = UserAdmin.fieldsets + (("Plaint", {"fields": ("role", "consumer", "merchant", "language")}),)
+    fieldsets = UserAdmin.fieldsets + (("Plaint", {"fields": ("role", "consumer", "merchant", "flagger", "language")}),)
 
 
 @admin.register(ApiToken)

@@ -17,6 +17,8 @@ class Role(models.TextChoices):
     # manages panels that cannot be filled. Neither is platform staff, and neither sees cases at large.
     COMMITTEE = "committee", "Committee member"
     SECRETARY = "secretary", "Committee secretary"
+    # An account of a trusted flagger organisation (plaint/reporters, DSA art. 22): files reports only.
+    TRUSTED_FLAGGER = "trusted_flagger", "Trusted flagger"
 
 
 # Roles that work cases on the platform's side and may see every case.
@@ -33,6 +35,10 @@ class User(AbstractUser):
     # Set for merchant staff: the merchant whose reports this account answers.
     merchant = models.ForeignKey(
         "marketplace.Merchant", null=True, blank=True, on_delete=models.SET_NULL, related_name="staff"
+    )
+    # Set for trusted flaggers' accounts: the organisation this account files for.
+    flagger = models.ForeignKey(
+        "reporters.TrustedFlagger", null=True, blank=True, on_delete=models.PROTECT, related_name="accounts"
     )
     language = models.CharField(max_length=10, default="zh-hans")
 

@@ -48,6 +48,8 @@ class CaseOut(Schema):
     category_title: dict[str, str] | None
     channel: Channel
     priority: int
+    # Filed by a trusted flagger (DSA art. 22): first in the queue; every side reads it.
+    trusted_flagger: bool = False
     rulebook_version: str
     opened_at: str
     updated_at: str
@@ -85,6 +87,8 @@ class CaseOut(Schema):
     # Platform staff only: the reporter's record (cases/reading.py reporter_record). Each evidence item
     # then carries its forensics `flags` too: [{code, reason, details}] (docs/evidence.md, Forensics).
     reporter_record: dict[str, int] | None = None
+    # Platform staff only: one of many new accounts reporting this merchant in a short time ([rings]).
+    ring_flagged: bool | None = None
     # Platform staff only: the case log's chain head, {"sequence": n, "hash": "<sha256>"} (docs/transparency.md).
     log_head: dict[str, Any] | None = None
     rejected_files: list[RejectedFile] = []
@@ -103,6 +107,7 @@ class FiledOut(Schema):
     state: State
     category: CategoryCode
     channel: Channel
+    trusted_flagger: bool = False
     rulebook_version: str
     opened_at: str
     admissibility: dict[str, Any]
@@ -118,6 +123,7 @@ class CaseSummary(Schema):
     category: CategoryCode
     channel: Channel
     priority: int
+    trusted_flagger: bool = False
     merchant_id: str
     merchant_name: str
     opened_at: str

@@ -19,6 +19,9 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
         return cases.filter(reporter_id=user.consumer_id) if user.consumer_id else cases.none()
     if user.role == Role.MERCHANT:
         return cases.filter(merchant_id=user.merchant_id) if user.merchant_id else cases.none()
+    if user.role == Role.TRUSTED_FLAGGER:
+        # A trusted flagger's accounts read the organisation's own reports (filed as its reporter row).
+        return cases.filter(reporter__trusted_flagger__id=user.flagger_id) if user.flagger_id else cases.none()
     if user.role in (Role.AGENT, Role.REVIEWER, Role.SUPERVISOR, Role.ADMIN, Role.MARKETPLACE):
         return cases
     return cases.none()
@@ -34,7 +37,7 @@ def get_case(user: User, reference: str, *, for_update: bool = False) -> Case:
 
 def side_of(user: User) -> str:
     """Return which side of a case the user reads it from: reporter, merchant, or staff."""
-    if user.role == Role.CONSUMER:
+    if user.role in (Role.CONSUMER, Role.TRUSTED_FLAGGER):
         return REPORTER
     if user.role == Role.MERCHANT:
         return MERCHANT

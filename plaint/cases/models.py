@@ -22,6 +22,8 @@ class Channel(models.TextChoices):
     HOTLINE = "hotline", "Hotline"
     ONLINE_CHAT = "online_chat", "Online chat"
     EMAIL = "email", "E-mail"
+    # A trusted flagger's report (plaint/reporters, DSA art. 22), through its own API token.
+    TRUSTED_FLAGGER = "trusted_flagger", "Trusted flagger"
 
 
 class TargetType(models.TextChoices):
@@ -77,6 +79,11 @@ class Case(models.Model):
     # Bumped by every change; a change applies only if the version it read is still current.
     version = models.PositiveIntegerField(default=0)
     priority = models.SmallIntegerField(default=0, help_text="Higher is more urgent")
+    # Filed by a trusted flagger (plaint/reporters, DSA art. 22): first in the queue, before priority
+    # (QUEUE_ORDER), and marked so on every page and in the API.
+    trusted_flagger = models.BooleanField(default=False, db_default=False)
+    # One of many new accounts that reported this merchant in a short time ([rings]): a possible ring.
+    ring_flagged = models.BooleanField(default=False, db_default=False)
     rulebook_version = models.CharField(max_length=40)
     admissibility = models.JSONField(default=dict)
     evidence_due_at = models.DateTimeField(null=True, blank=True)
@@ -111,13 +118,17 @@ class Case(models.Model):
             )
         ]
         indexes = [
-            # The review queue (cases/queries.py QUEUE_ORDER): by state, most urgent, earliest due, longest
-            # waiting, then id, so each page and claim_next read a range of it, however long the queue.
-            models.Index(fields=["state", "-priority", "decision_due_at", "opened_at", "id"], name="case_queue"),
+            # The review queue (cases/queries.py QUEUE_ORDER): by state, trusted flaggers' first, most
+            # urgent, earliest due, longest waiting, then id, so each page and claim_next read a range of
+            # it, however long the queue.
+            models.Index(
+                fields=["state", "-trusted_flagger", "-priority", "decision_due_at", "opened_at", "id"],
+                name="case_queue_flagger",
+            ),
             # The same for the cases waiting for evidence, whose deadline is the reporter's.
             models.Index(
-                fields=["-priority", "evidence_due_at", "opened_at", "id"],
-                name="case_evidence_queue",
+                fields=["-trusted_flagger", "-priority", "evidence_due_at", "opened_at", "id"],
+                name="case_evidence_queue_flagger",
                 condition=Q(state="needs_evidence"),
             ),
             # The staff's case list (GET /api/cases, queries.LIST_ORDER): newest first, whole or by state.

@@ -24,12 +24,19 @@ from .transitions import DECIDABLE_STATES, State
 # The deadline a case in each queue state waits on.
 DEADLINE_FIELD = {State.AWAITING_REVIEW: "decision_due_at", State.NEEDS_EVIDENCE: "evidence_due_at"}
 
-# The queue's order in each state: most urgent, then earliest due, then longest waiting; the id makes it
-# total, so a cursor names one place in it. Indexes case_queue and case_evidence_queue follow it.
+# The queue's order in each state: trusted flaggers' reports first (DSA art. 22(1)), then most urgent,
+# then earliest due, then longest waiting; the id makes it total, so a cursor names one place in it.
+# Indexes case_queue_flagger and case_evidence_queue_flagger follow it.
 QUEUE_ORDER = {
     state: Order(
         f"queue:{state}",
-        (Key("priority", descending=True), Key(deadline, nullable=True), Key("opened_at"), Key("id")),
+        (
+            Key("trusted_flagger", descending=True),
+            Key("priority", descending=True),
+            Key(deadline, nullable=True),
+            Key("opened_at"),
+            Key("id"),
+        ),
     )
     for state, deadline in DEADLINE_FIELD.items()
 }
@@ -57,8 +64,8 @@ def review_queue(
     `escalated` keeps the supervisors' view: cases whose deadline passed or whose reporter chased them.
     `overdue` keeps the cases whose deadline in that state has passed: the decision deadline in
     review, the reporter's evidence deadline while waiting for evidence.
-    Uses the case_queue index (state, -priority, decision_due_at, opened_at, id) or, waiting for
-    evidence, case_evidence_queue; every other filter narrows that scan.
+    Uses the case_queue_flagger index (state, -trusted_flagger, -priority, decision_due_at, opened_at, id)
+    or, waiting for evidence, case_evidence_queue_flagger; every other filter narrows that scan.
     """
     if state not in DECIDABLE_STATES:
         raise InvalidInput("state", f"The review queue holds {', '.join(DECIDABLE_STATES)} cases.", field="state")
@@ -167,18 +174,22 @@ FACET_COLUMN = {"category": "category", "priority": "priority", "channel": "chan
 def queue_priorities(state: str) -> list[int]:
     """Return the distinct priorities of the cases in `state`, highest first.
 
-    One probe of the case_queue index per distinct value (a recursive query walking down from the
-    highest), so it costs the same with ten cases or ten million. At most 100 values.
+    One probe of the case_queue_flagger index per distinct value and trusted_flagger value (a recursive
+    query walking down from the highest, once among the trusted flaggers' cases and once among the
+    others), so it costs the same with ten cases or ten million. At most 100 values.
     """
     table = Case._meta.db_table
     sql = (
-        f"WITH RECURSIVE p(v) AS (SELECT MAX(priority) FROM {table} WHERE state = %s "
-        f"UNION ALL SELECT (SELECT MAX(priority) FROM {table} WHERE state = %s AND priority < p.v) "
-        "FROM p WHERE p.v IS NOT NULL) SELECT v FROM p WHERE v IS NOT NULL LIMIT 100"
+        f"WITH RECURSIVE p(v) AS (SELECT MAX(priority) FROM {table} WHERE state = %s AND trusted_flagger = %s "
+        f"UNION ALL SELECT (SELECT MAX(priority) FROM {table} WHERE state = %s AND trusted_flagger = %s "
+        "AND priority < p.v) FROM p WHERE p.v IS NOT NULL) SELECT v FROM p WHERE v IS NOT NULL LIMIT 100"
     )
+    found: set[int] = set()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [state, state])
-        return [row[0] for row in cursor.fetchall()]
+        for flagged in (True, False):
+            cursor.execute(sql, [state, flagged, state, flagged])
+            found.update(row[0] for row in cursor.fetchall())
+    return sorted(found, reverse=True)[:100]
 
 
 def _facet_values(now: datetime, state: str, filters: dict[str, Any]) -> dict[str, list[Any]]:

@@ -241,6 +241,7 @@ def describe_filed(case: Case, evidence: list[Evidence]) -> dict[str, Any]:
         "state": case.state,
         "category": case.category,
         "channel": case.channel,
+        "trusted_flagger": case.trusted_flagger,
         "rulebook_version": case.rulebook_version,
         "opened_at": case.opened_at.isoformat(),
         "admissibility": case.admissibility,
@@ -274,6 +275,8 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
         "category_title": {"zh": category.title.zh, "en": category.title.en} if category else None,
         "channel": case.channel,
         "priority": case.priority,
+        # Filed by a trusted flagger (DSA art. 22): every side reads it.
+        "trusted_flagger": case.trusted_flagger,
         "rulebook_version": case.rulebook_version,
         "opened_at": case.opened_at.isoformat(),
         "updated_at": case.updated_at.isoformat(),
@@ -382,6 +385,8 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
         for item in data["evidence"]:
             item["flags"] = flags.get(item["id"], [])
         data["reporter_record"] = reporter_record(case.reporter_id)
+        # One of many new accounts that reported this merchant in a short time ([rings]): staff only.
+        data["ring_flagged"] = case.ring_flagged
         data["claim"] = {
             "claimed_by": case.claimed_by.username if case.claimed_by_id and people else None,
             "expires_at": _iso(case.claim_expires_at),

@@ -288,6 +288,60 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "Your appeal against the penalty of report {ref} was {verdict}. Reasons: {reasons}",
         ),
     },
+    # Misuse of the report button (plaint/reporters/misuse.py, EU DSA art. 23).
+    "reporter_warned": {
+        "zh": (
+            "警告：您的举报多次被认定为明显缺乏依据",
+            "最近 {window} 天内已处理的 {decided} 件举报中，有 {unfounded} 件（{percent}%）"
+            "被审核人员认定为明显缺乏依据。"
+            "如继续提交明显缺乏依据的举报，您的举报功能将被暂停一段时间。请只就真实发生的问题举报，并附上证据。",
+        ),
+        "en": (
+            "Warning: your reports were often manifestly unfounded",
+            "Of your {decided} reports decided in the last {window} days, {unfounded} ({percent}%) were marked "
+            "manifestly unfounded by the reviewers. If you go on filing manifestly unfounded reports, you will be "
+            "suspended from reporting for a period. Please report only what happened, with evidence.",
+        ),
+    },
+    "reporter_suspended": {
+        "zh": (
+            "您的举报功能已暂停至 {until}",
+            "警告之后，您又提交了明显缺乏依据的举报：最近 {window} 天内已处理的 {decided} 件举报中有 {unfounded} 件"
+            "（{percent}%）被认定为明显缺乏依据。您的举报功能暂停至 {until}。"
+            "如有异议，可在“我的举报资格”页面提出申诉，由未作出暂停决定的主管审核。",
+        ),
+        "en": (
+            "You are suspended from reporting until {until}",
+            "After a warning you filed more manifestly unfounded reports: {unfounded} of your {decided} reports "
+            "decided in the last {window} days ({percent}%). You are suspended from reporting until {until}. "
+            "You may appeal on your reporting standing page; a supervisor who did not take the suspension decides.",
+        ),
+    },
+    "reporter_appeal_received": {
+        "zh": ("举报暂停申诉待处理（消费者 {consumer}）", "消费者 {consumer} 对举报功能暂停提出了申诉，请审核。"),
+        "en": (
+            "Appeal against a suspension from reporting (consumer {consumer})",
+            "Consumer {consumer} appealed their suspension from reporting; please decide it.",
+        ),
+    },
+    "reporter_appeal_lifted": {
+        "zh": ("申诉成立：举报功能已恢复", "您对举报功能暂停的申诉成立，暂停已解除，您可以再次举报。理由：{reasons}"),
+        "en": (
+            "Appeal granted: you may report again",
+            "Your appeal against the suspension from reporting was granted; the suspension is lifted. "
+            "Reasons: {reasons}",
+        ),
+    },
+    "reporter_appeal_upheld": {
+        "zh": (
+            "申诉未获支持：举报功能暂停至 {until}",
+            "您对举报功能暂停的申诉未获支持，暂停维持至 {until}。理由：{reasons}",
+        ),
+        "en": (
+            "Appeal refused: suspended from reporting until {until}",
+            "Your appeal against the suspension from reporting was refused; it stays until {until}. Reasons: {reasons}",
+        ),
+    },
     "panel_seated": {
         "zh": (
             "您已被抽选为案件 {ref} 的合议组成员",

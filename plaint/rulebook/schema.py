@@ -430,6 +430,41 @@ class Negotiation(Frozen):
     max_extension_days: int = Field(ge=0, le=30)
 
 
+class Misuse(Frozen):
+    """Misuse of the report button (EU DSA art. 23(2)): when a reporter is warned, then suspended.
+
+    A report is manifestly unfounded when its case was decided not upheld (its latest decision) with one
+    of `reason_codes`: a reviewer's explicit mark, never inferred from a plain "not upheld".
+    """
+
+    reason_codes: tuple[str, ...] = Field(min_length=1)
+    # The decisions counted: those taken in the last window_days.
+    window_days: int = Field(gt=0, le=3650)
+    # Fewer decided reports than this in the window: nothing is said, however they ended.
+    min_decided: int = Field(gt=0)
+    # The share of the window's decided reports that were manifestly unfounded for a warning...
+    warn_share: float = Field(gt=0, le=1)
+    # ...and, after a warning and a manifestly unfounded report since it, for a suspension.
+    suspend_share: float = Field(gt=0, le=1)
+    suspension_days: int = Field(gt=0, le=365)
+
+
+class Rings(Frozen):
+    """Many new accounts reporting one merchant in a short time: flagged as a possible reporting ring."""
+
+    # An account (the marketplace's consumer, by when Plaint first heard of it) younger than this is new.
+    account_age_days: int = Field(gt=0)
+    window_hours: int = Field(gt=0, le=24 * 30)
+    # This many distinct new accounts reporting one merchant within window_hours raise the flag.
+    min_accounts: int = Field(ge=2)
+
+
+class TrustedFlaggers(Frozen):
+    """Trusted flaggers (EU DSA art. 22): their own evidence kinds, each for the categories it applies to."""
+
+    evidence: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
 class Rulebook(Frozen):
     version: str = Field(pattern=r"^[0-9A-Za-z.\-]+$")
     effective_from: datetime
@@ -461,6 +496,11 @@ class Rulebook(Frozen):
     dsa: Dsa | None = None
     # Version 3 on. Versions without it suggest no category from the consumer's words.
     triage: Triage | None = None
+    # Version 4 on. Versions without them warn and suspend no reporter, flag no ring, and know no
+    # trusted flagger's own evidence kinds (flaggers' reports still go first in the queue).
+    misuse: Misuse | None = None
+    rings: Rings | None = None
+    trusted_flaggers: TrustedFlaggers | None = None
 
     @field_validator("effective_from")
     @classmethod
@@ -506,7 +546,25 @@ class Rulebook(Frozen):
             raise ValueError("remedies: 'none' is required (a decision that is not upheld grants it)")
         self._appeals_resolve()
         self._dsa_resolve()
+        self._channel_resolve()
         return self
+
+    def _channel_resolve(self) -> None:
+        if self.misuse is not None:
+            for code in self.misuse.reason_codes:
+                if code not in self.reason_codes:
+                    raise ValueError(f"misuse: reason_codes: {code!r} is not in [reason_codes]")
+        if self.trusted_flaggers is not None:
+            for kind, codes in self.trusted_flaggers.evidence.items():
+                if kind not in self.evidence_kinds:
+                    raise ValueError(f"trusted_flaggers: evidence: {kind!r} is not in [evidence_kinds]")
+                for code in codes:
+                    if self.category(code) is None:
+                        raise ValueError(f"trusted_flaggers: evidence: {kind}: {code!r} is not a category")
+
+    def flagger_kinds(self) -> dict[str, tuple[str, ...]]:
+        """Return the trusted flaggers' own evidence kinds and the categories each applies to ({} before version 4)."""
+        return dict(self.trusted_flaggers.evidence) if self.trusted_flaggers else {}
 
     def _dsa_resolve(self) -> None:
         if self.dsa is None:

@@ -45,6 +45,7 @@ FLAG_REASON_LABELS = {
     "report_rate": _("Report rate above the threshold"),
     "upheld_rate": _("Upheld rate above the threshold"),
     "illegal_goods": _("Repeated illegal goods"),
+    "reporting_ring": _("Possible reporting ring (many new accounts)"),
 }
 # Error codes of the domain whose message a person should read in their own language.
 ERROR_MESSAGES = {

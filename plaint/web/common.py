@@ -35,6 +35,7 @@ ROLE_NAMES = {
     "marketplace": gettext_lazy("marketplace system"),
     "committee": gettext_lazy("committee member"),
     "secretary": gettext_lazy("committee secretary"),
+    "trusted_flagger": gettext_lazy("trusted flagger"),
     "system": gettext_lazy("Plaint"),
 }
 
@@ -55,6 +56,7 @@ CHANNEL_NAMES = {
     "api": gettext_lazy("API"),
     "hotline": gettext_lazy("Hotline"),
     "online_chat": gettext_lazy("Online chat"),
+    "trusted_flagger": gettext_lazy("Trusted flagger"),
     "email": gettext_lazy("E-mail"),
 }
 
@@ -114,6 +116,11 @@ ERROR_TEXTS: dict[str, Any] = {
     "too_many_reports:reports_per_day": gettext_lazy(
         "Too many reports: at most %(allowed)s reports can be filed in 24 hours. Nothing was filed and "
         "your text is kept; send it again after %(when)s."
+    ),
+    # A reporter suspended for manifestly unfounded reports ([misuse], DSA art. 23); %(when)s is `until`.
+    "reporting_suspended": gettext_lazy(
+        "This reporter is suspended from reporting until %(when)s, because many of their reports were "
+        "manifestly unfounded. Nothing was filed. The reporter may appeal on their reporting standing page."
     ),
     "unknown_order": gettext_lazy("That order is not one of this consumer's orders. Check the order number."),
     "unknown_listing": gettext_lazy("There is no such listing. Check the listing number."),
@@ -233,10 +240,9 @@ def error_message(exc: DomainError) -> str:
     text = error_text(code, exc.message)
     if code in ERROR_TEXTS and exc.details:
         details = dict(exc.details)
-        if "retry_at" in details:
-            details["when"] = formats.date_format(
-                timezone.localtime(datetime.fromisoformat(details["retry_at"])), "DATETIME_FORMAT"
-            )
+        moment = details.get("retry_at") or details.get("until")
+        if moment:
+            details["when"] = formats.date_format(timezone.localtime(datetime.fromisoformat(moment)), "DATETIME_FORMAT")
         return text % details
     return text
 

@@ -27,6 +27,7 @@ from plaint.cases.queries import cases_for
 from plaint.cases.reading import describe_case
 from plaint.dossier.complaint import complaint_text
 from plaint.errors import DomainError, RateLimited
+from plaint.reporters import misuse
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Rulebook
 from plaint.triage.suggest import suggest
@@ -153,6 +154,11 @@ def new_report(request: HttpRequest) -> HttpResponse:
     """
     now = timezone.now()
     rulebook = loader.in_force(now)
+    suspended = misuse.suspension_in_force(request.user.consumer_id, now)
+    if suspended is not None:
+        # Suspended from reporting (DSA art. 23): say until when and how to appeal instead of a form.
+        context = {"suspended": misuse.measure_item(suspended, now)}
+        return render(request, "web/consumer/suspended.html", context, status=403)
     draft: dict[str, str] = request.session.get(DRAFT, {})
     step = request.GET.get("step") or request.POST.get("step") or "target"
     if request.GET.get("restart"):

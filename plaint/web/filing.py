@@ -247,11 +247,15 @@ def transcript_upload(text: str, reference: str) -> Upload | None:
 
 
 def evidence_choices(rulebook: Rulebook, category: Category | None = None) -> list[tuple[str, str]]:
-    """Return (kind, title) of every evidence kind, the category's required and recommended first."""
+    """Return (kind, title) of every evidence kind, the category's required and recommended first.
+
+    A trusted flagger's own kinds ([trusted_flaggers]) are left out: the pages are not where flaggers file.
+    """
     first: list[str] = []
     if category is not None:
         first = list(category.required_evidence) + [
             k for k in category.recommended_evidence if k not in category.required_evidence
         ]
-    rest = [k for k in rulebook.evidence_kinds if k not in first]
+    own = rulebook.flagger_kinds()
+    rest = [k for k in rulebook.evidence_kinds if k not in first and k not in own]
     return [(k, pick(rulebook.evidence_kinds[k])) for k in first + rest]

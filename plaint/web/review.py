@@ -51,6 +51,7 @@ from plaint.keyset import keyset_page
 from plaint.limits import MAX_ID
 from plaint.marketplace.models import Merchant
 from plaint.monitoring.models import FlagState, MonitoringFlag
+from plaint.reporters.models import ReporterMeasure
 from plaint.rulebook import loader
 
 from .appeals import APPEALED_LABELS, PARTY_LABELS, ROUTE_LABELS, STAGE_LABELS, appeal_error, statement_view
@@ -752,6 +753,9 @@ def supervisor(request: HttpRequest) -> HttpResponse:
             "overdue_rows": rows(overdue.object_list),
             "escalated_rows": rows(escalated),
             "flags": [{"flag": f, "reason": FLAG_REASON_LABELS.get(f.reason, f.reason)} for f in flags],
+            "reporter_appeals": ReporterMeasure.objects.filter(
+                appealed_at__isnull=False, appeal_decided_at__isnull=True
+            ).count(),
             "appeals": appeals,
             "unpaid": unpaid_remedies()[:PAGE_SIZE],
             "ratings": [

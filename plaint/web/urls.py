@@ -9,6 +9,7 @@ from . import (
     inbound,
     negotiation,
     notifications,
+    reporters,
     rules,
     status,
     transparency,
@@ -34,6 +35,8 @@ urlpatterns = [
     # Consumer portal.
     path("consumer/", consumer.my_reports, name="consumer-home"),
     path("consumer/report/new/", consumer.new_report, name="consumer-new"),
+    path("consumer/standing/", reporters.standing, name="consumer-standing"),
+    path("consumer/standing/<int:measure_id>/appeal/", reporters.appeal, name="consumer-standing-appeal"),
     path("consumer/report/category-info/", consumer.category_info, name="consumer-category-info"),
     path("consumer/cases/<str:reference>/", consumer.case_page, name="consumer-case"),
     path("consumer/cases/<str:reference>/evidence/", consumer.add_evidence, name="consumer-add-evidence"),

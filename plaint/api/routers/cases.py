@@ -63,6 +63,7 @@ def summary(case: Case, staff: bool) -> dict:
         "category": case.category,
         "channel": case.channel,
         "priority": case.priority,
+        "trusted_flagger": case.trusted_flagger,
         "merchant_id": case.merchant.external_id,
         "merchant_name": case.merchant.name,
         "opened_at": case.opened_at.isoformat(),

@@ -212,6 +212,8 @@ def _evidence_summary(evidence: Evidence) -> dict[str, Any]:
 def _reporter_side(actor: User, case: Case) -> bool:
     if actor.role == Role.CONSUMER:
         return actor.consumer_id == case.reporter_id
+    if actor.role == Role.TRUSTED_FLAGGER:
+        return actor.flagger_id is not None and actor.flagger.consumer_id == case.reporter_id
     return actor.role in (Role.AGENT, Role.MARKETPLACE)
 
 

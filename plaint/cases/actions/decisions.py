@@ -14,6 +14,7 @@ from django.utils import timezone
 from plaint.accounts.models import User
 from plaint.enforcement.actions import ORDER_REMEDIES, award_points, instruct_remedy, remedy_order
 from plaint.enforcement.models import RemedyInstruction
+from plaint.reporters.misuse import review_reporter
 from plaint.rulebook import evaluation
 from plaint.rulebook.schema import Category, Rulebook
 
@@ -102,6 +103,9 @@ def _make_decision(
     )
     # The outcome, the remedy, what happens next and the appeal's deadline; the statement is on the page.
     tell(case, "decided", now, f"decision-{decision.pk}", reporter=True, merchant=True, **statements.notice(statement))
+    if outcome == "not_upheld":
+        # Misuse of the report button (DSA art. 23): a warning or a suspension, by the rulebook in force.
+        review_reporter(case.reporter_id, now)
     return decision
 
 

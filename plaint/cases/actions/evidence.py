@@ -15,6 +15,7 @@ from plaint.errors import Forbidden, InvalidInput, Refused
 from plaint.evidence.actions import Upload, check_uploads
 from plaint.evidence.models import Party
 from plaint.notifications.emails import at
+from plaint.reporters import flaggers
 from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED
 
@@ -49,6 +50,11 @@ def add_evidence(actor: User, case: Case, uploads: list[Upload], *, now: datetim
         raise Refused(
             "evidence_deadline_passed",
             f"The deadline for evidence passed at {timezone.localtime(case.evidence_due_at):%Y-%m-%d %H:%M}.",
+        )
+    category = rulebook.category(case.category)
+    if category is not None:
+        flaggers.check_flagger_evidence(
+            rulebook, category, {u.kind for u in uploads}, flagger=actor.role == Role.TRUSTED_FLAGGER
         )
     checked, rejected = check_uploads(list(uploads), rulebook)
     if not checked:

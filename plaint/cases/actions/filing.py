@@ -21,6 +21,7 @@ from plaint.evidence.inspection import as_file
 from plaint.evidence.models import Evidence, Party
 from plaint.marketplace.models import Consumer, Listing, Merchant, Order
 from plaint.notifications.emails import at
+from plaint.reporters import flaggers, misuse, rings
 from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED, INADMISSIBLE, NEEDS_EVIDENCE
 from plaint.rulebook.schema import Category, Rulebook
@@ -33,20 +34,41 @@ from ..transitions import OPEN_STATES, SYSTEM, State, transition
 from .common import Filed, _attach, _category, _event, _notify
 from .merchant_response import _tell_merchant_to_answer
 
-FILING_ROLES = {Role.CONSUMER, Role.AGENT, Role.MARKETPLACE}
+FILING_ROLES = {Role.CONSUMER, Role.AGENT, Role.MARKETPLACE, Role.TRUSTED_FLAGGER}
 # The channels each filing role may record.
 CHANNELS_BY_ROLE = {
     Role.CONSUMER: {Channel.WEB, Channel.APP},
     Role.AGENT: {Channel.HOTLINE, Channel.ONLINE_CHAT, Channel.EMAIL},
     Role.MARKETPLACE: {Channel.API, Channel.APP, Channel.WEB},
+    Role.TRUSTED_FLAGGER: {Channel.TRUSTED_FLAGGER},
 }
-DEFAULT_CHANNEL = {Role.CONSUMER: Channel.WEB, Role.AGENT: Channel.HOTLINE, Role.MARKETPLACE: Channel.API}
+DEFAULT_CHANNEL = {
+    Role.CONSUMER: Channel.WEB,
+    Role.AGENT: Channel.HOTLINE,
+    Role.MARKETPLACE: Channel.API,
+    Role.TRUSTED_FLAGGER: Channel.TRUSTED_FLAGGER,
+}
 # Reports an agent takes in a conversation name the call or chat, so the case leads back to its
 # recording or transcript.
 CONVERSATION_CHANNELS = {Channel.HOTLINE: "call", Channel.ONLINE_CHAT: "chat"}
 
 
 def _reporter(actor: User, data: ReportIn) -> Consumer:
+    if actor.role == Role.TRUSTED_FLAGGER:
+        # A trusted flagger reports as itself (its own reporter row), about listings and merchants.
+        flagger = flaggers.flagger_of(actor)
+        if data.consumer_id:
+            raise InvalidInput(
+                "consumer_id", "A trusted flagger reports as itself; leave consumer_id out.", field="consumer_id"
+            )
+        if data.target_type == "order":
+            raise InvalidInput(
+                "flagger_target",
+                "A trusted flagger reports a listing or a merchant, not an order (an order is its buyer's to report).",
+                field="target_type",
+                hint="Send target_type 'listing' with the listing's id, or 'merchant'.",
+            )
+        return flagger.consumer
     if actor.role == Role.CONSUMER:
         if actor.consumer_id is None:
             raise Forbidden("no_consumer", "This account is not linked to a marketplace consumer.")
@@ -261,11 +283,15 @@ def file_report(
             hint="Use one of: " + ", ".join(category.remedies),
         )
     reporter = _reporter(actor, data)
+    misuse.check_may_report(reporter.pk, now)
     check_report_limits(rulebook, reporter.pk, now)
     order, listing, merchant = _target(data, reporter)
     channel = _channel(actor, data)
     target = {"order": order, "listing": listing}.get(data.target_type, merchant)
     matter = matter_of(reporter.pk, data.target_type, target.pk, category.code)
+    flaggers.check_flagger_evidence(
+        rulebook, category, {u.kind for u in uploads}, flagger=actor.role == Role.TRUSTED_FLAGGER
+    )
     checked, rejected = check_uploads(list(uploads), rulebook)
     try:
         with transaction.atomic():
@@ -358,6 +384,7 @@ def _open_case(
             channel=channel,
             state=intake.target.value,
             priority=category.priority,
+            trusted_flagger=actor.role == Role.TRUSTED_FLAGGER,
             rulebook_version=rulebook.version,
             admissibility=result.as_dict(),
             evidence_due_at=result.evidence_due_at,
@@ -398,6 +425,7 @@ def _open_case(
     if result.outcome == ADMITTED:
         clocks.start(case, "merchant_response", now, pending=events)
     chain.append(case, events, new_case=True)
+    case.ring_flagged = case.reference in rings.check_ring(case, rulebook, now)
     _notify(case, "case.opened", now, key=f"case-{case.reference}-opened", admissibility=result.outcome)
     outcome = {"zh": result.explanation["zh"], "en": result.explanation["en"]}
     if result.outcome == NEEDS_EVIDENCE:
