@@ -426,6 +426,16 @@ class Negotiation(Frozen):
     max_extension_days: int = Field(ge=0, le=30)
 
 
+class Problems(Frozen):
+    """Several problems of one order in one report (version 4 on; issue 17 item 5)."""
+
+    # How many categories one report may name, the main one included.
+    max_per_report: int = Field(ge=2, le=10)
+    # Per category code, the categories whose points it absorbs: when both are upheld on one report
+    # (the same facts seen twice), only the absorbing category's points count.
+    absorbs: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
 class Rulebook(Frozen):
     version: str = Field(pattern=r"^[0-9A-Za-z.\-]+$")
     effective_from: datetime
@@ -457,6 +467,8 @@ class Rulebook(Frozen):
     dsa: Dsa | None = None
     # Version 3 on. Versions without it suggest no category from the consumer's words.
     triage: Triage | None = None
+    # Version 4 on. Versions without it take one category per report.
+    problems: Problems | None = None
 
     @field_validator("effective_from")
     @classmethod
@@ -502,7 +514,20 @@ class Rulebook(Frozen):
             raise ValueError("remedies: 'none' is required (a decision that is not upheld grants it)")
         self._appeals_resolve()
         self._dsa_resolve()
+        self._problems_resolve()
         return self
+
+    def _problems_resolve(self) -> None:
+        if self.problems is None:
+            return
+        for code, absorbed in self.problems.absorbs.items():
+            if self.category(code) is None:
+                raise ValueError(f"problems: absorbs: {code!r} is not a category of this rulebook")
+            for other in absorbed:
+                if self.category(other) is None:
+                    raise ValueError(f"problems: absorbs: {code}: {other!r} is not a category of this rulebook")
+                if other == code or code in self.problems.absorbs.get(other, ()):
+                    raise ValueError(f"problems: absorbs: {code} and {other} cannot absorb each other")
 
     def _dsa_resolve(self) -> None:
         if self.dsa is None:

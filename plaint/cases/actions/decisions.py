@@ -12,12 +12,12 @@ from typing import Any
 from django.utils import timezone
 
 from plaint.accounts.models import User
-from plaint.enforcement.actions import ORDER_REMEDIES, award_points, instruct_remedy, remedy_order
+from plaint.enforcement.actions import ORDER_REMEDIES, add_points, award_points, instruct_remedy, remedy_order
 from plaint.enforcement.models import RemedyInstruction
 from plaint.rulebook import evaluation
 from plaint.rulebook.schema import Category, Rulebook
 
-from .. import statements
+from .. import problems, statements
 from ..models import Case, Decision, Visibility
 from ..notices import tell
 from .common import _actor_role, _category, _notify, _record
@@ -36,10 +36,29 @@ def _make_decision(
     actor: User | None,
     missing: list[str],
     now: datetime,
+    problem_outcomes: dict[str, str] | None = None,
 ) -> Decision:
+    """Compose, record and enforce a decision; the caller takes the transition.
+
+    A report of several problems is decided per problem (`problem_outcomes`; without it every open
+    problem takes `outcome`, as a decision on a clock does): each upheld problem's points, none for
+    one another upheld problem absorbs, go on the record per track.
+    """
     category = _category(rulebook, case.category)
     repeat = _is_repeat(case, category, rulebook, now)
     points = evaluation.decision_points(category, outcome, repeat)
+    plan: list[dict[str, Any]] = []
+    open_problems = [p.category for p in problems.live(case) if not p.outcome]
+    if open_problems:
+        plan = problems.points_plan(case, rulebook, problem_outcomes or {code: outcome for code in open_problems}, now)
+        points = sum(item["points"] for item in plan)
+        # The track of the heaviest problem names the decision's; the points go on each problem's own.
+        heaviest = max(plan, key=lambda item: (item["points"], item["category"] == case.category))
+        category_track = heaviest["track"]
+        # Each problem's repeat is in its line of the statement's `problems`.
+        repeat = False
+    else:
+        category_track = category.track
     order = remedy_order(case, category.window_days)
     no_remedy = None
     if outcome != "not_upheld" and remedy in ORDER_REMEDIES and order is None:
@@ -70,6 +89,8 @@ def _make_decision(
         repeat_multiplier=category.repeat_multiplier if repeat else 1,
         no_remedy=no_remedy,
     )
+    if plan:
+        statement["problems"] = plan
     decision = Decision.objects.create(
         case=case,
         outcome=outcome,
@@ -77,16 +98,22 @@ def _make_decision(
         remedy=remedy if outcome != "not_upheld" else "none",
         remedy_amount=remedy_amount,
         points=points,
-        track=category.track,
+        track=category_track,
         automated=automated,
         decided_by=actor,
         decided_at=now,
         rulebook_version=rulebook.version,
         statement=statement,
     )
+    if plan:
+        problems.record_outcomes(case, decision, plan)
     if outcome != "not_upheld":
         instruct_remedy(case, decision, decision.remedy, remedy_amount, now, order=order)
-        award_points(case, decision, rulebook, now)
+        if plan:
+            for track in sorted({item["track"] for item in plan}):
+                add_points(case, decision, track, sum(i["points"] for i in plan if i["track"] == track), rulebook, now)
+        else:
+            award_points(case, decision, rulebook, now)
     _notify(
         case,
         "case.decided",
@@ -96,7 +123,7 @@ def _make_decision(
         reason_codes=reason_codes,
         automated=automated,
         points=points,
-        track=category.track,
+        track=category_track,
         remedy=decision.remedy,
         statement=statement,
     )
@@ -163,10 +190,25 @@ def record_points_on_acceptance(
     Runs inside the acceptance's transaction.
     """
     category = _category(rulebook, case.category)
-    if not category.points_on_acceptance:
-        return None
-    repeat = _is_repeat(case, category, rulebook, now)
-    points = evaluation.decision_points(category, "upheld", repeat)
+    plan: list[dict[str, Any]] = []
+    accepted = [p.category for p in problems.live(case) if not p.outcome]
+    if accepted:
+        # A report of several problems: each marked problem's points, none for one another absorbs.
+        plan = [
+            item
+            for item in problems.points_plan(case, rulebook, {code: "upheld" for code in accepted}, now)
+            if rulebook.category(item["category"]).points_on_acceptance
+        ]
+        if not plan:
+            return None
+        category = rulebook.category(plan[0]["category"])
+        repeat = False
+        points = sum(item["points"] for item in plan)
+    else:
+        if not category.points_on_acceptance:
+            return None
+        repeat = _is_repeat(case, category, rulebook, now)
+        points = evaluation.decision_points(category, "upheld", repeat)
     if not points:
         return None
     remedy = case.report.remedy_wanted
@@ -220,7 +262,14 @@ def record_points_on_acceptance(
     )
     if instruction is not None:
         RemedyInstruction.objects.filter(pk=instruction.pk).update(decision=decision)
-    award_points(case, decision, rulebook, now)
+    if plan:
+        statement["problems"] = plan
+        Decision.objects.filter(pk=decision.pk).update(statement=statement)
+        problems.record_outcomes(case, decision, plan)
+        for track in sorted({item["track"] for item in plan}):
+            add_points(case, decision, track, sum(i["points"] for i in plan if i["track"] == track), rulebook, now)
+    else:
+        award_points(case, decision, rulebook, now)
     _record(
         case,
         "points_on_acceptance",
