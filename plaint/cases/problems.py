@@ -157,6 +157,11 @@ def several(case: Case) -> bool:
     return "problems" in (case.admissibility or {})
 
 
+def open_problems(case: Case) -> list[str]:
+    """Return the category codes of the case's problems still to be answered and decided, main first."""
+    return [p.category for p in live(case) if not p.outcome]
+
+
 def live(case: Case) -> list[CaseProblem]:
     """Return the case's problems intake did not refuse (the ones answered and decided); [] for one category.
 
@@ -342,6 +347,10 @@ def points_plan(case: Case, rulebook: Rulebook, outcomes: dict[str, str], now: d
                 "outcome_title": OUTCOME_TITLES[outcome],
                 "points": points,
                 "track": category.track,
+                "track_title": {
+                    "zh": rulebook.tracks[category.track].title.zh,
+                    "en": rulebook.tracks[category.track].title.en,
+                },
                 "repeat": repeat,
                 "absorbed_by": by,
                 "absorbed_by_title": {"zh": rulebook.category(by).title.zh, "en": rulebook.category(by).title.en}
@@ -366,46 +375,24 @@ def record_outcomes(case: Case, decision: Decision, plan: list[dict[str, Any]]) 
         problem.save(update_fields=["outcome", "points", "absorbed_by", "decision"])
 
 
-def items(case: Case) -> list[dict[str, Any]]:
-    """Return the case's problems as the API reads them ([] for a report of one category)."""
-    if not several(case):
-        return []
-    return [
-        {
-            "category": p.category,
-            "main": p.position == 0,
-            "admissibility": p.admissibility,
-            "answer": p.answer or None,
-            "outcome": p.outcome or None,
-            "points": p.points,
-            "absorbed_by": p.absorbed_by or None,
-        }
-        for p in case.problems.all()
-    ]
-
-
-def view(case: Case, rulebook: Rulebook, language: str) -> list[dict[str, Any]]:
-    """Return the case's problems as the case pages show them ([] for a report of one category)."""
+def items(case: Case, rulebook: Rulebook) -> list[dict[str, Any]]:
+    """Return the case's problems as the API and the case pages read them ([] for a report of one category)."""
     if not several(case):
         return []
     rows = []
-    for problem in case.problems.all():
-        category = rulebook.category(problem.category)
-        explanation = problem.admissibility.get("explanation") or {}
+    for p in case.problems.all():
+        category = rulebook.category(p.category)
         rows.append(
             {
-                "category": problem.category,
-                "title": getattr(category.title, language) if category else problem.category,
-                "main": problem.position == 0,
-                "intake": problem.intake,
-                "explanation": explanation.get(language, ""),
-                "missing": problem.admissibility.get("missing_evidence") or [],
-                "answer": problem.answer,
-                "outcome": problem.outcome,
-                "outcome_title": OUTCOME_TITLES[problem.outcome].get(language) if problem.outcome else "",
-                "points": problem.points,
-                "absorbed_by": problem.absorbed_by,
-                "open": problem.intake != INADMISSIBLE and not problem.outcome,
+                "category": p.category,
+                "title": {"zh": category.title.zh, "en": category.title.en} if category else None,
+                "main": p.position == 0,
+                "admissibility": p.admissibility,
+                "answer": p.answer or None,
+                "outcome": p.outcome or None,
+                "outcome_title": OUTCOME_TITLES.get(p.outcome),
+                "points": p.points,
+                "absorbed_by": p.absorbed_by or None,
             }
         )
     return rows

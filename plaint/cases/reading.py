@@ -324,7 +324,7 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
         "progress": progress.progress(case, side, now=now),
         "decisions": [decision_item(d, language) for d in case.decisions.all()],
         # A report of several problems of one order: each problem's intake, answer and outcome.
-        "problems": problems.items(case),
+        "problems": problems.items(case, rulebook),
         "remedies": [remedy_item(r) for r in case.remedy_instructions.order_by("id")],
         "thread": thread(case, side),
         "timeline": [
