@@ -323,3 +323,23 @@ def test_silence_upholds_every_problem(world, time_machine):
     assert case.state == "decided"
     assert {p.outcome for p in problems_of(ref).values()} == {"upheld"}
     assert sorted(PointEntry.objects.values_list("track", "points")) == [("general", 2), ("serious", 6)]
+
+
+def test_the_dsa_statement_rests_on_the_upheld_problem_not_the_main_one(world):
+    from plaint.dsa.statements import for_decision
+
+    ref = file(world["api"]["consumer"], category="damaged_on_arrival", also=("expired_goods",)).json()["reference"]
+    to_review(world, ref)
+    decided = decide(
+        world,
+        ref,
+        "partly_upheld",
+        {"damaged_on_arrival": "not_upheld", "expired_goods": "upheld"},
+        remedy_amount="100.00",
+    )
+    assert decided.status_code == 200, decided.content
+    statement = for_decision(Decision.objects.get(case__reference=ref))
+    # Expired goods' classification (rulebook [dsa.categories.expired_goods]), not damage on arrival's.
+    assert statement["category"] == "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS"
+    assert "illegal_content_legal_ground" in statement
+    assert "Expired goods upheld (6 violation points, serious track)" in statement["decision_facts"]
