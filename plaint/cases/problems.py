@@ -306,23 +306,26 @@ def check_outcomes(case: Case, outcome: str, given: dict[str, str] | None) -> di
     return given
 
 
-def _is_repeat(case: Case, category: Category, rulebook: Rulebook, now: datetime) -> bool:
-    """Return whether the merchant was found in breach of `category` (as a case's main category or a problem) lately."""
+def is_repeat(case: Case, category: Category, rulebook: Rulebook, now: datetime) -> bool:
+    """Return whether the merchant was found in breach of `category` (a case's main one, or a problem) lately.
+
+    Within the rulebook's repeat_within_days, by a decision upheld wholly or partly whose points stand;
+    only for a category with a repeat_multiplier above 1.
+    """
     if category.repeat_multiplier <= 1:
         return False
     since = now - timedelta(days=rulebook.points.repeat_within_days)
-    found = Q(case__category=category.code) | Q(problems__category=category.code, problems__outcome__in=UPHELD)
-    return (
-        Decision.objects.filter(
-            found,
-            case__merchant_id=case.merchant_id,
-            outcome__in=UPHELD,
-            decided_at__gte=since,
-            point_entries__revoked_at__isnull=True,
-        )
-        .exclude(case_id=case.pk)
-        .exists()
+    # A decision on one problem by its case's category; on several, by that problem's own outcome.
+    found = Q(case__category=category.code, problems__isnull=True) | Q(
+        problems__category=category.code, problems__outcome__in=UPHELD
     )
+    return Decision.objects.filter(
+        found,
+        case__merchant_id=case.merchant_id,
+        outcome__in=UPHELD,
+        decided_at__gte=since,
+        point_entries__revoked_at__isnull=True,
+    ).exists()
 
 
 def points_plan(case: Case, rulebook: Rulebook, outcomes: dict[str, str], now: datetime) -> list[dict[str, Any]]:
@@ -337,7 +340,7 @@ def points_plan(case: Case, rulebook: Rulebook, outcomes: dict[str, str], now: d
     for code, outcome in outcomes.items():
         category = rulebook.category(code)
         by = next((other for other in sorted(upheld) if other != code and code in absorbs.get(other, ())), "")
-        repeat = outcome in UPHELD and _is_repeat(case, category, rulebook, now)
+        repeat = outcome in UPHELD and is_repeat(case, category, rulebook, now)
         points = 0 if by else evaluation.decision_points(category, outcome, repeat)
         plan.append(
             {

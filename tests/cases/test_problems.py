@@ -343,3 +343,21 @@ def test_the_dsa_statement_rests_on_the_upheld_problem_not_the_main_one(world):
     assert statement["category"] == "STATEMENT_CATEGORY_UNSAFE_AND_PROHIBITED_PRODUCTS"
     assert "illegal_content_legal_ground" in statement
     assert "Expired goods upheld (6 violation points, serious track)" in statement["decision_facts"]
+
+
+def test_a_problem_upheld_among_several_counts_as_a_repeat_of_its_category(world):
+    # Counterfeit upheld as the second problem of a first report (its main one not upheld) ...
+    first = file(
+        world["api"]["consumer"], category="not_as_described", also=("counterfeit",), photos=("product",)
+    ).json()["reference"]
+    to_review(world, first)
+    decided = decide(
+        world, first, "partly_upheld", {"not_as_described": "not_upheld", "counterfeit": "upheld"}, remedy_amount="50"
+    )
+    assert decided.status_code == 200, decided.content
+    # ... makes a later counterfeit report of the same merchant a repeat: its points doubled (repeat_multiplier 2).
+    second = file(world["api"]["consumer"], order="O-10", category="counterfeit", also=(), photos=("product",))
+    ref = second.json()["reference"]
+    to_review(world, ref)
+    assert decide(world, ref, "upheld", None).status_code == 200
+    assert Decision.objects.get(case__reference=ref).points == 24

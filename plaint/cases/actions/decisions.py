@@ -133,18 +133,11 @@ def _make_decision(
 
 
 def _is_repeat(case: Case, category: Category, rulebook: Rulebook, now: datetime) -> bool:
-    """Return whether the merchant was found in breach of the case's category within the rulebook's repeat days."""
-    since = now - timedelta(days=rulebook.points.repeat_within_days)
-    return (
-        category.repeat_multiplier > 1
-        and Decision.objects.filter(
-            case__merchant_id=case.merchant_id,
-            case__category=case.category,
-            outcome__in=("upheld", "partly_upheld"),
-            decided_at__gte=since,
-            point_entries__revoked_at__isnull=True,
-        ).exists()
-    )
+    """Return whether the merchant was found in breach of the case's category within the rulebook's repeat days.
+
+    A breach found as one problem of a report of several counts too (cases/problems.py).
+    """
+    return problems.is_repeat(case, category, rulebook, now)
 
 
 def _no_order_reason(case: Case, window_days: int) -> dict[str, str]:
@@ -204,6 +197,8 @@ def record_points_on_acceptance(
         category = rulebook.category(plan[0]["category"])
         repeat = False
         points = sum(item["points"] for item in plan)
+        if not points:
+            return None
     else:
         if not category.points_on_acceptance:
             return None
@@ -246,6 +241,8 @@ def record_points_on_acceptance(
         "en": "The merchant accepted the remedy and so admitted the complaint; it may contest the points with "
         "customer service, or before a court.",
     }
+    if plan:
+        statement["problems"] = plan
     decision = Decision.objects.create(
         case=case,
         outcome="upheld",
@@ -263,8 +260,6 @@ def record_points_on_acceptance(
     if instruction is not None:
         RemedyInstruction.objects.filter(pk=instruction.pk).update(decision=decision)
     if plan:
-        statement["problems"] = plan
-        Decision.objects.filter(pk=decision.pk).update(statement=statement)
         problems.record_outcomes(case, decision, plan)
         for track in sorted({item["track"] for item in plan}):
             add_points(case, decision, track, sum(i["points"] for i in plan if i["track"] == track), rulebook, now)
