@@ -69,6 +69,10 @@ class CaseOut(Schema):
     # Where the case is and what happens next (cases/progress.py): stages, the current one, its deadline.
     progress: dict[str, Any] | None = None
     decisions: list[dict[str, Any]]
+    # A report of several problems of one order (rulebook [problems], version 4 on): per problem its
+    # category, `main`, intake's `admissibility`, the merchant's `answer`, the `outcome`, `points` and
+    # `absorbed_by`; [] for a report of one category (docs/api.md).
+    problems: list[dict[str, Any]] = []
     # The negotiation thread (协商): messages, offers, the extension bound (docs/negotiation.md).
     thread: dict[str, Any] | None = None
     timeline: list[dict[str, Any]]

@@ -25,6 +25,18 @@ class ReportIn(Input):
     category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(
         json_schema_extra=codes.in_force("categories")
     )
+    also: list[
+        Annotated[
+            str,
+            StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
+            Field(json_schema_extra=codes.in_force("categories")),
+        ]
+    ] = Field(
+        default_factory=list,
+        max_length=9,
+        description="Further problems of the same order, as category codes (rulebook [problems], version 4 on): "
+        "`category` is the main one; each is judged, answered and decided on its own",
+    )
     description: Text
     remedy_wanted: str = Field("refund", max_length=30, json_schema_extra=codes.in_force("remedies"))
     channel: Annotated[str, Field(max_length=20, json_schema_extra={"enum": CHANNELS})] | None = Field(
@@ -46,6 +58,12 @@ class ResponseIn(Input):
     )
     explanation: Text
     rectification_plan: str = ""
+    accepted: list[Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="For a report of several problems, with kind contest or rectify: the category codes of the "
+        "problems you accept; every other problem is contested. Accepting the remedy (kind accept) accepts them all.",
+    )
 
 
 class RectificationIn(Input):
@@ -76,6 +94,11 @@ class DecisionIn(Input):
         None, ge=0, max_digits=12, decimal_places=2, description="For a partial refund"
     )
     rectification: RectificationIn | None = Field(None, description="A change the merchant must make (整改)")
+    problems: dict[str, str] | None = Field(
+        None,
+        description="For a report of several problems: the outcome (upheld, partly_upheld, not_upheld) of each "
+        "open problem by category code; `outcome` must be the one they make together",
+    )
 
 
 class EvidenceRequestIn(Input):

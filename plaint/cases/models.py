@@ -279,6 +279,48 @@ class Decision(models.Model):
         ordering = ["decided_at", "id"]
 
 
+class CaseProblem(models.Model):
+    """One problem of a report that names several of the same order (issue 17 item 5; rulebook [problems]).
+
+    A report of one category has no rows: its case's category, admissibility and decision say it all.
+    A report of several has one row per category, the case's main category (`Case.category`) first:
+    each judged against its own window and evidence, answered by the merchant and decided on its own.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="problems")
+    position = models.PositiveSmallIntegerField()
+    category = models.CharField(max_length=50)
+    # The matter this problem raises (filing.matter_of), for the duplicate check: a second open report
+    # of the same problem is refused whichever report names it first or among others.
+    matter = models.CharField(max_length=120)
+    # Intake's outcome for this problem alone (evaluation.Admissibility.as_dict()).
+    admissibility = models.JSONField(default=dict)
+    # The merchant's answer to this problem: accept or contest (empty until it answers).
+    answer = models.CharField(max_length=10, blank=True, default="")
+    # The decision's outcome for this problem, and the points it put on the record.
+    outcome = models.CharField(max_length=20, blank=True, default="", choices=[("", "Not decided"), *Outcome.choices])
+    points = models.PositiveIntegerField(default=0)
+    # The upheld category of the same report whose points absorb this one's ([problems] absorbs).
+    absorbed_by = models.CharField(max_length=50, blank=True, default="")
+    decision = models.ForeignKey(
+        Decision, null=True, blank=True, on_delete=models.PROTECT, related_name="problems", db_index=False
+    )
+
+    class Meta:
+        ordering = ["case", "position"]
+        constraints = [models.UniqueConstraint(fields=["case", "category"], name="case_problem_once")]
+        # The duplicate check at filing: open cases naming this matter among their problems.
+        indexes = [models.Index(fields=["matter"], name="case_problem_matter")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.category}"
+
+    @property
+    def intake(self) -> str:
+        """Return intake's outcome for this problem: admitted, needs_evidence or inadmissible."""
+        return self.admissibility.get("outcome", "")
+
+
 class StatementTemplate(models.Model):
     """Reusable text a reviewer starts a statement of reasons from: one per category and language.
 

@@ -19,7 +19,7 @@ from plaint.evidence.forensics import flag_item
 from plaint.evidence.models import Evidence, EvidenceFlag, Party
 from plaint.rulebook import loader
 
-from . import chain, progress, statements
+from . import chain, problems, progress, statements
 from .access import MERCHANT, REPORTER, STAFF, side_of
 from .clocks import reopen_window
 from .masking import mask_text, masked_name
@@ -326,6 +326,8 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
         "reply": reply_item(case, side),
         "progress": progress.progress(case, side, now=now),
         "decisions": [decision_item(d, language) for d in case.decisions.all()],
+        # A report of several problems of one order: each problem's intake, answer and outcome.
+        "problems": problems.items(case, rulebook),
         "remedies": [remedy_item(r) for r in case.remedy_instructions.order_by("id")],
         "thread": thread(case, side),
         "timeline": [

@@ -161,9 +161,13 @@ def for_decision(decision: Any) -> dict[str, Any] | None:
         )
     if not restriction.statement:
         return None
-    category = _category(dsa, version, case.category)
+    # A report of several problems (docs/problems.md) is classified by the upheld problem that weighs most
+    # (the main one first among equals): the main category may be one that was not upheld.
+    problems = [p for p in decision.statement.get("problems", []) if p.get("outcome") != "not_upheld"]
+    ground = max(problems, key=lambda p: p.get("points", 0), default=None) if problems else None
+    category = _category(dsa, version, ground["category"] if ground else case.category)
     rule = decision.statement.get("rule", {})
-    title = rule.get("title", {}).get("en", case.category)
+    title = (ground or {}).get("title", {}).get("en") or rule.get("title", {}).get("en", case.category)
     reasons = ", ".join(r.get("en", r.get("code", "")) for r in decision.statement.get("reason_codes", []))
     remedy = decision.statement.get("remedy", {})
     target = case.report.target_type
@@ -178,7 +182,17 @@ def for_decision(decision: Any) -> dict[str, Any] | None:
     if remedy.get("kind") and remedy.get("kind") != "none":
         amount = f" of {remedy['amount']} {remedy.get('currency', '')}".rstrip() if remedy.get("amount") else ""
         parts.append(f"Remedy ordered at the merchant's expense: {remedy['kind'].replace('_', ' ')}{amount}.")
-    if decision.points:
+    if decision.statement.get("problems"):
+        parts.append(
+            "Problems decided: "
+            + "; ".join(
+                f"{p['title']['en']} {p['outcome'].replace('_', ' ')}"
+                + (f" ({p['points']} violation points, {p['track']} track)" if p.get("points") else "")
+                for p in decision.statement["problems"]
+            )
+            + "."
+        )
+    elif decision.points:
         parts.append(f"{decision.points} violation points on the merchant's {decision.track} track.")
     facts = decision.statement.get("facts") or ""
     if facts:

@@ -465,6 +465,16 @@ class TrustedFlaggers(Frozen):
     evidence: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
+class Problems(Frozen):
+    """Several problems of one order in one report (version 4 on; issue 17 item 5)."""
+
+    # How many categories one report may name, the main one included.
+    max_per_report: int = Field(ge=2, le=10)
+    # Per category code, the categories whose points it absorbs: when both are upheld on one report
+    # (the same facts seen twice), only the absorbing category's points count.
+    absorbs: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+
 class Rulebook(Frozen):
     version: str = Field(pattern=r"^[0-9A-Za-z.\-]+$")
     effective_from: datetime
@@ -501,6 +511,8 @@ class Rulebook(Frozen):
     misuse: Misuse | None = None
     rings: Rings | None = None
     trusted_flaggers: TrustedFlaggers | None = None
+    # Version 4 on. Versions without it take one category per report.
+    problems: Problems | None = None
 
     @field_validator("effective_from")
     @classmethod
@@ -547,6 +559,7 @@ class Rulebook(Frozen):
         self._appeals_resolve()
         self._dsa_resolve()
         self._channel_resolve()
+        self._problems_resolve()
         return self
 
     def _channel_resolve(self) -> None:
@@ -565,6 +578,18 @@ class Rulebook(Frozen):
     def flagger_kinds(self) -> dict[str, tuple[str, ...]]:
         """Return the trusted flaggers' own evidence kinds and the categories each applies to ({} before version 4)."""
         return dict(self.trusted_flaggers.evidence) if self.trusted_flaggers else {}
+
+    def _problems_resolve(self) -> None:
+        if self.problems is None:
+            return
+        for code, absorbed in self.problems.absorbs.items():
+            if self.category(code) is None:
+                raise ValueError(f"problems: absorbs: {code!r} is not a category of this rulebook")
+            for other in absorbed:
+                if self.category(other) is None:
+                    raise ValueError(f"problems: absorbs: {code}: {other!r} is not a category of this rulebook")
+                if other == code or code in self.problems.absorbs.get(other, ()):
+                    raise ValueError(f"problems: absorbs: {code} and {other} cannot absorb each other")
 
     def _dsa_resolve(self) -> None:
         if self.dsa is None:

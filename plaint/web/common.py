@@ -104,6 +104,18 @@ ERROR_TEXTS: dict[str, Any] = {
     "held_files_gone": gettext_lazy(
         "The files kept from the last attempt are no longer kept (they are kept for 12 hours). Choose them again."
     ),
+    # A report of several problems of one order (cases/problems.py).
+    "several_problems_not_available": gettext_lazy("The rules in force take one problem per report."),
+    "several_problems_need_an_order": gettext_lazy("Only a report about an order may name several problems."),
+    "too_many_problems": gettext_lazy("Too many problems for one report: keep the ones that matter most."),
+    "every_problem_accepted": gettext_lazy(
+        "Every problem is ticked as accepted: that is accepting the remedy. Choose that answer instead."
+    ),
+    "decide_each_problem": gettext_lazy("Decide each problem of the report."),
+    "outcome_does_not_match_problems": gettext_lazy(
+        "The outcome does not match the problems' outcomes: upheld when every problem is, not upheld when none "
+        "is, otherwise partly upheld."
+    ),
     "duplicate_report": gettext_lazy(
         "A report of the same kind about this is still open: %(case)s. "
         "Add evidence to it or chase it there; a new report can be filed once it is closed."

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from plaint.accounts.models import Role, User
-from plaint.cases import actions
+from plaint.cases import actions, problems
 from plaint.cases.inputs import ReportIn
 from plaint.cases.models import Case
 from plaint.cases.queries import cases_for
@@ -53,6 +53,8 @@ from .filing import Target, category_preview, evidence_choices, find_target, ope
 from .negotiation import thread_context
 
 DRAFT = "report_draft"
+# The open report a refused filing named (duplicate_report), linked on the page the refusal comes back to.
+DUPLICATE = "report_duplicate"
 STEPS = ("target", "category", "describe", "evidence", "review")
 STEP_TITLES = {
     "target": gettext_lazy("What is it about"),
@@ -94,12 +96,24 @@ def _target(user: User, value: str) -> Target | None:
 
 class CategoryForm(forms.Form):
     category = forms.ChoiceField(label=gettext_lazy("What went wrong"), widget=forms.RadioSelect)
+    # Version 4 on ([problems]), for an order: the other problems of the same order, judged each on its own.
+    also = forms.MultipleChoiceField(
+        label=gettext_lazy("Anything else wrong with this order?"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
-    def __init__(self, rulebook: Rulebook, *args: Any, first: tuple[str, ...] = (), **kwargs: Any) -> None:
+    def __init__(
+        self, rulebook: Rulebook, *args: Any, first: tuple[str, ...] = (), several: bool = False, **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
         ordered = [c for code in first if (c := rulebook.category(code))]
         ordered += [c for c in rulebook.categories if c.code not in first]
         self.fields["category"].choices = [(c.code, pick(c.title)) for c in ordered]
+        if several:
+            self.fields["also"].choices = [(c.code, pick(c.title)) for c in rulebook.categories if "order" in c.targets]
+        else:
+            del self.fields["also"]
 
 
 def _suggested(request: HttpRequest, rulebook: Rulebook, text: str, now: Any, *, record: bool) -> dict[str, Any]:
@@ -200,22 +214,32 @@ def new_report(request: HttpRequest) -> HttpResponse:
         asked = request.method == "POST" and "suggest" in request.POST
         suggestion = _suggested(request, rulebook, draft.get("description", ""), now, record=asked)
         first = suggestion.get("suggested_order", ())
+        several = rulebook.problems is not None and target.type == "order"
+        initial = {"category": draft.get("category"), "also": draft.get("also", [])}
         if asked:
-            form = CategoryForm(
-                rulebook, initial={"category": draft.get("category") or next(iter(first), None)}, first=first
-            )
+            initial["category"] = draft.get("category") or next(iter(first), None)
+            form = CategoryForm(rulebook, initial=initial, first=first, several=several)
         else:
-            form = CategoryForm(
-                rulebook, request.POST or None, initial={"category": draft.get("category")}, first=first
-            )
+            form = CategoryForm(rulebook, request.POST or None, initial=initial, first=first, several=several)
         if request.method == "POST" and not asked and form.is_valid():
             chosen = form.cleaned_data["category"]
-            # One open report per matter: say so here, before anything is written, not at the end.
-            open_case = open_case_for(request.user.consumer_id, target, chosen)
-            if open_case is None:
-                request.session[DRAFT] = draft | {"category": chosen}
-                return redirect(_step_url("describe"))
-            form.add_error("category", error_text("duplicate_report", "") % {"case": open_case})
+            also = [code for code in form.cleaned_data.get("also") or [] if code != chosen]
+            try:
+                problems.extra_categories(rulebook, rulebook.category(chosen), also, target.type)
+            except DomainError as exc:
+                form.add_error("also", error_message(exc))
+            else:
+                # One open report per problem: say so here, before anything is written, not at the end,
+                # and keep the way to the open report on the page.
+                open_case = next(
+                    (ref for code in [chosen, *also] if (ref := open_case_for(request.user.consumer_id, target, code))),
+                    None,
+                )
+                if open_case is None:
+                    request.session[DRAFT] = draft | {"category": chosen, "also": also}
+                    return redirect(_step_url("describe"))
+                form.add_error("category", error_text("duplicate_report", "") % {"case": open_case})
+                context["duplicate"] = {"reference": open_case, "url": reverse("consumer-case", args=[open_case])}
         preview = (
             category_preview(rulebook, category, target, now, request.user.consumer_id, "consumer-case")
             if category
@@ -226,6 +250,12 @@ def new_report(request: HttpRequest) -> HttpResponse:
 
     preview = category_preview(rulebook, category, target, now, request.user.consumer_id, "consumer-case")
     context["preview"] = preview
+    # The other problems of the order (version 4 on): each with its own window and evidence.
+    context["also_previews"] = [
+        category_preview(rulebook, c, target, now, request.user.consumer_id, "consumer-case")
+        for code in draft.get("also", [])
+        if (c := rulebook.category(code))
+    ]
     if step == "describe":
         initial = {"description": draft.get("description", ""), "remedy_wanted": draft.get("remedy_wanted")}
         form = DescribeForm(rulebook, list(category.remedies), request.POST or None, initial=initial)
@@ -244,6 +274,9 @@ def new_report(request: HttpRequest) -> HttpResponse:
 def _evidence_step(
     request: HttpRequest, rulebook: Rulebook, category: Any, draft: dict, context: dict, status: int = 200
 ) -> HttpResponse:
+    duplicate = request.session.pop(DUPLICATE, None)
+    if duplicate:
+        context["duplicate"] = {"reference": duplicate, "url": reverse("consumer-case", args=[duplicate])}
     context |= {
         "kinds": evidence_choices(rulebook, category),
         "remedy_title": pick(rulebook.remedies.get(draft.get("remedy_wanted", ""))),
@@ -260,6 +293,7 @@ def _submit(request: HttpRequest, rulebook: Rulebook, draft: dict, target: Targe
         target_type=target.type,
         target_id=target.id,
         category=draft["category"],
+        also=draft.get("also", []),
         description=draft["description"],
         remedy_wanted=draft.get("remedy_wanted") or "refund",
         channel="web",
@@ -276,6 +310,9 @@ def _submit(request: HttpRequest, rulebook: Rulebook, draft: dict, target: Targe
                 response["Retry-After"] = str(exc.retry_after)
             return response
         messages.error(request, error_message(exc))
+        if exc.code == "duplicate_report":
+            # The refusal keeps the way to the open report on the page it comes back to.
+            request.session[DUPLICATE] = exc.details["case"]
         if isinstance(exc, RateLimited):
             # Answered here with its status and when to retry, the report's text on the page to send again.
             response = _evidence_step(

@@ -179,6 +179,11 @@ def _case_context(request: HttpRequest, case: Any, **forms_: Any) -> dict[str, A
             "remedy_wanted": pick(remedy) if remedy else data["report"]["remedy_wanted"],
             "deadline": remaining(case.response_due_at, now) if case.state == "awaiting_merchant" else None,
             "can_answer": "contest" in data["allowed_actions"],
+            # A report of several problems: the merchant marks the ones it accepts (cases/problems.py).
+            "open_problems": [
+                p for p in data["problems"] if p["admissibility"].get("outcome") != "inadmissible" and not p["outcome"]
+            ],
+            "accepted": forms_.get("accepted", []),
             "answer_form": forms_.get("answer_form")
             or AnswerForm(rulebook_version=case.rulebook_version, auto_id="answer_%s"),
             "proof_forms": {
@@ -231,6 +236,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
                     kind=data["kind"],
                     explanation=data["explanation"],
                     rectification_plan=data.get("rectification_plan") or "",
+                    accepted=request.POST.getlist("accepted"),
                 ),
                 _uploads(data.get("evidence") or [], data["evidence_kind"]),
             )
@@ -242,7 +248,8 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
             _rejected_message(request, filed.rejected_files)
             messages.success(request, gettext("Your answer was sent. The reporter and the reviewer will see it."))
             return redirect("merchant-case", reference=case.reference)
-    return render(request, "web/merchant/case.html", _case_context(request, case, answer_form=form), status=422)
+    context = _case_context(request, case, answer_form=form, accepted=request.POST.getlist("accepted"))
+    return render(request, "web/merchant/case.html", context, status=422)
 
 
 def _draw(request: HttpRequest, case: Case) -> appeals.Draw:

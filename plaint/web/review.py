@@ -32,6 +32,7 @@ from plaint.cases.appeal_views import awaiting_reconsideration, decisions_due, s
 from plaint.cases.forensics import outcome_warnings
 from plaint.cases.inputs import DecisionIn, RectificationIn
 from plaint.cases.models import Appeal, Appealed, AppealRoute, Case, SavedQueueFilter
+from plaint.cases.problems import open_problems, overall
 from plaint.cases.queries import (
     QUEUE_FACETS,
     QUEUE_ORDER,
@@ -382,17 +383,36 @@ class DecisionForm(forms.Form):
         help_text=_("Start from a template, then edit it: both parties read this."),
     )
 
-    def __init__(self, *args: Any, rulebook: Any, category: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, rulebook: Any, category: Any, problems: list[str] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason_codes"].choices = [(code, pick(text)) for code, text in rulebook.reason_codes.items()]
+        # A report of several problems: an outcome for each open one; the case's follows from them
+        # (cases/problems.py overall) unless the reviewer picks it.
+        self.problems = list(problems) if len(problems) > 1 else []
+        for code in self.problems:
+            found = rulebook.category(code)
+            self.fields[f"problem_{code}"] = forms.ChoiceField(
+                label=pick(found.title) if found else code,
+                choices=list(OUTCOME_LABELS.items()),
+                widget=forms.RadioSelect,
+            )
+        if self.problems:
+            self.fields["outcome"].required = False
         remedies = category.remedies if category else list(rulebook.remedies)
         self.fields["remedy"].choices = [(code, pick(rulebook.remedies[code])) for code in remedies]
         self.fields["rectification_kind"].choices = [("", _("No rectification"))] + [
             (kind, RECTIFICATION_KIND_LABELS.get(kind, kind)) for kind in RECTIFICATION_KINDS
         ]
 
+    @property
+    def problem_fields(self) -> list[Any]:
+        return [self[f"problem_{code}"] for code in self.problems]
+
     def clean(self) -> dict[str, Any]:
         data = super().clean()
+        outcomes = {code: data.get(f"problem_{code}") for code in self.problems}
+        if self.problems and all(outcomes.values()) and not data.get("outcome"):
+            data["outcome"] = overall(outcomes)
         if data.get("rectification_kind") and not (data.get("rectification_instructions") or "").strip():
             self.add_error("rectification_instructions", _("Say what the merchant must change."))
         return data
@@ -409,6 +429,7 @@ class DecisionForm(forms.Form):
             remedy=data.get("remedy") or None,
             remedy_amount=data.get("remedy_amount"),
             rectification=rect,
+            problems={code: data[f"problem_{code}"] for code in self.problems} or None,
         )
 
 
@@ -489,7 +510,9 @@ def _workspace(
             else None,
             "statement": statement_templates.fill(chosen.body, values) if chosen else "",
         }
-        form = DecisionForm(initial=initial, rulebook=rulebook, category=category, auto_id="decide_%s")
+        form = DecisionForm(
+            initial=initial, rulebook=rulebook, category=category, problems=open_problems(case), auto_id="decide_%s"
+        )
     related = related_cases(case)
     for item in data["evidence"]:
         item["kind_title"] = pick(rulebook.evidence_kinds.get(item["kind"])) or item["kind"]
@@ -607,16 +630,25 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method != "POST":
         return redirect("review-case", reference=case.reference)
     rulebook = loader.get(case.rulebook_version)
-    form = DecisionForm(request.POST, rulebook=rulebook, category=rulebook.category(case.category), auto_id="decide_%s")
+    form = DecisionForm(
+        request.POST,
+        rulebook=rulebook,
+        category=rulebook.category(case.category),
+        problems=open_problems(case),
+        auto_id="decide_%s",
+    )
     if form.is_valid():
         try:
             actions.decide_case(request.user, case, form.decision_in())
         except ValidationError as error:
             form.add_error(None, "; ".join(e["msg"] for e in error.errors()))
         except DomainError as error:
-            field = {"remedy_amount": "remedy_amount", "remedy": "remedy", "reason_codes": "reason_codes"}.get(
-                error.field or ""
-            )
+            field = {
+                "remedy_amount": "remedy_amount",
+                "remedy": "remedy",
+                "reason_codes": "reason_codes",
+                "outcome": "outcome",
+            }.get(error.field or "")
             form.add_error(field, domain_error_text(error))
         else:
             messages.success(request, gettext("The decision was sent. Both parties can read it and its reasons now."))

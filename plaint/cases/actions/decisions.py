@@ -12,13 +12,13 @@ from typing import Any
 from django.utils import timezone
 
 from plaint.accounts.models import User
-from plaint.enforcement.actions import ORDER_REMEDIES, award_points, instruct_remedy, remedy_order
+from plaint.enforcement.actions import ORDER_REMEDIES, add_points, award_points, instruct_remedy, remedy_order
 from plaint.enforcement.models import RemedyInstruction
 from plaint.reporters.misuse import review_reporter
 from plaint.rulebook import evaluation
 from plaint.rulebook.schema import Category, Rulebook
 
-from .. import statements
+from .. import problems, statements
 from ..models import Case, Decision, Visibility
 from ..notices import tell
 from .common import _actor_role, _category, _notify, _record
@@ -37,10 +37,29 @@ def _make_decision(
     actor: User | None,
     missing: list[str],
     now: datetime,
+    problem_outcomes: dict[str, str] | None = None,
 ) -> Decision:
+    """Compose, record and enforce a decision; the caller takes the transition.
+
+    A report of several problems is decided per problem (`problem_outcomes`; without it every open
+    problem takes `outcome`, as a decision on a clock does): each upheld problem's points, none for
+    one another upheld problem absorbs, go on the record per track.
+    """
     category = _category(rulebook, case.category)
     repeat = _is_repeat(case, category, rulebook, now)
     points = evaluation.decision_points(category, outcome, repeat)
+    plan: list[dict[str, Any]] = []
+    open_problems = [p.category for p in problems.live(case) if not p.outcome]
+    if open_problems:
+        plan = problems.points_plan(case, rulebook, problem_outcomes or {code: outcome for code in open_problems}, now)
+        points = sum(item["points"] for item in plan)
+        # The track of the heaviest problem names the decision's; the points go on each problem's own.
+        heaviest = max(plan, key=lambda item: (item["points"], item["category"] == case.category))
+        category_track = heaviest["track"]
+        # Each problem's repeat is in its line of the statement's `problems`.
+        repeat = False
+    else:
+        category_track = category.track
     order = remedy_order(case, category.window_days)
     no_remedy = None
     if outcome != "not_upheld" and remedy in ORDER_REMEDIES and order is None:
@@ -71,6 +90,8 @@ def _make_decision(
         repeat_multiplier=category.repeat_multiplier if repeat else 1,
         no_remedy=no_remedy,
     )
+    if plan:
+        statement["problems"] = plan
     decision = Decision.objects.create(
         case=case,
         outcome=outcome,
@@ -78,16 +99,22 @@ def _make_decision(
         remedy=remedy if outcome != "not_upheld" else "none",
         remedy_amount=remedy_amount,
         points=points,
-        track=category.track,
+        track=category_track,
         automated=automated,
         decided_by=actor,
         decided_at=now,
         rulebook_version=rulebook.version,
         statement=statement,
     )
+    if plan:
+        problems.record_outcomes(case, decision, plan)
     if outcome != "not_upheld":
         instruct_remedy(case, decision, decision.remedy, remedy_amount, now, order=order)
-        award_points(case, decision, rulebook, now)
+        if plan:
+            for track in sorted({item["track"] for item in plan}):
+                add_points(case, decision, track, sum(i["points"] for i in plan if i["track"] == track), rulebook, now)
+        else:
+            award_points(case, decision, rulebook, now)
     _notify(
         case,
         "case.decided",
@@ -97,7 +124,7 @@ def _make_decision(
         reason_codes=reason_codes,
         automated=automated,
         points=points,
-        track=category.track,
+        track=category_track,
         remedy=decision.remedy,
         statement=statement,
     )
@@ -110,18 +137,11 @@ def _make_decision(
 
 
 def _is_repeat(case: Case, category: Category, rulebook: Rulebook, now: datetime) -> bool:
-    """Return whether the merchant was found in breach of the case's category within the rulebook's repeat days."""
-    since = now - timedelta(days=rulebook.points.repeat_within_days)
-    return (
-        category.repeat_multiplier > 1
-        and Decision.objects.filter(
-            case__merchant_id=case.merchant_id,
-            case__category=case.category,
-            outcome__in=("upheld", "partly_upheld"),
-            decided_at__gte=since,
-            point_entries__revoked_at__isnull=True,
-        ).exists()
-    )
+    """Return whether the merchant was found in breach of the case's category within the rulebook's repeat days.
+
+    A breach found as one problem of a report of several counts too (cases/problems.py).
+    """
+    return problems.is_repeat(case, category, rulebook, now)
 
 
 def _no_order_reason(case: Case, window_days: int) -> dict[str, str]:
@@ -167,10 +187,27 @@ def record_points_on_acceptance(
     Runs inside the acceptance's transaction.
     """
     category = _category(rulebook, case.category)
-    if not category.points_on_acceptance:
-        return None
-    repeat = _is_repeat(case, category, rulebook, now)
-    points = evaluation.decision_points(category, "upheld", repeat)
+    plan: list[dict[str, Any]] = []
+    accepted = [p.category for p in problems.live(case) if not p.outcome]
+    if accepted:
+        # A report of several problems: each marked problem's points, none for one another absorbs.
+        plan = [
+            item
+            for item in problems.points_plan(case, rulebook, {code: "upheld" for code in accepted}, now)
+            if rulebook.category(item["category"]).points_on_acceptance
+        ]
+        if not plan:
+            return None
+        category = rulebook.category(plan[0]["category"])
+        repeat = False
+        points = sum(item["points"] for item in plan)
+        if not points:
+            return None
+    else:
+        if not category.points_on_acceptance:
+            return None
+        repeat = _is_repeat(case, category, rulebook, now)
+        points = evaluation.decision_points(category, "upheld", repeat)
     if not points:
         return None
     remedy = case.report.remedy_wanted
@@ -208,6 +245,8 @@ def record_points_on_acceptance(
         "en": "The merchant accepted the remedy and so admitted the complaint; it may contest the points with "
         "customer service, or before a court.",
     }
+    if plan:
+        statement["problems"] = plan
     decision = Decision.objects.create(
         case=case,
         outcome="upheld",
@@ -224,7 +263,12 @@ def record_points_on_acceptance(
     )
     if instruction is not None:
         RemedyInstruction.objects.filter(pk=instruction.pk).update(decision=decision)
-    award_points(case, decision, rulebook, now)
+    if plan:
+        problems.record_outcomes(case, decision, plan)
+        for track in sorted({item["track"] for item in plan}):
+            add_points(case, decision, track, sum(i["points"] for i in plan if i["track"] == track), rulebook, now)
+    else:
+        award_points(case, decision, rulebook, now)
     _record(
         case,
         "points_on_acceptance",

@@ -19,7 +19,7 @@ from plaint.reporters import flaggers
 from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED
 
-from .. import chain, clocks
+from .. import chain, clocks, problems
 from ..models import Case, Decision
 from ..notices import tell
 from ..transitions import OPEN_STATES, State, transition
@@ -84,25 +84,64 @@ def add_evidence(actor: User, case: Case, uploads: list[Upload], *, now: datetim
         elif case.state == State.NEEDS_EVIDENCE:
             category = _category(rulebook, case.category)
             present = set(case.evidence.filter(party=Party.REPORTER).values_list("kind", flat=True))
-            missing = evaluation.missing_evidence(category, present)
+            if problems.several(case):
+                # A report of several problems: each waiting problem is judged on its own evidence.
+                missing = problems.reassess_evidence(case, rulebook, present)
+            else:
+                missing = evaluation.missing_evidence(category, present)
             if not missing:
-                admissibility = case.admissibility | {"outcome": ADMITTED, "missing_evidence": []}
-                _apply(
-                    case,
-                    "complete_evidence",
-                    None,
-                    now,
-                    reason="The required evidence is now complete.",
-                    admissibility=admissibility,
-                    evidence_due_at=None,
-                    response_due_at=clocks.start(case, "merchant_response", now).due_at,
-                )
-                tell(case, "admitted", now, f"{case.reference}-admitted", reporter=True, merchant=False)
-                _tell_merchant_to_answer(case, now)
+                _admit(case, now, "The required evidence is now complete.")
             else:
                 admissibility = case.admissibility | {"missing_evidence": list(missing)}
                 _change(case, now, admissibility=admissibility)
     return Filed(case, created=False, rejected_files=[r.as_dict() for r in rejected])
+
+
+def _admit(case: Case, now: datetime, reason: str, **data: object) -> None:
+    """Admit a case waiting for evidence: the merchant's turn begins (its clock, its notice)."""
+    admissibility = case.admissibility | {"outcome": ADMITTED, "missing_evidence": []}
+    _apply(
+        case,
+        "complete_evidence",
+        None,
+        now,
+        reason=reason,
+        data=data or None,
+        admissibility=admissibility,
+        evidence_due_at=None,
+        response_due_at=clocks.start(case, "merchant_response", now).due_at,
+    )
+    tell(case, "admitted", now, f"{case.reference}-admitted", reporter=True, merchant=False)
+    _tell_merchant_to_answer(case, now)
+
+
+def admit_evidenced_problems(case: Case, *, now: datetime | None = None) -> Case | None:
+    """At the evidence deadline of a report of several problems: go on with the problems that have their evidence.
+
+    The problems still missing evidence are closed as not upheld (logged); the case is admitted for
+    the others. Return None when the case does not qualify (one problem, none evidenced, or acted on).
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        case = _locked(case)
+        if case.state != State.NEEDS_EVIDENCE or not case.evidence_due_at or case.evidence_due_at > now:
+            return None
+        if case.admissibility.get("review_request"):
+            return None
+        if not any(p.intake == ADMITTED for p in problems.live(case)):
+            return None
+        due = timezone.localtime(case.evidence_due_at)
+        dropped = [p.category for p in problems.live(case) if p.intake != ADMITTED]
+        kept = problems.drop_unevidenced(case)
+        _admit(
+            case,
+            now,
+            f"The evidence for {', '.join(dropped)} was not added by {due:%Y-%m-%d %H:%M}; those problems are "
+            f"not upheld for insufficient evidence, and the report goes on with {', '.join(kept)}.",
+            not_upheld=dropped,
+            kept=kept,
+        )
+    return case
 
 
 def request_more_evidence(actor: User, case: Case, kinds: list[str], note: str, *, now: datetime | None = None) -> Case:
@@ -248,6 +287,8 @@ def close_for_missing_evidence(case: Case, *, now: datetime | None = None) -> De
 
 
 def _evidence_deadline(case: Case, now: datetime) -> bool:
+    if admit_evidenced_problems(case, now=now) is not None:
+        return True
     return close_for_missing_evidence(case, now=now) is not None
 
 

@@ -26,7 +26,7 @@ from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED, INADMISSIBLE, NEEDS_EVIDENCE
 from plaint.rulebook.schema import Category, Rulebook
 
-from .. import chain, clocks
+from .. import chain, clocks, problems
 from ..inputs import ReportIn
 from ..models import Case, Channel, Report
 from ..notices import tell
@@ -143,18 +143,24 @@ def matter_of(reporter_id: int, target_type: str, target_id: int, category: str)
 
 
 def open_case_of(matter: str) -> str | None:
-    """Return the reference of the open case of `matter`, None if there is none."""
-    return Case.objects.filter(matter=matter, state__in=OPEN_STATES).values_list("reference", flat=True).first()
+    """Return the reference of the open case of `matter`, None if there is none.
+
+    A case raises its main matter and, for a report of several problems, each problem's (CaseProblem).
+    """
+    return problems.open_case_of_matters([matter])
 
 
-def _duplicate(matter: str, category: Category, target_type: str) -> Refused | None:
-    """Return the refusal naming the open case of `matter`, None if there is none."""
-    open_case = open_case_of(matter)
+def _duplicate(matter: str | list[str], category: Category | list[Category], target_type: str) -> Refused | None:
+    """Return the refusal naming the open case of `matter` (or of any of several), None if there is none."""
+    matters = [matter] if isinstance(matter, str) else matter
+    categories = [category] if isinstance(category, Category) else category
+    open_case = problems.open_case_of_matters(matters)
     if open_case is None:
         return None
+    titles = " / ".join(c.title.en for c in categories)
     return Refused(
         "duplicate_report",
-        f"This {target_type} already has an open '{category.title.en}' report from this consumer: {open_case}.",
+        f"This {target_type} already has an open '{titles}' report from this consumer: {open_case}.",
         hint=f"Add evidence to {open_case} or chase it; a new report can be filed once it is closed.",
         details={"case": open_case},
     )
@@ -282,6 +288,7 @@ def file_report(
             field="remedy_wanted",
             hint="Use one of: " + ", ".join(category.remedies),
         )
+    extra = problems.extra_categories(rulebook, category, data.also, data.target_type)
     reporter = _reporter(actor, data)
     misuse.check_may_report(reporter.pk, now)
     check_report_limits(rulebook, reporter.pk, now)
@@ -292,6 +299,13 @@ def file_report(
     flaggers.check_flagger_evidence(
         rulebook, category, {u.kind for u in uploads}, flagger=actor.role == Role.TRUSTED_FLAGGER
     )
+    # One open report per problem: the main matter's constraint guards the main category; a report's
+    # other problems, and a main category named among another open report's problems, are checked here.
+    matters = [matter] + [matter_of(reporter.pk, data.target_type, target.pk, c.code) for c in extra]
+    if extra or problems.open_case_of_problem(matter):
+        duplicate = _duplicate(matters, [category, *extra], data.target_type)
+        if duplicate is not None:
+            raise duplicate
     checked, rejected = check_uploads(list(uploads), rulebook)
     try:
         with transaction.atomic():
@@ -301,13 +315,13 @@ def file_report(
                 idempotency_key,
                 digest,
                 rulebook,
-                category,
+                [category, *extra],
                 reporter,
                 order,
                 listing,
                 merchant,
                 channel,
-                matter,
+                matters,
                 checked,
                 rejected,
                 now,
@@ -318,7 +332,7 @@ def file_report(
         if existing is not None:
             return Filed(existing, created=False)
         # The same matter is open already (filed before, or by a request that raced this one).
-        duplicate = _duplicate(matter, category, data.target_type)
+        duplicate = _duplicate(matters, [category, *extra], data.target_type)
         if duplicate is None:
             raise
         raise duplicate from None
@@ -334,27 +348,37 @@ def _open_case(
     idempotency_key: str | None,
     digest: str,
     rulebook: Rulebook,
-    category: Category,
+    categories: list[Category],
     reporter: Consumer,
     order: Order | None,
     listing: Listing | None,
     merchant: Merchant,
     channel: str,
-    matter: str,
+    matters: list[str],
     checked: list[CheckedUpload],
     rejected: list,
     now: datetime,
 ) -> tuple[Case, list[Evidence]]:
     # Admissibility is decided before anything is written, so the case is inserted once, already in the
     # state its intake transition leads to; the log still records "filed" and then that transition.
-    result = evaluation.assess(
-        rulebook,
-        category,
-        data.target_type,
-        timezone.localtime(order.delivered_at) if order and order.delivered_at else None,
-        timezone.localtime(now),
-        {item.kind for item in checked},
-    )
+    # Each problem of a report of several is judged against its own window and evidence (problems.py).
+    category, matter = categories[0], matters[0]
+    results = [
+        (
+            c,
+            evaluation.assess(
+                rulebook,
+                c,
+                data.target_type,
+                timezone.localtime(order.delivered_at) if order and order.delivered_at else None,
+                timezone.localtime(now),
+                {item.kind for item in checked},
+            ),
+        )
+        for c in categories
+    ]
+    result = results[0][1] if len(results) == 1 else problems.combine(rulebook, results)
+    several = {"problems": problems.summary(results)} if len(results) > 1 else {}
     intake = transition(INTAKE_TRANSITIONS[result.outcome], State.NEW, SYSTEM)
     final = intake.target not in OPEN_STATES
     report = insert(
@@ -386,7 +410,7 @@ def _open_case(
             priority=category.priority,
             trusted_flagger=actor.role == Role.TRUSTED_FLAGGER,
             rulebook_version=rulebook.version,
-            admissibility=result.as_dict(),
+            admissibility=result.as_dict() | several,
             evidence_due_at=result.evidence_due_at,
             response_due_at=clocks.due_at("merchant_response", now, rulebook, report)
             if result.outcome == ADMITTED
@@ -397,6 +421,8 @@ def _open_case(
             matter=matter,
         )
     )
+    if several:
+        problems.create_rows(case, results, matters)
     events = [
         _event(
             case,
@@ -417,7 +443,7 @@ def _open_case(
             None,
             now,
             reason=result.explanation["en"],
-            data=result.as_dict(),
+            data=result.as_dict() | several,
             from_state=State.NEW,
             to_state=intake.target.value,
         )

@@ -21,7 +21,7 @@ from plaint.notifications.emails import at
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Stage
 
-from .. import chain, clocks
+from .. import chain, clocks, problems
 from ..inputs import ResponseIn
 from ..models import Case, CaseClock, MerchantResponse, ResponseKind
 from ..notices import tell
@@ -53,6 +53,9 @@ def respond_as_merchant(
             case.state,
             Role.MERCHANT,
         )
+        # A report of several problems: the answer to each (accepting the remedy accepts them all).
+        answers = problems.check_answers(case, data.kind, data.accepted)
+        problems.record_answers(case, answers)
         MerchantResponse.objects.create(
             case=case,
             kind=data.kind,
@@ -63,6 +66,8 @@ def respond_as_merchant(
         )
         chain.append(case, _attach(case, checked, rejected, actor, Party.MERCHANT, now)[1])
         info = {"response": data.kind, "explanation": data.explanation, "rectification_plan": data.rectification_plan}
+        if answers:
+            info["answers"] = answers
         if data.kind == ResponseKind.ACCEPT:
             resolve_with_remedy(case, actor, now, case.report.remedy_wanted, None, reason=data.explanation, data=info)
         else:

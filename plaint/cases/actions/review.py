@@ -18,7 +18,7 @@ from plaint.errors import Forbidden, InvalidInput, NotFound, Refused
 from plaint.evidence.models import Party
 from plaint.rulebook import calendar, loader
 
-from .. import chain, clocks
+from .. import chain, clocks, problems
 from ..inputs import DecisionIn
 from ..models import Case, CaseEvent, Decision, SavedQueueFilter, Visibility
 from ..queries import review_queue
@@ -183,6 +183,8 @@ def decide_case(actor: User, case: Case, data: DecisionIn, *, now: datetime | No
         if case.claimed_by_id != actor.pk or (case.claim_expires_at and case.claim_expires_at <= now):
             raise Refused("claim_required", "Claim the case before deciding it; your claim may have lapsed.")
         transition("decide", case.state, actor.role)
+        # A report of several problems: each open problem decided, the case's outcome the one they make.
+        outcomes = problems.check_outcomes(case, data.outcome, data.problems)
         present = set(case.evidence.filter(party=Party.REPORTER).values_list("kind", flat=True))
         missing: list[str] = []
         if "insufficient_evidence" in data.reason_codes:
@@ -200,6 +202,7 @@ def decide_case(actor: User, case: Case, data: DecisionIn, *, now: datetime | No
             actor=actor,
             missing=missing,
             now=now,
+            problem_outcomes=outcomes,
         )
         if data.rectification is not None:
             rectification.order(case, decision, data.rectification.kind, data.rectification.instructions, now)
