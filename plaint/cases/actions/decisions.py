@@ -36,7 +36,9 @@ def _make_decision(
     actor: User | None,
     missing: list[str],
     now: datetime,
+    auto_rule: dict[str, Any] | None = None,
 ) -> Decision:
+    """Compose, store and enforce a decision; `auto_rule` is the deciding rule's statement entry (auto_rules.py)."""
     category = _category(rulebook, case.category)
     repeat = _is_repeat(case, category, rulebook, now)
     points = evaluation.decision_points(category, outcome, repeat)
@@ -69,6 +71,7 @@ def _make_decision(
         now=now,
         repeat_multiplier=category.repeat_multiplier if repeat else 1,
         no_remedy=no_remedy,
+        auto_rule=auto_rule,
     )
     decision = Decision.objects.create(
         case=case,
@@ -79,6 +82,7 @@ def _make_decision(
         points=points,
         track=category.track,
         automated=automated,
+        auto_rule=auto_rule["id"] if auto_rule else "",
         decided_by=actor,
         decided_at=now,
         rulebook_version=rulebook.version,
@@ -95,6 +99,7 @@ def _make_decision(
         outcome=outcome,
         reason_codes=reason_codes,
         automated=automated,
+        auto_rule=decision.auto_rule or None,
         points=points,
         track=category.track,
         remedy=decision.remedy,
