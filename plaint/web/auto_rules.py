@@ -54,7 +54,7 @@ def _conditions(rule: auto_rules.AutoRule, rulebook: auto_rules.Rulebook) -> lis
 
 @role_required(Role.ADMIN, Role.SUPERVISOR)
 def page(request: HttpRequest) -> HttpResponse:
-    """Each rule of the newest version with rules (or ?version=): mode, agreement, disagreements, and the admin's forms."""
+    """Each rule of the newest version with rules (or ?version=): mode, agreement, disagreements, admin forms."""
     version = request.GET.get("version") or None
     try:
         rulebook = auto_rules.rules_version(version)
