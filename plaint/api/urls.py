@@ -11,6 +11,7 @@ from .auth import AUTH
 from .middleware import error_body
 from .routers import (
     appeals,
+    auto_rules,
     cases,
     committee,
     dossier,
@@ -61,6 +62,7 @@ api.add_router("/", remedies.router, tags=["remedies"])
 api.add_router("/rulebook", rulebook.router, tags=["rulebook"])
 api.add_router("/transparency", transparency.router, tags=["transparency"])
 api.add_router("/triage", triage.router, tags=["triage"])
+api.add_router("/auto-rules", auto_rules.router, tags=["auto-rules"])
 api.add_router("/notifications", notifications.router, tags=["notifications"])
 api.add_router("/staff", notifications.status_router, tags=["status"])
 api.add_router("/", reporters.router, tags=["reporters"])

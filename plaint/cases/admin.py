@@ -5,7 +5,19 @@ from django.http import HttpRequest
 
 from plaint.admin_helpers import ReadOnly
 
-from .models import Appeal, Case, CaseClock, CaseEvent, Decision, MerchantResponse, Report, StatementTemplate
+from .models import (
+    Appeal,
+    AutoRuleReplay,
+    AutoRuleShadow,
+    AutoRuleSwitch,
+    Case,
+    CaseClock,
+    CaseEvent,
+    Decision,
+    MerchantResponse,
+    Report,
+    StatementTemplate,
+)
 
 
 class EventInline(admin.TabularInline):
@@ -67,8 +79,38 @@ class ReportAdmin(ReadOnly):
 
 @admin.register(Decision)
 class DecisionAdmin(ReadOnly):
-    list_display = ("case", "outcome", "points", "track", "automated", "decided_by", "decided_at", "rulebook_version")
+    list_display = (
+        "case",
+        "outcome",
+        "points",
+        "track",
+        "automated",
+        "auto_rule",
+        "decided_by",
+        "decided_at",
+        "rulebook_version",
+    )
     list_filter = ("outcome", "automated", "track")
+
+
+# Automated rules (cases/auto_rules.py): read-only here; replays and switches go through the page
+# /review/auto-rules/, the API or `manage.py replay_rules`, which check who may and keep the audit trail.
+@admin.register(AutoRuleSwitch)
+class AutoRuleSwitchAdmin(ReadOnly):
+    list_display = ("rulebook_version", "rule", "mode", "switched_by", "switched_at", "reason")
+    list_filter = ("rulebook_version", "rule", "mode")
+
+
+@admin.register(AutoRuleReplay)
+class AutoRuleReplayAdmin(ReadOnly):
+    list_display = ("rulebook_version", "rule", "months", "ran_at", "ran_by", "considered", "matched", "agreed")
+    list_filter = ("rulebook_version", "rule")
+
+
+@admin.register(AutoRuleShadow)
+class AutoRuleShadowAdmin(ReadOnly):
+    list_display = ("rulebook_version", "rule", "case", "would_outcome", "decided_outcome", "agree", "source")
+    list_filter = ("rulebook_version", "rule", "agree", "source")
 
 
 @admin.register(MerchantResponse)

@@ -260,6 +260,9 @@ class Decision(models.Model):
     points = models.PositiveIntegerField(default=0)
     track = models.CharField(max_length=20, blank=True)
     automated = models.BooleanField(default=False)
+    # The rulebook's automated rule ([[auto_rules]] id) that took the decision; empty for any other
+    # (a person's, or a clock's: missing evidence, merchant silence).
+    auto_rule = models.CharField(max_length=60, blank=True, default="", db_default="")
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -277,6 +280,12 @@ class Decision(models.Model):
 
     class Meta:
         ordering = ["decided_at", "id"]
+        # The automated rules' report: the decisions each live rule took (few; the rest are left out).
+        indexes = [
+            models.Index(
+                fields=["auto_rule", "rulebook_version"], condition=~models.Q(auto_rule=""), name="decision_auto_rule"
+            )
+        ]
 
 
 class CaseProblem(models.Model):
@@ -671,3 +680,75 @@ class UploadLink(models.Model):
     sent_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+
+
+class AutoRuleSwitch(models.Model):
+    """An admin's switch of an automated rule's mode: one row per switch, never changed (the audit trail).
+
+    The latest row of a (rulebook version, rule) is its mode; without one the rulebook's `mode` holds.
+    """
+
+    rulebook_version = models.CharField(max_length=40)
+    rule = models.CharField(max_length=60)
+    mode = models.CharField(max_length=10, choices=[("shadow", "Shadow"), ("live", "Live")])
+    switched_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    switched_at = models.DateTimeField()
+    reason = models.TextField(blank=True, default="")
+    # The shadow report the admin read before switching live (None when switching back to shadow).
+    replay = models.ForeignKey("AutoRuleReplay", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["switched_at", "id"]
+        indexes = [models.Index(fields=["rulebook_version", "rule", "switched_at"], name="auto_rule_switch_latest")]
+
+
+class AutoRuleReplay(models.Model):
+    """One run of `replay_rules` for a rule: the shadow report an admin reads before switching it live."""
+
+    rulebook_version = models.CharField(max_length=40)
+    rule = models.CharField(max_length=60)
+    months = models.PositiveIntegerField()
+    since = models.DateTimeField()
+    ran_at = models.DateTimeField()
+    ran_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Cases of the rule's category decided by people in the months replayed, and of those the ones
+    # the rule matched, and the ones where it would have decided as the people did.
+    considered = models.PositiveIntegerField()
+    matched = models.PositiveIntegerField()
+    agreed = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["ran_at", "id"]
+        indexes = [models.Index(fields=["rulebook_version", "rule", "ran_at"], name="auto_rule_replay_latest")]
+
+
+class AutoRuleShadow(models.Model):
+    """What a shadow rule would have decided on a case people decided, beside what they decided.
+
+    Written when people decide (source "decision") and by `replay_rules` (source "replay"); one row
+    per rule version, rule and decision (a replay updates it). Only cases the rule matched have a row.
+    """
+
+    rulebook_version = models.CharField(max_length=40)
+    rule = models.CharField(max_length=60)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    decision = models.ForeignKey(Decision, on_delete=models.CASCADE, related_name="+")
+    would_outcome = models.CharField(max_length=20)
+    would_remedy = models.CharField(max_length=30)
+    decided_outcome = models.CharField(max_length=20)
+    decided_remedy = models.CharField(max_length=30)
+    agree = models.BooleanField()
+    facts = models.JSONField(default=list)
+    source = models.CharField(max_length=10, choices=[("decision", "At the decision"), ("replay", "Replay")])
+    recorded_at = models.DateTimeField()
+    decided_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["rulebook_version", "rule", "decision"], name="auto_rule_shadow_one")
+        ]
+        # The report page: a rule's rows, newest first.
+        indexes = [models.Index(fields=["rulebook_version", "rule", "decided_at"], name="auto_rule_shadow_rule")]

@@ -196,6 +196,7 @@ def decision_item(decision: Decision, language: str) -> dict[str, Any]:
         "points": decision.points,
         "track": decision.track,
         "automated": decision.automated,
+        "auto_rule": decision.auto_rule or None,
         "decided_at": decision.decided_at.isoformat(),
         "rulebook_version": decision.rulebook_version,
         "statement": decision.statement,

@@ -40,12 +40,15 @@ def compose(
     now: datetime,
     repeat_multiplier: int = 1,
     no_remedy: dict[str, str] | None = None,
+    auto_rule: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Return the statement of reasons as a self-contained dict (every title copied, nothing looked up later).
 
     `no_remedy` says, in both languages, why an upheld report gets no remedy (`remedy` is then "none").
+    `auto_rule` is the automated rule that decided (its id, title and the facts that met it), if one did.
     """
-    return {
+    extra = {"auto_rule": auto_rule} if auto_rule else {}
+    return extra | {
         "outcome": outcome,
         "outcome_title": OUTCOME_TITLES[outcome],
         "facts": facts,
@@ -239,15 +242,31 @@ def render(statement: dict[str, Any], language: str) -> str:
             ("所需而未提供的证据：" if zh else "Evidence that would have been needed: ")
             + ("、" if zh else ", ").join(m[lang] for m in statement["missing_evidence"])
         )
-    lines.append(
-        ("本决定由系统按规则自动作出。" if zh else "This decision was made automatically under the rulebook.")
-        if statement["automated"]
-        else (
+    rule_entry = statement.get("auto_rule")
+    if rule_entry:
+        lines.append(
+            f"本决定由自动化方式作出：规则第 {rule['rulebook_version']} 版的自动化规则“{rule_entry['title']['zh']}”"
+            f"（{rule_entry['id']}），其全部条件均已满足："
+            if zh
+            else f"This decision was made by automated means: the automated rule '{rule_entry['title']['en']}' "
+            f"({rule_entry['id']}) of rulebook version {rule['rulebook_version']}, whose every condition was met:"
+        )
+        lines.extend(f"  - {fact[lang]}" for fact in rule_entry["facts"])
+        lines.append(
+            "不服的，可按下方申诉途径申诉，申诉由人员审理。"
+            if zh
+            else "It can be appealed as any decision, as set out below; people decide the appeal."
+        )
+    elif statement["automated"]:
+        lines.append(
+            "本决定由系统按规则自动作出。" if zh else "This decision was made automatically under the rulebook."
+        )
+    else:
+        lines.append(
             "本决定由审核人员作出，未使用自动化决策。"
             if zh
             else "This decision was made by a reviewer; no automated means were used."
         )
-    )
     remedy = statement["remedy"]
     if remedy["kind"] != "none" and statement["outcome"] != "not_upheld":
         amount = ""

@@ -475,6 +475,57 @@ class Problems(Frozen):
     absorbs: dict[str, tuple[str, ...]] = Field(default_factory=dict)
 
 
+class AutoRuleConditions(Frozen):
+    """What a case must show for an automated rule to decide it: a closed vocabulary, checked at load.
+
+    Each condition given must hold (AND). Unknown names are refused (extra="forbid"). A rule decides
+    when the merchant's answer deadline passes, so `merchant_silent` must be true (checked by AutoRule).
+    """
+
+    # The merchant gave no answer by its deadline.
+    merchant_silent: bool = False
+    # The reporter sent evidence of every one of these kinds.
+    evidence_kinds_include: tuple[str, ...] = ()
+    # A photo of the reporter's has an EXIF capture time on or after the order's delivery.
+    photo_captured_after_delivery: bool = False
+    # The listing's declared expiry date (the marketplace's push) is before the order's delivery day.
+    listing_expired_at_delivery: bool = False
+    # The listing's declared expiry date is before the capture day of a photo of the reporter's.
+    listing_expiry_before_capture: bool = False
+    # The order's amount paid is at most this (in the order's currency).
+    amount_at_most: Decimal | None = Field(None, gt=0)
+    # Forensics flagged none of the reporter's evidence (a copy, before delivery, no capture time, edited).
+    no_forensics_flags: bool = False
+
+
+class AutoRule(Frozen):
+    """A rule that decides a clear-cut case by itself (docs/screening.md, "Automated decisions")."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    title: Text
+    category: str
+    # Every rule starts in shadow mode: it records what it would decide beside what people decide,
+    # deciding nothing. A rulebook never switches a rule on; an admin does in Plaint, per version,
+    # after reading its shadow report (audited; plaint/cases/auto_rules.py).
+    mode: Literal["shadow"] = "shadow"
+    # A rule finds for the reporter in full: anything less is for people to weigh.
+    outcome: Literal["upheld"] = "upheld"
+    remedy: str
+    reason_codes: tuple[str, ...] = Field(min_length=1)
+    conditions: AutoRuleConditions
+
+    @model_validator(mode="after")
+    def decides_on_silence(self) -> "AutoRule":
+        if not self.conditions.merchant_silent:
+            raise ValueError(
+                f"auto_rules ({self.id}): conditions: merchant_silent must be true: a rule decides when the "
+                "merchant's answer deadline passes in silence"
+            )
+        if len(self.conditions.model_fields_set) < 2:
+            raise ValueError(f"auto_rules ({self.id}): conditions: name at least one condition besides merchant_silent")
+        return self
+
+
 class Rulebook(Frozen):
     version: str = Field(pattern=r"^[0-9A-Za-z.\-]+$")
     effective_from: datetime
@@ -513,6 +564,8 @@ class Rulebook(Frozen):
     trusted_flaggers: TrustedFlaggers | None = None
     # Version 4 on. Versions without it take one category per report.
     problems: Problems | None = None
+    # Version 4 on: rules that decide clear-cut cases, shadow first. Versions without them decide none.
+    auto_rules: tuple[AutoRule, ...] = ()
 
     @field_validator("effective_from")
     @classmethod
@@ -560,6 +613,7 @@ class Rulebook(Frozen):
         self._dsa_resolve()
         self._channel_resolve()
         self._problems_resolve()
+        self._auto_rules_resolve()
         return self
 
     def _channel_resolve(self) -> None:
@@ -590,6 +644,31 @@ class Rulebook(Frozen):
                     raise ValueError(f"problems: absorbs: {code}: {other!r} is not a category of this rulebook")
                 if other == code or code in self.problems.absorbs.get(other, ()):
                     raise ValueError(f"problems: absorbs: {code} and {other} cannot absorb each other")
+
+    def _auto_rules_resolve(self) -> None:
+        ids: set[str] = set()
+        for index, rule in enumerate(self.auto_rules):
+            where = f"auto_rules[{index}] ({rule.id})"
+            if rule.id in ids:
+                raise ValueError(f"{where}: id: {rule.id!r} is used by two rules")
+            ids.add(rule.id)
+            category = self.category(rule.category)
+            if category is None:
+                raise ValueError(f"{where}: category: {rule.category!r} is not a category of this rulebook")
+            if rule.remedy not in category.remedies:
+                raise ValueError(f"{where}: remedy: {rule.remedy!r} is not one of {list(category.remedies)}")
+            for code in rule.reason_codes:
+                if code not in self.reason_codes:
+                    raise ValueError(f"{where}: reason_codes: {code!r} is not in [reason_codes]")
+            for kind in rule.conditions.evidence_kinds_include:
+                if kind not in self.evidence_kinds:
+                    raise ValueError(
+                        f"{where}: conditions: evidence_kinds_include: {kind!r} is not in [evidence_kinds]"
+                    )
+
+    def auto_rule(self, rule_id: str) -> "AutoRule | None":
+        """Return the automated rule with this id, or None."""
+        return next((r for r in self.auto_rules if r.id == rule_id), None)
 
     def _dsa_resolve(self) -> None:
         if self.dsa is None:

@@ -152,7 +152,12 @@ def figures_of_day(day: date) -> list[Row]:
             decided,
             "decided_by",
             "case__",
-            key=SqlCase(When(automated=True, then=Value("automated")), default=Value("people")),
+            # An automated rule's decision ([[auto_rules]]) apart from a clock's (evidence deadline, silence).
+            key=SqlCase(
+                When(automated=True, auto_rule="", then=Value("automated")),
+                When(automated=True, then=Value("automated_rule")),
+                default=Value("people"),
+            ),
         ),
         _grouped(answers, "hours_to_answer", "case__", key=bucket_of_lag()),
         _grouped(decided_lag, "hours_to_decision", "case__", key=bucket_of_lag()),

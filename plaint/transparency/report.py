@@ -151,7 +151,13 @@ def report(period: Period, category: str | None = None, channel: str | None = No
         "withdrawn": sums["withdrawn"][""],
         "resolved_by_merchant": sums["resolved_by_merchant"][""],
         "decided": {"total": sum(decided.values())} | {key: decided[key] for key in OUTCOMES},
-        "decided_by": {"people": sums["decided_by"]["people"], "automated": sums["decided_by"]["automated"]},
+        # "automated" is every automated decision: by a clock under the rulebook, or by an automated rule.
+        "decided_by": {
+            "people": sums["decided_by"]["people"],
+            "automated": sums["decided_by"]["automated"] + sums["decided_by"]["automated_rule"],
+            "automated_by_clock": sums["decided_by"]["automated"],
+            "automated_by_rule": sums["decided_by"]["automated_rule"],
+        },
         "time_to_merchant_answer": _times(sums["hours_to_answer"]),
         "time_to_decision": _times(sums["hours_to_decision"]),
         "appeals": {

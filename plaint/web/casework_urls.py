@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import merchant, quality, reporters, review
+from . import auto_rules, merchant, quality, reporters, review
 
 urlpatterns = [
     # Merchant portal (the record page, /merchant/standing/, is in web/urls.py).
@@ -29,6 +29,9 @@ urlpatterns = [
     path("review/reporter-appeals/", reporters.appeals_page, name="review-reporter-appeals"),
     path("review/reporter-appeals/<int:measure_id>/decide/", reporters.decide, name="review-reporter-appeal-decide"),
     path("review/quality/", quality.quality_page, name="review-quality"),
+    path("review/auto-rules/", auto_rules.page, name="review-auto-rules"),
+    path("review/auto-rules/<str:version>/<str:rule>/replay/", auto_rules.replay, name="review-auto-rules-replay"),
+    path("review/auto-rules/<str:version>/<str:rule>/switch/", auto_rules.switch, name="review-auto-rules-switch"),
     path("review/cases/<str:reference>/", review.case_page, name="review-case"),
     path("review/cases/<str:reference>/claim/", review.claim, name="review-claim"),
     path("review/cases/<str:reference>/release/", review.release, name="review-release"),

@@ -98,6 +98,12 @@ def role_required(*roles: str) -> Callable:
 # Domain error codes the pages meet, in words people read. Anything else falls back to the
 # error's own (English) message, which still names the field and what to do.
 ERROR_TEXTS: dict[str, Any] = {
+    "no_shadow_report": gettext_lazy(
+        "This rule has no shadow report yet: replay it over past decided cases and read its agreement with "
+        "people before switching it on."
+    ),
+    "already_in_mode": gettext_lazy("The rule is already in that mode."),
+    "not_an_admin": gettext_lazy("Only a policy admin may replay or switch automated rules."),
     "not_a_dossier": gettext_lazy(
         "This is not a Plaint dossier: choose the .zip file downloaded from a case page, as it was downloaded."
     ),

@@ -28,7 +28,7 @@ def test_every_figure_of_the_day(world):
     assert figures["resolved_by_merchant"] == 1
     # A's first decision; the one the appeal made is counted as the appeal's result, not a second decision.
     assert figures["decided"] == {"total": 1, "upheld": 1, "partly_upheld": 0, "not_upheld": 0}
-    assert figures["decided_by"] == {"people": 1, "automated": 0}
+    assert figures["decided_by"] == {"people": 1, "automated": 0, "automated_by_clock": 0, "automated_by_rule": 0}
     answer = figures["time_to_merchant_answer"]
     # A answered after 2 hours, C after 3.5: both in the bucket from 2 up to (not including) 4 hours.
     assert answer["count"] == 2
@@ -95,7 +95,7 @@ def test_an_automated_close_days_later_counts_on_its_own_day(world, time_machine
     compute_range(DAY, later.date())
     figures = report(parse_period("2026-12"))
     assert figures["decided"]["not_upheld"] == 1 and figures["decided"]["total"] == 2
-    assert figures["decided_by"] == {"people": 1, "automated": 1}
+    assert figures["decided_by"] == {"people": 1, "automated": 1, "automated_by_clock": 1, "automated_by_rule": 0}
     assert figures["time_to_decision"]["count"] == 2
     hours = (later - at(10)).total_seconds() / 3600
     assert figures["time_to_decision"]["p90_hours"] > 24 and hours > 24

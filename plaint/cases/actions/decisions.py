@@ -38,12 +38,14 @@ def _make_decision(
     missing: list[str],
     now: datetime,
     problem_outcomes: dict[str, str] | None = None,
+    auto_rule: dict[str, Any] | None = None,
 ) -> Decision:
     """Compose, record and enforce a decision; the caller takes the transition.
 
     A report of several problems is decided per problem (`problem_outcomes`; without it every open
     problem takes `outcome`, as a decision on a clock does): each upheld problem's points, none for
-    one another upheld problem absorbs, go on the record per track.
+    one another upheld problem absorbs, go on the record per track. `auto_rule` is the deciding
+    rule's statement entry (auto_rules.py).
     """
     category = _category(rulebook, case.category)
     repeat = _is_repeat(case, category, rulebook, now)
@@ -89,6 +91,7 @@ def _make_decision(
         now=now,
         repeat_multiplier=category.repeat_multiplier if repeat else 1,
         no_remedy=no_remedy,
+        auto_rule=auto_rule,
     )
     if plan:
         statement["problems"] = plan
@@ -101,6 +104,7 @@ def _make_decision(
         points=points,
         track=category_track,
         automated=automated,
+        auto_rule=auto_rule["id"] if auto_rule else "",
         decided_by=actor,
         decided_at=now,
         rulebook_version=rulebook.version,
@@ -123,6 +127,7 @@ def _make_decision(
         outcome=outcome,
         reason_codes=reason_codes,
         automated=automated,
+        auto_rule=decision.auto_rule or None,
         points=points,
         track=category_track,
         remedy=decision.remedy,

@@ -21,7 +21,7 @@ from plaint.notifications.emails import at
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Stage
 
-from .. import chain, clocks, problems
+from .. import auto_rules, chain, clocks, problems
 from ..inputs import ResponseIn
 from ..models import Case, CaseClock, MerchantResponse, ResponseKind
 from ..notices import tell
@@ -145,7 +145,40 @@ def handle_merchant_silence(case: Case, *, now: datetime | None = None) -> Case 
         if case.state != State.AWAITING_MERCHANT or not case.response_due_at or case.response_due_at > now:
             return None
         due = timezone.localtime(case.response_due_at)
-        if category.silence == "uphold":
+        # A live automated rule of the category whose every condition holds decides first (auto_rules.py).
+        found = auto_rules.deciding_rule(case, rulebook, now)
+        if found is not None:
+            rule, verdict = found
+            facts = (
+                f"The merchant did not answer by the deadline of {due:%Y-%m-%d %H:%M}. The automated rule "
+                f"'{rule.title.en}' ({rule.id}) of rulebook version {rulebook.version} decided: "
+                + " ".join(f["en"] for f in verdict.met_facts())
+                + f" 商家未在 {due:%Y-%m-%d %H:%M} 前答复。规则第 {rulebook.version} 版的自动化规则“{rule.title.zh}”"
+                f"（{rule.id}）作出决定：" + "".join(f["zh"] for f in verdict.met_facts())
+            )
+            decision = _make_decision(
+                case,
+                rulebook,
+                outcome=rule.outcome,
+                reason_codes=list(rule.reason_codes),
+                facts=facts,
+                remedy=rule.remedy,
+                remedy_amount=None,
+                automated=True,
+                actor=None,
+                missing=[],
+                now=now,
+                auto_rule=auto_rules.statement_entry(rule, verdict),
+            )
+            _apply(
+                case,
+                "uphold_for_silence",
+                None,
+                now,
+                reason=facts,
+                data=chain.decision_data(decision) | {"outcome": rule.outcome, "auto_rule": rule.id},
+            )
+        elif category.silence == "uphold":
             facts = (
                 f"The merchant did not answer by the deadline of {due:%Y-%m-%d %H:%M}; under the rulebook "
                 f"a '{category.title.en}' report is then upheld. 商家未在 {due:%Y-%m-%d %H:%M} 前答复，"

@@ -18,7 +18,7 @@ from plaint.errors import Forbidden, InvalidInput, NotFound, Refused
 from plaint.evidence.models import Party
 from plaint.rulebook import calendar, loader
 
-from .. import chain, clocks, problems
+from .. import auto_rules, chain, clocks, problems
 from ..inputs import DecisionIn
 from ..models import Case, CaseEvent, Decision, SavedQueueFilter, Visibility
 from ..queries import review_queue
@@ -204,6 +204,8 @@ def decide_case(actor: User, case: Case, data: DecisionIn, *, now: datetime | No
             now=now,
             problem_outcomes=outcomes,
         )
+        # What the shadow automated rules of the category would have decided, beside this decision.
+        auto_rules.record_shadow(case, decision, now)
         if data.rectification is not None:
             rectification.order(case, decision, data.rectification.kind, data.rectification.instructions, now)
         _apply(
