@@ -12,7 +12,9 @@ import tempfile
 from typing import IO
 
 from django.core.files import File
-from django.core.files.storage import Storage, default_storage
+from django.core.files.storage import Storage
+
+from plaint.storage import evidence_storage
 
 CHUNK = 1024 * 1024
 PARTIAL_PREFIX = ".partial-"
@@ -40,17 +42,23 @@ def holds(storage: Storage, name: str, size: int, sha256: str) -> bool:
 def save_verified(name: str, content: IO[bytes], size: int, sha256: str, storage: Storage | None = None) -> str:
     """Store `content` (expected `size` bytes with this SHA-256) at `name` and return the name.
 
-    Raises ContentMismatch, storing nothing, when the content read is not the content expected.
+    `storage` is the evidence storage unless given. Raises ContentMismatch, storing nothing, when the
+    content read is not the content expected.
     """
-    storage = storage or default_storage
+    if storage is None:
+        storage = evidence_storage()
     if holds(storage, name, size, sha256):
         return name
     try:
         path = storage.path(name)
     except NotImplementedError:
-        # Object storage (S3 and alike) makes an object visible only once it is whole.
+        # Object storage (S3 and alike) makes an object visible only once it is whole; the content is
+        # checked before it is sent, as the local disk checks it before the rename.
+        read_size, read_sha256 = digest_of(content)
+        if read_size != size or read_sha256 != sha256:
+            raise ContentMismatch(f"{name}: read {read_size} bytes with SHA-256 {read_sha256}") from None
         content.seek(0)
-        if storage.exists(name):
+        if not getattr(storage, "file_overwrite", False) and storage.exists(name):
             storage.delete(name)
         return storage.save(name, File(content, name=os.path.basename(name)))
     _write_atomically(path, content, size, sha256, getattr(storage, "file_permissions_mode", None))

@@ -27,6 +27,7 @@ from django.test.utils import override_settings
 from plaint.errors import InvalidInput, Refused
 from plaint.rulebook import calendar, loader
 from plaint.rulebook.schema import Rulebook
+from plaint.storage import LOCAL_BACKEND, storages_setting
 
 # A table each run creates in its scratch database: a later run may replace a database that has it.
 MARKER_TABLE = "plaint_simulation_scratch"
@@ -179,7 +180,9 @@ def scratch(target: dict[str, Any], folder: Path, rulebook_text: str, start: dat
     shutil.rmtree(media, ignore_errors=True)
     live = settings.DATABASES
     try:
-        with override_settings(PLAINT_RULEBOOK_DIR=rulebook_dir, MEDIA_ROOT=media):
+        # A simulation's files stay in its scratch folder, even where the live files are in a bucket.
+        local = storages_setting({"BACKEND": LOCAL_BACKEND, "OPTIONS": {"location": str(media)}})
+        with override_settings(PLAINT_RULEBOOK_DIR=rulebook_dir, MEDIA_ROOT=media, STORAGES=local):
             calendar.calendar.cache_clear()
             (rulebook_dir / "simulated.toml").write_text(pinned_rulebook_text(rulebook_text, start), encoding="utf-8")
             loader.check()
