@@ -54,7 +54,12 @@ def save_verified(name: str, content: IO[bytes], size: int, sha256: str, storage
     except NotImplementedError:
         # Object storage (S3 and alike) makes an object visible only once it is whole; the content is
         # checked before it is sent, as the local disk checks it before the rename.
-        read_size, read_sha256 = digest_of(content)
+        content.seek(0)
+        digest, read_size = hashlib.sha256(), 0
+        while chunk := content.read(CHUNK):
+            digest.update(chunk)
+            read_size += len(chunk)
+        read_sha256 = digest.hexdigest()
         if read_size != size or read_sha256 != sha256:
             raise ContentMismatch(f"{name}: read {read_size} bytes with SHA-256 {read_sha256}") from None
         content.seek(0)
