@@ -4,6 +4,8 @@ A file is written to a temporary name in its final folder, flushed to disk (fsyn
 place, so a worker killed mid-write leaves at most a `.partial-*` file beside it, never a short file
 under the address. A file already at the address is reused only when its size and SHA-256 are the
 expected ones: a short or corrupt one (from before writes were atomic, or a failing disk) is replaced.
+On object storage (PLAINT_STORAGE=s3, plaint/storage.py) there is no temporary name: the content is checked
+before it is sent, and the service shows an object only once it is whole.
 """
 
 import hashlib
@@ -25,10 +27,16 @@ class ContentMismatch(Exception):
 
 
 def digest_of(stream: IO[bytes]) -> tuple[int, str]:
-    """Return the size and SHA-256 (hex) of a binary file read from its start."""
+    """Return the size and SHA-256 (hex) of a binary file read from its start, a chunk at a time.
+
+    (hashlib.file_digest reads a BytesIO through its buffer without moving its position: the size is counted.)
+    """
     stream.seek(0)
-    digest = hashlib.file_digest(stream, "sha256")
-    return stream.tell(), digest.hexdigest()
+    digest, size = hashlib.sha256(), 0
+    while chunk := stream.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return size, digest.hexdigest()
 
 
 def holds(storage: Storage, name: str, size: int, sha256: str) -> bool:
@@ -54,12 +62,7 @@ def save_verified(name: str, content: IO[bytes], size: int, sha256: str, storage
     except NotImplementedError:
         # Object storage (S3 and alike) makes an object visible only once it is whole; the content is
         # checked before it is sent, as the local disk checks it before the rename.
-        content.seek(0)
-        digest, read_size = hashlib.sha256(), 0
-        while chunk := content.read(CHUNK):
-            digest.update(chunk)
-            read_size += len(chunk)
-        read_sha256 = digest.hexdigest()
+        read_size, read_sha256 = digest_of(content)
         if read_size != size or read_sha256 != sha256:
             raise ContentMismatch(f"{name}: read {read_size} bytes with SHA-256 {read_sha256}") from None
         content.seek(0)
