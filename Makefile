@@ -60,6 +60,7 @@ bench: install
 	$(BENCH_ENV) $(PY) -m bench.review_pages
 	$(BENCH_ENV) $(PY) -m bench.portal_pages
 	$(BENCH_ENV) $(PY) -m bench.uploads
+	$(BENCH_ENV) $(PY) -m bench.object_storage
 	$(BENCH_ENV) $(PY) -m bench.committee
 	$(BENCH_ENV) $(PY) -m bench.transparency
 	$(BENCH_ENV) $(PY) -m bench.appeal_pages

@@ -8,6 +8,8 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from plaint.storage import StorageConfigError, files_backend, storages_setting
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -188,6 +190,14 @@ WHITENOISE_USE_FINDERS = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = Path(os.environ.get("PLAINT_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "/media/"
+# Evidence, its derived images and held uploads (plaint/storage.py): PLAINT_STORAGE=local (the default) keeps
+# them under MEDIA_ROOT; PLAINT_STORAGE=s3 in the bucket PLAINT_S3_BUCKET (PLAINT_S3_ENDPOINT_URL for a service
+# other than AWS, PLAINT_S3_REGION, PLAINT_S3_ACCESS_KEY_ID and PLAINT_S3_SECRET_ACCESS_KEY or boto3's own
+# credentials, PLAINT_S3_PREFIX, PLAINT_S3_ADDRESSING_STYLE). docs/operations.md, "Object storage".
+try:
+    STORAGES = storages_setting(files_backend(os.environ))
+except StorageConfigError as exc:
+    raise ImproperlyConfigured(str(exc)) from None
 
 # Evidence uploads (docs/evidence.md): the largest file accepted, in bytes (default 10 MiB).
 PLAINT_EVIDENCE_MAX_BYTES = int(os.environ.get("PLAINT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))

@@ -12,6 +12,7 @@ from django.utils import timezone
 from plaint.accounts.models import User
 from plaint.db import insert
 from plaint.rulebook.schema import Rulebook
+from plaint.storage import evidence_storage
 
 from .forensics import hash_fields
 from .inspection import EvidenceRejected, Inspected, as_file, inspect, size_of, size_text
@@ -147,6 +148,7 @@ def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, n
         as_file(checked.data),
         inspected.size,
         inspected.sha256,
+        evidence_storage(),
     )
     if inspected.shared_bytes is None:
         # Nothing to hide in this file: the other party sees the original.
@@ -158,6 +160,7 @@ def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, n
             io.BytesIO(shared),
             len(shared),
             hashlib.sha256(shared).hexdigest(),
+            evidence_storage(),
         )
     # The derived images hold no metadata at all: one copy serves both sides.
     for field, data, name in (
@@ -166,6 +169,10 @@ def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, n
     ):
         if data is not None:
             field.name = save_verified(
-                derived_path(evidence, name), io.BytesIO(data), len(data), hashlib.sha256(data).hexdigest()
+                derived_path(evidence, name),
+                io.BytesIO(data),
+                len(data),
+                hashlib.sha256(data).hexdigest(),
+                evidence_storage(),
             )
     return insert(evidence)

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from plaint.storage import evidence_storage
+
 
 class Party(models.TextChoices):
     REPORTER = "reporter", "Reporter"
@@ -38,12 +40,12 @@ class Evidence(models.Model):
     content_type = models.CharField(max_length=100)
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
-    file = models.FileField(upload_to=original_path, max_length=200)
-    shared_file = models.FileField(upload_to=shared_path, max_length=200)
+    file = models.FileField(upload_to=original_path, storage=evidence_storage, max_length=200)
+    shared_file = models.FileField(upload_to=shared_path, storage=evidence_storage, max_length=200)
     captured_at = models.DateTimeField(null=True, blank=True, help_text="EXIF capture time, if any")
     had_location = models.BooleanField(default=False, help_text="The upload carried GPS data")
-    thumbnail = models.FileField(upload_to=derived_path, max_length=200, blank=True)
-    view_file = models.FileField(upload_to=derived_path, max_length=200, blank=True)
+    thumbnail = models.FileField(upload_to=derived_path, storage=evidence_storage, max_length=200, blank=True)
+    view_file = models.FileField(upload_to=derived_path, storage=evidence_storage, max_length=200, blank=True)
     duration = models.FloatField(null=True, blank=True, help_text="A video's length in seconds")
     uploaded_at = models.DateTimeField()
     # Photos only: the EXIF Software tag, and the 64-bit perceptual hash (imagehash.phash) stored

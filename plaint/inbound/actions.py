@@ -19,7 +19,6 @@ from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core import signing
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -34,6 +33,7 @@ from plaint.marketplace.models import Consumer, Order
 from plaint.notifications.outbox import enqueue_email
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Category, Rulebook
+from plaint.storage import delete_files, held_storage
 
 from . import texts
 from .models import HeldMail, InboundMail, Outcome
@@ -475,7 +475,7 @@ def confirm_held_mail(token: str, now: datetime | None = None) -> IngestResult:
         record.save(update_fields=["outcome", "reason", "case", "detail"])
         name = held.raw.name
         held.delete()
-        transaction.on_commit(lambda: default_storage.delete(name))
+        transaction.on_commit(lambda: delete_files(held_storage(), [name]))
     return result
 
 
@@ -495,7 +495,7 @@ def expire_held_mail(now: datetime | None = None) -> int:
             InboundMail.objects.filter(pk=held.mail_id, outcome=Outcome.HELD).update(
                 outcome=Outcome.EXPIRED, reason="unconfirmed"
             )
-            transaction.on_commit(lambda name=held.raw.name: default_storage.delete(name))
+            transaction.on_commit(lambda name=held.raw.name: delete_files(held_storage(), [name]))
         expired += 1
     return expired
 

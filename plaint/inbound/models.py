@@ -1,5 +1,7 @@
 from django.db import models
 
+from plaint.storage import held_storage
+
 
 class Outcome(models.TextChoices):
     FILED = "filed", "A report was filed"
@@ -53,7 +55,7 @@ class HeldMail(models.Model):
     mail = models.OneToOneField(InboundMail, on_delete=models.CASCADE, related_name="held")
     consumer = models.ForeignKey("marketplace.Consumer", on_delete=models.CASCADE, related_name="+")
     # The message as received: confirming parses it again, so it is filed with its own words and files.
-    raw = models.FileField(upload_to="inbound/held/", max_length=200)
+    raw = models.FileField(upload_to="inbound/held/", storage=held_storage, max_length=200)
     held_at = models.DateTimeField()
     # The periodic expiry job looks up the rows due.
     expires_at = models.DateTimeField(db_index=True)

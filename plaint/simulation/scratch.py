@@ -157,6 +157,8 @@ def prepare(target: dict[str, Any], folder: Path, rulebook_text: str, start: dat
         "PLAINT_DB_CONN_MAX_AGE": "0",
         "PLAINT_RULEBOOK_DIR": str(rulebook_dir),
         "PLAINT_MEDIA_ROOT": str(media),
+        # A simulation's files stay in its scratch folder, even where the live files are in a bucket.
+        "PLAINT_STORAGE": "local",
         # Scratch data: losing it in a power cut costs nothing, so SQLite need not wait for the disk.
         "PLAINT_SQLITE_SYNCHRONOUS": "OFF",
     }

@@ -3,14 +3,13 @@
 import math
 import re
 import secrets
-import shutil
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import Storage
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -22,6 +21,7 @@ from plaint.evidence.inspection import as_file
 from plaint.marketplace.models import Listing, Merchant, Order
 from plaint.rulebook import evaluation
 from plaint.rulebook.schema import Category, Rulebook
+from plaint.storage import delete_folder, held_storage
 
 from .common import pick
 
@@ -152,35 +152,50 @@ def uploads_from(request: HttpRequest, *, default_kind: str = "other") -> list[U
 
 
 # Files of a form that could not be filed, kept for the next attempt: browsers cannot refill a file
-# input, so without this a form error loses every file chosen. They wait in MEDIA_ROOT/held/<token>/,
-# named only in the session that sent them and only for the consumer they were chosen for, for
-# HELD_SECONDS.
+# input, so without this a form error loses every file chosen. They wait in the held storage (MEDIA_ROOT or
+# the bucket, plaint/storage.py) under held/<token>/, named only in the session that sent them and only
+# for the consumer they were chosen for, for HELD_SECONDS. The token starts with the time it was made, so
+# old files are found from their names alone; any web process can take them back.
 HELD = "held-uploads"
 HELD_SECONDS = 12 * 3600
 
 
-def _held_folder(token: str) -> Path:
-    return Path(settings.MEDIA_ROOT) / "held" / token
+def _held_folder(token: str) -> str:
+    return f"held/{token}"
+
+
+def _held_since(storage: Storage, token: str) -> float | None:
+    """Return when the files under `token` were kept (epoch seconds), None if not known."""
+    stamp = token.split(".", 1)[0]
+    if stamp.isdigit():
+        return float(stamp)
+    try:
+        # A folder from before tokens carried their time: only a local disk kept those.
+        storage.path(_held_folder(token))
+        return storage.get_modified_time(_held_folder(token)).timestamp()
+    except (NotImplementedError, OSError):
+        return None
 
 
 def _forget_old_held(request: HttpRequest) -> None:
     """Drop this session's held files past their time, and any folder past it (a session that never came back)."""
+    storage = held_storage()
     now = time.time()
     held = request.session.get(HELD, {})
     old = [token for token, entry in held.items() if now - entry["at"] > HELD_SECONDS]
     for token in old:
-        shutil.rmtree(_held_folder(token), ignore_errors=True)
+        delete_folder(storage, _held_folder(token))
         del held[token]
     if old:
         request.session[HELD] = held
-    root = Path(settings.MEDIA_ROOT) / "held"
-    for folder in root.iterdir() if root.is_dir() else ():
-        try:
-            stale = now - folder.stat().st_mtime > HELD_SECONDS
-        except FileNotFoundError:  # taken by another request meanwhile
-            continue
-        if stale:
-            shutil.rmtree(folder, ignore_errors=True)
+    try:
+        tokens, _ = storage.listdir("held")
+    except FileNotFoundError:  # nothing was ever held here
+        return
+    for token in tokens:
+        since = _held_since(storage, token)
+        if since is not None and now - since > HELD_SECONDS:
+            delete_folder(storage, _held_folder(token))
 
 
 def hold_uploads(request: HttpRequest, uploads: list[Upload], consumer: str) -> dict[str, Any] | None:
@@ -191,15 +206,16 @@ def hold_uploads(request: HttpRequest, uploads: list[Upload], consumer: str) -> 
     if not uploads:
         return None
     _forget_old_held(request)
-    token = secrets.token_urlsafe(16)
-    folder = _held_folder(token)
-    folder.mkdir(parents=True)
+    storage = held_storage()
+    now = time.time()
+    token = f"{int(now)}.{secrets.token_urlsafe(16)}"
     files = []
     for index, upload in enumerate(uploads):
-        with open(folder / str(index), "wb") as out:
-            shutil.copyfileobj(as_file(upload.data), out)
+        content = as_file(upload.data)
+        content.seek(0)
+        storage.save(f"{_held_folder(token)}/{index}", File(content, name=str(index)))
         files.append({"index": index, "name": upload.name, "kind": upload.kind})
-    entry = {"at": time.time(), "consumer": consumer, "files": files}
+    entry = {"at": now, "consumer": consumer, "files": files}
     request.session[HELD] = request.session.get(HELD, {}) | {token: entry}
     return {"token": token, "files": files}
 
@@ -220,9 +236,12 @@ def take_held(request: HttpRequest, consumer: str) -> list[Upload]:
     request.session[HELD] = held
     keep = set(request.POST.getlist("keep_held"))
     wanted = [f for f in entry["files"] if str(f["index"]) in keep]
+    storage = held_storage()
     folder = _held_folder(token)
     try:
-        uploads = [Upload(name=f["name"], data=(folder / str(f["index"])).read_bytes(), kind=f["kind"]) for f in wanted]
+        uploads = [
+            Upload(name=f["name"], data=_read(storage, f"{folder}/{f['index']}"), kind=f["kind"]) for f in wanted
+        ]
     except FileNotFoundError:
         raise InvalidInput(
             "held_files_gone",
@@ -231,8 +250,13 @@ def take_held(request: HttpRequest, consumer: str) -> list[Upload]:
             hint="Choose the files again.",
         ) from None
     finally:
-        shutil.rmtree(folder, ignore_errors=True)
+        delete_folder(storage, folder)
     return uploads
+
+
+def _read(storage: Storage, name: str) -> bytes:
+    with storage.open(name, "rb") as stored:
+        return stored.read()
 
 
 def transcript_upload(text: str, reference: str) -> Upload | None:

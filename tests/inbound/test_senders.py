@@ -4,7 +4,6 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from plaint.cases import addresses
@@ -14,6 +13,7 @@ from plaint.inbound.actions import confirm_held_mail, expire_held_mail, ingest_e
 from plaint.inbound.models import HeldMail, InboundMail
 from plaint.notifications.delivery import deliver_due
 from plaint.notifications.models import OutboxMessage
+from plaint.storage import held_storage
 from tests import factories as f
 from tests.inbound.mails import mail
 
@@ -133,7 +133,7 @@ def test_an_unverified_sender_is_held_and_the_link_mailed_to_the_account_files_i
     assert case.evidence.get().original_name == "IMG_2041.jpg"
     record.refresh_from_db()
     assert (record.outcome, record.reason, record.case) == ("filed", "confirmed", case)
-    assert not HeldMail.objects.exists() and not default_storage.exists(stored.raw.name)
+    assert not HeldMail.objects.exists() and not held_storage().exists(stored.raw.name)
     assert [m.topic for m in mails_to(MERCHANT)] == ["case.to_answer"]
     shown = client.get(page, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert f"filed as {case.reference}" in shown
@@ -159,7 +159,7 @@ def test_a_held_mail_never_confirmed_expires(shop, client, settings, django_capt
     with django_capture_on_commit_callbacks(execute=True):
         assert expire_held_mail(now + timedelta(hours=hours)) == 1
     assert InboundMail.objects.get().outcome == "expired"
-    assert not HeldMail.objects.exists() and not default_storage.exists(stored.raw.name)
+    assert not HeldMail.objects.exists() and not held_storage().exists(stored.raw.name)
     page = client.get(f"/mail/confirm/{token}/", HTTP_ACCEPT_LANGUAGE="en")
     assert "This link has expired" in page.content.decode()
     assert client.post(f"/mail/confirm/{token}/").status_code == 409
