@@ -324,6 +324,9 @@ class Category(Frozen):
     # problem might write; the cold start of the suggested category scores them ([triage]).
     phrases: Phrases | None = None
     examples: Phrases | None = None
+    # Version 4 on: an upheld finding in this category makes the listing's sale illegal, so its past buyers
+    # are told ([past_buyers]; DSA art. 32). Ignored by a version without [past_buyers].
+    inform_past_buyers: bool = False
 
 
 class RemedyExecution(Frozen):
@@ -412,6 +415,13 @@ class Appeals(Frozen):
     panel: Panel | None = None
 
 
+class PastBuyers(Frozen):
+    """Telling a listing's past buyers that a decision found it illegal (DSA art. 32; version 4 on)."""
+
+    # Buyers of the listing whose orders were paid within this many calendar months before the decision.
+    months: int = Field(gt=0, le=24)
+
+
 class Escalation(Frozen):
     """How supervisors hear of breached clocks by e-mail: one digest per period, not one mail per case."""
 
@@ -457,6 +467,8 @@ class Rulebook(Frozen):
     dsa: Dsa | None = None
     # Version 3 on. Versions without it suggest no category from the consumer's words.
     triage: Triage | None = None
+    # Version 4 on. Versions without it tell no past buyer, whatever their categories say.
+    past_buyers: PastBuyers | None = None
 
     @field_validator("effective_from")
     @classmethod

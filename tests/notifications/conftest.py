@@ -21,10 +21,14 @@ class Inbox:
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
         self.messages: list[tuple[list[str], EmailMessage]] = []
+        # The client's address and port of each message's SMTP session: one entry per connection.
+        self.sessions: list[tuple[str, int]] = []
         self.controller: Controller | None = None
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
         self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default)))
+        if session.peer not in self.sessions:
+            self.sessions.append(session.peer)
         return "250 Message accepted for delivery"
 
     def start(self) -> "Inbox":
