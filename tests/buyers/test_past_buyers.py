@@ -21,7 +21,6 @@ from plaint.notifications.delivery import deliver_due
 from plaint.notifications.models import Notification, OutboxMessage
 from tests import factories as f
 from tests.committee.helpers import member
-from tests.notifications.conftest import inbox  # noqa: F401  (the local SMTP server fixture)
 
 pytestmark = pytest.mark.django_db
 
@@ -73,7 +72,9 @@ def decide(world, outcome="upheld", *, category="counterfeit", target=("order", 
     actions.claim_case(world["reviewer"], case)
     codes = ["insufficient_evidence"] if outcome == "not_upheld" else ["violation_established"]
     actions.decide_case(
-        world["reviewer"], case, DecisionIn(outcome=outcome, reason_codes=codes, statement="鉴定为假。Found fake.", **decision)
+        world["reviewer"],
+        case,
+        DecisionIn(outcome=outcome, reason_codes=codes, statement="鉴定为假。Found fake.", **decision),
     )
     case.refresh_from_db()
     return case
