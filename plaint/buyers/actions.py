@@ -73,14 +73,15 @@ def queue_for_decision(case: object, decision: object, now: datetime) -> tuple[s
     What happened is "queued" (a run made), "no_listing" (the category calls for it but the report
     names no single listing), or "" (nothing to do: the rulebook in force at the decision has no
     [past_buyers], the category is not marked inform_past_buyers, the outcome finds nothing, or the
-    case's buyers were already told of a finding that still stands). A decision that no longer finds
-    the violation (an appeal overturned it) while its buyers stand told queues a withdrawal to the same
+    case's buyers were already told of a finding that still stands). An appeal's decision that no
+    longer finds the violation while the case's buyers stand told queues a withdrawal to the same
     buyers. Call it inside the decision's transaction.
     """
     standing = PastBuyerRun.objects.filter(case=case).order_by("-id").first()
     told = standing is not None and standing.kind == RunKind.FOUND
     if decision.outcome not in FOUND_OUTCOMES:  # type: ignore[attr-defined]
-        if not told:
+        # Only an appeal's decision takes a finding back; a later decision of a reopened case is about its remedy.
+        if not told or decision.appeal_id is None:  # type: ignore[attr-defined]
             return "", None
         fields = standing.fields | {"overturned": emails.at(decision.decided_at)}  # type: ignore[attr-defined]
         run = _queue(

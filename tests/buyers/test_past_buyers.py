@@ -221,3 +221,13 @@ def test_six_months_before_counts_calendar_months_in_local_time():
     # 31 August less six months is the last day of February.
     assert months_before(datetime(2027, 8, 31, 9, 0, tzinfo=CST), 6) == datetime(2027, 2, 28, 9, 0, tzinfo=CST)
     assert months_before(datetime(2026, 3, 1, 0, 30, tzinfo=CST), 6) == datetime(2025, 9, 1, 0, 30, tzinfo=CST)
+
+
+def test_a_merchant_accepting_the_remedy_admits_the_finding_and_the_buyers_are_told(world):
+    data = ReportIn(target_type="order", target_id="O-REPORTED", category="counterfeit", description="假货 fake")
+    case = actions.file_report(world["reporter"], data, [Upload("p.jpg", f.jpeg(), "photo_of_product")]).case
+    actions.respond_as_merchant(world["staff"], case, ResponseIn(kind="accept", explanation="同意退款 We refund."))
+    [admitted] = case.decisions.all()
+    assert admitted.reason_codes == ["merchant_admitted"]
+    assert PastBuyerRun.objects.get().decision == admitted
+    assert run_due() == 3 and told(admitted.pk) == {"C-ZH", "C-EN", "C-NOACCOUNT"}

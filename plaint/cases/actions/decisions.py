@@ -267,4 +267,6 @@ def record_points_on_acceptance(
         reason=facts,
         data={"decision_id": decision.pk, "points": points, "track": category.track},
     )
+    # The merchant's admission finds the violation as a reviewer's decision would: the buyers are told.
+    inform_past_buyers(case, decision, now)
     return decision
