@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from plaint.cases.models import Case, Decision
 from plaint.db import current
 from plaint.marketplace.models import Consumer, Listing, Order, OrderItem
 from plaint.notifications import emails
@@ -47,13 +48,13 @@ def months_before(moment: datetime, months: int) -> datetime:
     return local.replace(year=year, month=month + 1, day=day)
 
 
-def listing_of(case: object) -> Listing | None:
+def listing_of(case: Case) -> Listing | None:
     """Return the listing a case's report is about: the report's listing, or the only listing of its order.
 
     None for a report about a merchant, and for an order of several listings (which of them was found
     illegal is not known, so no buyer of any is told).
     """
-    report = case.report  # type: ignore[attr-defined]
+    report = case.report
     if report.listing_id is not None:
         return report.listing
     if report.order_id is not None:
@@ -67,7 +68,7 @@ def listing_of(case: object) -> Listing | None:
     return None
 
 
-def queue_for_decision(case: object, decision: object, now: datetime) -> tuple[str, PastBuyerRun | None]:
+def queue_for_decision(case: Case, decision: Decision, now: datetime) -> tuple[str, PastBuyerRun | None]:
     """Queue the telling of past buyers a decision calls for; return (what happened, the run or None).
 
     What happened is "queued" (a run made), "no_listing" (the category calls for it but the report
@@ -79,11 +80,11 @@ def queue_for_decision(case: object, decision: object, now: datetime) -> tuple[s
     """
     standing = PastBuyerRun.objects.filter(case=case).order_by("-id").first()
     told = standing is not None and standing.kind == RunKind.FOUND
-    if decision.outcome not in FOUND_OUTCOMES:  # type: ignore[attr-defined]
+    if decision.outcome not in FOUND_OUTCOMES:
         # Only an appeal's decision takes a finding back; a later decision of a reopened case is about its remedy.
-        if not told or decision.appeal_id is None:  # type: ignore[attr-defined]
+        if not told or decision.appeal_id is None:
             return "", None
-        fields = standing.fields | {"overturned": emails.at(decision.decided_at)}  # type: ignore[attr-defined]
+        fields = standing.fields | {"overturned": emails.at(decision.decided_at)}
         run = _queue(
             case, decision, RunKind.WITHDRAWN, standing.listing, standing.orders_from, standing.orders_until,
             standing.rulebook_version, fields, now, follows=standing,
@@ -91,9 +92,9 @@ def queue_for_decision(case: object, decision: object, now: datetime) -> tuple[s
         return "queued", run
     if told:
         return "", None
-    decided_at = decision.decided_at  # type: ignore[attr-defined]
+    decided_at = decision.decided_at
     rulebook = loader.in_force(decided_at)
-    category = rulebook.category(case.category)  # type: ignore[attr-defined]
+    category = rulebook.category(case.category)
     if rulebook.past_buyers is None or category is None or not category.inform_past_buyers:
         return "", None
     listing = listing_of(case)
@@ -103,7 +104,7 @@ def queue_for_decision(case: object, decision: object, now: datetime) -> tuple[s
     months = rulebook.past_buyers.months
     remedies = [rulebook.remedies[r] for r in category.remedies if r != "none" and r in rulebook.remedies]
     fields = {
-        "ref": case.reference,  # type: ignore[attr-defined]
+        "ref": case.reference,
         "category": {"zh": category.title.zh, "en": category.title.en},
         "listing": listing.title,
         "shop": merchant.name,
@@ -125,8 +126,8 @@ def queue_for_decision(case: object, decision: object, now: datetime) -> tuple[s
 
 
 def _queue(
-    case: object,
-    decision: object,
+    case: Case,
+    decision: Decision,
     kind: str,
     listing: Listing,
     orders_from: datetime,
