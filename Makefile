@@ -69,6 +69,7 @@ bench: install
 	$(BENCH_ENV) $(PY) -m bench.triage
 	$(BENCH_ENV) $(PY) -m bench.simulation
 	$(BENCH_ENV) $(PY) -m bench.auto_rules
+	$(BENCH_ENV) $(PY) -m bench.past_buyers
 
 # Re-extract the pages' texts into the Chinese catalog and compile it (needs gettext). Commit both the
 # .po and the .mo: make demo runs without gettext.

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "plaint.cases",
     "plaint.evidence",
     "plaint.enforcement",
+    "plaint.buyers",
     "plaint.notifications",
     "plaint.monitoring",
     "plaint.reporters",

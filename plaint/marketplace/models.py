@@ -129,3 +129,10 @@ class OrderItem(models.Model):
     title = models.CharField(max_length=500)
     quantity = models.PositiveIntegerField(default=1)
     unit_price = models.DecimalField(max_digits=12, decimal_places=2)
+
+    class Meta:
+        indexes = [
+            # A listing's buyers (plaint/buyers/actions.py): its items with their orders, read from the index
+            # alone; the order's payment time is then one primary-key lookup per item.
+            models.Index(fields=["listing", "order"], name="order_item_listing_order"),
+        ]

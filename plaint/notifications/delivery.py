@@ -63,22 +63,43 @@ def _claim(now: datetime, limit: int) -> list[OutboxMessage]:
     return list(OutboxMessage.objects.filter(pk__in=ids).select_related("endpoint").order_by("next_attempt_at", "id"))
 
 
-def _mail(message: OutboxMessage) -> str | None:
-    """Send the e-mail; return None when the SMTP server took it, else what went wrong."""
-    mail = EmailMessage(
-        message.subject,
-        message.body,
-        settings.DEFAULT_FROM_EMAIL,
-        [message.recipient],
-        headers={"Message-ID": f"<{message.idempotency_key}@plaint>"},
-        reply_to=[message.reply_to] if message.reply_to else None,
-        connection=get_connection(settings.PLAINT_EMAIL_BACKEND, timeout=settings.PLAINT_WEBHOOK_TIMEOUT),
-    )
-    try:
-        mail.send()
-    except (OSError, smtplib.SMTPException) as exc:
-        return f"{type(exc).__name__}: {exc}"
-    return None
+class _Mailer:
+    """One SMTP session for a batch of e-mails, opened at the first and closed after the last.
+
+    A failed message closes the session (a refused recipient or a broken connection alike), so the
+    next message opens a fresh one rather than writing into a session in an unknown state.
+    """
+
+    def __init__(self) -> None:
+        self.connection = None
+
+    def send(self, message: OutboxMessage) -> str | None:
+        """Send the e-mail; return None when the SMTP server took it, else what went wrong."""
+        try:
+            if self.connection is None:
+                self.connection = get_connection(settings.PLAINT_EMAIL_BACKEND, timeout=settings.PLAINT_WEBHOOK_TIMEOUT)
+                self.connection.open()
+            EmailMessage(
+                message.subject,
+                message.body,
+                settings.DEFAULT_FROM_EMAIL,
+                [message.recipient],
+                headers={"Message-ID": f"<{message.idempotency_key}@plaint>"},
+                reply_to=[message.reply_to] if message.reply_to else None,
+                connection=self.connection,
+            ).send()
+        except (OSError, smtplib.SMTPException) as exc:
+            self.close()
+            return f"{type(exc).__name__}: {exc}"
+        return None
+
+    def close(self) -> None:
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except (OSError, smtplib.SMTPException):
+                pass  # the session is gone either way; the next message opens a new one
 
 
 def webhook_headers(message: OutboxMessage, timestamp: str) -> dict[str, str]:
@@ -138,15 +159,19 @@ def deliver_due(now: datetime | None = None, limit: int | None = None) -> Delive
     if async_marks:
         with connection.cursor() as cursor:
             cursor.execute("SET synchronous_commit TO OFF")
+    # One SMTP session for the batch's e-mails, as one HTTP client for its webhooks: a fan-out of
+    # thousands of e-mails is not thousands of TCP and TLS handshakes.
+    mailer = _Mailer()
     try:
         with httpx.Client(timeout=settings.PLAINT_WEBHOOK_TIMEOUT) as client:
             for index, message in enumerate(batch):
                 if time.monotonic() > deadline:
                     _release(batch[index:])
                     break
-                error = _mail(message) if message.channel == Channel.EMAIL else _post(message, client)
+                error = mailer.send(message) if message.channel == Channel.EMAIL else _post(message, client)
                 _record(message, error, now, report)
     finally:
+        mailer.close()
         if async_marks:
             with connection.cursor() as cursor:
                 cursor.execute("RESET synchronous_commit")

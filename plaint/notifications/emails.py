@@ -363,6 +363,45 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "Please add members.",
         ),
     },
+    # Past buyers of a listing a decision found illegal (plaint/buyers; DSA art. 32). Not a party to the
+    # case: they are told what was found, who the merchant is and what they can do, with no link to the case.
+    "past_buyer_found": {
+        "zh": (
+            "关于您购买过的商品的提示：{category}",
+            "平台于 {decided} 作出决定（案件 {ref}），认定商品“{listing}”属于“{category}”。\n"
+            "商家：{shop}（经营主体：{company}）。\n"
+            "您在此前 {months} 个月内购买过该商品。建议您停止使用，并保留商品、包装和订单记录作为证据。您可以：\n"
+            "· 就您的订单在平台举报，要求{remedies}（本类举报时限为收货后 {window} 天）：{link}\n"
+            "· 联系平台客服（热线或在线客服）协商处理；\n"
+            "· 向消费者协会投诉，或通过全国12315平台（12315.cn / 拨打12315）投诉；\n"
+            "· 向人民法院提起诉讼。",
+        ),
+        "en": (
+            "About a product you bought: {category}",
+            'On {decided} the platform decided (case {ref}) that the listing "{listing}" falls under '
+            '"{category}".\nMerchant: {shop} (registered as: {company}).\n'
+            "You bought this listing in the {months} months before. We advise you to stop using it and to keep "
+            "the goods, their packaging and your order record as evidence. What you can do:\n"
+            "- Report your order on the platform and ask for {remedies} (reports in this category are taken up "
+            "to {window} days after delivery): {link}\n"
+            "- Contact the platform's customer service (hotline or online chat);\n"
+            "- Complain to a consumer association, or to the national 12315 platform (12315.cn, or call 12315);\n"
+            "- Bring a claim before a people's court.",
+        ),
+    },
+    "past_buyer_withdrawn": {
+        "zh": (
+            "更正：关于您购买过的商品的提示已撤销",
+            "平台曾告知您：于 {decided} 作出的决定（案件 {ref}）认定商品“{listing}”（商家：{shop}）属于“{category}”。"
+            "该认定已于 {overturned} 经申诉撤销，不再成立。\n如有疑问，请联系平台客服。",
+        ),
+        "en": (
+            "Correction: the notice about a product you bought is withdrawn",
+            'We told you that a decision of {decided} (case {ref}) found the listing "{listing}" (merchant: '
+            '{shop}) to fall under "{category}". On {overturned} that finding was overturned on appeal and no '
+            "longer stands.\nIf you have questions, contact the platform's customer service.",
+        ),
+    },
 }
 
 FOOTER = {"zh": "查看案件：", "en": "See the case: "}

@@ -19,6 +19,7 @@ log = logging.getLogger(__name__)
 
 # Each is called with no arguments on every pass; each must be safe to run in several workers at once.
 PERIODIC_JOBS = [
+    "plaint.buyers.actions.run_due",
     "plaint.cases.clocks.tick",
     "plaint.cases.quality.refresh_if_due",
     "plaint.cases.digest.send_escalation_digest",

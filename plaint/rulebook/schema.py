@@ -328,6 +328,9 @@ class Category(Frozen):
     # problem might write; the cold start of the suggested category scores them ([triage]).
     phrases: Phrases | None = None
     examples: Phrases | None = None
+    # Version 4 on: an upheld finding in this category makes the listing's sale illegal, so its past buyers
+    # are told ([past_buyers]; DSA art. 32). Ignored by a version without [past_buyers].
+    inform_past_buyers: bool = False
 
 
 class RemedyExecution(Frozen):
@@ -414,6 +417,13 @@ class Appeals(Frozen):
     refund_on_merchant_win: Literal["keep", "claw_back"]
     routes: AppealRoutes
     panel: Panel | None = None
+
+
+class PastBuyers(Frozen):
+    """Telling a listing's past buyers that a decision found it illegal (DSA art. 32; version 4 on)."""
+
+    # Buyers of the listing whose orders were paid within this many calendar months before the decision.
+    months: int = Field(gt=0, le=24)
 
 
 class Escalation(Frozen):
@@ -566,6 +576,8 @@ class Rulebook(Frozen):
     problems: Problems | None = None
     # Version 4 on: rules that decide clear-cut cases, shadow first. Versions without them decide none.
     auto_rules: tuple[AutoRule, ...] = ()
+    # Version 4 on. Versions without it tell no past buyer, whatever their categories say.
+    past_buyers: PastBuyers | None = None
 
     @field_validator("effective_from")
     @classmethod

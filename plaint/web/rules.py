@@ -79,6 +79,7 @@ SECTION_LABELS = {
     "rectification": gettext_lazy("Rectification"),
     "appeals": gettext_lazy("Appeals"),
     "negotiation": gettext_lazy("Negotiation"),
+    "past_buyers": gettext_lazy("Past buyers told"),
 }
 
 

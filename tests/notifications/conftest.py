@@ -21,10 +21,22 @@ class Inbox:
     def __init__(self, port: int | None = None):
         self.port = port or free_port()
         self.messages: list[tuple[list[str], EmailMessage]] = []
+        # The client's address and port of each message's SMTP session: one entry per connection.
+        self.sessions: list[tuple[str, int]] = []
+        # Recipients the server refuses (550), as a real one refuses an unknown mailbox.
+        self.refuse: set[str] = set()
         self.controller: Controller | None = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # aiosmtpd's handler hook
+        if address in self.refuse:
+            return "550 No such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd's handler hook
         self.messages.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content, policy=default)))
+        if session.peer not in self.sessions:
+            self.sessions.append(session.peer)
         return "250 Message accepted for delivery"
 
     def start(self) -> "Inbox":

@@ -49,7 +49,7 @@ from ..models import Appeal, Appealed, AppealParty, AppealResult, AppealRoute, C
 from ..notices import tell
 from ..transitions import SYSTEM, AppealState, State, appeal_transition
 from .common import _actor_role, _apply, _attach, _locked, _notify, _record, _reporter_side
-from .decisions import _evidence_considered
+from .decisions import _evidence_considered, inform_past_buyers
 
 # Appeals the other party answers; the rest (points and measures) go straight to their decision.
 ANSWERED = frozenset({Appealed.OUTCOME, Appealed.REMEDY, Appealed.INADMISSIBILITY})
@@ -855,6 +855,8 @@ def _revise_outcome(case: Case, appeal: Appeal, first: Decision, actor: User | N
         statement=statement,
         appeal=appeal,
     )
+    # The listing's past buyers: told of a finding the appeal made, or that the finding they were told of fell.
+    inform_past_buyers(case, decision, now)
     # Points: the first decision's go; the new decision's come (the ladder moves either way).
     lifted = revoke_decision_points(first, now) if first.point_entries.filter(revoked_at__isnull=True).exists() else []
     if points:

@@ -12,6 +12,7 @@ from typing import Any
 from django.utils import timezone
 
 from plaint.accounts.models import User
+from plaint.buyers.actions import queue_for_decision
 from plaint.enforcement.actions import ORDER_REMEDIES, add_points, award_points, instruct_remedy, remedy_order
 from plaint.enforcement.models import RemedyInstruction
 from plaint.reporters.misuse import review_reporter
@@ -138,7 +139,43 @@ def _make_decision(
     if outcome == "not_upheld":
         # Misuse of the report button (DSA art. 23): a warning or a suspension, by the rulebook in force.
         review_reporter(case.reporter_id, now)
+    inform_past_buyers(case, decision, now)
     return decision
+
+
+def inform_past_buyers(case: Case, decision: Decision, now: datetime) -> None:
+    """Queue the telling of the listing's past buyers the decision calls for (DSA art. 32), and log it for staff.
+
+    Inside the decision's transaction, so the run exists exactly when the decision does. A finding in a
+    marked category whose report names no single listing is logged for staff, who may act on it.
+    """
+    outcome, run = queue_for_decision(case, decision, now)
+    if run is not None:
+        _record(
+            case,
+            "past_buyers_queued" if run.kind == "found" else "past_buyers_correction_queued",
+            None,
+            now,
+            visibility=Visibility.STAFF,
+            data={
+                "decision_id": decision.pk,
+                "listing_id": run.listing.external_id,
+                "orders_from": run.orders_from.isoformat(),
+                "orders_until": run.orders_until.isoformat(),
+                "rulebook_version": run.rulebook_version,
+            },
+        )
+    elif outcome == "no_listing":
+        _record(
+            case,
+            "past_buyers_not_told",
+            None,
+            now,
+            visibility=Visibility.STAFF,
+            reason="The report names no single listing (a merchant, or an order of several listings), so no "
+            "listing's past buyers could be told of the finding.",
+            data={"decision_id": decision.pk},
+        )
 
 
 def _is_repeat(case: Case, category: Category, rulebook: Rulebook, now: datetime) -> bool:
@@ -283,4 +320,6 @@ def record_points_on_acceptance(
         reason=facts,
         data={"decision_id": decision.pk, "points": points, "track": category.track},
     )
+    # The merchant's admission finds the violation as a reviewer's decision would: the buyers are told.
+    inform_past_buyers(case, decision, now)
     return decision
