@@ -85,6 +85,10 @@ class CaseOut(Schema):
     # Platform staff only: the reporter's record (cases/reading.py reporter_record). Each evidence item
     # then carries its forensics `flags` too: [{code, reason, details}] (docs/evidence.md, Forensics).
     reporter_record: dict[str, int] | None = None
+    # Platform staff only: the priority's terms (cases/priority.py explained: total, terms, raised) and
+    # the case's cluster (id, size, escalation, measure; GET /api/clusters/{id} for its members).
+    priority_terms: dict[str, Any] | None = None
+    cluster: dict[str, Any] | None = None
     # Platform staff only: the case log's chain head, {"sequence": n, "hash": "<sha256>"} (docs/transparency.md).
     log_head: dict[str, Any] | None = None
     rejected_files: list[RejectedFile] = []

@@ -12,6 +12,7 @@ from .middleware import error_body
 from .routers import (
     appeals,
     cases,
+    clusters,
     committee,
     dossier,
     marketplace,
@@ -48,6 +49,7 @@ api = NinjaAPI(
 api.add_router("/marketplace", marketplace.router, tags=["marketplace"])
 api.add_router("/", cases.router, tags=["cases"])
 api.add_router("/review", review.router, tags=["review"])
+api.add_router("/clusters", clusters.router, tags=["review"])
 api.add_router("/merchants", merchants.router, tags=["merchants"])
 api.add_router("/", appeals.router, tags=["appeals"])
 api.add_router("/", negotiation.router, tags=["negotiation"])

@@ -19,7 +19,7 @@ from plaint.evidence.forensics import flag_item
 from plaint.evidence.models import Evidence, EvidenceFlag, Party
 from plaint.rulebook import loader
 
-from . import chain, progress, statements
+from . import chain, priority, progress, statements
 from .access import MERCHANT, REPORTER, STAFF, side_of
 from .clocks import reopen_window
 from .masking import mask_text, masked_name
@@ -382,6 +382,8 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
         for item in data["evidence"]:
             item["flags"] = flags.get(item["id"], [])
         data["reporter_record"] = reporter_record(case.reporter_id)
+        data["priority_terms"] = priority.explained(case)
+        data["cluster"] = cluster_summary(case)
         data["claim"] = {
             "claimed_by": case.claimed_by.username if case.claimed_by_id and people else None,
             "expires_at": _iso(case.claim_expires_at),
@@ -415,6 +417,24 @@ def reply_item(case: Case, side: str) -> dict[str, Any] | None:
 
 
 UPHELD_OUTCOMES = ("upheld", "partly_upheld")
+
+
+def cluster_summary(case: Case) -> dict[str, Any] | None:
+    """Return the case's cluster as its staff view shows it (id, size, escalation, measure), None if none."""
+    if case.cluster_id is None:
+        return None
+    cluster = case.cluster
+    return {
+        "id": cluster.pk,
+        "size": cluster.size,
+        "cases": Case.objects.filter(cluster_id=cluster.pk).count(),
+        "category_group": cluster.category_group,
+        "listing_id": cluster.listing.external_id if cluster.listing_id else None,
+        "batch": cluster.batch or None,
+        "escalated_at": _iso(cluster.escalated_at),
+        "measure": cluster.measure or None,
+        "url": f"/api/clusters/{cluster.pk}",
+    }
 
 
 def reporter_record(reporter_id: int) -> dict[str, int]:

@@ -25,11 +25,13 @@ from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED, INADMISSIBLE, NEEDS_EVIDENCE
 from plaint.rulebook.schema import Category, Rulebook
 
-from .. import chain, clocks
+from .. import chain, clocks, clusters, priority
 from ..inputs import ReportIn
 from ..models import Case, Channel, Report
 from ..notices import tell
+from ..reading import reporter_record
 from ..transitions import OPEN_STATES, SYSTEM, State, transition
+from .clusters import after_join
 from .common import Filed, _attach, _category, _event, _notify
 from .merchant_response import _tell_merchant_to_answer
 
@@ -331,6 +333,26 @@ def _open_case(
     )
     intake = transition(INTAKE_TRANSITIONS[result.outcome], State.NEW, SYSTEM)
     final = intake.target not in OPEN_STATES
+    # Screening (version 4 on): the cluster the report joins and the priority's terms. An inadmissible
+    # report joins no cluster.
+    cluster, grew = (None, False)
+    if not final:
+        cluster, grew = clusters.join(rulebook, category.code, reporter.pk, merchant, order, listing, now)
+    weights = rulebook.priority
+    terms: dict[str, int] = {}
+    case_priority = category.priority
+    if weights is not None:
+        record = reporter_record(reporter.pk)
+        case_priority, terms = priority.compute(
+            weights,
+            priority.Inputs(
+                category=category.code,
+                amount=order.amount_paid if order else None,
+                cluster_size=cluster.size if cluster else 0,
+                reporter_upheld=record["upheld"],
+                reporter_unfounded=record["unfounded"],
+            ),
+        )
     report = insert(
         Report(
             reporter=reporter,
@@ -357,7 +379,10 @@ def _open_case(
             category=category.code,
             channel=channel,
             state=intake.target.value,
-            priority=category.priority,
+            priority=case_priority,
+            priority_terms=terms,
+            cluster=cluster,
+            escalated_at=now if cluster and cluster.escalated_at else None,
             rulebook_version=rulebook.version,
             admissibility=result.as_dict(),
             evidence_due_at=result.evidence_due_at,
@@ -383,6 +408,14 @@ def _open_case(
     ]
     stored, attached = _attach(case, checked, rejected, actor, Party.REPORTER, now, with_report=True)
     events += attached
+    if cluster is not None:
+        events += after_join(case, cluster, grew, rulebook, now)
+        case.escalated_at = case.escalated_at or cluster.escalated_at
+        if case.escalated_at:
+            Case.objects.filter(pk=case.pk).update(escalated_at=case.escalated_at)
+    if weights is not None and not final and any(e.phash is not None for e in stored):
+        # Forensics flags written by _attach count against the photos' priority.
+        priority.refresh(case, now, inputs=priority.inputs_of(case, now, cluster_size=cluster.size if cluster else 0))
     events.append(
         _event(
             case,
