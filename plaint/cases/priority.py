@@ -70,6 +70,15 @@ def raised(case: Case) -> int:
     return case.priority - sum(case.priority_terms.values())
 
 
+def flag_count(case: Case, weights: PriorityWeights) -> int:
+    """Return the forensics flags on the reporter's evidence of the case that the weights count (one statement)."""
+    if not weights.forensics_per_flag or not weights.forensics_codes:
+        return 0
+    return EvidenceFlag.objects.filter(
+        evidence__case=case, evidence__party=Party.REPORTER, code__in=weights.forensics_codes
+    ).count()
+
+
 def inputs_of(case: Case, now: datetime, *, cluster_size: int | None = None) -> Inputs:
     """Return the case's inputs as stored: its order's amount, cluster, the reporter's record and flags.
 
@@ -83,11 +92,7 @@ def inputs_of(case: Case, now: datetime, *, cluster_size: int | None = None) -> 
     record = reporter_record(case.reporter_id)
     if cluster_size is None:
         cluster_size = case.cluster.size if case.cluster_id else 0
-    flags = 0
-    if weights is not None and weights.forensics_per_flag and weights.forensics_codes:
-        flags = EvidenceFlag.objects.filter(
-            evidence__case=case, evidence__party=Party.REPORTER, code__in=weights.forensics_codes
-        ).count()
+    flags = flag_count(case, weights) if weights is not None else 0
     return Inputs(
         category=case.category,
         amount=report.order.amount_paid if report.order_id else None,

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import merchant, quality, review
+from . import clusters, merchant, quality, review
 
 urlpatterns = [
     # Merchant portal (the record page, /merchant/standing/, is in web/urls.py).
@@ -28,6 +28,7 @@ urlpatterns = [
     path("review/supervisor/", review.supervisor, name="review-supervisor"),
     path("review/quality/", quality.quality_page, name="review-quality"),
     path("review/cases/<str:reference>/", review.case_page, name="review-case"),
+    path("review/clusters/<int:cluster_id>/", clusters.cluster_page, name="review-cluster"),
     path("review/cases/<str:reference>/claim/", review.claim, name="review-claim"),
     path("review/cases/<str:reference>/release/", review.release, name="review-release"),
     path("review/cases/<str:reference>/template/", review.template_text, name="review-template"),

@@ -112,7 +112,8 @@ def test_claim_next_and_the_queue_follow_the_computed_priority(time_machine):
     time_machine.shift(timedelta(minutes=5))
     cream = file("C2", shop, "expired_goods", "photo_of_expiry_date")
     for case in (service, cream):
-        actions.respond_as_merchant(staff, Case.objects.get(pk=case.pk), ResponseIn(kind="contest", explanation="不同意"))
+        answer = ResponseIn(kind="contest", explanation="不同意")
+        actions.respond_as_merchant(staff, Case.objects.get(pk=case.pk), answer)
     service, cream = Case.objects.get(pk=service.pk), Case.objects.get(pk=cream.pk)
     weights = loader.in_force(V4).priority
     assert service.priority_terms["amount"] == 9 and cream.priority_terms["amount"] == 1

@@ -57,19 +57,24 @@ def after_join(case: Case, cluster: Cluster, grew: bool, rulebook: Rulebook, now
             Case.objects.filter(pk=pk).update(priority=F("priority") + delta, priority_terms=stored | {"cluster": term})
     spec = rulebook.clusters
     if spec is not None and cluster.size >= spec.escalate_at and cluster.escalated_at is None:
-        events.append(_escalate(case, cluster, rulebook, now))
+        escalated = _escalate(case, cluster, rulebook, now)
+        if escalated is not None:
+            events.append(escalated)
     return events
 
 
-def _escalate(case: Case, cluster: Cluster, rulebook: Rulebook, now: datetime) -> CaseEvent:
-    """Escalate the cluster once: supervisors told, its open cases in their queue, cluster.escalated sent."""
+def _escalate(case: Case, cluster: Cluster, rulebook: Rulebook, now: datetime) -> CaseEvent | None:
+    """Escalate the cluster once: supervisors told, its open cases in their queue, cluster.escalated sent.
+
+    Return the trigger case's event, None if the cluster was escalated already.
+    """
     spec = rulebook.clusters
     measure = ""
     if cluster.listing_id is not None:
         measure = (spec.measure_with_batch if cluster.batch else spec.measure_without_batch) or ""
     # Only the report that reaches the size escalates: the update is conditional on escalated_at.
     if not Cluster.objects.filter(pk=cluster.pk, escalated_at__isnull=True).update(escalated_at=now, measure=measure):
-        return _event(case, "cluster_grew", None, now, visibility=Visibility.STAFF, data={"cluster": cluster.pk})
+        return None
     cluster.escalated_at, cluster.measure = now, measure
     Case.objects.filter(cluster=cluster, state__in=OPEN_STATES, escalated_at__isnull=True).update(escalated_at=now)
     references = list(

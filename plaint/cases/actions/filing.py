@@ -8,8 +8,10 @@ needs evidence: the reporter's; inadmissible: closed with the alternatives). Onl
 import hashlib
 import json
 import math
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -335,24 +337,24 @@ def _open_case(
     final = intake.target not in OPEN_STATES
     # Screening (version 4 on): the cluster the report joins and the priority's terms. An inadmissible
     # report joins no cluster.
+    screening = settings.PLAINT_INTAKE_SCREENING
     cluster, grew = (None, False)
-    if not final:
+    if not final and screening:
         cluster, grew = clusters.join(rulebook, category.code, reporter.pk, merchant, order, listing, now)
-    weights = rulebook.priority
+    weights = rulebook.priority if screening else None
     terms: dict[str, int] = {}
     case_priority = category.priority
+    inputs = None
     if weights is not None:
         record = reporter_record(reporter.pk)
-        case_priority, terms = priority.compute(
-            weights,
-            priority.Inputs(
-                category=category.code,
-                amount=order.amount_paid if order else None,
-                cluster_size=cluster.size if cluster else 0,
-                reporter_upheld=record["upheld"],
-                reporter_unfounded=record["unfounded"],
-            ),
+        inputs = priority.Inputs(
+            category=category.code,
+            amount=order.amount_paid if order else None,
+            cluster_size=cluster.size if cluster else 0,
+            reporter_upheld=record["upheld"],
+            reporter_unfounded=record["unfounded"],
         )
+        case_priority, terms = priority.compute(weights, inputs)
     report = insert(
         Report(
             reporter=reporter,
@@ -406,16 +408,19 @@ def _open_case(
             to_state=State.NEW,
         )
     ]
-    stored, attached = _attach(case, checked, rejected, actor, Party.REPORTER, now, with_report=True)
+    stored, attached = _attach(case, checked, rejected, actor, Party.REPORTER, now, with_report=True, screen=screening)
     events += attached
     if cluster is not None:
         events += after_join(case, cluster, grew, rulebook, now)
+        # A cluster escalating now marked its open cases, this one among them, in the database.
         case.escalated_at = case.escalated_at or cluster.escalated_at
-        if case.escalated_at:
-            Case.objects.filter(pk=case.pk).update(escalated_at=case.escalated_at)
-    if weights is not None and not final and any(e.phash is not None for e in stored):
-        # Forensics flags written by _attach count against the photos' priority.
-        priority.refresh(case, now, inputs=priority.inputs_of(case, now, cluster_size=cluster.size if cluster else 0))
+    if inputs is not None and any(e.phash is not None for e in stored):
+        # The forensics flags _attach just wrote count in the priority; the case is this transaction's
+        # own, so it is written without a lock.
+        flags = priority.flag_count(case, weights)
+        if flags:
+            case.priority, case.priority_terms = priority.compute(weights, replace(inputs, forensics_flags=flags))
+            Case.objects.filter(pk=case.pk).update(priority=case.priority, priority_terms=case.priority_terms)
     events.append(
         _event(
             case,
