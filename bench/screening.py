@@ -27,6 +27,7 @@ REPORTS = int(os.environ.get("BENCH_SCREENING_REPORTS", "150"))
 ROUNDS = int(os.environ.get("BENCH_SCREENING_ROUNDS", "3"))
 HOT_SHARE = float(os.environ.get("BENCH_SCREENING_HOT", "0.3"))
 HOT_LISTINGS = 5
+WARM_UP = 10
 DB = "plaint_bench_screening"
 # Rulebook version 4 is in force from 2026-12-08 00:00 +08:00.
 NOW = datetime(2026, 12, 9, 2, 0, tzinfo=UTC)
@@ -66,7 +67,7 @@ def main() -> None:
     from plaint.marketplace.actions import upsert_listing, upsert_merchant, upsert_order
     from plaint.marketplace.inputs import ListingIn, MerchantIn, OrderIn
 
-    total = REPORTS * ROUNDS * 2
+    total = WARM_UP + REPORTS * ROUNDS * 2
     pick = random.Random(15)
     with time_machine.travel(NOW - timedelta(days=1), tick=False):
         upsert_merchant(MerchantIn(id="M-S", name="Bench Shop", country="JP", contact_email="shop@bench.example"))
@@ -111,7 +112,7 @@ def main() -> None:
     n = 0
     with time_machine.travel(NOW, tick=True):
         # Warm-up: caches, the rulebook's parse, the first statements' plans.
-        for _ in range(10):
+        for _ in range(WARM_UP):
             file(n)
             n += 1
         for _ in range(ROUNDS):

@@ -11,9 +11,6 @@ docs/screening.md, "Clusters".
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import F
-
 from plaint.marketplace.models import Listing, Merchant, Order, OrderItem
 from plaint.rulebook.schema import Rulebook
 
@@ -27,12 +24,9 @@ def listing_of(order: Order | None, listing: Listing | None) -> tuple[int | None
         return listing.pk, listing.batch
     if order is None:
         return None, ""
-    rows = list(
-        OrderItem.objects.filter(order_id=order.pk, listing__isnull=False)
-        .values_list("listing_id", "listing__batch")
-        .distinct()[:2]
-    )
-    return rows[0] if len(rows) == 1 else (None, "")
+    items = OrderItem.objects.filter(order_id=order.pk, listing__isnull=False)
+    rows = set(items.values_list("listing_id", "listing__batch"))
+    return rows.pop() if len(rows) == 1 else (None, "")
 
 
 def key_of(merchant_id: int, listing_id: int | None, batch: str, group: str) -> str:
@@ -66,9 +60,11 @@ def join(
     latest = Cluster.objects.select_for_update().filter(key=key).order_by("-generation").first()
     if latest is None or latest.last_report_at <= now - timedelta(hours=spec.window_hours):
         generation = latest.generation + 1 if latest else 1
-        try:
-            with transaction.atomic():
-                cluster = Cluster.objects.create(
+        # ON CONFLICT DO NOTHING (no savepoint): a report that started it at the same moment wins, and
+        # this one joins it below.
+        Cluster.objects.bulk_create(
+            [
+                Cluster(
                     key=key,
                     generation=generation,
                     merchant=merchant,
@@ -78,15 +74,17 @@ def join(
                     rulebook_version=rulebook.version,
                     opened_at=now,
                     last_report_at=now,
-                    size=1,
+                    size=0,
                 )
-            return cluster, True
-        except IntegrityError:
-            # Another report started it at the same moment: join that one.
-            latest = Cluster.objects.select_for_update().get(key=key, generation=generation)
-    new_reporter = not Case.objects.filter(cluster=latest, reporter_id=reporter_id).exists()
-    Cluster.objects.filter(pk=latest.pk).update(last_report_at=now, size=F("size") + int(new_reporter))
-    latest.refresh_from_db(fields=["size", "last_report_at", "escalated_at"])
+            ],
+            ignore_conflicts=True,
+        )
+        latest = Cluster.objects.select_for_update().get(key=key, generation=generation)
+    new_reporter = latest.size == 0 or not Case.objects.filter(cluster=latest, reporter_id=reporter_id).exists()
+    # The row is locked from the read above to the filing's commit: its size is current.
+    latest.size += int(new_reporter)
+    latest.last_report_at = now
+    Cluster.objects.filter(pk=latest.pk).update(last_report_at=now, size=latest.size)
     return latest, new_reporter
 
 

@@ -442,13 +442,16 @@ def reporter_record(reporter_id: int) -> dict[str, int]:
 
     Upheld counts cases the merchant settled by accepting the remedy and cases whose latest decision
     upheld them, wholly or partly; unfounded is the part of not upheld decided with the reason code
-    `unfounded`. Two statements, on the case_reporter index and the decisions of those cases.
+    `unfounded`. Two statements, on the case_reporter index and the decisions of those cases (one when
+    none is decided).
     """
     states = dict(Case.objects.filter(reporter_id=reporter_id).values_list("state").annotate(n=Count("id")).order_by())
     latest: dict[int, tuple[str, list]] = {}
-    decisions = Decision.objects.filter(case__reporter_id=reporter_id, case__state=State.DECIDED).order_by("id")
-    for case_id, outcome, codes in decisions.values_list("case_id", "outcome", "reason_codes"):
-        latest[case_id] = (outcome, codes or [])
+    # A reporter with no decided case (most, at their first report) costs one statement.
+    if states.get(State.DECIDED):
+        decisions = Decision.objects.filter(case__reporter_id=reporter_id, case__state=State.DECIDED).order_by("id")
+        for case_id, outcome, codes in decisions.values_list("case_id", "outcome", "reason_codes"):
+            latest[case_id] = (outcome, codes or [])
     upheld = sum(1 for outcome, _ in latest.values() if outcome in UPHELD_OUTCOMES)
     not_upheld = [codes for outcome, codes in latest.values() if outcome not in UPHELD_OUTCOMES]
     return {

@@ -186,7 +186,10 @@ def _attach(
     if photos and screen:
         # Forensics in the same transaction: a few indexed statements per photo (docs/evidence.md).
         order = case.report.order if case.report.order_id else None
-        forensics.screen(photos, delivered_at=order.delivered_at if order else None, now=now)
+        flags = forensics.screen(photos, delivered_at=order.delivered_at if order else None, now=now)
+        # Kept on each photo for the filing's priority (cases/priority.py), which need not read them back.
+        for photo in photos:
+            photo.flag_codes = [flag.code for flag in flags if flag.evidence is photo]
     mark = {"with_report": True} if with_report else {}
     events = [_event(case, "evidence_added", actor, now, data=_evidence_summary(e) | mark) for e in stored]
     if rejected:

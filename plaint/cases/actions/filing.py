@@ -415,9 +415,9 @@ def _open_case(
         # A cluster escalating now marked its open cases, this one among them, in the database.
         case.escalated_at = case.escalated_at or cluster.escalated_at
     if inputs is not None and any(e.phash is not None for e in stored):
-        # The forensics flags _attach just wrote count in the priority; the case is this transaction's
-        # own, so it is written without a lock.
-        flags = priority.flag_count(case, weights)
+        # The forensics flags _attach just wrote (kept on each photo) count in the priority; the case is
+        # this transaction's own, so it is written without a lock.
+        flags = sum(1 for e in stored for code in getattr(e, "flag_codes", ()) if code in weights.forensics_codes)
         if flags:
             case.priority, case.priority_terms = priority.compute(weights, replace(inputs, forensics_flags=flags))
             Case.objects.filter(pk=case.pk).update(priority=case.priority, priority_terms=case.priority_terms)
