@@ -66,6 +66,7 @@ bench: install
 	$(BENCH_ENV) $(PY) -m bench.appeal_pages
 	$(BENCH_ENV) $(PY) -m bench.scale
 	$(BENCH_ENV) $(PY) -m bench.forensics
+	$(BENCH_ENV) $(PY) -m bench.screening
 	$(BENCH_ENV) $(PY) -m bench.triage
 	$(BENCH_ENV) $(PY) -m bench.simulation
 	$(BENCH_ENV) $(PY) -m bench.auto_rules

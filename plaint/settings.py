@@ -204,6 +204,10 @@ except StorageConfigError as exc:
 PLAINT_EVIDENCE_MAX_BYTES = int(os.environ.get("PLAINT_EVIDENCE_MAX_BYTES", str(10 * 1024 * 1024)))
 # The most files one request may carry (default 10); files past it are refused, the others kept.
 PLAINT_EVIDENCE_MAX_FILES = int(os.environ.get("PLAINT_EVIDENCE_MAX_FILES", "10"))
+# Screening at intake (docs/screening.md): the photos' forensics flags, the report's cluster and its
+# priority's terms. On by default; "0" files reports without them (the category's fixed priority), for
+# bench.screening's comparison or to shed load in an emergency.
+PLAINT_INTAKE_SCREENING = os.environ.get("PLAINT_INTAKE_SCREENING", "1") != "0"
 # The most bytes of evidence one request may add (default 50 MiB); a file that would pass it is refused.
 PLAINT_EVIDENCE_MAX_TOTAL_BYTES = int(os.environ.get("PLAINT_EVIDENCE_MAX_TOTAL_BYTES", str(50 * 1024 * 1024)))
 # The most pixels (width x height) of a photo, read from its header before anything is decoded (default

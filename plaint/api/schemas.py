@@ -93,6 +93,10 @@ class CaseOut(Schema):
     reporter_record: dict[str, int] | None = None
     # Platform staff only: one of many new accounts reporting this merchant in a short time ([rings]).
     ring_flagged: bool | None = None
+    # Platform staff only: the priority's terms (cases/priority.py explained: total, terms, raised) and
+    # the case's cluster (id, size, escalation, measure; GET /api/clusters/{id} for its members).
+    priority_terms: dict[str, Any] | None = None
+    cluster: dict[str, Any] | None = None
     # Platform staff only: the case log's chain head, {"sequence": n, "hash": "<sha256>"} (docs/transparency.md).
     log_head: dict[str, Any] | None = None
     rejected_files: list[RejectedFile] = []

@@ -13,6 +13,7 @@ from .routers import (
     appeals,
     auto_rules,
     cases,
+    clusters,
     committee,
     dossier,
     marketplace,
@@ -50,6 +51,7 @@ api = NinjaAPI(
 api.add_router("/marketplace", marketplace.router, tags=["marketplace"])
 api.add_router("/", cases.router, tags=["cases"])
 api.add_router("/review", review.router, tags=["review"])
+api.add_router("/clusters", clusters.router, tags=["review"])
 api.add_router("/merchants", merchants.router, tags=["merchants"])
 api.add_router("/", appeals.router, tags=["appeals"])
 api.add_router("/", negotiation.router, tags=["negotiation"])

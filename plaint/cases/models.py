@@ -32,6 +32,42 @@ class TargetType(models.TextChoices):
     MERCHANT = "merchant", "Merchant"
 
 
+class Cluster(models.Model):
+    """Reports from different people about one listing (batch) or merchant in one category group (issue 15.4).
+
+    Cases join at intake (cases/clusters.py) while each comes within the rulebook's [clusters]
+    window_hours of the last; past it the key starts a new cluster with the next generation.
+    """
+
+    # "listing/<listing id>/<batch>/<group>" or "merchant/<merchant id>/<group>".
+    key = models.CharField(max_length=200)
+    generation = models.PositiveIntegerField(default=1)
+    merchant = models.ForeignKey("marketplace.Merchant", on_delete=models.PROTECT, related_name="+", db_index=False)
+    listing = models.ForeignKey(
+        "marketplace.Listing", null=True, blank=True, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    batch = models.CharField(max_length=64, blank=True)
+    category_group = models.CharField(max_length=50)
+    rulebook_version = models.CharField(max_length=40)
+    opened_at = models.DateTimeField()
+    last_report_at = models.DateTimeField()
+    # Different reporters whose cases joined (a reporter's second case about the same thing counts once).
+    size = models.PositiveIntegerField(default=0)
+    escalated_at = models.DateTimeField(null=True, blank=True)
+    # What the marketplace was asked to do with the listing at escalation ("batch_withdrawal",
+    # "listing_takedown"), empty if nothing.
+    measure = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        constraints = [
+            # Two first reports racing each other make one cluster: the second's insert fails and it joins.
+            models.UniqueConstraint(fields=["key", "generation"], name="cluster_key_generation")
+        ]
+
+    def __str__(self) -> str:
+        return f"cluster {self.pk} {self.key}"
+
+
 class Report(models.Model):
     """What the reporter submitted, as submitted."""
 
@@ -108,6 +144,13 @@ class Case(models.Model):
     # The matter the report raises: reporter, target and category ("<consumer id>/order/<order id>/expired_goods").
     # Unique among open cases (case_one_open_per_matter), so one matter is never open twice.
     matter = models.CharField(max_length=120, null=True, blank=True, editable=False)
+    # The cluster of reports about the same thing the case joined at intake (cases/clusters.py), if any.
+    cluster = models.ForeignKey(
+        "Cluster", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
+    # The terms `priority` is the sum of (cases/priority.py), by name; empty under rulebooks without
+    # [priority]. What `priority` holds beyond their sum was added by an overdue clock or a nudge.
+    priority_terms = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -137,6 +180,8 @@ class Case(models.Model):
             # The review queue's counts per filter value (cases/queries.py queue_facets): an index-only
             # scan over one state's entries instead of reading each case row.
             models.Index(fields=["state", "category", "priority", "channel", "merchant"], name="case_queue_facets"),
+            # A cluster's members (clusters.py: the page, the decision together, priority refreshes).
+            models.Index(fields=["cluster", "opened_at"], name="case_cluster", condition=Q(cluster__isnull=False)),
             # The clocks (cases/clocks.py tick): deadlines that have passed. Partial, so a case
             # that is not waiting on that deadline costs no index entry.
             models.Index(fields=["evidence_due_at"], name="case_evidence_clock", condition=Q(state="needs_evidence")),

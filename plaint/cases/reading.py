@@ -19,7 +19,7 @@ from plaint.evidence.forensics import flag_item
 from plaint.evidence.models import Evidence, EvidenceFlag, Party
 from plaint.rulebook import loader
 
-from . import chain, problems, progress, statements
+from . import chain, priority, problems, progress, statements
 from .access import MERCHANT, REPORTER, STAFF, side_of
 from .clocks import reopen_window
 from .masking import mask_text, masked_name
@@ -390,6 +390,8 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
         data["reporter_record"] = reporter_record(case.reporter_id)
         # One of many new accounts that reported this merchant in a short time ([rings]): staff only.
         data["ring_flagged"] = case.ring_flagged
+        data["priority_terms"] = priority.explained(case)
+        data["cluster"] = cluster_summary(case)
         data["claim"] = {
             "claimed_by": case.claimed_by.username if case.claimed_by_id and people else None,
             "expires_at": _iso(case.claim_expires_at),
@@ -425,18 +427,39 @@ def reply_item(case: Case, side: str) -> dict[str, Any] | None:
 UPHELD_OUTCOMES = ("upheld", "partly_upheld")
 
 
+def cluster_summary(case: Case) -> dict[str, Any] | None:
+    """Return the case's cluster as its staff view shows it (id, size, escalation, measure), None if none."""
+    if case.cluster_id is None:
+        return None
+    cluster = case.cluster
+    return {
+        "id": cluster.pk,
+        "size": cluster.size,
+        "cases": Case.objects.filter(cluster_id=cluster.pk).count(),
+        "category_group": cluster.category_group,
+        "listing_id": cluster.listing.external_id if cluster.listing_id else None,
+        "batch": cluster.batch or None,
+        "escalated_at": _iso(cluster.escalated_at),
+        "measure": cluster.measure or None,
+        "url": f"/api/clusters/{cluster.pk}",
+    }
+
+
 def reporter_record(reporter_id: int) -> dict[str, int]:
     """Return a reporter's record: cases filed, open, upheld, not upheld, unfounded, inadmissible, withdrawn.
 
     Upheld counts cases the merchant settled by accepting the remedy and cases whose latest decision
     upheld them, wholly or partly; unfounded is the part of not upheld decided with the reason code
-    `unfounded`. Two statements, on the case_reporter index and the decisions of those cases.
+    `unfounded`. Two statements, on the case_reporter index and the decisions of those cases (one when
+    none is decided).
     """
     states = dict(Case.objects.filter(reporter_id=reporter_id).values_list("state").annotate(n=Count("id")).order_by())
     latest: dict[int, tuple[str, list]] = {}
-    decisions = Decision.objects.filter(case__reporter_id=reporter_id, case__state=State.DECIDED).order_by("id")
-    for case_id, outcome, codes in decisions.values_list("case_id", "outcome", "reason_codes"):
-        latest[case_id] = (outcome, codes or [])
+    # A reporter with no decided case (most, at their first report) costs one statement.
+    if states.get(State.DECIDED):
+        decisions = Decision.objects.filter(case__reporter_id=reporter_id, case__state=State.DECIDED).order_by("id")
+        for case_id, outcome, codes in decisions.values_list("case_id", "outcome", "reason_codes"):
+            latest[case_id] = (outcome, codes or [])
     upheld = sum(1 for outcome, _ in latest.values() if outcome in UPHELD_OUTCOMES)
     not_upheld = [codes for outcome, codes in latest.values() if outcome not in UPHELD_OUTCOMES]
     return {

@@ -184,6 +184,20 @@ TEXTS: dict[str, dict[str, tuple[str, str]]] = {
             "The decision on report {ref} ({category}) was due {due}. It is now with the supervisors.",
         ),
     },
+    "cluster_escalated": {
+        "zh": (
+            "{size} 位消费者就同一商品举报，已升级至主管（聚类 {cluster}）",
+            "{size} 位消费者在短时间内就同一商品（或同一商家）举报（{category}，最新一件为 {ref}），"
+            "已达到规则的升级数量。"
+            "已请平台方：{measure}。请在审核台查看聚类 {cluster} 并一并处理。",
+        ),
+        "en": (
+            "{size} consumers reported the same thing: cluster {cluster} escalated",
+            "{size} different consumers reported the same listing (or merchant) within the rulebook's window "
+            "({category}; the latest is {ref}). The marketplace was asked to: {measure}. See cluster {cluster} "
+            "in the review console and decide its cases together.",
+        ),
+    },
     "escalated_stage": {
         "zh": ("举报 {ref} {what}，已升级至主管", "举报 {ref}（{category}）{what}，期限为 {due}，现已升级至主管。"),
         "en": (

@@ -23,6 +23,7 @@ PERIODIC_JOBS = [
     "plaint.cases.clocks.tick",
     "plaint.cases.quality.refresh_if_due",
     "plaint.cases.digest.send_escalation_digest",
+    "plaint.cases.priority.refresh_ages_if_due",
     "plaint.committee.draw.retry_waiting_draws",
     "plaint.committee.votes.replace_missed_members",
     "plaint.committee.votes.decide_overdue_panels",

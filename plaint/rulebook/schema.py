@@ -298,6 +298,59 @@ class Triage(Frozen):
     shown: int = Field(3, ge=1, le=10)
 
 
+class Clusters(Frozen):
+    """Reports from different people about one listing (batch) or merchant, grouped (version 4 on)."""
+
+    # A report joins the key's cluster if the cluster's last report came within this many hours;
+    # later, it starts a new cluster.
+    window_hours: int = Field(gt=0, le=24 * 30)
+    # The cluster's size (distinct reporters) at which it goes to the supervisors.
+    escalate_at: int = Field(ge=2, le=10000)
+    # Category groups: categories of one group about one target are one matter for clustering. A
+    # category in no group is a group of its own.
+    groups: dict[str, tuple[str, ...]] = {}
+    # What the marketplace is asked to do with the listing when the cluster escalates: for a listing
+    # with a batch, and for one without. None: nothing is asked (a merchant-wide cluster asks nothing).
+    measure_with_batch: Literal["batch_withdrawal", "listing_takedown"] | None = "batch_withdrawal"
+    measure_without_batch: Literal["listing_takedown"] | None = "listing_takedown"
+
+    def group_of(self, category: str) -> str:
+        """Return the category's group (the category itself when no group lists it)."""
+        for name, members in self.groups.items():
+            if category in members:
+                return name
+        return category
+
+
+class PriorityWeights(Frozen):
+    """The terms of a case's priority (version 4 on; plaint/cases/priority.py)."""
+
+    # Severity of the category: its entry in `severity`, else `default_severity`.
+    severity: dict[str, int] = {}
+    default_severity: int = Field(0, ge=0, le=1000)
+    # The order's amount paid: `amount_per_100` for each whole 100 (the order's currency), at most `amount_max`.
+    amount_per_100: int = Field(0, ge=0, le=100)
+    amount_max: int = Field(0, ge=0, le=1000)
+    # The cluster: `cluster_per_report` for each other reporter in the case's cluster, at most `cluster_max`.
+    cluster_per_report: int = Field(0, ge=0, le=100)
+    cluster_max: int = Field(0, ge=0, le=1000)
+    # A report from a trusted flagger.
+    trusted_flagger: int = Field(0, ge=0, le=1000)
+    # The reporter's record: per earlier case upheld, per earlier case found unfounded (negative
+    # lowers), together bounded by +-reporter_max.
+    reporter_upheld: int = Field(0, ge=-100, le=100)
+    reporter_unfounded: int = Field(0, ge=-100, le=100)
+    reporter_max: int = Field(0, ge=0, le=1000)
+    # Forensics flags on the reporter's evidence (copy, before delivery, edited, no capture time
+    # counted by `forensics_codes`): per flag, at most forensics_flags_counted flags.
+    forensics_per_flag: int = Field(0, ge=-100, le=100)
+    forensics_codes: tuple[str, ...] = ("copy", "before_delivery", "edited")
+    forensics_flags_counted: int = Field(3, ge=0, le=50)
+    # Age: per whole day since the case opened, at most age_max (the worker refreshes it daily).
+    age_per_day: int = Field(0, ge=0, le=100)
+    age_max: int = Field(0, ge=0, le=1000)
+
+
 class CategoryPoints(Frozen):
     upheld: int = Field(ge=0)
     partly_upheld: int = Field(ge=0)
@@ -578,6 +631,9 @@ class Rulebook(Frozen):
     auto_rules: tuple[AutoRule, ...] = ()
     # Version 4 on. Versions without it tell no past buyer, whatever their categories say.
     past_buyers: PastBuyers | None = None
+    # Version 4 on. Versions without them group no reports and keep the category's fixed priority.
+    clusters: Clusters | None = None
+    priority: PriorityWeights | None = None
 
     @field_validator("effective_from")
     @classmethod
@@ -626,6 +682,7 @@ class Rulebook(Frozen):
         self._channel_resolve()
         self._problems_resolve()
         self._auto_rules_resolve()
+        self._screening_resolve()
         return self
 
     def _channel_resolve(self) -> None:
@@ -681,6 +738,18 @@ class Rulebook(Frozen):
     def auto_rule(self, rule_id: str) -> "AutoRule | None":
         """Return the automated rule with this id, or None."""
         return next((r for r in self.auto_rules if r.id == rule_id), None)
+
+    def _screening_resolve(self) -> None:
+        codes = {c.code for c in self.categories}
+        if self.clusters is not None:
+            for name, members in self.clusters.groups.items():
+                for code in members:
+                    if code not in codes:
+                        raise ValueError(f"clusters: groups: {name}: {code!r} is not a category of this rulebook")
+        if self.priority is not None:
+            for code in self.priority.severity:
+                if code not in codes:
+                    raise ValueError(f"priority: severity: {code!r} is not a category of this rulebook")
 
     def _dsa_resolve(self) -> None:
         if self.dsa is None:

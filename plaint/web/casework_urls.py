@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import auto_rules, merchant, quality, reporters, review
+from . import auto_rules, clusters, merchant, quality, reporters, review
 
 urlpatterns = [
     # Merchant portal (the record page, /merchant/standing/, is in web/urls.py).
@@ -33,6 +33,7 @@ urlpatterns = [
     path("review/auto-rules/<str:version>/<str:rule>/replay/", auto_rules.replay, name="review-auto-rules-replay"),
     path("review/auto-rules/<str:version>/<str:rule>/switch/", auto_rules.switch, name="review-auto-rules-switch"),
     path("review/cases/<str:reference>/", review.case_page, name="review-case"),
+    path("review/clusters/<int:cluster_id>/", clusters.cluster_page, name="review-cluster"),
     path("review/cases/<str:reference>/claim/", review.claim, name="review-claim"),
     path("review/cases/<str:reference>/release/", review.release, name="review-release"),
     path("review/cases/<str:reference>/template/", review.template_text, name="review-template"),

@@ -586,6 +586,16 @@ def event_sentence(event: dict[str, Any]) -> str:
         }
     if kind == "remedy_overdue":
         return _("The marketplace did not confirm the remedy in time; a supervisor is following it up.")
+    if kind == "cluster_joined":
+        return _("Joined cluster %(id)s of reports about the same thing (%(n)s different reporters).") % {
+            "id": data.get("cluster", ""),
+            "n": data.get("size", ""),
+        }
+    if kind == "cluster_escalated":
+        return _("Cluster %(id)s reached %(n)s different reporters and went to the supervisors.") % {
+            "id": data.get("cluster", ""),
+            "n": data.get("size", ""),
+        }
     if kind == "reopen_unpaid":
         return _("The reporter reopened the case because the money never arrived; it went to review.")
     if kind == "points_on_acceptance":

@@ -173,18 +173,23 @@ def _attach(
     now: datetime,
     *,
     with_report: bool = False,
+    screen: bool = True,
 ) -> tuple[list[Evidence], list[CaseEvent]]:
     """Store checked uploads on the case; return them and the (unsaved) events that record them.
 
     Refused files are recorded too, visible to the side that sent them. Files sent with the report
-    itself (`with_report`) are marked so, so the timeline does not read them as added later.
+    itself (`with_report`) are marked so, so the timeline does not read them as added later. Without
+    `screen` (PLAINT_INTAKE_SCREENING off at filing) the photos get no forensics flags.
     """
     stored = [store(case, item, actor, party, now) for item in checked]
     photos = [e for e in stored if e.phash is not None]
-    if photos:
+    if photos and screen:
         # Forensics in the same transaction: a few indexed statements per photo (docs/evidence.md).
         order = case.report.order if case.report.order_id else None
-        forensics.screen(photos, delivered_at=order.delivered_at if order else None, now=now)
+        flags = forensics.screen(photos, delivered_at=order.delivered_at if order else None, now=now)
+        # Kept on each photo for the filing's priority (cases/priority.py), which need not read them back.
+        for photo in photos:
+            photo.flag_codes = [flag.code for flag in flags if flag.evidence is photo]
     mark = {"with_report": True} if with_report else {}
     events = [_event(case, "evidence_added", actor, now, data=_evidence_summary(e) | mark) for e in stored]
     if rejected:

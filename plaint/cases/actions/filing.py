@@ -8,8 +8,10 @@ needs evidence: the reporter's; inadmissible: closed with the alternatives). Onl
 import hashlib
 import json
 import math
+from dataclasses import replace
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -26,11 +28,13 @@ from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED, INADMISSIBLE, NEEDS_EVIDENCE
 from plaint.rulebook.schema import Category, Rulebook
 
-from .. import chain, clocks, problems
+from .. import chain, clocks, clusters, priority, problems
 from ..inputs import ReportIn
 from ..models import Case, Channel, Report
 from ..notices import tell
+from ..reading import reporter_record
 from ..transitions import OPEN_STATES, SYSTEM, State, transition
+from .clusters import after_join
 from .common import Filed, _attach, _category, _event, _notify
 from .merchant_response import _tell_merchant_to_answer
 
@@ -381,6 +385,27 @@ def _open_case(
     several = {"problems": problems.summary(results)} if len(results) > 1 else {}
     intake = transition(INTAKE_TRANSITIONS[result.outcome], State.NEW, SYSTEM)
     final = intake.target not in OPEN_STATES
+    # Screening (version 4 on): the cluster the report joins and the priority's terms. An inadmissible
+    # report joins no cluster.
+    screening = settings.PLAINT_INTAKE_SCREENING
+    cluster, grew = (None, False)
+    if not final and screening:
+        cluster, grew = clusters.join(rulebook, category.code, reporter.pk, merchant, order, listing, now)
+    weights = rulebook.priority if screening else None
+    terms: dict[str, int] = {}
+    case_priority = category.priority
+    inputs = None
+    if weights is not None:
+        record = reporter_record(reporter.pk)
+        inputs = priority.Inputs(
+            category=category.code,
+            amount=order.amount_paid if order else None,
+            cluster_size=cluster.size if cluster else 0,
+            reporter_upheld=record["upheld"],
+            reporter_unfounded=record["unfounded"],
+            trusted_flagger=actor.role == Role.TRUSTED_FLAGGER,
+        )
+        case_priority, terms = priority.compute(weights, inputs)
     report = insert(
         Report(
             reporter=reporter,
@@ -407,7 +432,10 @@ def _open_case(
             category=category.code,
             channel=channel,
             state=intake.target.value,
-            priority=category.priority,
+            priority=case_priority,
+            priority_terms=terms,
+            cluster=cluster,
+            escalated_at=now if cluster and cluster.escalated_at else None,
             trusted_flagger=actor.role == Role.TRUSTED_FLAGGER,
             rulebook_version=rulebook.version,
             admissibility=result.as_dict() | several,
@@ -434,8 +462,19 @@ def _open_case(
             to_state=State.NEW,
         )
     ]
-    stored, attached = _attach(case, checked, rejected, actor, Party.REPORTER, now, with_report=True)
+    stored, attached = _attach(case, checked, rejected, actor, Party.REPORTER, now, with_report=True, screen=screening)
     events += attached
+    if cluster is not None:
+        events += after_join(case, cluster, grew, rulebook, now)
+        # A cluster escalating now marked its open cases, this one among them, in the database.
+        case.escalated_at = case.escalated_at or cluster.escalated_at
+    if inputs is not None and any(e.phash is not None for e in stored):
+        # The forensics flags _attach just wrote (kept on each photo) count in the priority; the case is
+        # this transaction's own, so it is written without a lock.
+        flags = sum(1 for e in stored for code in getattr(e, "flag_codes", ()) if code in weights.forensics_codes)
+        if flags:
+            case.priority, case.priority_terms = priority.compute(weights, replace(inputs, forensics_flags=flags))
+            Case.objects.filter(pk=case.pk).update(priority=case.priority, priority_terms=case.priority_terms)
     events.append(
         _event(
             case,
