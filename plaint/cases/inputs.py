@@ -38,6 +38,27 @@ class ReportIn(Input):
     )
 
 
+class InvestigationIn(Input):
+    """An own-initiative investigation a supervisor opens (docs/investigations.md): no consumer, no remedy."""
+
+    # Multipart requests carry the files' `evidence_kind` fields beside these; they are read apart.
+    model_config = ConfigDict(extra="ignore")
+
+    target_type: str = Field(
+        pattern="^(listing|merchant)$",
+        json_schema_extra={"enum": ["listing", "merchant"]},
+        description="listing or merchant: an investigation is about what is on sale, not one consumer's order",
+    )
+    target_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(
+        json_schema_extra=codes.in_force("categories")
+    )
+    description: Text = Field(description="What the platform found, and why it opens the case")
+    flag_id: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="The monitoring flag the investigation acts on (it is marked acted on)"
+    )
+
+
 class ResponseIn(Input):
     model_config = ConfigDict(extra="ignore")
 

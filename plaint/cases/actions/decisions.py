@@ -69,6 +69,7 @@ def _make_decision(
         now=now,
         repeat_multiplier=category.repeat_multiplier if repeat else 1,
         no_remedy=no_remedy,
+        own_initiative=case.own_initiative,
     )
     decision = Decision.objects.create(
         case=case,
