@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from plaint.limits import Input
+from plaint.limits import MAX_ID, Input
 from plaint.rulebook import codes
 
 # Declared as enumerations in the OpenAPI document; the actions refuse an unknown code with their own message.
@@ -55,7 +55,7 @@ class InvestigationIn(Input):
     )
     description: Text = Field(description="What the platform found, and why it opens the case")
     flag_id: int | None = Field(
-        None, ge=1, le=2**31 - 1, description="The monitoring flag the investigation acts on (it is marked acted on)"
+        None, ge=1, le=MAX_ID, description="The monitoring flag the investigation acts on (it is marked acted on)"
     )
 
 

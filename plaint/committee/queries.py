@@ -72,6 +72,7 @@ def dossier(panel: Panel, language: str = "zh-hans") -> dict[str, Any]:
         "opened_at": case.opened_at.isoformat(),
         "merchant": {"id": case.merchant.external_id, "name": case.merchant.name},
         "reporter": {"name": _masked(case.reporter.name)} if case.reporter_id is not None else None,
+        "own_initiative": case.own_initiative,
         "report": {
             "target_type": report.target_type,
             "description": report.description,

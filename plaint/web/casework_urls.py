@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import merchant, quality, review
+from . import investigations, merchant, quality, review
 
 urlpatterns = [
     # Merchant portal (the record page, /merchant/standing/, is in web/urls.py).
@@ -26,6 +26,7 @@ urlpatterns = [
     path("review/filters/", review.save_filter, name="review-save-filter"),
     path("review/filters/<int:filter_id>/delete/", review.delete_filter, name="review-delete-filter"),
     path("review/supervisor/", review.supervisor, name="review-supervisor"),
+    path("review/investigations/new/", investigations.new_investigation, name="review-investigation-new"),
     path("review/quality/", quality.quality_page, name="review-quality"),
     path("review/cases/<str:reference>/", review.case_page, name="review-case"),
     path("review/cases/<str:reference>/claim/", review.claim, name="review-claim"),

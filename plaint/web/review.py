@@ -381,10 +381,13 @@ class DecisionForm(forms.Form):
         help_text=_("Start from a template, then edit it: both parties read this."),
     )
 
-    def __init__(self, *args: Any, rulebook: Any, category: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, rulebook: Any, category: Any, own_initiative: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason_codes"].choices = [(code, pick(text)) for code, text in rulebook.reason_codes.items()]
         remedies = category.remedies if category else list(rulebook.remedies)
+        if own_initiative:
+            # An investigation has no consumer to remedy (docs/investigations.md).
+            remedies = ["none"]
         self.fields["remedy"].choices = [(code, pick(rulebook.remedies[code])) for code in remedies]
         self.fields["rectification_kind"].choices = [("", _("No rectification"))] + [
             (kind, RECTIFICATION_KIND_LABELS.get(kind, kind)) for kind in RECTIFICATION_KINDS
@@ -484,11 +487,17 @@ def _workspace(
     if form is None:
         initial = {
             "remedy": case.report.remedy_wanted
-            if category and case.report.remedy_wanted in category.remedies
+            if category and (case.report.remedy_wanted in category.remedies or case.own_initiative)
             else None,
             "statement": statement_templates.fill(chosen.body, values) if chosen else "",
         }
-        form = DecisionForm(initial=initial, rulebook=rulebook, category=category, auto_id="decide_%s")
+        form = DecisionForm(
+            initial=initial,
+            rulebook=rulebook,
+            category=category,
+            own_initiative=case.own_initiative,
+            auto_id="decide_%s",
+        )
     related = related_cases(case)
     for item in data["evidence"]:
         item["kind_title"] = pick(rulebook.evidence_kinds.get(item["kind"])) or item["kind"]
@@ -606,7 +615,13 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method != "POST":
         return redirect("review-case", reference=case.reference)
     rulebook = loader.get(case.rulebook_version)
-    form = DecisionForm(request.POST, rulebook=rulebook, category=rulebook.category(case.category), auto_id="decide_%s")
+    form = DecisionForm(
+        request.POST,
+        rulebook=rulebook,
+        category=rulebook.category(case.category),
+        own_initiative=case.own_initiative,
+        auto_id="decide_%s",
+    )
     if form.is_valid():
         try:
             actions.decide_case(request.user, case, form.decision_in())

@@ -24,6 +24,7 @@ def world(db, time_machine):
     staff = f.user(Role.MERCHANT, merchant=merchant)
     supervisor = f.user(Role.SUPERVISOR)
     reviewer = f.user(Role.REVIEWER)
+    consumer = f.consumer_user("C1")
     flag = MonitoringFlag.objects.create(
         merchant=merchant,
         reason="spike",
@@ -38,12 +39,13 @@ def world(db, time_machine):
         "supervisor": supervisor,
         "reviewer": reviewer,
         "flag": flag,
+        "consumer": consumer,
         "api": {
             "supervisor": ApiClient(f.token(supervisor)),
             "reviewer": ApiClient(f.token(reviewer)),
             "merchant": ApiClient(f.token(staff)),
             "agent": ApiClient(f.token(f.user(Role.AGENT))),
-            "consumer": ApiClient(f.token(f.consumer_user("C1"))),
+            "consumer": ApiClient(f.token(consumer)),
             "marketplace": ApiClient(f.token(f.user(Role.MARKETPLACE))),
         },
     }
