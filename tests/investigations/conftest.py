@@ -60,7 +60,5 @@ def investigation_fields(world, **extra) -> dict:
     } | extra
 
 
-
-
 def photo() -> list[tuple[str, bytes, str]]:
     return [("serial.jpg", f.jpeg(), "photo_of_product")]
