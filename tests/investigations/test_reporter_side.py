@@ -63,6 +63,8 @@ def test_who_acts_for_a_reporter_is_refused_while_the_merchant_answers(world, ca
     asked = reviewer.post_json(f"/cases/{ref}/messages", {"text": "请提供授权书", "addressed_to": "merchant"})
     assert asked.status_code == 201
     api["merchant"].post_form(f"/cases/{ref}/response", {"kind": "contest", "explanation": "正品"})
+    # No reporter's reply to wait for, nor a window for one shown to anybody.
+    assert api["merchant"].get(f"/cases/{ref}").json()["reply"] is None
     assert reviewer.post_json(f"/review/cases/{ref}/claim", {}).status_code == 200
     refused(
         reviewer.post_json(
