@@ -56,7 +56,9 @@ class CaseOut(Schema):
     closed_at: str | None
     target: dict[str, Any]
     report: dict[str, Any]
-    reporter: dict[str, Any]
+    # None on an own-initiative investigation (own_initiative true): the platform opened it, no consumer reported.
+    reporter: dict[str, Any] | None
+    own_initiative: bool = False
     admissibility: dict[str, Any]
     deadlines: dict[str, Any]
     # The running service-level clocks this side may see (cases/reading.py clock_items).

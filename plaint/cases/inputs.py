@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import ConfigDict, Field, StringConstraints
 
-from plaint.limits import Input
+from plaint.limits import MAX_ID, Input
 from plaint.rulebook import codes
 
 # Declared as enumerations in the OpenAPI document; the actions refuse an unknown code with their own message.
@@ -47,6 +47,27 @@ class ReportIn(Input):
     )
     consumer_id: str | None = Field(
         None, max_length=64, description="The consumer reported for (agents and the marketplace only)"
+    )
+
+
+class InvestigationIn(Input):
+    """An own-initiative investigation a supervisor opens (docs/investigations.md): no consumer, no remedy."""
+
+    # Multipart requests carry the files' `evidence_kind` fields beside these; they are read apart.
+    model_config = ConfigDict(extra="ignore")
+
+    target_type: str = Field(
+        pattern="^(listing|merchant)$",
+        json_schema_extra={"enum": ["listing", "merchant"]},
+        description="listing or merchant: an investigation is about what is on sale, not one consumer's order",
+    )
+    target_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
+    category: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)] = Field(
+        json_schema_extra=codes.in_force("categories")
+    )
+    description: Text = Field(description="What the platform found, and why it opens the case")
+    flag_id: int | None = Field(
+        None, ge=1, le=MAX_ID, description="The monitoring flag the investigation acts on (it is marked acted on)"
     )
 
 

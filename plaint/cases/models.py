@@ -24,6 +24,8 @@ class Channel(models.TextChoices):
     EMAIL = "email", "E-mail"
     # A trusted flagger's report (plaint/reporters, DSA art. 22), through its own API token.
     TRUSTED_FLAGGER = "trusted_flagger", "Trusted flagger"
+    # Opened by a supervisor on the platform's own initiative (docs/investigations.md): no reporter.
+    OWN_INITIATIVE = "own_initiative", "Own initiative"
 
 
 class TargetType(models.TextChoices):
@@ -69,11 +71,15 @@ class Cluster(models.Model):
 
 
 class Report(models.Model):
-    """What the reporter submitted, as submitted."""
+    """What the reporter submitted, as submitted; or what a supervisor found, opening an investigation.
+
+    An own-initiative investigation (channel own_initiative) has no reporter: `filed_by` is the
+    supervisor who opened it, and every reporter-side step is refused or skipped.
+    """
 
     # Reports are found through their case (which indexes merchant and reporter), not directly.
     reporter = models.ForeignKey(
-        "marketplace.Consumer", on_delete=models.PROTECT, related_name="reports", db_index=False
+        "marketplace.Consumer", null=True, blank=True, on_delete=models.PROTECT, related_name="reports", db_index=False
     )
     # Indexed by the idempotency constraint, which starts with it.
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
@@ -108,7 +114,10 @@ class Case(models.Model):
     report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="case")
     # Copied from the report for the queues; indexed by case_merchant and case_reporter below.
     merchant = models.ForeignKey("marketplace.Merchant", on_delete=models.PROTECT, related_name="cases", db_index=False)
-    reporter = models.ForeignKey("marketplace.Consumer", on_delete=models.PROTECT, related_name="cases", db_index=False)
+    # None on an own-initiative investigation (channel own_initiative).
+    reporter = models.ForeignKey(
+        "marketplace.Consumer", null=True, blank=True, on_delete=models.PROTECT, related_name="cases", db_index=False
+    )
     category = models.CharField(max_length=50)
     channel = models.CharField(max_length=20, choices=Channel.choices)
     state = models.CharField(max_length=30, choices=[(s.value, s.value) for s in State], default=State.NEW)
@@ -201,6 +210,15 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def own_initiative(self) -> bool:
+        """Return whether the platform opened this case itself (an investigation: no reporter)."""
+        return self.reporter_id is None
+
+    def reporter_names(self) -> tuple[str, ...]:
+        """Return the reporter's name to mask in texts others read; () on an investigation (no reporter)."""
+        return (self.reporter.name,) if self.reporter_id is not None else ()
 
 
 class Visibility(models.TextChoices):

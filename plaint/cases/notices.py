@@ -38,7 +38,8 @@ def tell(
     base = {"ref": case.reference, "category": {"zh": category.title.zh, "en": category.title.en}} | fields
     ref = case.reference
     audiences = []
-    if reporter:
+    # An own-initiative investigation has no reporter to tell (docs/investigations.md).
+    if reporter and case.reporter_id is not None:
         audiences.append(
             Audience(
                 "reporter",

@@ -43,8 +43,11 @@ def reply_window(case: Case, rulebook: Rulebook | None = None) -> ReplyWindow | 
 
     None when the rulebook gives no [intake] reply_days (versions before 3) or the merchant has not
     contested nor proposed rectification (an acceptance or silence leaves nothing to answer).
-    Whether a reply was made, or the case was decided since, is for the caller to check.
+    Whether a reply was made, or the case was decided since, is for the caller to check. None on an
+    own-initiative investigation: it has no reporter to reply.
     """
+    if case.reporter_id is None:
+        return None
     rulebook = rulebook or loader.get(case.rulebook_version)
     if not rulebook.intake.reply_days:
         return None

@@ -123,7 +123,7 @@ def event_item(event: CaseEvent, side: str, *, people: bool = True, reporter_nam
         item["data"] = {k: v for k, v in event.data.items() if k not in PERSONAL_EVENT_DATA}
     if side == MERCHANT and event.kind in THREAD_EVENTS and event.data.get("party") == "reporter":
         # The reporter's words in the negotiation, masked as the report is.
-        names = (reporter_name if reporter_name is not None else event.case.reporter.name,)
+        names = (reporter_name,) if reporter_name is not None else event.case.reporter_names()
         item["reason"] = mask_text(event.reason, names)
         item["data"] = item["data"] | {k: mask_text(v, names) for k in ("text", "note") if (v := event.data.get(k))}
     if side == STAFF:
@@ -159,7 +159,7 @@ def appeal_item(appeal: Appeal, side: str) -> dict[str, Any]:
         item["decided_by"] = appeal.decided_by.username if appeal.decided_by_id else None
     if side == MERCHANT:
         # The reporter's words (its grounds, or its answer to the merchant's appeal), personal data masked.
-        names = (appeal.case.reporter.name,)
+        names = appeal.case.reporter_names()
         key = "grounds" if appeal.party == "reporter" else "answer"
         item[key] = mask_text(item[key], names)
     item["panel"] = appeal_panel(appeal) if appeal.route == "committee" else None
@@ -291,7 +291,9 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
         },
         "report": {
             # The merchant reads the reporter's words with the personal data in them masked.
-            "description": mask_text(report.description, (reporter.name,)) if side == MERCHANT else report.description,
+            "description": mask_text(report.description, case.reporter_names())
+            if side == MERCHANT
+            else report.description,
             "remedy_wanted": report.remedy_wanted,
             "submitted_at": report.submitted_at.isoformat(),
             "channel_reference": report.channel_reference if contact else "",
@@ -299,12 +301,16 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
             "filed_by_role": report.filed_by.role,
             "agent": report.filed_by.username if report.filed_by.role == Role.AGENT and contact else None,
         },
+        # None on an own-initiative investigation, which has no reporter (see "own_initiative").
         "reporter": {
             "id": reporter.external_id if side != MERCHANT else None,
             "name": reporter.name if contact else _masked(reporter.name) if side == MERCHANT else None,
             "email": reporter.email if contact else None,
             "phone": reporter.phone if contact else None,
-        },
+        }
+        if reporter is not None
+        else None,
+        "own_initiative": case.own_initiative,
         "admissibility": case.admissibility,
         "deadlines": {
             "evidence_due_at": _iso(case.evidence_due_at),
@@ -332,7 +338,7 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
         "remedies": [remedy_item(r) for r in case.remedy_instructions.order_by("id")],
         "thread": thread(case, side),
         "timeline": [
-            event_item(e, side, people=people, reporter_name=reporter.name)
+            event_item(e, side, people=people, reporter_name=reporter.name if reporter is not None else "")
             for e in timeline(case, side).select_related("actor")
         ],
         "allowed_actions": allowed_actions(case, viewer, now),
@@ -387,7 +393,7 @@ def describe_case(case: Case, viewer: User, *, language: str = "zh-hans", now: d
                 flags.setdefault(flag.evidence_id, []).append(flag_item(flag))
         for item in data["evidence"]:
             item["flags"] = flags.get(item["id"], [])
-        data["reporter_record"] = reporter_record(case.reporter_id)
+        data["reporter_record"] = reporter_record(case.reporter_id) if reporter is not None else None
         # One of many new accounts that reported this merchant in a short time ([rings]): staff only.
         data["ring_flagged"] = case.ring_flagged
         data["priority_terms"] = priority.explained(case)
@@ -415,7 +421,7 @@ def reply_item(case: Case, side: str) -> dict[str, Any] | None:
     due = _iso(window.due_at) if window else None
     if reply is None:
         return {"text": None, "replied_at": None, "evidence_ids": [], "reply_due_at": due} if window else None
-    text = mask_text(reply.text, (case.reporter.name,)) if side == MERCHANT else reply.text
+    text = mask_text(reply.text, case.reporter_names()) if side == MERCHANT else reply.text
     return {
         "text": text,
         "replied_at": _iso(reply.replied_at),
@@ -525,14 +531,17 @@ def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
     """Return what the viewer can do to the case now, for clients to show the right buttons."""
     side = side_of(viewer)
     actions: list[str] = []
-    if side == REPORTER or viewer.role in ("agent", "marketplace"):
+    # An own-initiative investigation has no reporter's side: nobody acts for one, and the merchant has
+    # no remedy to accept nor a consumer to make offers to.
+    for_reporter = case.reporter_id is not None and (side == REPORTER or viewer.role in ("agent", "marketplace"))
+    if for_reporter:
         if case.state in ("needs_evidence", "awaiting_merchant", "awaiting_review"):
             actions += ["add_evidence", "withdraw", "nudge"]
-    if case.state == State.RESOLVED and (side == REPORTER or viewer.role == Role.AGENT):
+    if case.state == State.RESOLVED and for_reporter and viewer.role != Role.MARKETPLACE:
         window = reopen_window(case)
         if window is not None and now <= window[1]:
             actions.append("reopen")
-    if viewer.role == Role.CONSUMER and case.state in FINAL_STATES:
+    if viewer.role == Role.CONSUMER and for_reporter and case.state in FINAL_STATES:
         if not CaseRating.objects.filter(case=case).exists():
             actions.append("rate")
     if (
@@ -540,16 +549,20 @@ def allowed_actions(case: Case, viewer: User, now: datetime) -> list[str]:
         and case.remedy_instructions.exclude(state=RemedyState.EXECUTED).exists()
     ):
         actions.append("confirm_remedy")
-    if (side == REPORTER or viewer.role in ("agent", "marketplace")) and _may_reply(case, now):
+    if for_reporter and _may_reply(case, now):
         actions.append("reply")
     if side == MERCHANT and "contest" in allowed(case.state, "merchant"):
-        actions += ["accept", "contest", "rectify", "add_evidence"]
+        actions += (
+            ["contest", "rectify", "add_evidence"]
+            if case.own_initiative
+            else ["accept", "contest", "rectify", "add_evidence"]
+        )
     # The negotiation thread (actions/negotiation.py): parties write while the case is open and offer
     # while it awaits the merchant; reviewers ask either party a question.
     if case.state in ("needs_evidence", "awaiting_merchant", "awaiting_review"):
-        if side == MERCHANT or side == REPORTER or viewer.role in ("agent", "marketplace"):
+        if side == MERCHANT or for_reporter:
             actions.append("message")
-            if case.state == "awaiting_merchant":
+            if case.state == "awaiting_merchant" and not case.own_initiative:
                 actions.append("offer")
         elif viewer.role in ("reviewer", "supervisor"):
             actions.append("ask")
@@ -591,7 +604,7 @@ def offer_item(offer: Offer, side: str, case: Case) -> dict[str, Any]:
         state = "lapsed"
     note = offer.note
     if side == MERCHANT and offer.party == "reporter":
-        note = mask_text(note, (case.reporter.name,))
+        note = mask_text(note, case.reporter_names())
     return {
         "id": offer.pk,
         "kind": offer.kind,
@@ -612,9 +625,10 @@ def thread(case: Case, side: str) -> dict[str, Any]:
     bound = negotiation.max_extension_days if negotiation else 0
     offers = list(case.offers.all())
     used = sum(o.days or 0 for o in offers if o.kind == OfferKind.EXTENSION and o.state == OfferState.ACCEPTED)
-    name = case.reporter.name
+    name = case.reporter.name if case.reporter_id is not None else ""
     return {
-        "open": case.state == "awaiting_merchant",
+        # An own-initiative investigation has no reporter to negotiate with.
+        "open": case.state == "awaiting_merchant" and case.reporter_id is not None,
         "messages": [message_item(m, side, name) for m in case.messages.all()],
         "offers": [offer_item(o, side, case) for o in offers],
         "max_extension_days": bound,

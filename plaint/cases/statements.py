@@ -41,14 +41,16 @@ def compose(
     repeat_multiplier: int = 1,
     no_remedy: dict[str, str] | None = None,
     auto_rule: dict[str, Any] | None = None,
+    own_initiative: bool = False,
 ) -> dict[str, Any]:
     """Return the statement of reasons as a self-contained dict (every title copied, nothing looked up later).
 
     `no_remedy` says, in both languages, why an upheld report gets no remedy (`remedy` is then "none").
     `auto_rule` is the automated rule that decided (its id, title and the facts that met it), if one did.
+    `own_initiative`: the case is an investigation the platform opened itself (no reporter); the
+    statement says so in `source`, and its appeal text names the merchant's appeals only.
     """
-    extra = {"auto_rule": auto_rule} if auto_rule else {}
-    return extra | {
+    statement = {
         "outcome": outcome,
         "outcome_title": OUTCOME_TITLES[outcome],
         "facts": facts,
@@ -79,12 +81,32 @@ def compose(
             "repeat_multiplier": repeat_multiplier,
             "expires_at": points_expire_at.isoformat() if points_expire_at else None,
         },
-        "appeal": _appeal(rulebook, points, now, outcome=outcome, automated=automated, category=category.code),
+        "appeal": _appeal(
+            rulebook,
+            points,
+            now,
+            outcome=outcome,
+            automated=automated,
+            category=category.code,
+            own_initiative=own_initiative,
+        ),
         "alternatives": [{"code": a.code, **_text(a.title)} for a in rulebook.alternatives]
-        if outcome == "not_upheld"
+        if outcome == "not_upheld" and not own_initiative
         else [],
         "decided_at": now.isoformat(),
     }
+    if own_initiative:
+        statement["source"] = {"own_initiative": True, **OWN_INITIATIVE_SOURCE}
+    if auto_rule:
+        statement["auto_rule"] = auto_rule
+    return statement
+
+
+OWN_INITIATIVE_SOURCE = {
+    "zh": "本案由平台依职权主动立案调查（非消费者举报），没有举报人。",
+    "en": "This case was opened on the platform's own initiative (an investigation, not a consumer's report); "
+    "it has no reporter.",
+}
 
 
 def _appeal(
@@ -95,6 +117,7 @@ def _appeal(
     outcome: str = "upheld",
     automated: bool = False,
     category: str = "",
+    own_initiative: bool = False,
 ) -> dict[str, Any]:
     """Return how the decision can be challenged: what Plaint offers today, and the routes outside it.
 
@@ -110,7 +133,7 @@ def _appeal(
         "to a court; Plaint has no appeals committee yet."
     )
     if rulebook.appeals is not None:
-        return _appeals_open(rulebook, points, now, outcome, automated, category)
+        return _appeals_open(rulebook, points, now, outcome, automated, category, own_initiative)
     if points <= 0:
         return {"penalty_appeal_until": None, "window_days": None, "zh": outside_zh, "en": outside_en}
     until = deadline(rulebook, "penalty_appeal", now)
@@ -135,7 +158,13 @@ DECIDERS = {
 
 
 def _appeals_open(
-    rulebook: Rulebook, points: int, now: datetime, outcome: str, automated: bool, category: str = ""
+    rulebook: Rulebook,
+    points: int,
+    now: datetime,
+    outcome: str,
+    automated: bool,
+    category: str = "",
+    own_initiative: bool = False,
 ) -> dict[str, Any]:
     """Return the appeals really open to each party under a rulebook with [appeals], with their deadlines.
 
@@ -156,7 +185,8 @@ def _appeals_open(
 
     zh, en = [], []
     reporter_until = merchant_until = None
-    if outcome in ("not_upheld", "partly_upheld") or automated:
+    # An own-initiative investigation has no reporter to appeal.
+    if (outcome in ("not_upheld", "partly_upheld") or automated) and not own_initiative:
         reporter_until = outcome_until
         zh.append(f"举报人（或代其办理的客服）不服的，可在 {local(outcome_until)} 前申诉，{who('outcome')[0]}。")
         en.append(f"The reporter (or an agent for them) may appeal until {local(outcome_until)}; {who('outcome')[1]}.")
@@ -172,8 +202,9 @@ def _appeals_open(
             f"The merchant may appeal the points and the measures they bring until {local(penalty_until)}; "
             f"{who('penalty')[1]}."
         )
-    zh.append("对方可在规定期限内答复。")
-    en.append("The other party may answer within the rulebook's days.")
+    if not own_initiative:
+        zh.append("对方可在规定期限内答复。")
+        en.append("The other party may answer within the rulebook's days.")
     zh.append(
         "此外，消费者可向消费者协会或 12315 投诉，任何一方均可向人民法院起诉；"
         "在欧盟，还可提交经认证的庭外争议解决机构（《数字服务法》第 21 条）。"
@@ -221,6 +252,8 @@ def render(statement: dict[str, Any], language: str) -> str:
         + (f"规则第 {rule['rulebook_version']} 版" if zh else f"rulebook version {rule['rulebook_version']}"),
         ("事实与理由：" if zh else "Facts and reasoning: ") + statement["facts"],
     ]
+    if statement.get("source"):
+        lines.insert(0, statement["source"][lang])
     if statement["evidence_considered"]:
         lines.append("已审查的证据：" if zh else "Evidence considered:")
         # By name and kind, each side's: the hashes are in the dossier and the staff's view.

@@ -59,7 +59,7 @@ def dossier(panel: Panel, language: str = "zh-hans") -> dict[str, Any]:
     """Return the case a panel decides as the merchant reads it, with personal data in text masked."""
     case = Case.objects.select_related("report", "report__order", "merchant", "reporter").get(pk=panel.case_id)
     report = case.report
-    names = (case.reporter.name,)
+    names = case.reporter_names()
     rulebook = loader.get(case.rulebook_version)
     category = rulebook.category(case.category)
     kinds = rulebook.evidence_kinds
@@ -71,7 +71,8 @@ def dossier(panel: Panel, language: str = "zh-hans") -> dict[str, Any]:
         "rulebook_version": case.rulebook_version,
         "opened_at": case.opened_at.isoformat(),
         "merchant": {"id": case.merchant.external_id, "name": case.merchant.name},
-        "reporter": {"name": _masked(case.reporter.name)},
+        "reporter": {"name": _masked(case.reporter.name)} if case.reporter_id is not None else None,
+        "own_initiative": case.own_initiative,
         "report": {
             "target_type": report.target_type,
             "description": report.description,

@@ -13,6 +13,7 @@ from typing import Any
 from django.utils import timezone
 
 from plaint.accounts.models import User
+from plaint.cases.actions.common import no_reporter
 from plaint.cases.models import Case
 from plaint.cases.reading import describe_case
 from plaint.rulebook import loader
@@ -49,6 +50,9 @@ def complaint_text(case: Case, viewer: User, language: str = "zh-hans", *, data:
 
     `data`: the case as the viewer reads it (cases.reading.describe_case), when the caller has it already.
     """
+    if case.reporter_id is None:
+        # A complaint is a consumer's; an own-initiative investigation has none to make.
+        raise no_reporter(case)
     zh = language_of(language) == "zh-hans"
     lang = "zh" if zh else "en"
     data = data if data is not None else describe_case(case, viewer, language=language_of(language))

@@ -17,6 +17,9 @@ from plaint.rulebook import loader
 from plaint.rulebook.dsa import Dsa, DsaCategory, Restriction
 
 FACTS_MAX = 5000
+# The Transparency Database's source of an own-initiative investigation (SourceType in rulebook/dsa.py).
+SOURCE_VOLUNTARY = "SOURCE_VOLUNTARY"
+SOURCE_TRUSTED_FLAGGER = "SOURCE_TRUSTED_FLAGGER"
 # The API's puid: letters, digits, "-" and "_", at most 500 characters.
 PUID_PREFIX = "plaint"
 
@@ -111,6 +114,8 @@ def _statement(
     ends_at: datetime | None,
     content_date: str,
     automated_decision: str,
+    own_initiative: bool = False,
+    trusted_flagger: bool = False,
 ) -> dict[str, Any]:
     statement = _restriction_fields(restriction, ends_at)
     statement["account_type"] = dsa.account_type
@@ -135,8 +140,16 @@ def _statement(
     statement["content_date"] = content_date
     statement["application_date"] = _day(applied_at)
     statement["decision_facts"] = facts[:FACTS_MAX]
-    statement["source_type"] = dsa.source_type
-    # Reports are notices people file; nothing in Plaint detects content by itself.
+    # A case the platform opened on its own initiative (an investigation) is the database's voluntary
+    # own-initiative source, a trusted flagger's report (DSA art. 22) its own source, whatever the
+    # rulebook names for other reports.
+    if own_initiative:
+        statement["source_type"] = SOURCE_VOLUNTARY
+    elif trusted_flagger:
+        statement["source_type"] = SOURCE_TRUSTED_FLAGGER
+    else:
+        statement["source_type"] = dsa.source_type
+    # Reports are notices people file, investigations people open; nothing in Plaint detects content by itself.
     statement["automated_detection"] = "No"
     statement["automated_decision"] = automated_decision
     statement["puid"] = puid
@@ -171,8 +184,13 @@ def for_decision(decision: Any) -> dict[str, Any] | None:
     reasons = ", ".join(r.get("en", r.get("code", "")) for r in decision.statement.get("reason_codes", []))
     remedy = decision.statement.get("remedy", {})
     target = case.report.target_type
+    opened = (
+        f"An investigation the platform opened on its own initiative into a {target}"
+        if case.own_initiative
+        else f"A buyer's report on {'an' if target == 'order' else 'a'} {target}"
+    )
     parts = [
-        f"A buyer's report on {'an' if target == 'order' else 'a'} {target} (case {case.reference}, "
+        f"{opened} (case {case.reference}, "
         f"category '{title}') was decided "
         f"'{decision.outcome.replace('_', ' ')}' on {_day(decision.decided_at)} under the marketplace's rules, "
         f"version {decision.rulebook_version}.",
@@ -197,7 +215,7 @@ def for_decision(decision: Any) -> dict[str, Any] | None:
     facts = decision.statement.get("facts") or ""
     if facts:
         # The reviewer's own words, with the personal data a consumer may have written masked.
-        parts.append("Facts found: " + mask_text(facts, names=(case.report.reporter.name,)))
+        parts.append("Facts found: " + mask_text(facts, names=case.reporter_names()))
     return _statement(
         dsa,
         category,
@@ -208,6 +226,8 @@ def for_decision(decision: Any) -> dict[str, Any] | None:
         ends_at=None,
         content_date=_content_date(case),
         automated_decision="AUTOMATED_DECISION_FULLY" if decision.automated else "AUTOMATED_DECISION_NOT_AUTOMATED",
+        own_initiative=case.own_initiative,
+        trusted_flagger=case.trusted_flagger,
     )
 
 
@@ -249,4 +269,6 @@ def for_measure(measure: Any) -> dict[str, Any] | None:
         ends_at=measure.ends_at,
         content_date=_content_date(case),
         automated_decision="AUTOMATED_DECISION_FULLY" if automated else "AUTOMATED_DECISION_PARTIALLY",
+        own_initiative=case.own_initiative,
+        trusted_flagger=case.trusted_flagger,
     )

@@ -43,6 +43,9 @@ def remedy_order(case: object, window_days: int) -> Order | None:
     report = case.report
     if report.order_id is not None:
         return report.order
+    if report.reporter_id is None:
+        # An own-initiative investigation: no consumer, so no consumer's order to carry a remedy out on.
+        return None
     since = report.submitted_at - timedelta(days=window_days)
     orders = Order.objects.filter(consumer_id=report.reporter_id, paid_at__lte=report.submitted_at)
     if report.listing_id is not None:
@@ -89,7 +92,7 @@ def instruct_remedy(
         {
             "case": case.reference,
             "order_id": order.external_id,
-            "consumer_id": case.reporter.external_id,
+            "consumer_id": case.reporter.external_id if case.reporter_id else None,
             "merchant_id": case.merchant.external_id,
             "remedy": remedy,
             "amount": str(paid),

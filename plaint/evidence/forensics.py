@@ -156,7 +156,11 @@ def _copy_details(evidence: Evidence, matches: list[tuple[int, int]]) -> dict[st
     for pk, distance in matches[:MAX_MATCHES]:
         row = rows[pk]
         if row["party"] == Party.REPORTER:
-            by = "same_reporter" if row["case__reporter_id"] == case.reporter_id else "other_consumer"
+            by = (
+                "same_reporter"
+                if case.reporter_id is not None and row["case__reporter_id"] == case.reporter_id
+                else "other_consumer"
+            )
         elif row["party"] == Party.MERCHANT:
             by = "this_merchant" if row["case__merchant_id"] == case.merchant_id else "other_merchant"
         else:

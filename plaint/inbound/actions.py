@@ -512,7 +512,8 @@ def _party(case: Case, sender: str) -> tuple[str, User | None, str, str] | None:
 
     None for anyone else. The merchant writes from its contact address or a staff account's.
     """
-    if case.reporter.email and sender == case.reporter.email.lower():
+    # An own-initiative investigation has no reporter: only the merchant's addresses are a party's.
+    if case.reporter_id is not None and case.reporter.email and sender == case.reporter.email.lower():
         return "reporter", gateway(), case.reporter.language, f"/consumer/cases/{case.reference}/"
     staff = User.objects.filter(role=Role.MERCHANT, merchant_id=case.merchant_id, is_active=True).order_by("pk")
     own = staff.filter(email__iexact=sender).first()

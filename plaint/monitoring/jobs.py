@@ -27,6 +27,7 @@ from plaint.rulebook.schema import Monitoring, Rulebook
 from .models import MerchantFigures, MonitoringFlag
 
 UPHELD = ("upheld", "partly_upheld")
+OWN_INITIATIVE = "own_initiative"
 ILLEGAL_TRACK = "illegal_goods"
 
 
@@ -67,11 +68,14 @@ def compute(now: datetime | None = None, rulebook: Rulebook | None = None) -> Mo
         return report
     windows = _windows(now, config)
     orders = _counts(Order.objects.all(), "merchant_id", "paid_at", windows)
-    reports = _counts(Case.objects.all(), "merchant_id", "opened_at", windows)
+    # Consumers' reports only: the platform's own investigations are its response to these figures,
+    # and counting them would feed the spike they answer.
+    reports = _counts(Case.objects.exclude(channel=OWN_INITIATIVE), "merchant_id", "opened_at", windows)
     current_start = windows[0][0]
     decided = {
         row["case__merchant_id"]: (row["decided"], row["upheld"])
         for row in Decision.objects.filter(decided_at__gte=current_start, decided_at__lt=now)
+        .exclude(case__channel=OWN_INITIATIVE)
         .values("case__merchant_id")
         .annotate(decided=Count("id"), upheld=Count("id", filter=Q(outcome__in=UPHELD)))
     }

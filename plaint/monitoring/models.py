@@ -22,6 +22,8 @@ class MerchantFigures(models.Model):
 class FlagState(models.TextChoices):
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"
+    # Turned into an own-initiative investigation: `case` is the case opened from it.
+    ACTED = "acted", "Investigation opened"
 
 
 class MonitoringFlag(models.Model):
@@ -35,6 +37,9 @@ class MonitoringFlag(models.Model):
     closed_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     closed_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.PROTECT, related_name="monitoring_flags"
+    )
 
     class Meta:
         constraints = [

@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.core.validators import MaxLengthValidator
 from django.db.models import Q, QuerySet
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -293,6 +293,14 @@ def category_info(request: HttpRequest, consumer_id: str) -> HttpResponse:
 APPEAL_URLS = {"appeal": "agent-appeal", "answer": "agent-appeal-answer"}
 
 
+def _consumer_case(request: HttpRequest, reference: str) -> Case:
+    """Return a consumer's case for the console; 404 for an own-initiative investigation (no consumer to act for)."""
+    case = case_or_404(request, reference)
+    if case.reporter_id is None:
+        raise Http404(_("This case is an investigation the platform opened itself: it has no consumer."))
+    return case
+
+
 def _case_context(request: HttpRequest, case: Case, **appeal_forms: Any) -> dict[str, Any]:
     now = timezone.now()
     data = describe_case(case, request.user, language=_language(), now=now)
@@ -339,7 +347,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     A decided case offers the consumer's appeal (the agent files it for them) and their answer to the
     merchant's appeal.
     """
-    case = case_or_404(request, reference)
+    case = _consumer_case(request, reference)
     return render(request, "web/agent/case.html", _case_context(request, case))
 
 
@@ -347,7 +355,7 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
 @agent_only
 def appeal(request: HttpRequest, reference: str) -> HttpResponse:
     """Appeal the decision for the consumer: what, grounds, new evidence files."""
-    case = case_or_404(request, reference)
+    case = _consumer_case(request, reference)
     return appeals.file_from_page(request, case, "agent-case", _draw(request, case))
 
 
@@ -355,7 +363,7 @@ def appeal(request: HttpRequest, reference: str) -> HttpResponse:
 @agent_only
 def answer_appeal(request: HttpRequest, reference: str, appeal_id: int) -> HttpResponse:
     """Answer the merchant's appeal for the consumer, once, with words and files."""
-    case = case_or_404(request, reference)
+    case = _consumer_case(request, reference)
     return appeals.answer_from_page(request, case, appeal_id, "agent-case", _draw(request, case))
 
 
@@ -363,7 +371,7 @@ def answer_appeal(request: HttpRequest, reference: str, appeal_id: int) -> HttpR
 @agent_only
 def add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
     """Add files and/or a pasted chat transcript to a consumer's open case."""
-    case = case_or_404(request, reference)
+    case = _consumer_case(request, reference)
     url = reverse("agent-case", args=[reference])
     try:  # files kept from a filing attempt refused because this case was open (file.html)
         uploads = take_held(request, case.reporter.external_id) + uploads_from(request)
@@ -384,7 +392,7 @@ def add_evidence(request: HttpRequest, reference: str) -> HttpResponse:
 @agent_only
 def reply(request: HttpRequest, reference: str) -> HttpResponse:
     """Answer the merchant's answer and counter-evidence for the consumer, once, before the decision."""
-    case = case_or_404(request, reference)
+    case = _consumer_case(request, reference)
     reply_from_page(request, case, uploads_from(request))
     return done(request, reverse("agent-case", args=[reference]) + "#reply")
 
@@ -408,7 +416,7 @@ def nudge(request: HttpRequest, reference: str) -> HttpResponse:
 @agent_only
 def send_upload_link(request: HttpRequest, reference: str) -> HttpResponse:
     """Send the caller a one-time link to add evidence files to this case (by e-mail, to the address on record)."""
-    case = case_or_404(request, reference)
+    case = _consumer_case(request, reference)
     try:
         link = actions.send_upload_link(request.user, case, channel=request.POST.get("channel") or "email")
     except DomainError as exc:

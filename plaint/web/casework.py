@@ -49,6 +49,15 @@ FLAG_REASON_LABELS = {
 }
 # Error codes of the domain whose message a person should read in their own language.
 ERROR_MESSAGES = {
+    "no_reporter": _("This case was opened by the platform on its own initiative: it has no reporter."),
+    "no_remedy_to_accept": _(
+        "This case was opened by the platform on its own initiative: there is no consumer's remedy to accept. "
+        "Contest it or propose a rectification."
+    ),
+    "no_consumer_remedy": _(
+        "This case was opened by the platform on its own initiative: there is no consumer to remedy. "
+        "Leave the remedy at none; order a rectification if the merchant must change something."
+    ),
     "claim_required": _("Claim the case before deciding it; your claim may have lapsed."),
     "claimed_by_other": _("Another reviewer is working on this case. Pick another case or ask a supervisor."),
     "not_reviewable": _("This case is no longer in the review queue."),

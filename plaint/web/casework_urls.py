@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import auto_rules, clusters, merchant, quality, reporters, review
+from . import auto_rules, clusters, investigations, merchant, quality, reporters, review
 
 urlpatterns = [
     # Merchant portal (the record page, /merchant/standing/, is in web/urls.py).
@@ -28,6 +28,7 @@ urlpatterns = [
     path("review/supervisor/", review.supervisor, name="review-supervisor"),
     path("review/reporter-appeals/", reporters.appeals_page, name="review-reporter-appeals"),
     path("review/reporter-appeals/<int:measure_id>/decide/", reporters.decide, name="review-reporter-appeal-decide"),
+    path("review/investigations/new/", investigations.new_investigation, name="review-investigation-new"),
     path("review/quality/", quality.quality_page, name="review-quality"),
     path("review/auto-rules/", auto_rules.page, name="review-auto-rules"),
     path("review/auto-rules/<str:version>/<str:rule>/replay/", auto_rules.replay, name="review-auto-rules-replay"),

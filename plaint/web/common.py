@@ -58,6 +58,7 @@ CHANNEL_NAMES = {
     "online_chat": gettext_lazy("Online chat"),
     "trusted_flagger": gettext_lazy("Trusted flagger"),
     "email": gettext_lazy("E-mail"),
+    "own_initiative": gettext_lazy("Own initiative"),
 }
 
 
@@ -484,6 +485,13 @@ def event_sentence(event: dict[str, Any]) -> str:
     kind = event.get("kind", "")
     data = event.get("data") or {}
     version = event.get("rulebook_version")
+    if kind == "filed" and data.get("channel") == "own_initiative":
+        return _("The platform opened an investigation on its own initiative.")
+    if kind == "evidence_added" and data.get("party") == "platform":
+        return _("The platform added evidence: %(kind)s (%(file)s).") % {
+            "kind": _evidence_kind(data.get("kind"), version),
+            "file": data.get("file", ""),
+        }
     if kind == "filed":
         channel = CHANNEL_NAMES.get(data.get("channel", ""), data.get("channel", ""))
         return _("The report was filed (channel: %(channel)s).") % {"channel": channel}

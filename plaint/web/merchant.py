@@ -72,9 +72,12 @@ class AnswerForm(forms.Form):
     )
     evidence_kind = forms.ChoiceField(label=_("Kind of these files"), initial="other")
 
-    def __init__(self, *args: Any, rulebook_version: str, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, rulebook_version: str, own_initiative: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["evidence_kind"].choices = _evidence_kind_choices(rulebook_version)
+        if own_initiative:
+            # An investigation has no consumer's remedy to accept: contest or propose rectification.
+            self.fields["kind"].choices = [(k, v) for k, v in RESPONSE_LABELS.items() if k != "accept"]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
@@ -185,7 +188,9 @@ def _case_context(request: HttpRequest, case: Any, **forms_: Any) -> dict[str, A
             ],
             "accepted": forms_.get("accepted", []),
             "answer_form": forms_.get("answer_form")
-            or AnswerForm(rulebook_version=case.rulebook_version, auto_id="answer_%s"),
+            or AnswerForm(
+                rulebook_version=case.rulebook_version, own_initiative=case.own_initiative, auto_id="answer_%s"
+            ),
             "proof_forms": {
                 r.pk: (
                     forms_.get("proof_form")
@@ -225,7 +230,13 @@ def case_page(request: HttpRequest, reference: str) -> HttpResponse:
     case = _merchant_case(request, reference)
     if request.method != "POST":
         return render(request, "web/merchant/case.html", _case_context(request, case))
-    form = AnswerForm(request.POST, request.FILES, rulebook_version=case.rulebook_version, auto_id="answer_%s")
+    form = AnswerForm(
+        request.POST,
+        request.FILES,
+        rulebook_version=case.rulebook_version,
+        own_initiative=case.own_initiative,
+        auto_id="answer_%s",
+    )
     if form.is_valid():
         data = form.cleaned_data
         try:

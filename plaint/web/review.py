@@ -383,7 +383,15 @@ class DecisionForm(forms.Form):
         help_text=_("Start from a template, then edit it: both parties read this."),
     )
 
-    def __init__(self, *args: Any, rulebook: Any, category: Any, problems: list[str] = (), **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        rulebook: Any,
+        category: Any,
+        problems: list[str] = (),
+        own_initiative: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.fields["reason_codes"].choices = [(code, pick(text)) for code, text in rulebook.reason_codes.items()]
         # A report of several problems: an outcome for each open one; the case's follows from them
@@ -399,6 +407,9 @@ class DecisionForm(forms.Form):
         if self.problems:
             self.fields["outcome"].required = False
         remedies = category.remedies if category else list(rulebook.remedies)
+        if own_initiative:
+            # An investigation has no consumer to remedy (docs/investigations.md).
+            remedies = ["none"]
         self.fields["remedy"].choices = [(code, pick(rulebook.remedies[code])) for code in remedies]
         self.fields["rectification_kind"].choices = [("", _("No rectification"))] + [
             (kind, RECTIFICATION_KIND_LABELS.get(kind, kind)) for kind in RECTIFICATION_KINDS
@@ -506,12 +517,17 @@ def _workspace(
     if form is None:
         initial = {
             "remedy": case.report.remedy_wanted
-            if category and case.report.remedy_wanted in category.remedies
+            if category and (case.report.remedy_wanted in category.remedies or case.own_initiative)
             else None,
             "statement": statement_templates.fill(chosen.body, values) if chosen else "",
         }
         form = DecisionForm(
-            initial=initial, rulebook=rulebook, category=category, problems=open_problems(case), auto_id="decide_%s"
+            initial=initial,
+            rulebook=rulebook,
+            category=category,
+            problems=open_problems(case),
+            own_initiative=case.own_initiative,
+            auto_id="decide_%s",
         )
     related = related_cases(case)
     for item in data["evidence"]:
@@ -635,6 +651,7 @@ def decide(request: HttpRequest, reference: str) -> HttpResponse:
         rulebook=rulebook,
         category=rulebook.category(case.category),
         problems=open_problems(case),
+        own_initiative=case.own_initiative,
         auto_id="decide_%s",
     )
     if form.is_valid():

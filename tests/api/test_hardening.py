@@ -281,7 +281,16 @@ def test_the_document_lists_the_real_enumerations():
     case = schemas["CaseOut"]["properties"]
     assert set(enum_of(case["state"])) >= {"new", "awaiting_merchant", "awaiting_review", "decided", "withdrawn"}
     assert {"not_as_described", "counterfeit", "expired_goods"} <= set(enum_of(case["category"]))
-    assert set(enum_of(case["channel"])) == {"web", "app", "api", "hotline", "online_chat", "email", "trusted_flagger"}
+    assert set(enum_of(case["channel"])) == {
+        "web",
+        "app",
+        "api",
+        "hotline",
+        "online_chat",
+        "email",
+        "trusted_flagger",
+        "own_initiative",
+    }
     decision = schemas["DecisionIn"]["properties"]
     assert set(enum_of(decision["outcome"])) == {"upheld", "partly_upheld", "not_upheld"}
     assert "violation_established" in enum_of(decision["reason_codes"]["items"])

@@ -10,7 +10,7 @@ from pydantic import Field
 from plaint.accounts.models import Role
 from plaint.cases import actions, chain
 from plaint.cases.access import get_case
-from plaint.cases.inputs import ReportIn, ResponseIn
+from plaint.cases.inputs import InvestigationIn, ReportIn, ResponseIn
 from plaint.cases.models import Case
 from plaint.cases.queries import LIST_ORDER, cases_for
 from plaint.cases.reading import describe_case, describe_filed, file_for
@@ -20,6 +20,7 @@ from plaint.evidence.actions import Upload
 from plaint.evidence.downloads import download_for
 from plaint.keyset import Order, capped_counts, keyset_page
 from plaint.limits import PageNumber, RowId
+from plaint.monitoring import actions as monitoring_actions
 
 from ..schemas import ERRORS, CaseOut, FiledOut, Page, ReplyIn, WithdrawIn
 
@@ -109,6 +110,25 @@ def file_report(request: HttpRequest, data: Form[ReportIn], evidence: File[list[
     Files that cannot be accepted are listed in `rejected_files`; the report is filed without them.
     """
     filed = actions.file_report(
+        request.auth, data, uploads_from(request), idempotency_key=request.headers.get("Idempotency-Key")
+    )
+    evidence = filed.stored if filed.created else list(filed.case.evidence.all())
+    body = describe_filed(filed.case, evidence) | {"rejected_files": filed.rejected_files}
+    return Status(201 if filed.created else 200, body)
+
+
+@router.post("/investigations", response={200: FiledOut, 201: FiledOut, **ERRORS})
+def open_investigation(
+    request: HttpRequest, data: Form[InvestigationIn], evidence: File[list[UploadedFile]] = None
+) -> Status:
+    """Open an own-initiative investigation of a listing or merchant (supervisors; multipart, as a report).
+
+    No consumer: the merchant answers as for any report and a reviewer decides. The category's required
+    evidence must be among the `evidence` files (each with an `evidence_kind`). `flag_id` names the
+    monitoring flag it acts on, which is marked acted on and linked to the case. `Idempotency-Key` as
+    for reports. docs/investigations.md.
+    """
+    filed = monitoring_actions.open_investigation(
         request.auth, data, uploads_from(request), idempotency_key=request.headers.get("Idempotency-Key")
     )
     evidence = filed.stored if filed.created else list(filed.case.evidence.all())

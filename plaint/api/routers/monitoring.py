@@ -23,6 +23,8 @@ class FlagOut(Schema):
     raised_at: str
     state: FlagState
     note: str
+    # The investigation opened from the flag (state acted).
+    case: str | None = None
 
 
 class CloseIn(Schema):
@@ -44,6 +46,7 @@ def _out(flag: MonitoringFlag) -> dict:
         "raised_at": flag.raised_at.isoformat(),
         "state": flag.state,
         "note": flag.note,
+        "case": flag.case.reference if flag.case_id else None,
     }
 
 
@@ -51,7 +54,7 @@ def _out(flag: MonitoringFlag) -> dict:
 def flags(request: HttpRequest, state: FlagState = FlagState.OPEN) -> list[dict]:
     """Flagged merchants with the figures that caused each flag, newest first (200 at most)."""
     _require_supervisor(request)
-    rows = MonitoringFlag.objects.filter(state=state).select_related("merchant").order_by("-raised_at", "-id")
+    rows = MonitoringFlag.objects.filter(state=state).select_related("merchant", "case").order_by("-raised_at", "-id")
     return [_out(flag) for flag in rows[:200]]
 
 
@@ -59,7 +62,7 @@ def flags(request: HttpRequest, state: FlagState = FlagState.OPEN) -> list[dict]
 def close(request: HttpRequest, flag_id: RowId, data: CloseIn) -> dict:
     """Close a flag with a note saying what was done."""
     _require_supervisor(request)
-    flag = MonitoringFlag.objects.select_related("merchant").filter(pk=flag_id).first()
+    flag = MonitoringFlag.objects.select_related("merchant", "case").filter(pk=flag_id).first()
     if flag is None:
         raise NotFound("flag_not_found", f"No flag {flag_id}.")
     if not data.note.strip():

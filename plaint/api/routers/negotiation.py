@@ -114,7 +114,7 @@ def post_message(request: HttpRequest, reference: str, data: MessageIn) -> Statu
     """Write in the thread while the case is open; reviewers ask a party a question (`addressed_to`)."""
     case = get_case(request.auth, reference)
     message = actions.post_message(request.auth, case, data.text, addressed_to=data.addressed_to or "")
-    return Status(201, message_item(message, side_of(request.auth), case.reporter.name))
+    return Status(201, message_item(message, side_of(request.auth), case.reporter.name if case.reporter_id else ""))
 
 
 @router.get("/cases/{reference}/offers", response={200: list[OfferOut], **ERRORS})

@@ -41,6 +41,7 @@ from .common import _change as _change  # for the concurrency test of the versio
 from .escalation import escalate
 from .evidence import add_evidence, close_for_missing_evidence, request_more_evidence, return_to_review
 from .filing import file_report, matter_of, open_case_of
+from .investigation import open_investigation
 from .merchant_response import handle_merchant_silence, respond_as_merchant
 from .negotiation import accept_offer, decline_offer, make_offer, post_message, withdraw_offer
 from .remedies import confirm_remedy_executed, rate_case, reopen_unpaid, report_remedy_failed
@@ -62,6 +63,7 @@ from .review import (
 from .upload_link import add_evidence_by_link, find_upload_link, send_upload_link
 
 __all__ = [
+    "open_investigation",
     "add_internal_note",
     "claim_cases",
     "delete_queue_filter",

@@ -131,7 +131,7 @@ def _notify(case: Case, topic: str, now: datetime, key: str, **extra: Any) -> No
             "state": case.state,
             "category": case.category,
             "merchant_id": case.merchant.external_id,
-            "consumer_id": case.reporter.external_id,
+            "consumer_id": case.reporter.external_id if case.reporter_id else None,
             "target_type": report.target_type,
             "order_id": report.order.external_id if report.order_id else None,
             "listing_id": report.listing.external_id if report.listing_id else None,
@@ -215,11 +215,31 @@ def _evidence_summary(evidence: Evidence) -> dict[str, Any]:
 
 
 def _reporter_side(actor: User, case: Case) -> bool:
+    """Return whether `actor` acts for the case's reporter (the consumer, or an agent or the marketplace for them).
+
+    On an own-initiative investigation there is no reporter's side: those who act for one are refused
+    (409 no_reporter); the merchant and staff get False.
+    """
+    if case.reporter_id is None:
+        if actor.role in (Role.CONSUMER, Role.AGENT, Role.MARKETPLACE):
+            raise no_reporter(case)
+        return False
     if actor.role == Role.CONSUMER:
         return actor.consumer_id == case.reporter_id
     if actor.role == Role.TRUSTED_FLAGGER:
         return actor.flagger_id is not None and actor.flagger.consumer_id == case.reporter_id
     return actor.role in (Role.AGENT, Role.MARKETPLACE)
+
+
+def no_reporter(case: Case) -> Refused:
+    """Return the refusal of a reporter's step on an own-initiative investigation, which has no reporter."""
+    return Refused(
+        "no_reporter",
+        f"Case {case.reference} was opened on the platform's own initiative: it has no reporter, so no "
+        "reporter's step (evidence, reply, negotiation, withdrawal, nudge, appeal, rating) applies to it.",
+        hint="The merchant answers it and a reviewer decides it; the merchant may appeal the decision.",
+        details={"case": case.reference, "channel": case.channel},
+    )
 
 
 def _require_decider(actor: User) -> None:

@@ -93,6 +93,7 @@ def _make_decision(
         repeat_multiplier=category.repeat_multiplier if repeat else 1,
         no_remedy=no_remedy,
         auto_rule=auto_rule,
+        own_initiative=case.own_initiative,
     )
     if plan:
         statement["problems"] = plan

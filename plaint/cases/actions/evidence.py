@@ -23,7 +23,7 @@ from .. import chain, clocks, problems
 from ..models import Case, Decision
 from ..notices import tell
 from ..transitions import OPEN_STATES, State, transition
-from .common import Filed, _apply, _attach, _category, _change, _locked, _reporter_side, _require_decider
+from .common import Filed, _apply, _attach, _category, _change, _locked, _reporter_side, _require_decider, no_reporter
 from .decisions import _make_decision
 from .merchant_response import _tell_merchant_to_answer
 from .review import return_claim
@@ -152,6 +152,9 @@ def request_more_evidence(actor: User, case: Case, kinds: list[str], note: str, 
     """
     now = now or timezone.now()
     _require_decider(actor)
+    if case.reporter_id is None:
+        # Nobody to ask on an investigation: the reviewer asks the merchant in the thread instead.
+        raise no_reporter(case)
     rulebook = loader.get(case.rulebook_version)
     unknown = [kind for kind in kinds if kind not in rulebook.evidence_kinds]
     if not kinds or unknown:

@@ -42,6 +42,14 @@ def respond_as_merchant(
             "response_deadline_passed",
             f"The deadline to answer passed at {timezone.localtime(case.response_due_at):%Y-%m-%d %H:%M}.",
         )
+    if data.kind == ResponseKind.ACCEPT and case.reporter_id is None:
+        raise Refused(
+            "no_remedy_to_accept",
+            f"Case {case.reference} was opened on the platform's own initiative: there is no consumer's remedy "
+            "to accept.",
+            hint="Contest it with your explanation and counter-evidence, or propose a rectification.",
+            details={"case": case.reference},
+        )
     if data.kind == ResponseKind.RECTIFY and not data.rectification_plan.strip():
         raise InvalidInput("rectification_plan", "Describe the rectification you propose.", field="rectification_plan")
     rulebook = loader.get(case.rulebook_version)

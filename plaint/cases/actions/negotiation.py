@@ -26,7 +26,7 @@ from .. import clocks
 from ..models import Case, CaseMessage, Offer, OfferKind, OfferState, ThreadParty
 from ..notices import tell
 from ..transitions import OPEN_STATES, State
-from .common import _change, _locked, _record, _reporter_side
+from .common import _change, _locked, _record, _reporter_side, no_reporter
 from .merchant_response import resolve_with_remedy
 
 # Remedies an offer may name; "refund" with an amount is a partial refund.
@@ -104,6 +104,8 @@ def post_message(
             hint="addressed_to: reporter or merchant",
         )
     addressed_to = addressed_to if party == ThreadParty.STAFF else ""
+    if addressed_to == ThreadParty.REPORTER and case.reporter_id is None:
+        raise no_reporter(case)
     text = _text(case, text, "text", required=True)
     with transaction.atomic():
         case = _locked(case)
@@ -203,6 +205,9 @@ def make_offer(
     An extension needs the rulebook's [negotiation] and stays within its max_extension_days.
     """
     now = now or timezone.now()
+    if case.reporter_id is None:
+        # An investigation has no consumer to settle with: the merchant contests or rectifies.
+        raise no_reporter(case)
     party = _party(actor, case)
     note = _text(case, note, "note", required=False)
     if kind == OfferKind.REMEDY:

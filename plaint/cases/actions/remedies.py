@@ -31,7 +31,7 @@ from .. import clocks
 from ..models import Case, CaseRating, Visibility
 from ..notices import tell
 from ..transitions import FINAL_STATES, OPEN_STATES, transition
-from .common import _actor_role, _apply, _locked, _notify, _record, _reporter_side
+from .common import _actor_role, _apply, _locked, _notify, _record, _reporter_side, no_reporter
 
 # Who confirms what the marketplace did with the money: its system client, and supervisors (who may
 # record a confirmation the marketplace gave them another way).
@@ -89,7 +89,7 @@ def remedy_payload(instruction: RemedyInstruction) -> dict:
         "remedy_id": instruction.pk,
         "case": case.reference,
         "order_id": order.external_id if order else None,
-        "consumer_id": case.reporter.external_id,
+        "consumer_id": case.reporter.external_id if case.reporter_id else None,
         "merchant_id": case.merchant.external_id,
         "remedy": instruction.kind,
         "amount": str(instruction.amount),
@@ -377,6 +377,8 @@ def reopen_unpaid(actor: User, case: Case, reason: str, *, now: datetime | None 
 def rate_case(actor: User, case: Case, score: int, comment: str = "", *, now: datetime | None = None) -> CaseRating:
     """The consumer rates how her closed case was handled: 1 to 5 and a comment, once (409 the second time)."""
     now = now or timezone.now()
+    if case.reporter_id is None:
+        raise no_reporter(case)
     if actor.role != Role.CONSUMER or actor.consumer_id != case.reporter_id:
         raise Forbidden("not_reporter", "Only the consumer who reported can rate how the case was handled.")
     if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:

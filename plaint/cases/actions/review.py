@@ -152,7 +152,15 @@ def decide_case(actor: User, case: Case, data: DecisionIn, *, now: datetime | No
             hint="Use: " + ", ".join(rulebook.reason_codes),
         )
     remedy = data.remedy or case.report.remedy_wanted
-    if data.outcome != "not_upheld" and remedy not in category.remedies:
+    if case.reporter_id is None and remedy != "none":
+        # An own-initiative investigation: no consumer, so no remedy; points, ladder and rectification only.
+        raise InvalidInput(
+            "no_consumer_remedy",
+            f"Case {case.reference} was opened on the platform's own initiative: there is no consumer to remedy.",
+            field="remedy",
+            hint="Leave the remedy out (or send none); order a rectification if the merchant must change something.",
+        )
+    if data.outcome != "not_upheld" and remedy not in category.remedies and case.reporter_id is not None:
         raise InvalidInput(
             "remedy_not_available",
             f"{remedy!r} is not a remedy for this category.",
@@ -185,7 +193,8 @@ def decide_case(actor: User, case: Case, data: DecisionIn, *, now: datetime | No
         transition("decide", case.state, actor.role)
         # A report of several problems: each open problem decided, the case's outcome the one they make.
         outcomes = problems.check_outcomes(case, data.outcome, data.problems)
-        present = set(case.evidence.filter(party=Party.REPORTER).values_list("kind", flat=True))
+        # The reporter's evidence, or on an investigation the platform's own.
+        present = set(case.evidence.filter(party__in=(Party.REPORTER, Party.PLATFORM)).values_list("kind", flat=True))
         missing: list[str] = []
         if "insufficient_evidence" in data.reason_codes:
             wanted = category.required_evidence + category.recommended_evidence

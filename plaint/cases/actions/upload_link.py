@@ -23,7 +23,7 @@ from plaint.rulebook import loader
 from .. import chain, clocks
 from ..models import Case, UploadLink, Visibility
 from ..transitions import OPEN_STATES
-from .common import Filed, _event, _locked
+from .common import Filed, _event, _locked, no_reporter
 from .evidence import add_evidence
 
 SALT = "plaint.upload-link"
@@ -48,6 +48,8 @@ def send_upload_link(actor: User, case: Case, *, channel: str = "email", now: da
         raise InvalidInput(
             "channel", f"No channel {channel!r} to send links by.", field="channel", hint=", ".join(links.SENDERS)
         )
+    if case.reporter_id is None:
+        raise no_reporter(case)
     if case.state not in OPEN_STATES:
         raise Refused("case_closed", f"The case is {case.state}; evidence can only be added to an open case.")
     recipient = getattr(case.reporter, sender.address_field, "") or ""
