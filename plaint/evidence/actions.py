@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -122,8 +123,37 @@ def video_limits(rulebook: Rulebook) -> tuple[int | None, int | None]:
     return intake.video_max_mb * 1024 * 1024, intake.video_max_seconds
 
 
-def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, now: datetime) -> Evidence:
-    """Store a checked upload as evidence on `case` and return it."""
+def masked_text_copy(original: IO[bytes], mask: Callable[[str], str]) -> bytes | None:
+    """Return a text file's content with `mask` applied, as UTF-8; None when masking changes nothing.
+
+    The file was accepted as UTF-8 or GB 18030 text (inspection._is_text); it is read in that encoding.
+    """
+    original.seek(0)
+    raw = original.read()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        masked = mask(text)
+        return None if masked == text else masked.encode()
+    return None
+
+
+def store(
+    case: object,
+    checked: CheckedUpload,
+    uploaded_by: User,
+    party: str,
+    now: datetime,
+    *,
+    mask: Callable[[str], str] | None = None,
+) -> Evidence:
+    """Store a checked upload as evidence on `case` and return it.
+
+    `mask`: for a text file, the copy the other party and the panels read is the text passed through
+    it (personal data masked, plaint/cases/masking.py); the uploader's side and staff read the original.
+    """
     inspected = checked.inspected
     evidence = Evidence(
         case=case,
@@ -148,7 +178,16 @@ def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, n
         inspected.size,
         inspected.sha256,
     )
-    if inspected.shared_bytes is None:
+    masked = None
+    if mask is not None and inspected.content_type == "text/plain":
+        masked = masked_text_copy(as_file(checked.data), mask)
+    if masked is not None:
+        # The masked copy depends on whose names are masked, so its name carries its own hash.
+        digest = hashlib.sha256(masked).hexdigest()
+        evidence.shared_file.name = save_verified(
+            f"{shared_path(evidence, checked.name)}-{digest[:16]}.txt", io.BytesIO(masked), len(masked), digest
+        )
+    elif inspected.shared_bytes is None:
         # Nothing to hide in this file: the other party sees the original.
         evidence.shared_file.name = evidence.file.name
     else:
