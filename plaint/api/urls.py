@@ -19,6 +19,7 @@ from .routers import (
     monitoring,
     negotiation,
     notifications,
+    privacy,
     quality,
     rectifications,
     remedies,
@@ -62,6 +63,7 @@ api.add_router("/transparency", transparency.router, tags=["transparency"])
 api.add_router("/triage", triage.router, tags=["triage"])
 api.add_router("/notifications", notifications.router, tags=["notifications"])
 api.add_router("/staff", notifications.status_router, tags=["status"])
+api.add_router("/", privacy.router, tags=["privacy"])
 
 
 @api.exception_handler(DomainError)

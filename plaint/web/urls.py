@@ -9,6 +9,7 @@ from . import (
     inbound,
     negotiation,
     notifications,
+    privacy,
     rules,
     status,
     transparency,
@@ -33,6 +34,10 @@ urlpatterns = [
     path("mail/confirm/<str:token>/", inbound.confirm_mail, name="inbound-confirm"),
     # Consumer portal.
     path("consumer/", consumer.my_reports, name="consumer-home"),
+    # Personal data (PIPL): download, erasure; the supervisors' legal holds and purge log.
+    path("consumer/my-data/", privacy.my_data, name="consumer-data"),
+    path("consumer/my-data/download/", privacy.download_my_data, name="consumer-data-download"),
+    path("review/legal-holds/", privacy.legal_holds, name="legal-holds"),
     path("consumer/report/new/", consumer.new_report, name="consumer-new"),
     path("consumer/report/category-info/", consumer.category_info, name="consumer-category-info"),
     path("consumer/cases/<str:reference>/", consumer.case_page, name="consumer-case"),
