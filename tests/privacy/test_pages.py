@@ -76,3 +76,14 @@ def test_supervisor_sets_and_lifts_a_hold_in_the_page(world):
 @pytest.mark.parametrize("role", ["consumer", "staff", "reviewer"])
 def test_legal_holds_page_is_for_supervisors_and_admins(world, role):
     assert _client(world[role]).get("/review/legal-holds/").status_code == 403
+
+
+@pytest.mark.parametrize("path", ["privacy/legalhold", "privacy/purge", "privacy/erasurerequest"])
+def test_the_admin_shows_holds_purges_and_erasure_requests_read_only(db, client, path):
+    from plaint.accounts.models import Role
+    from tests import factories as f
+
+    admin = f.user(Role.ADMIN, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    assert client.get(f"/admin/{path}/").status_code == 200
+    assert client.get(f"/admin/{path}/add/").status_code == 403
