@@ -1,7 +1,9 @@
 """Checking and storing evidence files."""
 
+import codecs
 import hashlib
 import io
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -123,20 +125,34 @@ def video_limits(rulebook: Rulebook) -> tuple[int | None, int | None]:
     return intake.video_max_mb * 1024 * 1024, intake.video_max_seconds
 
 
-def masked_text_copy(original: IO[bytes], mask: Callable[[str], str]) -> bytes | None:
-    """Return a text file's content with `mask` applied, as UTF-8; None when masking changes nothing.
+def masked_text_copy(original: IO[bytes], mask: Callable[[str], str]) -> tuple[IO[bytes], int, str] | None:
+    """Return a text file masked with `mask`, as UTF-8: (a file at its start, size, SHA-256); None if unchanged.
 
-    The file was accepted as UTF-8 or GB 18030 text (inspection._is_text); it is read in that encoding.
+    The file was accepted as UTF-8 or GB 18030 text (inspection._is_text). It is read, masked and
+    written a line at a time (to memory up to 1 MiB, then disk), so a large chat log is never whole in memory.
     """
-    original.seek(0)
-    raw = original.read()
     for encoding in ("utf-8-sig", "gb18030"):
+        original.seek(0)
+        reader = codecs.getreader(encoding)(original)
+        out = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+        digest = hashlib.sha256()
+        changed = False
         try:
-            text = raw.decode(encoding)
+            for line in reader:
+                masked = mask(line)
+                changed = changed or masked != line
+                data = masked.encode()
+                digest.update(data)
+                out.write(data)
         except UnicodeDecodeError:
+            out.close()
             continue
-        masked = mask(text)
-        return None if masked == text else masked.encode()
+        if not changed and encoding == "utf-8-sig":
+            out.close()
+            return None
+        size = out.tell()
+        out.seek(0)
+        return out, size, digest.hexdigest()
     return None
 
 
@@ -183,10 +199,11 @@ def store(
         masked = masked_text_copy(as_file(checked.data), mask)
     if masked is not None:
         # The masked copy depends on whose names are masked, so its name carries its own hash.
-        digest = hashlib.sha256(masked).hexdigest()
-        evidence.shared_file.name = save_verified(
-            f"{shared_path(evidence, checked.name)}-{digest[:16]}.txt", io.BytesIO(masked), len(masked), digest
-        )
+        copy, size, digest = masked
+        with copy:
+            evidence.shared_file.name = save_verified(
+                f"{shared_path(evidence, checked.name)}-{digest[:16]}.txt", copy, size, digest
+            )
     elif inspected.shared_bytes is None:
         # Nothing to hide in this file: the other party sees the original.
         evidence.shared_file.name = evidence.file.name
