@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "plaint.committee",
     "plaint.dossier",
     "plaint.simulation",
+    "plaint.privacy",
     "plaint.api",
     "plaint.web",
     # Failed sign-ins per account and per address; the Content-Security-Policy's checks (settings below).

@@ -21,6 +21,7 @@ from .routers import (
     monitoring,
     negotiation,
     notifications,
+    privacy,
     quality,
     rectifications,
     remedies,
@@ -68,6 +69,7 @@ api.add_router("/auto-rules", auto_rules.router, tags=["auto-rules"])
 api.add_router("/notifications", notifications.router, tags=["notifications"])
 api.add_router("/staff", notifications.status_router, tags=["status"])
 api.add_router("/", reporters.router, tags=["reporters"])
+api.add_router("/", privacy.router, tags=["privacy"])
 
 
 @api.exception_handler(DomainError)

@@ -9,6 +9,13 @@ head, so the chain never forks: that writer's transaction is refused (409 `concu
 A chain proves nothing against someone who rewrites every hash after an edit; a head kept outside
 the database (the dossier, the case page, the API) does: `verify(case, head=...)` checks that the
 chain still contains it. docs/transparency.md says how to verify.
+
+Purging personal data (plaint/privacy/retention.py) rewrites the words of some events without
+breaking the chain: each such event keeps its `hash` (so the next event's link still holds), and a
+later `purged` event, chained like any other, records for each one its position, that hash, and the
+hash its redacted content gives (`redact`). `verify` accepts a redacted event only when both match,
+so a redacted event edited again, or an edit dressed up as a purge of an event without it, is still
+reported. docs/privacy.md says more.
 """
 
 import hashlib
@@ -231,6 +238,31 @@ _FIELDS = (
 )
 
 
+def redact(event: CaseEvent, reference: str, *, reason: str, data: Any) -> dict[str, Any]:
+    """Give `event` (saved) the redacted `reason` and `data` in memory; return what the `purged` event records.
+
+    The caller writes the fields with an UPDATE (events refuse save) and appends a `purged` event whose
+    data holds the returned items under "redacted". The event's own `hash` is kept unchanged.
+    """
+    event.reason, event.data = reason, data
+    return {"sequence": event.sequence, "hash": event.hash, "content_hash": hash_of(event, reference)}
+
+
+def _redactions(rows: list[dict[str, Any]]) -> dict[int, dict[str, str]]:
+    """Return the redactions recorded by the `purged` events, by the position of the event redacted.
+
+    Only a `purged` event later in the chain than the event it names counts.
+    """
+    found: dict[int, dict[str, str]] = {}
+    for row in rows:
+        if row["kind"] != "purged" or not isinstance(row["data"], dict):
+            continue
+        for item in row["data"].get("redacted", ()):
+            if isinstance(item, dict) and isinstance(item.get("sequence"), int) and item["sequence"] < row["sequence"]:
+                found[item["sequence"]] = item
+    return found
+
+
 def verify(case: Case, *, head_hash: str | None = None) -> list[Problem]:
     """Return every problem in the case's chain, in order of position; [] for an intact chain.
 
@@ -257,6 +289,7 @@ def verify(case: Case, *, head_hash: str | None = None) -> list[Problem]:
         and rows[i]["prev_hash"] == (rows[i - 2]["hash"] if i >= 2 else "")
         and rows[i]["sequence"] == rows[i - 1]["sequence"] + 1
     }
+    redactions = _redactions(rows)
     before_seq, before_hash = 0, ""
     for i, row in enumerate(rows):
         position = row["sequence"]
@@ -284,7 +317,10 @@ def verify(case: Case, *, head_hash: str | None = None) -> list[Problem]:
             data=row["data"],
             prev_hash=row["prev_hash"],
         )
-        if expected != row["hash"]:
+        redacted = redactions.get(position)
+        if redacted and redacted.get("hash") == row["hash"] and redacted.get("content_hash") == expected:
+            pass  # purged of personal data, as a later `purged` event of the chain records
+        elif expected != row["hash"]:
             problems.append(Problem(ref, position, "edited", f"{row['kind']!r} no longer matches its hash"))
         before_seq, before_hash = position, row["hash"]
     problems += _covered(case, rows)

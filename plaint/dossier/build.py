@@ -75,6 +75,8 @@ def pieces(case: Case, viewer: User) -> list[Piece]:
     """Return the case's evidence files the viewer may download, each with its path inside the ZIP."""
     found = []
     for number, evidence in enumerate(case.evidence.all(), start=1):
+        if not evidence.file:
+            continue  # deleted when its retention period ended (plaint/privacy/retention.py)
         stored = file_for(viewer, evidence)
         name = file_name(evidence.original_name, evidence.content_type, f"evidence-{evidence.pk}")
         copy = "original" if stored.name == evidence.file.name else "without_location"

@@ -1,7 +1,10 @@
 """Checking and storing evidence files."""
 
+import codecs
 import hashlib
 import io
+import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import IO
@@ -123,8 +126,51 @@ def video_limits(rulebook: Rulebook) -> tuple[int | None, int | None]:
     return intake.video_max_mb * 1024 * 1024, intake.video_max_seconds
 
 
-def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, now: datetime) -> Evidence:
-    """Store a checked upload as evidence on `case` and return it."""
+def masked_text_copy(original: IO[bytes], mask: Callable[[str], str]) -> tuple[IO[bytes], int, str] | None:
+    """Return a text file masked with `mask`, as UTF-8: (a file at its start, size, SHA-256); None if unchanged.
+
+    The file was accepted as UTF-8 or GB 18030 text (inspection._is_text). It is read, masked and
+    written a line at a time (to memory up to 1 MiB, then disk), so a large chat log is never whole in memory.
+    """
+    for encoding in ("utf-8-sig", "gb18030"):
+        original.seek(0)
+        reader = codecs.getreader(encoding)(original)
+        out = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+        digest = hashlib.sha256()
+        changed = False
+        try:
+            for line in reader:
+                masked = mask(line)
+                changed = changed or masked != line
+                data = masked.encode()
+                digest.update(data)
+                out.write(data)
+        except UnicodeDecodeError:
+            out.close()
+            continue
+        if not changed and encoding == "utf-8-sig":
+            out.close()
+            return None
+        size = out.tell()
+        out.seek(0)
+        return out, size, digest.hexdigest()
+    return None
+
+
+def store(
+    case: object,
+    checked: CheckedUpload,
+    uploaded_by: User,
+    party: str,
+    now: datetime,
+    *,
+    mask: Callable[[str], str] | None = None,
+) -> Evidence:
+    """Store a checked upload as evidence on `case` and return it.
+
+    `mask`: for a text file, the copy the other party and the panels read is the text passed through
+    it (personal data masked, plaint/cases/masking.py); the uploader's side and staff read the original.
+    """
     inspected = checked.inspected
     evidence = Evidence(
         case=case,
@@ -150,7 +196,17 @@ def store(case: object, checked: CheckedUpload, uploaded_by: User, party: str, n
         inspected.sha256,
         evidence_storage(),
     )
-    if inspected.shared_bytes is None:
+    masked = None
+    if mask is not None and inspected.content_type == "text/plain":
+        masked = masked_text_copy(as_file(checked.data), mask)
+    if masked is not None:
+        # The masked copy depends on whose names are masked, so its name carries its own hash.
+        copy, size, digest = masked
+        with copy:
+            evidence.shared_file.name = save_verified(
+                f"{shared_path(evidence, checked.name)}-{digest[:16]}.txt", copy, size, digest
+            )
+    elif inspected.shared_bytes is None:
         # Nothing to hide in this file: the other party sees the original.
         evidence.shared_file.name = evidence.file.name
     else:

@@ -32,6 +32,7 @@ PERIODIC_JOBS = [
     "plaint.inbound.actions.expire_held_mail",
     "plaint.monitoring.jobs.run_if_due",
     "plaint.notifications.delivery.deliver_due",
+    "plaint.privacy.retention.run_if_due",
     "plaint.transparency.jobs.run_if_due",
 ]
 DELIVERY_JOB = "plaint.notifications.delivery.deliver_due"
@@ -42,6 +43,7 @@ EXCLUSIVE_JOBS = {
     "plaint.monitoring.jobs.run_if_due": 7_240_001,
     "plaint.transparency.jobs.run_if_due": 7_240_002,
     "plaint.cases.quality.refresh_if_due": 7_240_003,
+    "plaint.privacy.retention.run_if_due": 7_240_004,
 }
 
 

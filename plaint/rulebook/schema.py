@@ -589,6 +589,20 @@ class AutoRule(Frozen):
         return self
 
 
+class Retention(Frozen):
+    """How long personal data is kept (PIPL art. 19: no longer than the purpose needs) and erasure's deadline."""
+
+    # Years after a case closed that its personal data and its evidence files are kept (E-Commerce Law
+    # art. 31: transaction information at least three years from the transaction's completion).
+    case_years_after_closing: int = Field(ge=3, le=30)
+    evidence_years_after_closing: int = Field(ge=3, le=30)
+    # Days portal notifications and delivered e-mails and webhooks (their bodies name people) are kept.
+    notification_days: int = Field(ge=30, le=3650)
+    outbox_days: int = Field(ge=7, le=3650)
+    # Days within which a consumer's erasure request is answered (PIPL art. 47, 50: timely).
+    erasure_answer_days: int = Field(ge=1, le=30)
+
+
 class Rulebook(Frozen):
     version: str = Field(pattern=r"^[0-9A-Za-z.\-]+$")
     effective_from: datetime
@@ -634,6 +648,8 @@ class Rulebook(Frozen):
     # Version 4 on. Versions without them group no reports and keep the category's fixed priority.
     clusters: Clusters | None = None
     priority: PriorityWeights | None = None
+    # Version 4 on. Versions without it purge nothing; an erasure request is answered at once all the same.
+    retention: Retention | None = None
 
     @field_validator("effective_from")
     @classmethod

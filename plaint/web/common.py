@@ -174,6 +174,9 @@ ERROR_TEXTS: dict[str, Any] = {
         "Cases resolved under this version of the rules cannot be reopened here. Contact customer service."
     ),
     "reason_required": gettext_lazy("Say what went wrong."),
+    "hold_reason_required": gettext_lazy(
+        "Say why (at least 5 characters): the proceeding, the authority or the request it is for."
+    ),
     "already_rated": gettext_lazy("You have already rated this case."),
     "case_not_closed": gettext_lazy("A case can be rated once it is closed."),
     "invalid_score": gettext_lazy("Choose a rating from 1 to 5."),
@@ -465,6 +468,14 @@ def _clock_sentence(kind: str, data: dict[str, Any]) -> str:
             "stage": stage,
             "due": due_text,
         }
+    if kind == "purged" and data.get("scope") == "evidence":
+        return _("The evidence files were deleted when their retention period ended; their hashes are kept.")
+    if kind == "purged":
+        return _("The words the parties wrote were erased when their retention period ended; their hashes are kept.")
+    if kind == "legal_hold_set":
+        return _("A legal hold was set: the case is kept until it is lifted.")
+    if kind == "legal_hold_lifted":
+        return _("The legal hold was lifted.")
     return kind.replace("_", " ")
 
 

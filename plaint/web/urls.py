@@ -10,6 +10,7 @@ from . import (
     negotiation,
     notifications,
     reporters,
+    privacy,
     rules,
     status,
     transparency,
@@ -34,6 +35,10 @@ urlpatterns = [
     path("mail/confirm/<str:token>/", inbound.confirm_mail, name="inbound-confirm"),
     # Consumer portal.
     path("consumer/", consumer.my_reports, name="consumer-home"),
+    # Personal data (PIPL): download, erasure; the supervisors' legal holds and purge log.
+    path("consumer/my-data/", privacy.my_data, name="consumer-data"),
+    path("consumer/my-data/download/", privacy.download_my_data, name="consumer-data-download"),
+    path("review/legal-holds/", privacy.legal_holds, name="legal-holds"),
     path("consumer/report/new/", consumer.new_report, name="consumer-new"),
     path("consumer/standing/", reporters.standing, name="consumer-standing"),
     path("consumer/standing/<int:measure_id>/appeal/", reporters.appeal, name="consumer-standing-appeal"),

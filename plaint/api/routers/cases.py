@@ -190,6 +190,12 @@ def _evidence(request: HttpRequest, reference: str, evidence_id: int) -> Any:
     evidence = case.evidence.filter(pk=evidence_id).first()
     if evidence is None:
         raise NotFound("evidence_not_found", f"No evidence {evidence_id} on case {reference}.")
+    if not evidence.file:
+        raise NotFound(
+            "evidence_purged",
+            f"Evidence {evidence_id}'s file was deleted when its retention period ended (docs/privacy.md); "
+            "its SHA-256 stays on the case.",
+        )
     return evidence
 
 

@@ -161,7 +161,7 @@ def evidence_file(request: HttpRequest, panel_id: int, evidence_id: int) -> File
     """An evidence file of the panel's case, as the copy without location data."""
     panel, seat = _panel_for(request.auth, panel_id)
     evidence = panel.case.evidence.filter(pk=evidence_id).first()
-    if evidence is None:
+    if evidence is None or not evidence.shared_file:
         raise NotFound("evidence_not_found", f"No evidence {evidence_id} on this panel's case.")
     response = FileResponse(evidence.shared_file.open("rb"), content_type=evidence.content_type)
     response["X-Content-Type-Options"] = "nosniff"

@@ -21,6 +21,7 @@ from plaint.notifications.outbox import enqueue_webhook
 from plaint.rulebook.schema import Category, Rulebook
 
 from .. import chain, clocks
+from ..masking import mask_text
 from ..models import Case, CaseEvent, Visibility
 from ..transitions import OPEN_STATES, SYSTEM, transition
 
@@ -181,7 +182,8 @@ def _attach(
     itself (`with_report`) are marked so, so the timeline does not read them as added later. Without
     `screen` (PLAINT_INTAKE_SCREENING off at filing) the photos get no forensics flags.
     """
-    stored = [store(case, item, actor, party, now) for item in checked]
+    names = (case.reporter.name,)
+    stored = [store(case, item, actor, party, now, mask=lambda text: mask_text(text, names)) for item in checked]
     photos = [e for e in stored if e.phash is not None]
     if photos and screen:
         # Forensics in the same transaction: a few indexed statements per photo (docs/evidence.md).
