@@ -24,6 +24,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import signal
 import socket
 import subprocess
@@ -468,8 +469,9 @@ def main() -> None:
     from django.db import connection
 
     connection.close()
-    logs = ROOT / "var" / "soak"
-    logs.mkdir(parents=True, exist_ok=True)
+    logs = ROOT / "var" / "soak"  # the processes' output and the evidence files, anew each run
+    shutil.rmtree(logs, ignore_errors=True)
+    logs.mkdir(parents=True)
     media = logs / "media"
     env = os.environ | {
         "DJANGO_SETTINGS_MODULE": "plaint.settings",
