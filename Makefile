@@ -12,7 +12,7 @@ PORT ?= 8000
 BENCH_ENV := PLAINT_DATABASE_URL=$(BENCH_PG_URL) PLAINT_SECRET_KEY=bench-only-key-not-for-any-deployment-5e2b8c0d \
 	PLAINT_DOSSIER_SIGNING_KEY=YmVuY2gtb25seS1kb3NzaWVyLWtleS01ZTJiOGMwZDQ=
 
-.PHONY: install migrate demo demo-reset test test-sqlite test-postgres lint format bench messages
+.PHONY: install migrate demo demo-reset test test-sqlite test-postgres lint format bench soak messages
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -71,6 +71,12 @@ bench: install
 	$(BENCH_ENV) $(PY) -m bench.simulation
 	$(BENCH_ENV) $(PY) -m bench.auto_rules
 	$(BENCH_ENV) $(PY) -m bench.past_buyers
+
+# Soak and faults (not part of make test or make bench): two web processes and two workers under mixed
+# traffic for ten minutes, one of each killed with -9 every minute; prints acknowledged vs stored reports,
+# duplicate cases, deliveries and the error rate (docs/benchmarks.md, "Soak and faults").
+soak: install
+	$(BENCH_ENV) $(PY) -m bench.soak $(SOAK_ARGS)
 
 # Re-extract the pages' texts into the Chinese catalog and compile it (needs gettext). Commit both the
 # .po and the .mo: make demo runs without gettext.
