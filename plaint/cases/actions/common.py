@@ -182,7 +182,7 @@ def _attach(
     itself (`with_report`) are marked so, so the timeline does not read them as added later. Without
     `screen` (PLAINT_INTAKE_SCREENING off at filing) the photos get no forensics flags.
     """
-    names = (case.reporter.name,)
+    names = case.reporter_names()
     stored = [store(case, item, actor, party, now, mask=lambda text: mask_text(text, names)) for item in checked]
     photos = [e for e in stored if e.phash is not None]
     if photos and screen:
