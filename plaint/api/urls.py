@@ -26,6 +26,7 @@ from .routers import (
     rulebook,
     transparency,
     triage,
+    webhooks,
 )
 
 
@@ -62,6 +63,7 @@ api.add_router("/transparency", transparency.router, tags=["transparency"])
 api.add_router("/triage", triage.router, tags=["triage"])
 api.add_router("/notifications", notifications.router, tags=["notifications"])
 api.add_router("/staff", notifications.status_router, tags=["status"])
+api.add_router("/webhooks", webhooks.router, tags=["webhooks"])
 
 
 @api.exception_handler(DomainError)
