@@ -13,6 +13,7 @@ from .models import Notification, OutboxMessage, WebhookEndpoint
 
 
 class WebhookEndpointForm(forms.ModelForm):
+    url = forms.URLField(max_length=500, assume_scheme="https")
     topics = forms.CharField(
         required=False,
         initial=topics.ALL,

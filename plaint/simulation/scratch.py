@@ -183,7 +183,7 @@ def scratch(target: dict[str, Any], folder: Path, rulebook_text: str, start: dat
             calendar.calendar.cache_clear()
             (rulebook_dir / "simulated.toml").write_text(pinned_rulebook_text(rulebook_text, start), encoding="utf-8")
             loader.check()
-            (rulebook,) = loader.versions()
+            (rulebook,) = loader.file_versions()
             try:
                 _use({"default": target})
                 call_command("migrate", interactive=False, verbosity=0)
