@@ -244,6 +244,9 @@ PLAINT_CALENDAR_WARN_DAYS = int(os.environ.get("PLAINT_CALENDAR_WARN_DAYS", "60"
 PLAINT_WEBHOOK_TIMEOUT = float(os.environ.get("PLAINT_WEBHOOK_TIMEOUT", "5"))
 PLAINT_DELIVERY_MAX_ATTEMPTS = int(os.environ.get("PLAINT_DELIVERY_MAX_ATTEMPTS", "12"))
 PLAINT_DELIVERY_BACKOFF_SECONDS = float(os.environ.get("PLAINT_DELIVERY_BACKOFF_SECONDS", "10"))
+# Each process reads the list of published rulebook versions again at most this often, in seconds, so a
+# version published by another node is seen without a restart (versions are published days ahead).
+PLAINT_RULEBOOK_REFRESH_SECONDS = float(os.environ.get("PLAINT_RULEBOOK_REFRESH_SECONDS", "30"))
 # The in-process worker (make demo) polls this often, in seconds.
 PLAINT_WORKER_INTERVAL = float(os.environ.get("PLAINT_WORKER_INTERVAL", "2"))
 # A worker claims up to PLAINT_DELIVERY_BATCH due messages at a time and holds them for

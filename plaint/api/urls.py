@@ -30,6 +30,7 @@ from .routers import (
     rulebook,
     transparency,
     triage,
+    webhooks,
 )
 
 
@@ -70,6 +71,7 @@ api.add_router("/notifications", notifications.router, tags=["notifications"])
 api.add_router("/staff", notifications.status_router, tags=["status"])
 api.add_router("/", reporters.router, tags=["reporters"])
 api.add_router("/", privacy.router, tags=["privacy"])
+api.add_router("/webhooks", webhooks.router, tags=["webhooks"])
 
 
 @api.exception_handler(DomainError)

@@ -23,6 +23,23 @@ class WebhookEndpoint(models.Model):
         return self.name
 
 
+class WebhookSubscription(models.Model):
+    """A topic pattern an endpoint receives (plaint/notifications/topics.py); none at all means every topic."""
+
+    endpoint = models.ForeignKey(WebhookEndpoint, on_delete=models.CASCADE, related_name="subscriptions")
+    # A topic ("case.decided"), a family ("remedy.*") or "*".
+    topic = models.CharField(max_length=60)
+
+    class Meta:
+        constraints = [
+            # Also the index of the outbox's fan-out: (endpoint, topic) is looked up per endpoint.
+            models.UniqueConstraint(fields=["endpoint", "topic"], name="webhook_subscription_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint_id}: {self.topic}"
+
+
 class MessageStatus(models.TextChoices):
     PENDING = "pending", "Pending"
     DELIVERED = "delivered", "Delivered"

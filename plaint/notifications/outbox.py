@@ -7,7 +7,8 @@ from typing import Any
 
 from plaint.db import current
 
-from .models import Channel, MessageStatus, OutboxMessage, WebhookEndpoint
+from .models import Channel, MessageStatus, OutboxMessage, WebhookEndpoint, WebhookSubscription
+from .topics import patterns_matching
 
 # An event key: no "." (the v2 signature joins the key and the body with one, signing.py) and
 # nothing a header could not carry.
@@ -15,7 +16,10 @@ WEBHOOK_KEY = re.compile(r"[A-Za-z0-9_:-]{1,80}")
 
 
 def enqueue_webhook(topic: str, payload: dict[str, Any], key: str, now: datetime) -> int:
-    """Queue the event for every active endpoint; return how many messages were made.
+    """Queue the event for every active endpoint subscribed to `topic`; return how many messages were made.
+
+    An endpoint is subscribed when it has no subscriptions (every topic) or one of them is the topic,
+    its family ("remedy.*") or "*" (topics.py).
 
     Call it inside the transaction of the change that caused it, so both commit or neither does.
     Each endpoint's message has the Idempotency-Key "<key>:<endpoint id>"; enqueuing the same `key`
@@ -32,18 +36,24 @@ def enqueue_webhook(topic: str, payload: dict[str, Any], key: str, now: datetime
     )
     table = OutboxMessage._meta.db_table
     endpoints = WebhookEndpoint._meta.db_table
-    # INSERT ... SELECT: the endpoints are read and the rows written in one round trip.
+    subscriptions = WebhookSubscription._meta.db_table
+    # INSERT ... SELECT: the endpoints and their subscriptions are read and the rows written in one
+    # round trip; each subquery is a lookup in the unique index (endpoint_id, topic).
     sql = (
         f"INSERT INTO {table} (channel, endpoint_id, recipient, subject, reply_to, topic, idempotency_key, body, "
         "status, attempts, next_attempt_at, locked_until, last_error, created_at, delivered_at) "
-        f"SELECT 'webhook', id, '', '', '', %s, {_concat('%s', 'id')}, %s, %s, 0, %s, NULL, '', %s, NULL "
-        f"FROM {endpoints} "
-        "WHERE active = %s ON CONFLICT (idempotency_key) DO NOTHING"
+        f"SELECT 'webhook', e.id, '', '', '', %s, {_concat('%s', 'e.id')}, %s, %s, 0, %s, NULL, '', %s, NULL "
+        f"FROM {endpoints} e "
+        "WHERE e.active = %s AND ("
+        f"NOT EXISTS (SELECT 1 FROM {subscriptions} s WHERE s.endpoint_id = e.id) "
+        f"OR EXISTS (SELECT 1 FROM {subscriptions} s WHERE s.endpoint_id = e.id AND s.topic IN (%s, %s, %s))"
+        ") ON CONFLICT (idempotency_key) DO NOTHING"
     )
     connection = current()
     at = connection.ops.adapt_datetimefield_value(now)  # as the ORM would store it on this database
     with connection.cursor() as cursor:
-        cursor.execute(sql, [topic, f"{key}:", body, MessageStatus.PENDING, at, at, True])
+        params = [topic, f"{key}:", body, MessageStatus.PENDING, at, at, True, *patterns_matching(topic)]
+        cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
 
 

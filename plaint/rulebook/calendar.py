@@ -307,9 +307,14 @@ def reckon_deadline(rulebook: Rulebook, stage: str, start: datetime, category: C
     return clock.reckon(start, clock.length)
 
 
-def calendars_in_use() -> list[str]:
-    """Return the names of the calendars the stages of the rulebook files count business time by."""
-    names = {getattr(rulebook.sla, stage).calendar for rulebook in loader.versions() for stage in STAGES}
+def calendars_in_use(*, files_only: bool = False) -> list[str]:
+    """Return the names of the calendars the stages of the rulebook versions count business time by.
+
+    The published versions' (loader.versions); with `files_only` the rulebook files' alone, which reads
+    no database (the start-up check).
+    """
+    rulebooks = loader.file_versions() if files_only else loader.versions()
+    names = {getattr(rulebook.sla, stage).calendar for rulebook in rulebooks for stage in STAGES}
     return sorted(name for name in names if name)
 
 
@@ -336,15 +341,15 @@ class Coverage:
         }
 
 
-def coverage(now: datetime, warn_days: int | None = None) -> list[Coverage]:
+def coverage(now: datetime, warn_days: int | None = None, *, files_only: bool = False) -> list[Coverage]:
     """Return the coverage of every calendar in use at `now`; `ending` when its end is within `warn_days`.
 
     `warn_days` defaults to settings.PLAINT_CALENDAR_WARN_DAYS. Days are counted in the calendar's own
-    time zone, so the count changes at its midnight.
+    time zone, so the count changes at its midnight. `files_only`: see calendars_in_use.
     """
     lead = settings.PLAINT_CALENDAR_WARN_DAYS if warn_days is None else warn_days
     found = []
-    for name in calendars_in_use():
+    for name in calendars_in_use(files_only=files_only):
         cal = calendar(name)
         left = (cal.uncovered_from - now.astimezone(cal.tz).date()).days
         provisional = cal.listed_until - timedelta(days=1) if cal.listed_until > cal.uncovered_from else None

@@ -31,7 +31,7 @@ def main(folder: Path) -> int:
         call_command("migrate", interactive=False, verbosity=0)
         scratch.mark(connection)
         loader.check()
-        (rulebook,) = loader.versions()
+        (rulebook,) = loader.file_versions()
         built = world.build(scenario, rulebook)
         outcome = engine.run(scenario, rulebook, built)
         result = figures.compute(scenario, rulebook, built, outcome)
