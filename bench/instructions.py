@@ -17,7 +17,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-from bench.intake import BENCH_DB, bench_url, fresh_bench_database, multipart, setup_data
+from bench.intake import BENCH_DB, PHOTO_MARK, bench_url, fresh_bench_database, multipart, setup_data, token_of
 
 ROOT = Path(__file__).resolve().parent.parent
 REPORTS = int(os.environ.get("BENCH_REPORTS", "200"))
@@ -32,12 +32,16 @@ def file_reports(count: int, first_order: int) -> None:
     from django.test import Client
 
     boundary = "plaintbench" + uuid.uuid4().hex
-    client = Client(HTTP_AUTHORIZATION="Bearer bench-token")
+    client = Client()
     template = multipart(boundary, "@@ORDER@@")  # made once: making a JPEG is not the web side's work
     for number in range(first_order, first_order + WARM_UP + count):  # one order per report, as in bench.intake
-        body = template.replace(b"@@ORDER@@", f"O-B{number}".encode())
+        body = template.replace(b"@@ORDER@@", f"O-B{number}".encode()).replace(PHOTO_MARK, b"%08d" % number)
         response = client.generic(
-            "POST", "/api/reports", body, content_type=f"multipart/form-data; boundary={boundary}"
+            "POST",
+            "/api/reports",
+            body,
+            content_type=f"multipart/form-data; boundary={boundary}",
+            HTTP_AUTHORIZATION=f"Bearer {token_of(number)}",
         )
         if response.status_code != 201:
             raise SystemExit(f"filing failed: {response.status_code} {response.content[:300]!r}")

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import psycopg
 
+from bench.floor_tables import create_tables
+
 ROOT = Path(__file__).resolve().parent.parent
 DURATION = int(os.environ.get("BENCH_SECONDS", "20"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -27,9 +29,13 @@ WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 WORKER_CLASS = os.environ.get("BENCH_WORKER_CLASS", "sync")
 THREADS = os.environ.get("BENCH_THREADS", "1")
 BENCH_DB = "plaint_bench"
+WARM_UP_SECONDS = int(os.environ.get("BENCH_WARM_UP_SECONDS", "10"))
 # Orders O-B1..O-Bn, one per report: the warm-up takes the first WARM_UP_ORDERS, the run the rest.
 WARM_UP_ORDERS = 10_000
 ORDERS = WARM_UP_ORDERS + DURATION * 1_500
+# Real traffic is many consumers, each filing a few reports: the rulebook limits one reporter to 5 an hour.
+REPORTS_PER_CONSUMER = 4
+CONSUMERS = -(-ORDERS // REPORTS_PER_CONSUMER)
 
 
 def admin_url(url: str) -> str:
@@ -46,14 +52,23 @@ def recreate_database(url: str) -> None:
         conn.execute(f"CREATE DATABASE {BENCH_DB}")
 
 
-def setup_data(env: dict[str, str]) -> str:
-    """Migrate, and make a merchant, a delivered order and a consumer with a token; return the token."""
+def setup_data(env: dict[str, str]) -> None:
+    """Migrate; make a merchant and CONSUMERS consumers, each with an account, a bearer token and its orders.
+
+    Consumer C-B<c> has the token bench-<c> and the orders O-B<4c-3> .. O-B<4c> (REPORTS_PER_CONSUMER):
+    one report per order (a second open report of the same order and category would be refused), and no
+    consumer files more than the rulebook's [intake.limits] allow in an hour (5 from version 3 on). The
+    floor's token table gets the same tokens' hashes.
+    """
     subprocess.run([sys.executable, "manage.py", "migrate", "-v0", "--noinput"], cwd=ROOT, env=env, check=True)
+    with psycopg.connect(env["PLAINT_DATABASE_URL"], autocommit=True) as conn:
+        create_tables(conn.cursor())
     script = """
 import django, os
 django.setup()
 from datetime import timedelta
 from decimal import Decimal
+from django.db import connection
 from django.utils import timezone
 from plaint.accounts.models import ApiToken, Role, User
 from plaint.marketplace.actions import upsert_merchant, upsert_listing, upsert_order
@@ -65,32 +80,58 @@ d = timezone.now() - timedelta(days=2)
 upsert_order(OrderIn(id="O-B", consumer={"id": "C-B", "name": "Bench", "email": "c@bench.example"}, merchant_id="M-B",
     amount_paid=Decimal("100"), paid_at=d - timedelta(days=3), delivered_at=d,
     items=[{"listing_id": "L-B", "title": "Cream", "unit_price": "100"}]))
-u = User.objects.create_user("bench", role=Role.CONSUMER, consumer=Consumer.objects.get(external_id="C-B"))
-# One order per report: a second open report of the same order and category would be refused.
-from django.db import connection
+consumers = Consumer.objects.bulk_create(
+    Consumer(external_id=f"C-B{c}", name=f"Bench {c}", email=f"c{c}@bench.example") for c in range(1, CONSUMERS + 1)
+)
+users = User.objects.bulk_create(
+    User(username=f"bench{c.external_id}", password="!", role=Role.CONSUMER, consumer=c) for c in consumers
+)
+ApiToken.objects.bulk_create(
+    ApiToken(user=u, key_hash=ApiToken.hash_key("bench-" + u.consumer.external_id[3:])) for u in users
+)
 with connection.cursor() as cursor:
     cursor.execute(
         "INSERT INTO marketplace_order (external_id, consumer_id, merchant_id, currency, amount_paid, tariff_paid, "
-        "paid_at, shipped_at, delivered_at, created_at, updated_at) SELECT 'O-B' || i, consumer_id, merchant_id, "
-        "currency, amount_paid, tariff_paid, paid_at, shipped_at, delivered_at, now(), now() "
-        "FROM marketplace_order, generate_series(1, %s) i WHERE external_id = 'O-B'",
-        [ORDERS],
+        "paid_at, shipped_at, delivered_at, created_at, updated_at) SELECT 'O-B' || i, c.id, o.merchant_id, "
+        "o.currency, o.amount_paid, o.tariff_paid, o.paid_at, o.shipped_at, o.delivered_at, now(), now() "
+        "FROM marketplace_order o, generate_series(1, %s) i JOIN marketplace_consumer c "
+        "ON c.external_id = 'C-B' || ((i - 1) / %s + 1) WHERE o.external_id = 'O-B'",
+        [ORDERS, PER],
     )
-print(ApiToken.issue(u, key="bench-token")[1])
+    cursor.execute(
+        "INSERT INTO floor_token (key_hash, consumer) SELECT key_hash, 'C-B' || substr(u.username, 9) "
+        "FROM accounts_apitoken t JOIN accounts_user u ON u.id = t.user_id"
+    )
 """
-    script = script.replace("[ORDERS]", f"[{ORDERS}]")
+    script = script.replace("CONSUMERS + 1", f"{CONSUMERS} + 1").replace(
+        "[ORDERS, PER]", f"[{ORDERS}, {REPORTS_PER_CONSUMER}]"
+    )
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, check=False, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(out.stderr)
-    return out.stdout.strip().splitlines()[-1]
+
+
+def token_of(order: int) -> str:
+    """Return the bearer token of the consumer who reports order O-B<order>."""
+    return f"bench-{(order - 1) // REPORTS_PER_CONSUMER + 1}"
 
 
 def photo() -> bytes:
+    """Return the report's JPEG, with a comment segment holding PHOTO_MARK (8 bytes) for the script to fill.
+
+    Every request's photo is then a different file (its order number in the comment), as consumers'
+    photos are: with one identical file in every report, Plaint would flag each as a copy of all the
+    earlier ones (bench/intake_profile.py showed 2 extra SELECTs and a flag row a report).
+    """
     from PIL import Image
 
     buffer = io.BytesIO()
     Image.new("RGB", (160, 120), "#d4a373").save(buffer, "JPEG", quality=80)
-    return buffer.getvalue()
+    jpeg = buffer.getvalue()
+    return jpeg[:2] + b"\xff\xfe\x00\x0a" + PHOTO_MARK + jpeg[2:]
+
+
+PHOTO_MARK = b"@@PHOTO@"
 
 
 def multipart(boundary: str, target_id: str) -> bytes:
@@ -115,8 +156,10 @@ def multipart(boundary: str, target_id: str) -> bytes:
     return b"".join(parts)
 
 
-def lua_script(folder: Path, token: str) -> Path:
+def lua_script(folder: Path) -> Path:
     """Write the wrk script: each request reports another order, O-B<offset + 1>, O-B<offset + 2>, ...
+
+    Order O-B<i> is reported by its consumer, with that consumer's token: bench-<(i - 1) // 4 + 1>.
 
     The script's arguments are the offset and the number of wrk threads (each thread takes every n-th).
     """
@@ -130,10 +173,9 @@ local f = io.open("{body_path}", "rb")
 local body = f:read("*all")
 f:close()
 local at = body:find("@@ORDER@@", 1, true)
-local head, tail = body:sub(1, at - 1), body:sub(at + 9)
+local mark = body:find("@@PHOTO@", 1, true)
+local head, middle, tail = body:sub(1, at - 1), body:sub(at + 9, mark - 1), body:sub(mark + 8)
 wrk.method = "POST"
-wrk.headers["Content-Type"] = "multipart/form-data; boundary={boundary}"
-wrk.headers["Authorization"] = "Bearer {token}"
 local threads = 0
 function setup(thread)
   thread:set("index", threads)
@@ -145,7 +187,10 @@ end
 request = function()
   local order = offset + n + 1
   n = n + stride
-  return wrk.format(nil, nil, nil, head .. "O-B" .. order .. tail)
+  local headers = {{}}
+  headers["Content-Type"] = "multipart/form-data; boundary={boundary}"
+  headers["Authorization"] = "Bearer bench-" .. (math.floor((order - 1) / {REPORTS_PER_CONSUMER}) + 1)
+  return wrk.format(nil, nil, headers, head .. "O-B" .. order .. middle .. string.format("%08d", order) .. tail)
 end
 local statuses = {{}}
 response = function(status, headers, body)
@@ -222,9 +267,20 @@ def machine_cpu_seconds() -> tuple[float, float]:
     return (total - idle) / os.sysconf("SC_CLK_TCK"), total / os.sysconf("SC_CLK_TCK")
 
 
-def count_cases(url: str) -> int:
+def count_rows(url: str, table: str) -> int:
     with psycopg.connect(bench_url(url)) as conn:
-        return conn.execute("SELECT count(*) FROM cases_case").fetchone()[0]
+        return conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+
+
+def settled_count(url: str, table: str) -> int:
+    """Return the table's row count once it has stopped growing (requests still in flight have finished)."""
+    count = count_rows(url, table)
+    while True:
+        time.sleep(1)
+        again = count_rows(url, table)
+        if again == count:
+            return count
+        count = again
 
 
 def fresh_bench_database(tool: str) -> str:
@@ -238,24 +294,18 @@ def fresh_bench_database(tool: str) -> str:
     return url
 
 
-def main() -> None:
-    url = fresh_bench_database("wrk")
-    media = tempfile.mkdtemp(prefix="plaint-bench-media-")
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "plaint.settings",
-        "PLAINT_DATABASE_URL": bench_url(url),
-        "PLAINT_MEDIA_ROOT": media,
-        "PLAINT_DB_CONN_MAX_AGE": "600",
-        "PLAINT_LOG_LEVEL": "ERROR",
-    }
-    token = setup_data(env)
+def serve_and_load(app: str, env: dict[str, str], url: str, table: str, script: Path) -> dict[str, float]:
+    """Serve `app` with gunicorn as Plaint is served, warm it up, load it for DURATION s; return the figures.
+
+    Both apps get the same wrk script (the same requests, in the same order) and the same server.
+    """
     port = free_port()
     server = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "gunicorn",
-            "plaint.wsgi:application",
+            app,
             "--config",
             str(ROOT / "gunicorn.conf.py"),
             "--bind",
@@ -276,79 +326,124 @@ def main() -> None:
     )
     try:
         wait_for(port, server)
-        with tempfile.TemporaryDirectory() as folder:
-            script = lua_script(Path(folder), token)
-            # A short warm-up so every worker has loaded Django and opened its connection.
-            endpoint = f"http://127.0.0.1:{port}/api/reports"
-            subprocess.run(
-                ["wrk", "-t2", f"-c{CLIENTS}", "-d3s", "-s", str(script), endpoint, "--", "0", "2"],
-                check=True,
-                capture_output=True,
-            )
-            time.sleep(1)  # let the warm-up's last requests finish
-            before = count_cases(url)
-            cpu_before = cpu_seconds(server.pid)
-            db_before = database_cpu_seconds()
-            machine_before = machine_cpu_seconds()
-            client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-            out = subprocess.run(
-                [
-                    "wrk",
-                    "-t2",
-                    f"-c{CLIENTS}",
-                    f"-d{DURATION}s",
-                    "--latency",
-                    "-s",
-                    str(script),
-                    endpoint,
-                    "--",
-                    str(WARM_UP_ORDERS),
-                    "2",
-                ],
-                check=True,
-                capture_output=True,
-                text=True,
-            ).stdout
-            web_cpu = cpu_seconds(server.pid) - cpu_before
-            db_cpu = database_cpu_seconds() - db_before
-            machine_after = machine_cpu_seconds()
-            busy = machine_after[0] - machine_before[0]
-            capacity = machine_after[1] - machine_before[1]
-            client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
-            client_cpu = (client_after.ru_utime + client_after.ru_stime) - (
-                client_before.ru_utime + client_before.ru_stime
-            )
+        # A warm-up so every worker has served: a Plaint worker's first report imports and loads what the
+        # preloaded app did not (about 4 s of CPU each on the test machine), and 3 s was not enough under load.
+        endpoint = f"http://127.0.0.1:{port}/api/reports"
+        subprocess.run(
+            ["wrk", "-t2", f"-c{CLIENTS}", f"-d{WARM_UP_SECONDS}s", "--timeout", "30s", "-s", str(script), endpoint]
+            + ["--", "0", "2"],
+            check=True,
+            capture_output=True,
+        )
+        before = settled_count(url, table)  # the warm-up's last requests finished
+        cpu_before = cpu_seconds(server.pid)
+        db_before = database_cpu_seconds()
+        machine_before = machine_cpu_seconds()
+        client_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        out = subprocess.run(
+            [
+                "wrk",
+                "-t2",
+                f"-c{CLIENTS}",
+                f"-d{DURATION}s",
+                "--timeout",
+                "30s",  # a slow answer is latency (p99), not a socket error
+                "--latency",
+                "-s",
+                str(script),
+                endpoint,
+                "--",
+                str(WARM_UP_ORDERS),
+                "2",
+            ],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        web_cpu = cpu_seconds(server.pid) - cpu_before
+        db_cpu = database_cpu_seconds() - db_before
+        machine_after = machine_cpu_seconds()
+        client_after = resource.getrusage(resource.RUSAGE_CHILDREN)
     finally:
         server.terminate()
         server.wait(timeout=30)
-        shutil.rmtree(media, ignore_errors=True)
     time.sleep(1)
-    made = count_cases(url) - before
     values = dict(re.findall(r"^(p50_us|p99_us|requests|errors) (\d+)$", out, re.M))
+    made = count_rows(url, table) - before
     requests = int(values["requests"])
     errors = int(values["errors"])
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    client_cpu = (client_after.ru_utime + client_after.ru_stime) - (client_before.ru_utime + client_before.ru_stime)
+    per = 1000 / max(made, 1)
+    figures = {
+        "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "web_ms": web_cpu * per,
+        "db_ms": db_cpu * per,
+        "wrk_ms": client_cpu * per,
+        "other_ms": (machine_after[0] - machine_before[0] - web_cpu - db_cpu - client_cpu) * per,
+        "busy": (machine_after[0] - machine_before[0]) / (machine_after[1] - machine_before[1]),
+        "p50": int(values["p50_us"]) / 1000,
+        "p99": int(values["p99_us"]) / 1000,
+        "requests": requests,
+        "errors": errors,
+        "made": made,
+    }
+    # Every answered request made its row. wrk stops with requests still in flight (and, with gunicorn's
+    # sync workers closing each connection, some answers it does not count), which may still make theirs;
+    # no order is reported twice (Plaint's one open case per matter would refuse it).
+    if errors or made < requests:
+        raise SystemExit(f"FAIL ({app}): requests {requests}, errors {errors}, rows made {made}\n{out}")
+    return figures
+
+
+def report(name: str, f: dict[str, float]) -> None:
+    print(f"  {name}")
+    print(f"    reports created/s : {f['rate']:.0f}")
+    print(
+        f"    CPU per report    : web {f['web_ms']:.2f} ms (user + system, all gunicorn workers), PostgreSQL "
+        f"{f['db_ms']:.2f} ms, wrk {f['wrk_ms']:.2f} ms, everything else {f['other_ms']:.2f} ms"
+    )
+    print(f"    machine           : {f['busy'] * 100:.0f} % busy over {os.cpu_count()} cores")
+    print(f"    latency           : p50 {f['p50']:.1f} ms, p99 {f['p99']:.1f} ms")
+    print(f"    requests {f['requests']}, non-2xx or socket errors {f['errors']}, rows made {f['made']}")
+
+
+def main() -> None:
+    url = fresh_bench_database("wrk")
+    media = tempfile.mkdtemp(prefix="plaint-bench-media-")
+    env = os.environ | {
+        "DJANGO_SETTINGS_MODULE": "plaint.settings",
+        "PLAINT_DATABASE_URL": bench_url(url),
+        "PLAINT_MEDIA_ROOT": media,
+        "PLAINT_DB_CONN_MAX_AGE": "600",
+        "PLAINT_LOG_LEVEL": "ERROR",
+        "FLOOR_DATABASE_URL": bench_url(url),
+        "FLOOR_MEDIA_ROOT": media + "/floor",
+    }
+    setup_data(env)
+    with psycopg.connect(bench_url(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            script = lua_script(Path(folder))
+            # The floor first, then Plaint, with the very same requests.
+            floor = serve_and_load("bench.floor:application", env, url, "floor_report", script)
+            plaint = serve_and_load("plaint.wsgi:application", env, url, "cases_case", script)
+    finally:
+        shutil.rmtree(media, ignore_errors=True)
     print(
         f"intake benchmark: PostgreSQL, gunicorn {WORKERS} {WORKER_CLASS} workers x {THREADS} threads, "
-        f"{CLIENTS} clients, {DURATION}s, one 160x120 JPEG per report"
+        f"{CLIENTS} clients, {DURATION}s each, one 160x120 JPEG per report, {CONSUMERS} consumers with "
+        f"{REPORTS_PER_CONSUMER} orders each"
     )
-    print(f"  reports created/s : {rate:.0f}")
-    print(f"  web CPU per report: {web_cpu / max(made, 1) * 1000:.2f} ms (user + system, all gunicorn workers)")
-    per = 1000 / max(made, 1)
+    report("floor (bench/floor.py: one SELECT for the token, the photo to disk, one INSERT)", floor)
+    report("Plaint (POST /api/reports)", plaint)
     print(
-        f"  CPU per report    : web {web_cpu * per:.2f} ms, PostgreSQL {db_cpu * per:.2f} ms, "
-        f"wrk {client_cpu * per:.2f} ms, everything else {(busy - web_cpu - db_cpu - client_cpu) * per:.2f} ms"
+        f"  Plaint / floor    : {plaint['rate'] / floor['rate']:.2f} of the floor's rate; web CPU per report "
+        f"{plaint['web_ms']:.2f} ms against {floor['web_ms']:.2f} ms (floor / Plaint "
+        f"{floor['web_ms'] / plaint['web_ms']:.2f}), web + PostgreSQL {plaint['web_ms'] + plaint['db_ms']:.2f} ms "
+        f"against {floor['web_ms'] + floor['db_ms']:.2f} ms "
+        f"({(floor['web_ms'] + floor['db_ms']) / (plaint['web_ms'] + plaint['db_ms']):.2f})"
     )
-    print(
-        f"  machine           : {busy / capacity * 100:.0f} % busy over {os.cpu_count()} cores "
-        f"(other processes, e.g. tests running beside the bench, are 'everything else')"
-    )
-    print(f"  p50 latency       : {int(values['p50_us']) / 1000:.1f} ms")
-    print(f"  p99 latency       : {int(values['p99_us']) / 1000:.1f} ms")
-    print(f"  requests {requests}, non-2xx or socket errors {errors}, cases made {made}")
-    # wrk stops with up to one request per client still in flight; those may still make their case.
-    if errors or not requests <= made <= requests + CLIENTS:
-        raise SystemExit("FAIL: some requests did not make exactly one case")
 
 
 if __name__ == "__main__":

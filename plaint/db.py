@@ -92,8 +92,13 @@ def insert(obj: models.Model) -> Model:
 
 
 @cache
-def _select(model: type[Model], relation: str, lookup: str, vendor: str) -> tuple[str, Field, tuple, tuple]:
-    """Return (SELECT ... JOIN ... WHERE lookup = %s, the lookup field, the model's fields, the related's)."""
+def _select(
+    model: type[Model], relation: str, lookup: str, vendor: str, also: str | None = None
+) -> tuple[str, Field, tuple, tuple, tuple]:
+    """Return (SELECT ... JOIN ... WHERE lookup = %s, the lookup field, the model's, the related's, also's fields).
+
+    `also` is a nullable foreign key of the related model, read with a LEFT JOIN.
+    """
     connection = current()
     meta = model._meta
     foreign_key = meta.get_field(relation)
@@ -106,12 +111,21 @@ def _select(model: type[Model], relation: str, lookup: str, vendor: str) -> tupl
     own, theirs = tuple(meta.concrete_fields), tuple(related.concrete_fields)
     quote = connection.ops.quote_name
     columns = [f"a.{quote(f.column)}" for f in own] + [f"b.{quote(f.column)}" for f in theirs]
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} a JOIN {quote(related.db_table)} b "
-        f"ON b.{quote(foreign_key.target_field.column)} = a.{quote(foreign_key.column)} "
-        f"WHERE a.{quote(field.column)} = %s"
-    )
-    return sql, field, own, theirs
+    on = f"b.{quote(foreign_key.target_field.column)} = a.{quote(foreign_key.column)}"
+    joins = f"JOIN {quote(related.db_table)} b ON {on}"
+    third: tuple = ()
+    if also is not None:
+        key = related.get_field(also)
+        if not (key.many_to_one or key.one_to_one) or not key.concrete:
+            raise TypeError(f"{related.object_name}.{also} is not a foreign key")
+        third = tuple(key.related_model._meta.concrete_fields)
+        columns += [f"c.{quote(f.column)}" for f in third]
+        joins += (
+            f" LEFT JOIN {quote(key.related_model._meta.db_table)} c "
+            f"ON c.{quote(key.target_field.column)} = b.{quote(key.column)}"
+        )
+    sql = f"SELECT {', '.join(columns)} FROM {quote(meta.db_table)} a {joins} WHERE a.{quote(field.column)} = %s"
+    return sql, field, own, theirs, third
 
 
 def _loaded(fields: tuple[Field, ...], values: Sequence[object], connection: BaseDatabaseWrapper) -> list[object]:
@@ -125,17 +139,19 @@ def _loaded(fields: tuple[Field, ...], values: Sequence[object], connection: Bas
     return converted
 
 
-def get_with(model: type[Model], relation: str, **lookup: object) -> Model | None:
+def get_with(model: type[Model], relation: str, *, also: str | None = None, **lookup: object) -> Model | None:
     """Return the object whose unique field has the value given, with `relation` loaded; None if none.
 
     `get_with(Order, "merchant", external_id="O-1")` reads what
     `Order.objects.select_related("merchant").get(external_id="O-1")` reads, in one statement.
+    `also` names a foreign key of the related object to load too (`select_related("user__consumer")`:
+    `get_with(ApiToken, "user", also="consumer", key_hash=...)`), None when it points nowhere.
     """
     ((name, value),) = lookup.items()
     if value is None:  # the ORM's IS NULL; a unique column looked up by nothing finds nothing here
         return None
     connection = current()
-    sql, field, own, theirs = _select(model, relation, name, connection.vendor)
+    sql, field, own, theirs, third = _select(model, relation, name, connection.vendor, also)
     with connection.cursor() as cursor:
         cursor.execute(sql, [field.get_db_prep_value(value, connection)])
         row = cursor.fetchone()
@@ -144,6 +160,14 @@ def get_with(model: type[Model], relation: str, **lookup: object) -> Model | Non
     alias = connection.alias
     obj = model.from_db(alias, [f.attname for f in own], _loaded(own, row[: len(own)], connection))
     parent = model._meta.get_field(relation).related_model
-    loaded = _loaded(theirs, row[len(own) :], connection)
-    setattr(obj, relation, parent.from_db(alias, [f.attname for f in theirs], loaded))
+    end = len(own) + len(theirs)
+    related = parent.from_db(alias, [f.attname for f in theirs], _loaded(theirs, row[len(own) : end], connection))
+    setattr(obj, relation, related)
+    if also is not None:
+        if getattr(related, parent._meta.get_field(also).attname) is None:
+            setattr(related, also, None)
+        else:
+            grand = parent._meta.get_field(also).related_model
+            loaded = _loaded(third, row[end:], connection)
+            setattr(related, also, grand.from_db(alias, [f.attname for f in third], loaded))
     return obj

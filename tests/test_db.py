@@ -8,6 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from plaint.accounts.models import ApiToken, Role
 from plaint.cases import actions
 from plaint.cases.inputs import ReportIn
 from plaint.cases.models import CaseEvent
@@ -162,3 +163,26 @@ def test_a_failed_insert_marks_the_transaction_for_rollback():
         # As after a failed save(): the block cannot go on to commit half its work; it rolls back.
         assert connection.needs_rollback
     assert Merchant.objects.filter(external_id="M-dup").count() == 1
+
+
+def test_get_with_also_reads_what_select_related_through_two_relations_reads():
+    factories.order(factories.merchant("M-A"), "C-also")
+    with_consumer = factories.consumer_user("C-also")
+    without = factories.user(Role.REVIEWER, "none")
+    ApiToken.issue(with_consumer, key="k-also")
+    ApiToken.issue(without, key="k-none")
+    by_orm = ApiToken.objects.select_related("user__consumer").get(key_hash=ApiToken.hash_key("k-also"))
+
+    token = get_with(ApiToken, "user", also="consumer", key_hash=ApiToken.hash_key("k-also"))
+
+    assert _fields(token) == _fields(by_orm)
+    assert _fields(token.user) == _fields(by_orm.user)
+    with CaptureQueriesContext(connection) as queries:
+        assert _fields(token.user.consumer) == _fields(by_orm.user.consumer)  # loaded, not read again
+    assert len(queries) == 0
+    other = get_with(ApiToken, "user", also="consumer", key_hash=ApiToken.hash_key("k-none"))
+    with CaptureQueriesContext(connection) as queries:
+        assert other.user.username == "none" and other.user.consumer is None
+    assert len(queries) == 0
+    with pytest.raises(TypeError, match="not a foreign key"):
+        get_with(ApiToken, "user", also="username", key_hash="x")

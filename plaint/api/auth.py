@@ -16,7 +16,8 @@ class TokenAuth(HttpBearer):
     """
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
-        row = get_with(ApiToken, "user", key_hash=ApiToken.hash_key(token))
+        # The user's consumer comes with it: filing a report reads it next (one statement fewer a report).
+        row = get_with(ApiToken, "user", also="consumer", key_hash=ApiToken.hash_key(token))
         if row is None or row.revoked_at is not None or not row.user.is_active:
             return None
         request.user = row.user
