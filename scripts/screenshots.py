@@ -196,7 +196,7 @@ def take(camera: Camera) -> None:
         page.wait_for_load_state()
     if not page.locator("[data-suggested]").count():
         # No suggestion under this rulebook: choose the category, as the consumer would, to show its window.
-        page.get_by_role("radio", name="过期商品").check()
+        page.get_by_role("radio", name="到货破损").check()
         page.wait_for_load_state("networkidle")
     camera.save(page, "consumer-category-suggested-zh", start="main", most=1500)
     page.context.close()
