@@ -5,7 +5,8 @@ listing, the merchant; and the category's group in the rulebook's [clusters]. An
 about the order's listing when the order holds exactly one. A report joins the key's latest cluster
 if that cluster's last report came within window_hours, else it starts the next one. The size is
 the number of different reporters. At escalate_at the cluster escalates once (actions/clusters.py).
-Joined with one statement (two when a cluster starts), after the order's listing is read; the members' priorities move with the size (priority.py).
+Joined with one statement (two when a cluster starts) after the order's listing is read; the members'
+priorities move with the size (priority.py).
 docs/screening.md, "Clusters".
 """
 
