@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db import connection
 from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_lazy
 
@@ -100,29 +100,55 @@ def _probes(band: int) -> list[int]:
     return [band] + [band ^ (1 << bit) for bit in range(BAND_BITS)]
 
 
-def candidates(phash: int, exclude_case_id: int | None = None) -> QuerySet:
-    """Return the query of near_copies: (id, phash) of the photos sharing a band with `phash` within one bit."""
-    parts = []
+def _candidates_sql(phash: int, exclude_case_id: int | None) -> tuple[str, list[int]]:
+    """Return the UNION ALL of four parts reading (id, phash) of photos sharing a band with `phash` within a bit."""
+    quote = connection.ops.quote_name
+    table = quote(Evidence._meta.db_table)
+    parts, params = [], []
     for n, band in enumerate(bands(phash)):
-        part = Evidence.objects.filter(**{f"phash_band_{n}__in": _probes(band)})
+        probes = _probes(band)
+        where = f"phash_band_{n} IN ({', '.join(['%s'] * len(probes))})"
+        params += probes
         if exclude_case_id is not None:
-            part = part.exclude(case_id=exclude_case_id)
-        parts.append(part.order_by().values_list("pk", "phash"))
-    return parts[0].union(*parts[1:], all=True)[:MAX_CANDIDATES]
+            where += " AND case_id <> %s"
+            params.append(exclude_case_id)
+        parts.append(f"SELECT id, phash FROM {table} WHERE {where}")
+    return " UNION ALL ".join(parts) + f" LIMIT {MAX_CANDIDATES}", params
+
+
+def near_copies_of(phashes: list[int], *, exclude_case_id: int | None = None) -> list[list[tuple[int, int]]]:
+    """Return, for each hash, (evidence id, distance) of stored photos within NEAR_COPY_DISTANCE, nearest first.
+
+    One statement for all of them (a report's photos are looked up together): for each hash a UNION ALL
+    of four parts, each asking one band's index for the band and its one-bit neighbours (an index-only
+    scan on PostgreSQL), at most MAX_CANDIDATES candidates each. Photos of the case `exclude_case_id`
+    are left out. Written as SQL: composing it with the ORM cost more CPU than the lookup itself.
+    """
+    if not phashes:
+        return []
+    pieces, params = [], []
+    for n, phash in enumerate(phashes):
+        sql, part = _candidates_sql(phash, exclude_case_id)
+        pieces.append(f"SELECT {n} AS photo, id, phash FROM ({sql}) AS photo_{n}")
+        params += part
+    found: list[dict[int, int]] = [{} for _ in phashes]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(pieces), params)
+        for n, pk, stored in cursor.fetchall():
+            # A photo near in two bands comes twice.
+            found[n][pk] = (unsigned(stored) ^ phashes[n]).bit_count()
+    return [
+        sorted(((pk, d) for pk, d in near.items() if d <= NEAR_COPY_DISTANCE), key=lambda m: (m[1], m[0]))
+        for near in found
+    ]
 
 
 def near_copies(phash: int, *, exclude_case_id: int | None = None) -> list[tuple[int, int]]:
     """Return (evidence id, distance) of stored photos within NEAR_COPY_DISTANCE of `phash`, nearest first.
 
-    One statement, a UNION ALL of four parts: each asks one band's index for the band and its one-bit
-    neighbours (an index-only scan on PostgreSQL). Photos of the case `exclude_case_id` are left out.
-    At most MAX_CANDIDATES candidates are read.
+    One statement (near_copies_of). Photos of the case `exclude_case_id` are left out.
     """
-    # A photo near in two bands comes twice.
-    found = {pk: (unsigned(stored) ^ phash).bit_count() for pk, stored in candidates(phash, exclude_case_id)}
-    return sorted(
-        ((pk, distance) for pk, distance in found.items() if distance <= NEAR_COPY_DISTANCE), key=lambda m: (m[1], m[0])
-    )
+    return near_copies_of([phash], exclude_case_id=exclude_case_id)[0]
 
 
 def flat(phash: int) -> bool:
@@ -185,15 +211,22 @@ def screen(evidence: Iterable[Evidence], *, delivered_at: datetime | None, now: 
     Only photos are screened; a reporter's photo alone is compared with the delivery date (a merchant's
     packing photo is taken before it as a matter of course).
     """
+    photos = [item for item in evidence if item.phash is not None]
+    # The near copies of a case's photos that are not flat, in one statement.
+    shaped: dict[int, list[Evidence]] = {}
+    for item in photos:
+        if not flat(unsigned(item.phash)):
+            shaped.setdefault(item.case_id, []).append(item)
+    near: dict[int, list[tuple[int, int]]] = {}
+    for case_id, items in shaped.items():
+        found = near_copies_of([unsigned(item.phash) for item in items], exclude_case_id=case_id)
+        near.update(zip((item.pk for item in items), found, strict=True))
     flags = []
-    for item in evidence:
-        if item.phash is None:
-            continue
-        value = unsigned(item.phash)
-        if flat(value):
-            matches = same_files(item.sha256, exclude_case_id=item.case_id)
+    for item in photos:
+        if item.pk in near:
+            matches = near[item.pk]
         else:
-            matches = near_copies(value, exclude_case_id=item.case_id)
+            matches = same_files(item.sha256, exclude_case_id=item.case_id)
         if matches:
             flags.append(EvidenceFlag(evidence=item, code=FlagCode.COPY, details=_copy_details(item, matches)))
         if item.captured_at is None:

@@ -84,3 +84,29 @@ def test_an_inadmissible_report_joins_nothing_and_a_merchant_cluster_escalates_w
     [message] = OutboxMessage.objects.filter(topic="cluster.escalated")
     assert '"measure": null' in message.body
     assert not Case.objects.filter(cluster=cluster, escalated_at__isnull=True).exists()
+
+
+def test_a_joining_report_moves_every_member_in_one_statement_and_keeps_a_raise(time_machine):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    time_machine.move_to(V4, tick=False)
+    shop = f.merchant("M-1")
+    cream = f.listing(shop, "L-CREAM", batch="B1")
+    consumers = [f"C{n}" for n in range(6)]
+    for consumer in consumers:
+        f.order(shop, consumer, external_id=f"O-{consumer}", listing_obj=cream)
+    cases = [report(consumer, "order", f"O-{consumer}") for consumer in consumers[:5]]
+    # A clock's raise on the first member stays on top of its terms.
+    Case.objects.filter(pk=cases[0].pk).update(priority=Case.objects.get(pk=cases[0].pk).priority + 7)
+    with CaptureQueriesContext(connection) as queries:
+        last = report(consumers[5], "order", f"O-{consumers[5]}")
+    table = Case._meta.db_table
+    members = [q["sql"] for q in queries if q["sql"].startswith(f'UPDATE "{table}"') and "cluster" in q["sql"]]
+    assert len(members) == 1  # one write for the five members, not one each
+    weights = loader.in_force(V4).priority
+    term = 5 * weights.cluster_per_report
+    for case in Case.objects.filter(pk__in=[c.pk for c in cases]):
+        assert case.priority_terms["cluster"] == term
+        assert case.priority == sum(case.priority_terms.values()) + (7 if case.pk == cases[0].pk else 0)
+    assert Cluster.objects.get(pk=last.cluster_id).size == 6

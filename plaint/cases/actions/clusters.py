@@ -6,7 +6,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.db.models import F
+from django.db.models import F, Func, IntegerField, JSONField, Q
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Coalesce
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from plaint.accounts.models import User
@@ -24,11 +27,29 @@ from .common import _event, _require_decider
 from .review import claim_case, decide_case
 
 
+class WithTerm(Func):
+    """A case's priority_terms with one term set to a number (jsonb_set on PostgreSQL, json_set on SQLite)."""
+
+    output_field = JSONField()
+
+    def __init__(self, name: str, value: int) -> None:
+        self.term, self.value = name, value
+        super().__init__(F("priority_terms"))
+
+    def as_sql(self, compiler, connection, **extra):  # noqa: ANN001, ANN003, ANN201 (Django's signature)
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"JSON_SET({sql}, %s, %s)", (*params, f"$.{self.term}", self.value)
+
+    def as_postgresql(self, compiler, connection, **extra):  # noqa: ANN001, ANN003, ANN201
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"jsonb_set({sql}, %s::text[], to_jsonb(%s::integer))", (*params, [self.term], self.value)
+
+
 def after_join(case: Case, cluster: Cluster, grew: bool, rulebook: Rulebook, now: datetime) -> list[CaseEvent]:
     """Do what a case joining its cluster does, inside the filing's transaction; return the case's events.
 
-    The other open members' cluster term follows the new size (one statement each, only while the
-    term is below its maximum); the cluster escalates when it reaches [clusters] escalate_at.
+    The other open members' cluster term follows the new size (one statement for all of them, which
+    writes only those whose term differs); the cluster escalates when it reaches [clusters] escalate_at.
     """
     events = [
         _event(
@@ -44,17 +65,16 @@ def after_join(case: Case, cluster: Cluster, grew: bool, rulebook: Rulebook, now
     if grew and cluster.size > 1 and weights is not None:
         _, terms = priority.compute(weights, priority.Inputs(category=case.category, cluster_size=cluster.size))
         term = terms["cluster"]
-        rows = (
-            Case.objects.select_for_update()
-            .filter(cluster=cluster, state__in=OPEN_STATES)
+        # One statement: each other open member whose cluster term differs takes the new one, its
+        # priority moved by the difference (what clocks and nudges added stays).
+        stored = Coalesce(Cast(KT("priority_terms__cluster"), IntegerField()), 0)
+        (
+            Case.objects.filter(cluster=cluster, state__in=OPEN_STATES)
             .exclude(pk=case.pk)
-            .values_list("pk", "priority_terms")
+            .exclude(priority_terms={})
+            .filter(~Q(Exact(stored, term)))
+            .update(priority=F("priority") + term - stored, priority_terms=WithTerm("cluster", term))
         )
-        for pk, stored in rows:
-            if not stored or stored.get("cluster", 0) == term:
-                continue
-            delta = term - stored.get("cluster", 0)
-            Case.objects.filter(pk=pk).update(priority=F("priority") + delta, priority_terms=stored | {"cluster": term})
     spec = rulebook.clusters
     if spec is not None and cluster.size >= spec.escalate_at and cluster.escalated_at is None:
         escalated = _escalate(case, cluster, rulebook, now)
