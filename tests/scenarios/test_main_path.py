@@ -3,6 +3,7 @@
 import json
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -20,6 +21,13 @@ from tests import factories as f
 from tests.api_client import ApiClient
 
 pytestmark = pytest.mark.django_db
+
+
+# Written for rulebook version 1, in force until 1 December 2026 00:00 +08:00: the tests run on a day of it
+# (version 2 and later are tested on their own days elsewhere).
+@pytest.fixture(autouse=True)
+def under_version_1(time_machine):
+    time_machine.move_to(datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
 
 
 @pytest.fixture

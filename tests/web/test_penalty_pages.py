@@ -1,6 +1,9 @@
 """After a decision, through the pages: the merchant's penalty appeal and rectification proof, the
 reviewer's check of the proof, the supervisor's decision on the appeal."""
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from django.test import Client
 
@@ -11,6 +14,13 @@ from plaint.enforcement.models import PointEntry, Rectification
 from tests.web import casework_world
 
 pytestmark = pytest.mark.django_db
+
+
+# Written for rulebook version 1, in force until 1 December 2026 00:00 +08:00: the tests run on a day of it
+# (version 2 and later are tested on their own days elsewhere).
+@pytest.fixture(autouse=True)
+def under_version_1(time_machine):
+    time_machine.move_to(datetime(2026, 11, 30, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai")))
 
 
 @pytest.fixture
