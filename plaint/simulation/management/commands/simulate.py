@@ -204,10 +204,14 @@ class Command(BaseCommand):
         if options["rulebook"]:
             version = options["rulebook"]
         else:
-            version = loader.in_force(start).version
+            # From the files, never the live database's published rows: this process connects to no database.
+            in_force = [rb for rb in loader.file_versions() if rb.effective_from <= start]
+            if not in_force:
+                raise CommandError(f"--start {start:%Y-%m-%d}: no rulebook version of the folder is in force then.")
+            version = max(in_force, key=lambda rb: rb.effective_from).version
         for path in sorted(Path(settings.PLAINT_RULEBOOK_DIR).glob("*.toml")):
             rulebook, text = loader.load_file(path)
             if rulebook.version == version:
                 return text, path.name
-        versions = ", ".join(sorted(rb.version for rb in loader.versions()))
+        versions = ", ".join(sorted(rb.version for rb in loader.file_versions()))
         raise CommandError(f"--rulebook {version!r}: no such version; the rulebook folder has {versions}.")
