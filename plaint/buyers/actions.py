@@ -230,7 +230,8 @@ def _record_buyers(run: PastBuyerRun, now: datetime) -> None:
     """Insert one PastBuyerNotice per buyer, in one INSERT ... SELECT that skips buyers already recorded.
 
     A finding's buyers: consumers with an order of the listing paid within the run's period, less the
-    reporter (who has the decision itself). A withdrawal's: the buyers the corrected run told.
+    reporter (who has the decision itself); on an own-initiative investigation, all of them. A withdrawal's:
+    the buyers the corrected run told.
     """
     connection = current()
     at = connection.ops.adapt_datetimefield_value
@@ -243,9 +244,13 @@ def _record_buyers(run: PastBuyerRun, now: datetime) -> None:
         source = (
             f"SELECT DISTINCT %s, %s, o.consumer_id, %s FROM {OrderItem._meta.db_table} i "
             f"JOIN {Order._meta.db_table} o ON o.id = i.order_id "
-            "WHERE i.listing_id = %s AND o.paid_at >= %s AND o.paid_at <= %s AND o.consumer_id <> %s"
+            "WHERE i.listing_id = %s AND o.paid_at >= %s AND o.paid_at <= %s"
         )
-        params = [run.pk, run.decision_id, at(now), run.listing_id, at(run.orders_from), at(run.orders_until), reporter]
+        params = [run.pk, run.decision_id, at(now), run.listing_id, at(run.orders_from), at(run.orders_until)]
+        if reporter is not None:
+            # An investigation has no reporter to leave out (and "<> NULL" would leave out everybody).
+            source += " AND o.consumer_id <> %s"
+            params.append(reporter)
     sql = (
         f"INSERT INTO {notices} (run_id, decision_id, consumer_id, told_at) {source} "
         "ON CONFLICT (decision_id, consumer_id) DO NOTHING"

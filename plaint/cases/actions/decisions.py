@@ -137,8 +137,9 @@ def _make_decision(
     )
     # The outcome, the remedy, what happens next and the appeal's deadline; the statement is on the page.
     tell(case, "decided", now, f"decision-{decision.pk}", reporter=True, merchant=True, **statements.notice(statement))
-    if outcome == "not_upheld":
+    if outcome == "not_upheld" and case.reporter_id is not None:
         # Misuse of the report button (DSA art. 23): a warning or a suspension, by the rulebook in force.
+        # An investigation has no reporter: its decisions are nobody's reports.
         review_reporter(case.reporter_id, now)
     inform_past_buyers(case, decision, now)
     return decision
