@@ -31,8 +31,12 @@ def current() -> BaseDatabaseWrapper:
 
 
 @cache
-def _statement(model: type[Model], vendor: str) -> tuple[str, str, tuple[Field, ...], str]:
-    """Return (INSERT INTO table (columns) VALUES, one row's placeholders, the fields, RETURNING pk)."""
+def _statement(model: type[Model], vendor: str) -> tuple[str, str, tuple[tuple[Field, bool], ...], str]:
+    """Return (INSERT INTO table (columns) VALUES, one row's placeholders, the fields, RETURNING pk).
+
+    Each field comes with whether its value is the attribute as it stands: its class keeps `Field.pre_save`
+    (most fields; not the auto_now times or files), so `_values` need not call it.
+    """
     connection = current()
     meta = model._meta
     if meta.parents:
@@ -43,21 +47,35 @@ def _statement(model: type[Model], vendor: str) -> tuple[str, str, tuple[Field, 
     row = "(" + ", ".join(["%s"] * len(fields)) + ")"
     if not connection.features.can_return_columns_from_insert:
         raise RuntimeError("insert needs INSERT ... RETURNING (PostgreSQL, or SQLite 3.35 or later)")
-    return head, row, fields, f" RETURNING {quote(meta.pk.column)}"
+    plain = tuple((f, type(f).pre_save is Field.pre_save) for f in fields)
+    return head, row, plain, f" RETURNING {quote(meta.pk.column)}"
 
 
-def _values(obj: Model, fields: tuple[Field, ...], connection: BaseDatabaseWrapper) -> list[object]:
+def _values(obj: Model, fields: tuple[tuple[Field, bool], ...], connection: BaseDatabaseWrapper) -> list[object]:
     if obj.pk is not None or not obj._state.adding:
         raise ValueError(f"{obj!r} is already saved; insert only writes new objects")
     # As save() does: refuse a related object that was never saved, take the id of one saved since.
     obj._prepare_related_fields_for_save(operation_name="insert")
     values = []
-    for field in fields:
-        value = field.pre_save(obj, add=True)  # auto_now(_add) times, files not yet committed
+    for field, plain in fields:
+        # pre_save: auto_now(_add) times, files not yet committed; Field.pre_save itself reads the attribute.
+        value = getattr(obj, field.attname) if plain else field.pre_save(obj, add=True)
         if hasattr(value, "resolve_expression"):
             raise TypeError(f"{type(obj).__name__}.{field.name}: insert takes plain values, not expressions")
         values.append(field.get_db_prep_save(value, connection))
     return values
+
+
+def select_rows(sql: str, params: Sequence[object]) -> list[tuple]:
+    """Run one read statement written as SQL and return its rows.
+
+    For the few lookups on the path of filing that almost always find nothing: composing them with the
+    ORM cost more CPU than the database spent answering them. Write the table and column names from the
+    models' `_meta` and adapt datetimes with `connection.ops`, as `insert` does.
+    """
+    with current().cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def insert_many(objs: Sequence[Model]) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from plaint.db import select_rows
 from plaint.errors import InvalidInput
 from plaint.rulebook import evaluation
 from plaint.rulebook.evaluation import ADMITTED, INADMISSIBLE, NEEDS_EVIDENCE, Admissibility
@@ -98,8 +99,13 @@ def open_case_of_matters(matters: list[str]) -> str | None:
 
 
 def open_case_of_problem(matter: str) -> bool:
-    """Return whether an open case names `matter` among its problems (one indexed query)."""
-    return CaseProblem.objects.filter(matter=matter, case__state__in=sorted(OPEN_STATES)).exists()
+    """Return whether an open case names `matter` among its problems (one indexed query, asked at every filing)."""
+    states = sorted(OPEN_STATES)
+    sql = (
+        f"SELECT 1 FROM {CaseProblem._meta.db_table} p JOIN {Case._meta.db_table} c ON c.id = p.case_id "
+        f"WHERE p.matter = %s AND c.state IN ({', '.join(['%s'] * len(states))}) LIMIT 1"
+    )
+    return bool(select_rows(sql, [matter, *states]))
 
 
 def combine(rulebook: Rulebook, results: list[tuple[Category, Admissibility]]) -> Admissibility:
