@@ -206,7 +206,7 @@ def _walk(
         landed = urlsplit(page.url)
         to_sign_in = landed.path == "/accounts/login/" and not path.startswith("/accounts/login/")
         if status >= 400 or to_sign_in and signed_in:
-            problems.append(f"{path}: {status} {landed.path}")
+            problems.append(f"{who} {path}: {status} {landed.path}")
         if status >= 400 or to_sign_in:  # a visitor is asked to sign in for a portal: that is the way in
             continue
         seen[path] = []
@@ -216,18 +216,18 @@ def _walk(
             page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
         look = page.evaluate(LOOK, CHROME)
         if look["width"] > look["inner"]:
-            problems.append(f"{path}: {look['width']}px wide on a {look['inner']}px screen: {look['wide']}")
+            problems.append(f"{who} {path}: {look['width']}px wide on a {look['inner']}px screen: {look['wide']}")
         if path.startswith("/admin/"):
             continue  # Django's own admin: its words and colours are Django's (see the report of this walk)
         for src in look["broken"]:
-            problems.append(f"{path}: a picture that does not show: {src}")
+            problems.append(f"{who} {path}: a picture that does not show: {src}")
         for item in look["unreadable"]:
-            problems.append(f"{path}: hard to read: {item}")
+            problems.append(f"{who} {path}: hard to read: {item}")
         for text in look["words"]:
             if language == "zh-hans" and (english := _english(text, data)):
-                problems.append(f"{path}: English on a Chinese page: {text[:60]!r} ({' '.join(english[:5])})")
+                problems.append(f"{who} {path}: English on a Chinese page: {text[:60]!r} ({' '.join(english[:5])})")
             if language == "en" and (chinese := _chinese(text, data)):
-                problems.append(f"{path}: Chinese on an English page: {text[:60]!r} ({chinese})")
+                problems.append(f"{who} {path}: Chinese on an English page: {text[:60]!r} ({chinese})")
         seen[path] = [urlsplit(f).path for f in look["forms"] if urlsplit(f).netloc == urlsplit(base).netloc]
         for link in look["links"]:
             parts = urlsplit(link)
