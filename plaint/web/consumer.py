@@ -465,6 +465,8 @@ def appeal(request: HttpRequest, reference: str) -> HttpResponse:
     return appeals.file_from_page(request, case, "consumer-case", _draw(request, case))
 
 
+@require_POST
+@consumer_only
 def reopen(request: HttpRequest, reference: str) -> HttpResponse:
     """Reopen a case the merchant resolved by accepting, because the money never arrived; it goes to review."""
     case = case_or_404(request, reference)
@@ -485,6 +487,8 @@ def answer_appeal(request: HttpRequest, reference: str, appeal_id: int) -> HttpR
     return appeals.answer_from_page(request, case, appeal_id, "consumer-case", _draw(request, case))
 
 
+@require_POST
+@consumer_only
 def rate(request: HttpRequest, reference: str) -> HttpResponse:
     """Rate how a closed case was handled, 1 to 5 with a comment, once."""
     case = case_or_404(request, reference)

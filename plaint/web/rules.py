@@ -80,6 +80,18 @@ SECTION_LABELS = {
     "appeals": gettext_lazy("Appeals"),
     "negotiation": gettext_lazy("Negotiation"),
     "past_buyers": gettext_lazy("Past buyers told"),
+    "escalation": gettext_lazy("Escalation"),
+    "remedy_execution": gettext_lazy("Remedies carried out"),
+    "triage": gettext_lazy("Category suggestion"),
+    "misuse": gettext_lazy("Misuse of reporting"),
+    "rings": gettext_lazy("Coordinated reporting"),
+    "trusted_flaggers": gettext_lazy("Trusted flaggers"),
+    "problems": gettext_lazy("Several problems in one report"),
+    "clusters": gettext_lazy("Clusters of reports"),
+    "priority": gettext_lazy("Priority in the queue"),
+    "dsa": gettext_lazy("EU Digital Services Act"),
+    "auto_rules": gettext_lazy("Automated decisions"),
+    "retention": gettext_lazy("Retention of data"),
 }
 
 

@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views import i18n as i18n_views
 from django.views.decorators.http import require_POST
 
@@ -23,7 +24,8 @@ MEASURE_TITLES = {
 
 def home(request: HttpRequest) -> HttpResponse:
     """The start page: what Plaint is, sign-in, a way into each portal."""
-    return render(request, "web/home.html")
+    portal = ROLE_HOMES.get(getattr(request.user, "role", None))
+    return render(request, "web/home.html", {"portal": portal})
 
 
 def demo_accounts() -> list[dict[str, str]]:
@@ -122,7 +124,7 @@ def enforcement(request: HttpRequest) -> HttpResponse:
 def merchant_standing(request: HttpRequest) -> HttpResponse:
     """The merchant portal's record page: points per track with expiry, measures, the next threshold."""
     if request.user.role != Role.MERCHANT or request.user.merchant_id is None:
-        raise PermissionDenied("Only merchant staff have a record page.")
+        raise PermissionDenied(_("Only merchant staff have a record page."))
     now = timezone.now()
     data = standing(request.user.merchant, loader.in_force(now), now)
     return render(request, "web/standing.html", {"standing": data, "as_of": now})
