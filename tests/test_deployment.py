@@ -141,3 +141,20 @@ def test_an_unknown_cache_url_is_refused_naming_the_setting():
     done = manage("check", PLAINT_CACHE_URL="memcached://127.0.0.1:11211")
     assert done.returncode != 0
     assert "PLAINT_CACHE_URL" in done.stderr
+
+
+def test_the_preloaded_application_has_imported_what_first_requests_would():
+    """gunicorn forks its workers from a master that imported plaint.wsgi: every view and the photo hash's
+    libraries are loaded there once, not at each worker's first requests."""
+    probe = (
+        "import sys, plaint.wsgi; "
+        "wanted = ['plaint.api.urls', 'plaint.web.urls', 'scipy.fftpack', 'sklearn.linear_model', "
+        "'PIL.JpegImagePlugin', 'plaint.transparency.charts']; "
+        "print(' '.join(m for m in wanted if m not in sys.modules))"
+    )
+    environment = dict(os.environ, DJANGO_SETTINGS_MODULE="plaint.settings")
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "", f"not imported by plaint.wsgi: {done.stdout.strip()}"
