@@ -4,7 +4,9 @@
 `run_due` carries it out: it records every buyer once (PastBuyerNotice, unique per buyer and decision),
 then writes their e-mails to the outbox and their portal notifications batch by batch, each batch one
 INSERT ... SELECT per table, so 100,000 buyers cost a few dozen statements. Every insert skips rows
-already there, so a run that is retried (a crash, a lease that ran out) tells nobody twice.
+already there, so a run that is retried (a crash, a lease that ran out) tells nobody twice. A buyer is
+told once per listing and category while a finding of it stands, however many decisions made one
+(`_record_buyers`; docs/messages.md, "Past buyers").
 """
 
 import calendar
@@ -144,6 +146,7 @@ def _queue(
         kind=kind,
         follows=follows,
         listing=listing,
+        category=follows.category if follows is not None else case.category,
         rulebook_version=version,
         orders_from=orders_from,
         orders_until=orders_until,
@@ -229,24 +232,70 @@ def _relaxed_commit() -> None:
 def _record_buyers(run: PastBuyerRun, now: datetime) -> None:
     """Insert one PastBuyerNotice per buyer, in one INSERT ... SELECT that skips buyers already recorded.
 
-    A finding's buyers: consumers with an order of the listing paid within the run's period, less the
-    reporter (who has the decision itself); on an own-initiative investigation, all of them. A withdrawal's:
-    the buyers the corrected run told.
+    A buyer is told once per listing and category while a finding of it stands, whichever decision made
+    it (a cluster's N cases decided together, or reports upheld months apart, tell each buyer once):
+
+    - a finding's buyers: consumers with an order of the listing paid within the run's period, less the
+      reporter (who has the decision itself; on an own-initiative investigation there is none), less
+      those who hold a notice of another finding of the same listing and category that still stands
+      (no withdrawal follows its run);
+    - a withdrawal's: those who stand told of the listing and category — whose latest notice of it is a
+      finding's, the withdrawn run's or one whose correction passed them by — less those another
+      standing finding of it still covers (an order in its period, or a notice of it): they must not
+      read "withdrawn" while a finding about what they bought stands. Such a buyer is corrected when the
+      last finding covering them falls.
+
+    The runs of the listing and category are locked first (FOR UPDATE on PostgreSQL), so two workers
+    carrying out two of them at once take turns and each sees what the other recorded.
     """
     connection = current()
     at = connection.ops.adapt_datetimefield_value
-    notices = PastBuyerNotice._meta.db_table
+    runs, notices = PastBuyerRun._meta.db_table, PastBuyerNotice._meta.db_table
+    orders, items = Order._meta.db_table, OrderItem._meta.db_table
+    list(
+        PastBuyerRun.objects.select_for_update()
+        .filter(listing_id=run.listing_id, category=run.category)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    # Another run of the listing and category (r) whose finding stands: no withdrawal follows it.
+    standing = (
+        "r.listing_id = %s AND r.category = %s AND r.kind = %s AND r.id <> %s "
+        f"AND NOT EXISTS (SELECT 1 FROM {runs} w WHERE w.follows_id = r.id)"
+    )
     if run.kind == RunKind.WITHDRAWN:
-        source = f"SELECT %s, %s, n.consumer_id, %s FROM {notices} n WHERE n.decision_id = %s"
-        params = [run.pk, run.decision_id, at(now), run.follows.decision_id]
+        corrected = run.follows
+        # A buyer stands told while their latest notice of the listing and category is a finding's.
+        source = (
+            f"SELECT DISTINCT %s, %s, n.consumer_id, %s FROM {notices} n "
+            f"JOIN {runs} f ON f.decision_id = n.decision_id "
+            "WHERE f.listing_id = %s AND f.category = %s AND f.kind = %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {notices} m JOIN {runs} c ON c.decision_id = m.decision_id "
+            "WHERE m.consumer_id = n.consumer_id AND c.listing_id = f.listing_id AND c.category = f.category "
+            "AND c.kind = %s AND c.id > f.id) "
+            f"AND NOT EXISTS (SELECT 1 FROM {runs} r WHERE {standing} AND ("
+            f"EXISTS (SELECT 1 FROM {notices} k WHERE k.decision_id = r.decision_id "
+            "AND k.consumer_id = n.consumer_id) "
+            f"OR EXISTS (SELECT 1 FROM {orders} o JOIN {items} i ON i.order_id = o.id "
+            "WHERE o.consumer_id = n.consumer_id AND i.listing_id = r.listing_id "
+            "AND o.paid_at >= r.orders_from AND o.paid_at <= r.orders_until)))"
+        )
+        params = [
+            run.pk, run.decision_id, at(now), run.listing_id, run.category, RunKind.FOUND, RunKind.WITHDRAWN,
+            run.listing_id, run.category, RunKind.FOUND, corrected.pk,
+        ]  # fmt: skip
     else:
         reporter = run.case.reporter_id
         source = (
-            f"SELECT DISTINCT %s, %s, o.consumer_id, %s FROM {OrderItem._meta.db_table} i "
-            f"JOIN {Order._meta.db_table} o ON o.id = i.order_id "
-            "WHERE i.listing_id = %s AND o.paid_at >= %s AND o.paid_at <= %s"
+            f"SELECT DISTINCT %s, %s, o.consumer_id, %s FROM {items} i JOIN {orders} o ON o.id = i.order_id "
+            "WHERE i.listing_id = %s AND o.paid_at >= %s AND o.paid_at <= %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {notices} k JOIN {runs} r ON r.decision_id = k.decision_id "
+            f"WHERE k.consumer_id = o.consumer_id AND {standing})"
         )
-        params = [run.pk, run.decision_id, at(now), run.listing_id, at(run.orders_from), at(run.orders_until)]
+        params = [
+            run.pk, run.decision_id, at(now), run.listing_id, at(run.orders_from), at(run.orders_until),
+            run.listing_id, run.category, RunKind.FOUND, run.pk,
+        ]  # fmt: skip
         if reporter is not None:
             # An investigation has no reporter to leave out (and "<> NULL" would leave out everybody).
             source += " AND o.consumer_id <> %s"
