@@ -5,7 +5,8 @@ written) under 60 s.
 The data is generated in the database with generate_series (not timed): 100,000 buyers of the listing
 within the six months, each with an e-mail address and a portal account, half in English; 20,000 earlier
 buyers of it and 100,000 buyers of other listings, who must not be told. Timed: `carry_out` of the run the
-decision queued, then the same run again (a retry, which must add nothing).
+decision queued, then the same run again (a retry, which must add nothing), then the run of a second
+finding about the listing a day later (which must tell none of them again).
 
     make bench
     BENCH_BUYERS=10000 python -m bench.past_buyers
@@ -103,6 +104,29 @@ def seed() -> tuple[object, object]:
     return case, decision
 
 
+def second_finding(first_case: object) -> object:
+    """Make a second upheld case about the listing, a day after the first, by another reporter; return its decision."""
+    from plaint.cases.models import Case, Decision, Report
+    from plaint.marketplace.models import Consumer
+
+    reporter = Consumer.objects.create(external_id="C-REPORTER-2", name="Reporter 2", email="reporter2@example.cn")
+    first = first_case.report
+    decided = DECIDED + timedelta(days=1)
+    report = Report.objects.create(
+        reporter=reporter, filed_by=first.filed_by, channel="web", target_type="listing", listing=first.listing,
+        merchant=first.merchant, category="counterfeit", description="fake", remedy_wanted="refund",
+        submitted_at=decided - timedelta(days=1),
+    )  # fmt: skip
+    case = Case.objects.create(
+        report=report, merchant=first.merchant, reporter=reporter, category="counterfeit", channel="web",
+        state="decided", rulebook_version="4", opened_at=report.submitted_at, updated_at=decided,
+    )  # fmt: skip
+    return Decision.objects.create(
+        case=case, outcome="upheld", reason_codes=["violation_established"], remedy="refund", points=12,
+        track="serious", decided_at=decided, rulebook_version="4", statement={},
+    )  # fmt: skip
+
+
 def main() -> None:
     fresh_database(DB)
     from django.db import connection, transaction
@@ -140,8 +164,17 @@ def main() -> None:
     retry = time.perf_counter() - started
     after = OutboxMessage.objects.filter(topic="buyers.past_buyer_found").count()
     print(f"retry of the same run: {retry:.1f} s, {after - counts['e-mails']} rows added")
+    # A second report about the listing upheld a day later: its run must leave out every buyer the first told.
+    second = second_finding(case)
+    with transaction.atomic():
+        outcome, run = queue_for_decision(second.case, second, second.decided_at)
+    assert outcome == "queued", outcome
+    started = time.perf_counter()
+    again_told = carry_out(run, second.decided_at)
+    print(f"a second finding of the listing: {time.perf_counter() - started:.1f} s, {again_told} buyers told again")
     connection.close()
     ok = told == BUYERS and set(counts.values()) == {BUYERS} and again == BUYERS and after == counts["e-mails"]
+    ok = ok and again_told == 0
     if not ok:
         sys.exit(f"FAILED: expected {BUYERS:,} buyers told once each")
     if seconds >= TARGET_SECONDS:

@@ -4,7 +4,9 @@
 `run_due` carries it out: it records every buyer once (PastBuyerNotice, unique per buyer and decision),
 then writes their e-mails to the outbox and their portal notifications batch by batch, each batch one
 INSERT ... SELECT per table, so 100,000 buyers cost a few dozen statements. Every insert skips rows
-already there, so a run that is retried (a crash, a lease that ran out) tells nobody twice.
+already there, so a run that is retried (a crash, a lease that ran out) tells nobody twice. A buyer is
+told once per listing and category while a finding of it stands, however many decisions made one
+(`_record_buyers`; docs/messages.md, "Past buyers").
 """
 
 import calendar
@@ -144,6 +146,7 @@ def _queue(
         kind=kind,
         follows=follows,
         listing=listing,
+        category=follows.category if follows is not None else case.category,
         rulebook_version=version,
         orders_from=orders_from,
         orders_until=orders_until,
@@ -229,24 +232,85 @@ def _relaxed_commit() -> None:
 def _record_buyers(run: PastBuyerRun, now: datetime) -> None:
     """Insert one PastBuyerNotice per buyer, in one INSERT ... SELECT that skips buyers already recorded.
 
-    A finding's buyers: consumers with an order of the listing paid within the run's period, less the
-    reporter (who has the decision itself); on an own-initiative investigation, all of them. A withdrawal's:
-    the buyers the corrected run told.
+    A buyer is told once per listing and category while a finding of it stands, whichever decision made
+    it (a cluster's N cases decided together, or reports upheld months apart, tell each buyer once):
+
+    - a finding's buyers: consumers with an order of the listing paid within the run's period, less the
+      reporter (who has the decision itself; on an own-initiative investigation there is none), less
+      those who hold a notice of another finding of the same listing and category that still stands
+      (no withdrawal follows its run);
+    - a withdrawal's: those who stand told of the listing and category — whose latest notice of it is a
+      finding's, the withdrawn run's or one whose correction passed them by — less those another
+      standing finding of it still covers (an order in its period, or a notice of it): they must not
+      read "withdrawn" while a finding about what they bought stands. Such a buyer is corrected when the
+      last finding covering them falls.
+
+    The runs of the listing and category are locked first (FOR UPDATE on PostgreSQL), so two workers
+    carrying out two of them at once take turns and each sees what the other recorded; which of them stand
+    is read from those rows.
     """
     connection = current()
     at = connection.ops.adapt_datetimefield_value
-    notices = PastBuyerNotice._meta.db_table
+    runs, notices = PastBuyerRun._meta.db_table, PastBuyerNotice._meta.db_table
+    orders, items = Order._meta.db_table, OrderItem._meta.db_table
+    # The runs of the listing and category, locked; of them, the findings that stand (no withdrawal
+    # follows them) other than this run's, by decision. A handful of rows.
+    rows = list(
+        PastBuyerRun.objects.select_for_update()
+        .filter(listing_id=run.listing_id, category=run.category)
+        .order_by("id")
+        .values_list("id", "decision_id", "kind", "follows_id")
+    )
+    fallen = {follows for _, _, kind, follows in rows if kind == RunKind.WITHDRAWN}
+    standing = [
+        decision for pk, decision, kind, _ in rows if kind == RunKind.FOUND and pk not in fallen and pk != run.pk
+    ]
+    # The per-buyer checks below stay correlated subqueries on PostgreSQL through OFFSET 0, which keeps
+    # it from turning NOT EXISTS into an anti-join planned from statistics: right after a run those are
+    # an empty notices table's, and the plan compared every buyer with every notice (405 s for 100,000
+    # buyers told before). Each is an index probe per buyer: (decision_id, consumer_id) on the notices,
+    # consumer_id on the orders. SQLite runs them per row anyway (and has no OFFSET without LIMIT).
+    fence = " OFFSET 0" if connection.vendor == "postgresql" else ""
+    marks = ", ".join(["%s"] * len(standing))
+
+    def holds_standing(consumer: str) -> str:
+        return (
+            f"NOT EXISTS (SELECT 1 FROM {notices} k WHERE k.consumer_id = {consumer} "
+            f"AND k.decision_id IN ({marks}){fence})"
+        )
+
     if run.kind == RunKind.WITHDRAWN:
-        source = f"SELECT %s, %s, n.consumer_id, %s FROM {notices} n WHERE n.decision_id = %s"
-        params = [run.pk, run.decision_id, at(now), run.follows.decision_id]
+        # Those who stand told: their latest notice of the listing and category is a finding's.
+        source = (
+            f"SELECT DISTINCT %s, %s, n.consumer_id, %s FROM {notices} n "
+            f"JOIN {runs} f ON f.decision_id = n.decision_id "
+            "WHERE f.listing_id = %s AND f.category = %s AND f.kind = %s "
+            f"AND NOT EXISTS (SELECT 1 FROM {notices} m JOIN {runs} c ON c.decision_id = m.decision_id "
+            "WHERE m.consumer_id = n.consumer_id AND c.listing_id = f.listing_id AND c.category = f.category "
+            f"AND c.kind = %s AND c.id > f.id{fence})"
+        )
+        params = [run.pk, run.decision_id, at(now), run.listing_id, run.category, RunKind.FOUND, RunKind.WITHDRAWN]
+        if standing:
+            # Less those a standing finding covers: a notice of it, or an order of the listing in its period.
+            source += (
+                f" AND {holds_standing('n.consumer_id')} "
+                f"AND NOT EXISTS (SELECT 1 FROM {orders} o JOIN {items} i ON i.order_id = o.id "
+                f"JOIN {runs} r ON r.listing_id = i.listing_id WHERE o.consumer_id = n.consumer_id "
+                f"AND r.decision_id IN ({marks}) AND o.paid_at >= r.orders_from AND o.paid_at <= r.orders_until"
+                f"{fence})"
+            )
+            params += [*standing, *standing]
     else:
         reporter = run.case.reporter_id
         source = (
-            f"SELECT DISTINCT %s, %s, o.consumer_id, %s FROM {OrderItem._meta.db_table} i "
-            f"JOIN {Order._meta.db_table} o ON o.id = i.order_id "
+            f"SELECT DISTINCT %s, %s, o.consumer_id, %s FROM {items} i JOIN {orders} o ON o.id = i.order_id "
             "WHERE i.listing_id = %s AND o.paid_at >= %s AND o.paid_at <= %s"
         )
         params = [run.pk, run.decision_id, at(now), run.listing_id, at(run.orders_from), at(run.orders_until)]
+        if standing:
+            # Less those holding a notice of a finding of the listing and category that stands.
+            source += f" AND {holds_standing('o.consumer_id')}"
+            params += standing
         if reporter is not None:
             # An investigation has no reporter to leave out (and "<> NULL" would leave out everybody).
             source += " AND o.consumer_id <> %s"

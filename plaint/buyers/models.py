@@ -21,9 +21,13 @@ class PastBuyerRun(models.Model):
     case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
     decision = models.OneToOneField("cases.Decision", on_delete=models.PROTECT, related_name="past_buyer_run")
     kind = models.CharField(max_length=10, choices=RunKind.choices)
-    # A withdrawal tells exactly the buyers the run it corrects told.
+    # The finding a withdrawal corrects: it tells those who stand told of the listing and category and whom
+    # no other standing finding covers (actions._record_buyers).
     follows = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     listing = models.ForeignKey("marketplace.Listing", on_delete=models.PROTECT, related_name="+", db_index=False)
+    # The case's category: a buyer is told once per listing and category while a finding of it stands
+    # (actions._record_buyers), whichever decision made it.
+    category = models.CharField(max_length=50)
     # The version in force at the decision, whose [past_buyers] and categories' flags decided the run.
     rulebook_version = models.CharField(max_length=40)
     # The buyers: orders of the listing paid in [orders_from, orders_until] (the decision's moment).
@@ -44,6 +48,9 @@ class PastBuyerRun(models.Model):
             # The worker's query (actions.run_due): unfinished runs, oldest first; partial, so finished
             # runs cost no entry.
             models.Index(fields=["id"], name="past_buyer_run_pending", condition=Q(finished_at__isnull=True)),
+            # The other runs of the same listing and category, which a run's buyers are checked against and
+            # which it locks while it records them (actions._record_buyers).
+            models.Index(fields=["listing", "category"], name="past_buyer_run_listing"),
         ]
 
     def __str__(self) -> str:

@@ -12,7 +12,9 @@ from plaint.buyers.actions import carry_out, months_before, run_due
 from plaint.buyers.models import PastBuyerNotice, PastBuyerRun
 from plaint.cases import actions
 from plaint.cases.actions.appeals import file_appeal
+from plaint.cases.actions.clusters import decide_cluster
 from plaint.cases.inputs import DecisionIn, ReportIn, ResponseIn
+from plaint.cases.models import Case, Cluster
 from plaint.committee.models import Panel
 from plaint.committee.votes import cast_vote
 from plaint.evidence.actions import Upload
@@ -64,10 +66,13 @@ def world(time_machine):
     }
 
 
-def decide(world, outcome="upheld", *, category="counterfeit", target=("order", "O-REPORTED"), **decision):
+def decide(
+    world, outcome="upheld", *, category="counterfeit", target=("order", "O-REPORTED"), reporter=None, **decision
+):
     data = ReportIn(target_type=target[0], target_id=target[1], category=category, description="假货 fake")
     evidence = "photo_of_expiry_date" if category == "expired_goods" else "photo_of_product"
-    case = actions.file_report(world["reporter"], data, [Upload("p.jpg", f.jpeg(), evidence)]).case
+    filer = reporter or world["reporter"]
+    case = actions.file_report(filer, data, [Upload("p.jpg", f.jpeg(), evidence)]).case
     actions.respond_as_merchant(world["staff"], case, ResponseIn(kind="contest", explanation="正品 genuine"))
     actions.claim_case(world["reviewer"], case)
     codes = ["insufficient_evidence"] if outcome == "not_upheld" else ["violation_established"]
@@ -184,6 +189,24 @@ def test_a_report_about_a_shop_names_no_listing_and_staff_see_why(world):
     assert case.events.get(kind="past_buyers_not_told").visibility == "staff"
 
 
+def seat_the_committee() -> None:
+    for seat in ("consumer_rep", "expert", "lawyer"):
+        for _ in range(3):
+            member(seat, fields=["counterfeit"] if seat == "expert" else None)
+
+
+def overturn(world, case, reporter=None):
+    """The merchant appeals the case's finding and the committee overturns it; return the new decision."""
+    appeal = file_appeal(world["staff"], case, "outcome", "鉴定报告有误。The inspection was wrong.", []).appeal
+    actions.answer_appeal(reporter or world["reporter"], appeal, "鉴定无误。The inspection stands.")
+    panel = Panel.objects.get(subject=f"appeal:{appeal.pk}")
+    for seat in panel.seats.order_by("position"):
+        cast_vote(seat.member.user, panel.pk, "overturn", "The inspection report was for another batch.", None)
+    appeal.refresh_from_db()
+    assert appeal.result == "overturned"
+    return case.decisions.order_by("-id").first()
+
+
 def test_an_appeal_that_overturns_the_finding_tells_the_same_buyers_it_no_longer_stands(world, inbox):
     for seat in ("consumer_rep", "expert", "lawyer"):
         for _ in range(3):
@@ -231,3 +254,93 @@ def test_a_merchant_accepting_the_remedy_admits_the_finding_and_the_buyers_are_t
     assert admitted.reason_codes == ["merchant_admitted"]
     assert PastBuyerRun.objects.get().decision == admitted
     assert run_due() == 3 and told(admitted.pk) == {"C-ZH", "C-EN", "C-NOACCOUNT"}
+
+
+def reported_by(world, consumer: str, order_id: str, delivered_days_ago: int):
+    """A buyer of the cream who reports their own order; return their account."""
+    delivered = timezone.now() - timedelta(days=delivered_days_ago)
+    f.order(world["shop"], consumer, listing_obj=world["cream"], delivered_at=delivered, external_id=order_id)
+    return f.consumer_user(consumer)
+
+
+def test_a_second_finding_about_the_listing_tells_only_the_buyers_the_first_did_not(world, time_machine, inbox):
+    first = decide(world).decisions.get()
+    assert run_due() == 3 and told(first.pk) == {"C-ZH", "C-EN", "C-NOACCOUNT"}
+    # Ten days later another buyer's report about the same listing and category is upheld too.
+    time_machine.move_to(NOW + timedelta(days=10))
+    reporter = reported_by(world, "C-B", "O-B", 2)
+    f.order(world["shop"], "C-NEW", listing_obj=world["cream"], delivered_at=timezone.now() - timedelta(days=1))
+    second = decide(world, target=("order", "O-B"), reporter=reporter).decisions.get()
+    # Those holding the first finding's notice are not told again; the first case's reporter (who holds
+    # its decision, not a notice) and a buyer since are; the second's reporter has the decision.
+    assert run_due() == 2 and told(second.pk) == {"C1", "C-NEW"}
+    assert PastBuyerRun.objects.get(decision=second).buyers == 2
+    for consumer in ("C-ZH", "C-EN", "C-NOACCOUNT", "C1", "C-NEW"):
+        assert PastBuyerNotice.objects.filter(consumer__external_id=consumer).count() == 1, consumer
+    assert OutboxMessage.objects.filter(topic="buyers.past_buyer_found", recipient="c-en@example.cn").count() == 1
+    # Another category about the same listing is another finding: its buyers are told of it.
+    time_machine.move_to(NOW + timedelta(days=11))
+    third = decide(world, category="expired_goods", target=("listing", "L-CREAM"), reporter=reporter)
+    # C-ZH paid on 17 June, before these six months (from 21 June); C-B reported it.
+    assert run_due() == 4 and told(third.decisions.get().pk) == {"C1", "C-EN", "C-NOACCOUNT", "C-NEW"}
+
+
+def test_a_cluster_decided_together_tells_each_buyer_once(world):
+    reporters = [reported_by(world, c, f"O-{c}", 3) for c in ("C-R1", "C-R2", "C-R3")]
+    cases = []
+    for user in reporters:
+        data = ReportIn(target_type="listing", target_id="L-CREAM", category="counterfeit", description="假货 fake")
+        case = actions.file_report(user, data, [Upload("p.jpg", f.jpeg(), "photo_of_product")]).case
+        actions.respond_as_merchant(world["staff"], case, ResponseIn(kind="contest", explanation="正品 genuine"))
+        cases.append(case)
+    cluster = Cluster.objects.get(pk=Case.objects.get(pk=cases[0].pk).cluster_id)
+    assert cluster.size == 3
+    statement = "鉴定为假。Found fake."
+    result = decide_cluster(
+        world["reviewer"],
+        cluster,
+        DecisionIn(outcome="upheld", reason_codes=["violation_established"], statement=statement),
+    )
+    assert len(result.decided) == 3 and PastBuyerRun.objects.count() == 3
+    run_due()
+    # Every buyer of the six months once: the first run tells all but its reporter, the next the first's
+    # reporter only, the last nobody new.
+    notices = PastBuyerNotice.objects.values_list("consumer__external_id", flat=True)
+    assert sorted(notices) == sorted({"C1", "C-ZH", "C-EN", "C-NOACCOUNT", "C-R1", "C-R2", "C-R3"})
+    assert [r.buyers for r in PastBuyerRun.objects.order_by("id")] == [6, 1, 0]
+    mail = OutboxMessage.objects.filter(topic="buyers.past_buyer_found").values_list("recipient", flat=True)
+    assert len(mail) == len(set(mail)) == 7
+
+
+def test_a_withdrawal_spares_buyers_another_finding_covers_and_reaches_them_when_that_one_falls(world, time_machine):
+    seat_the_committee()
+    case_a = decide(world)
+    assert run_due() == 3  # C-ZH (paid 17 June), C-EN, C-NOACCOUNT
+    time_machine.move_to(NOW + timedelta(days=10))  # B's six months start on 20 June: C-ZH is not in them
+    reporter_b = reported_by(world, "C-B", "O-B", 2)
+    case_b = decide(world, target=("order", "O-B"), reporter=reporter_b)
+    assert run_due() == 1 and told(case_b.decisions.get().pk) == {"C1"}
+
+    # A is overturned. B still finds the listing counterfeit for those who bought in its six months, though
+    # they hold no notice of it: they are not told "withdrawn". C-ZH bought before B's months and is.
+    time_machine.move_to(NOW + timedelta(days=11))
+    withdrawal_a = overturn(world, case_a)
+    assert PastBuyerRun.objects.get(decision=withdrawal_a).kind == "withdrawn"
+    assert run_due() == 1 and told(withdrawal_a.pk) == {"C-ZH"}
+
+    # B is overturned: now nothing stands, and everyone who stands told is corrected — B's own buyer and
+    # those A's correction passed by; not C-ZH again.
+    time_machine.move_to(NOW + timedelta(days=12))
+    withdrawal_b = overturn(world, case_b, reporter_b)
+    assert run_due() == 3 and told(withdrawal_b.pk) == {"C1", "C-EN", "C-NOACCOUNT"}
+    corrections = OutboxMessage.objects.filter(topic="buyers.past_buyer_withdrawn")
+    assert sorted(corrections.values_list("recipient", flat=True)) == sorted(
+        f"{c.lower()}@example.cn" for c in ("C-ZH", "C1", "C-EN", "C-NOACCOUNT")
+    )
+
+    # A new finding after both fell tells everyone of its months again, once.
+    time_machine.move_to(NOW + timedelta(days=13))
+    reporter_c = reported_by(world, "C-C", "O-C", 1)
+    case_c = decide(world, target=("order", "O-C"), reporter=reporter_c)
+    assert told(case_c.decisions.get().pk) == set() and run_due() == 4
+    assert told(case_c.decisions.get().pk) == {"C1", "C-EN", "C-NOACCOUNT", "C-B"}

@@ -14,6 +14,7 @@ for it later, so a missing kind is refused before anything is written.
 
 from datetime import datetime
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -27,7 +28,7 @@ from plaint.rulebook import evaluation, loader
 from plaint.rulebook.evaluation import ADMITTED, Admissibility
 from plaint.rulebook.schema import Category, Rulebook
 
-from .. import chain, clocks
+from .. import chain, clocks, priority
 from ..inputs import InvestigationIn
 from ..models import Case, Channel, Report
 from ..transitions import SYSTEM, State, transition
@@ -182,6 +183,14 @@ def _open(
     now: datetime,
 ) -> tuple[Case, list[Evidence]]:
     admit = transition("admit", State.NEW, SYSTEM)
+    # Priority under a rulebook with [priority] (version 4 on), computed as a report's (filing.py) from
+    # the terms that apply: severity, and age as the worker adds it. There is no order (no amount), no
+    # cluster (an investigation joins none: clusters count reporters), no reporter (no record, no trusted
+    # flagger), and the evidence is the platform's (forensics counts the reporter's): those terms are 0.
+    weights = rulebook.priority if settings.PLAINT_INTAKE_SCREENING else None
+    case_priority, terms = category.priority, {}
+    if weights is not None:
+        case_priority, terms = priority.compute(weights, priority.Inputs(category=category.code))
     report = insert(
         Report(
             reporter=None,
@@ -207,7 +216,8 @@ def _open(
             category=category.code,
             channel=Channel.OWN_INITIATIVE,
             state=admit.target.value,
-            priority=category.priority,
+            priority=case_priority,
+            priority_terms=terms,
             rulebook_version=rulebook.version,
             admissibility=result.as_dict() | {"own_initiative": True},
             response_due_at=clocks.due_at("merchant_response", now, rulebook, report),
