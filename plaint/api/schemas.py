@@ -29,10 +29,20 @@ class Error(Schema):
     errors: list[dict[str, Any]] | None = Field(None, description="Every invalid field, for invalid_input")
 
 
-# The statuses every operation may answer besides its own success: 401 no valid token or session,
-# 403 not for your role, 404 nothing you can see there, 409 refused by the case's state, 413 body too
-# large, 422 invalid input, 429 too many requests.
-ERRORS: dict[int, type[Error]] = {401: Error, 403: Error, 404: Error, 409: Error, 413: Error, 422: Error, 429: Error}
+# The statuses every operation may answer besides its own success: 400 the request cannot be read (a
+# Host header this server does not serve, a body that cannot be parsed as its Content-Type says), 401 no
+# valid token or session, 403 not for your role, 404 nothing you can see there, 409 refused by the case's
+# state, 413 body too large, 422 invalid input, 429 too many requests.
+ERRORS: dict[int, type[Error]] = {
+    400: Error,
+    401: Error,
+    403: Error,
+    404: Error,
+    409: Error,
+    413: Error,
+    422: Error,
+    429: Error,
+}
 
 
 class RejectedFile(Schema):

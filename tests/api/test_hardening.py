@@ -263,7 +263,7 @@ def test_the_document_declares_every_error_status_with_the_error_schema():
         for method, operation in methods.items():
             declared = {str(status): value for status, value in operation["responses"].items()}
             assert {"200", "201"} & declared.keys(), (method, path)
-            for status in ("401", "403", "404", "409", "422", "429"):
+            for status in ("400", "401", "403", "404", "409", "422", "429"):
                 schema = declared[status]["content"]["application/json"]["schema"]
                 assert schema == {"$ref": "#/components/schemas/Error"}, (method, path, status)
 
