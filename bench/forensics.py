@@ -96,10 +96,10 @@ def seed_photos(case_id: int, user_id: int, count: int) -> None:
         cur.execute(
             f"""
             INSERT INTO evidence_evidence (case_id, party, uploaded_by_id, kind, original_name, content_type,
-                size, sha256, file, shared_file, had_location, uploaded_at, software,
+                size, sha256, file, shared_file, thumbnail, view_file, had_location, uploaded_at, software,
                 phash, phash_band_0, phash_band_1, phash_band_2, phash_band_3)
             SELECT {case_id}, 'reporter', {user_id}, 'photo_of_product', 'p' || i || '.jpg', 'image/jpeg',
-                100000, md5(i::text) || md5((i + 1)::text), 'bench/p', 'bench/p', false, now(), '',
+                100000, md5(i::text) || md5((i + 1)::text), 'bench/p', 'bench/p', '', '', false, now(), '',
                 (CASE WHEN b0 >= 32768 THEN b0 - 65536 ELSE b0 END)::bigint * 281474976710656
                     + b1::bigint * 4294967296 + b2::bigint * 65536 + b3,
                 b0, b1, b2, b3
@@ -154,7 +154,12 @@ def time_lookups() -> None:
         f"  this process's CPU per lookup (ORM, rows, distances): {cpu:.2f} ms; load average {os.getloadavg()[0]:.1f}"
     )
     print(f"  near copies of stored photos found: {found} of {len(stored)}")
-    plan = forensics.candidates(queries[0][1]).explain(analyze=True, buffers=True).splitlines()
+    from django.db import connection
+
+    sql, params = forensics.candidates_sql(queries[0][1], None)  # what near_copies sends for one hash
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql, params)
+        plan = [row[0] for row in cursor.fetchall()]
     print("  plan of one lookup:")
     for line in plan:
         print("    " + line)

@@ -102,7 +102,7 @@ def _probes(band: int) -> list[int]:
     return [band] + [band ^ (1 << bit) for bit in range(BAND_BITS)]
 
 
-def _candidates_sql(phash: int, exclude_case_id: int | None) -> tuple[str, list[int]]:
+def candidates_sql(phash: int, exclude_case_id: int | None) -> tuple[str, list[int]]:
     """Return the UNION ALL of four parts reading (id, phash) of photos sharing a band with `phash` within a bit."""
     quote = connection.ops.quote_name
     table = quote(Evidence._meta.db_table)
@@ -130,7 +130,7 @@ def near_copies_of(phashes: list[int], *, exclude_case_id: int | None = None) ->
         return []
     pieces, params = [], []
     for n, phash in enumerate(phashes):
-        sql, part = _candidates_sql(phash, exclude_case_id)
+        sql, part = candidates_sql(phash, exclude_case_id)
         pieces.append(f"SELECT {n} AS photo, id, phash FROM ({sql}) AS photo_{n}")
         params += part
     found: list[dict[int, int]] = [{} for _ in phashes]
