@@ -115,9 +115,18 @@ def main() -> None:
     statements: dict[bool, list[float]] = {False: [], True: []}
     counted = [0]
 
+    # Wall time of each statement (its round trip: the database's work and the wait), by its first words.
+    spent: dict[bool, dict[str, float]] = {False: {}, True: {}}
+    side = [False]
+
     def count(execute, sql, params, many, context):  # noqa: ANN001, ANN202 (Django's wrapper signature)
         counted[0] += 1
-        return execute(sql, params, many, context)
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            head = " ".join(sql.split())[:90]
+            spent[side[0]][head] = spent[side[0]].get(head, 0.0) + time.perf_counter() - began
 
     n = 0
     with time_machine.travel(NOW, tick=True):
@@ -128,6 +137,7 @@ def main() -> None:
         for _ in range(ROUNDS):
             for screening in (False, True):
                 settings.PLAINT_INTAKE_SCREENING = screening
+                side[0] = screening
                 counted[0] = 0
                 began, cpu = time.perf_counter(), time.process_time()
                 with connection.execute_wrapper(count):
@@ -154,6 +164,14 @@ def main() -> None:
             f"{statistics.median(statements[side]):5.1f} statements a report"
         )
     print(f"  throughput on/off: {on / off:.3f} (target >= 0.85); CPU a report on/off: {cpu_on / cpu_off:.3f}")
+    reports = REPORTS * ROUNDS
+    print("  statements' wall time a report, on minus off, the largest (ms; the statement's first words):")
+    heads = set(spent[True]) | set(spent[False])
+    extra = {h: (spent[True].get(h, 0.0) - spent[False].get(h, 0.0)) * 1000 / reports for h in heads}
+    for head, ms in sorted(extra.items(), key=lambda item: -item[1])[:8]:
+        print(f"    {ms:6.2f}  {head}")
+    total = {name: sum(spent[name].values()) * 1000 / reports for name in (False, True)}
+    print(f"  all statements' wall time a report: off {total[False]:.2f} ms, on {total[True]:.2f} ms")
     print(
         f"  clusters grown: {clusters.count()} (largest {max(clusters.values_list('size', flat=True), default=0)}, "
         f"escalated {clusters.filter(escalated_at__isnull=False).count()}); cases {Case.objects.count()}"

@@ -102,15 +102,23 @@ def _probes(band: int) -> list[int]:
     return [band] + [band ^ (1 << bit) for bit in range(BAND_BITS)]
 
 
-def candidates_sql(phash: int, exclude_case_id: int | None) -> tuple[str, list[int]]:
+def candidates_sql(phash: int, exclude_case_id: int | None) -> tuple[str, list[int | list[int]]]:
     """Return the UNION ALL of four parts reading (id, phash) of photos sharing a band with `phash` within a bit."""
     quote = connection.ops.quote_name
     table = quote(Evidence._meta.db_table)
+    # PostgreSQL takes each band's probes as one array: a statement of a few parameters, whose text
+    # psycopg parses once and PostgreSQL plans once per connection (sixty-eight separate values were
+    # parsed afresh at every lookup). SQLite has no arrays: IN with each value.
+    arrays = connection.vendor == "postgresql"
     parts, params = [], []
     for n, band in enumerate(bands(phash)):
         probes = _probes(band)
-        where = f"phash_band_{n} IN ({', '.join(['%s'] * len(probes))})"
-        params += probes
+        if arrays:
+            where = f"phash_band_{n} = ANY(%s)"
+            params.append(probes)
+        else:
+            where = f"phash_band_{n} IN ({', '.join(['%s'] * len(probes))})"
+            params += probes
         if exclude_case_id is not None:
             where += " AND case_id <> %s"
             params.append(exclude_case_id)
