@@ -9,7 +9,7 @@ from django.db import connection, transaction
 from plaint.accounts.models import User
 from plaint.errors import InvalidInput, Refused
 from plaint.rulebook import loader
-from plaint.rulebook.schema import Rulebook
+from plaint.rulebook.schema import Rulebook, Triage
 
 from . import coldstart, trained
 from .models import Suggestion, TriageModel
@@ -46,26 +46,35 @@ def _installed_sklearn() -> str | None:
 
 
 def rank(rulebook: Rulebook, text: str, model: TriageModel | None) -> list:
-    """Return the categories suggested for `text`, best first, above the version's threshold."""
+    """Return the categories suggested for `text`, best first, above the version's threshold.
+
+    A version without [triage] scores its own categories with a later version's phrases and thresholds
+    (`coldstart.sources`); it suggests nothing when no later version lends any.
+    """
+    lent = coldstart.sources(rulebook)
+    if lent.triage is None:
+        return []
     if model is not None:
         pipeline = trained.loaded(model.digest)
         if pipeline is None:
             blob = TriageModel.objects.values_list("blob", flat=True).get(pk=model.pk)
             pipeline = trained.load(model.digest, bytes(blob))
-        return trained.rank(pipeline, text, rulebook.triage.min_probability)
-    scored = coldstart.score(coldstart.index_for(rulebook), text)
-    if not scored or scored[0].score < rulebook.triage.min_score:
+        return trained.rank(pipeline, text, lent.triage.min_probability)
+    scored = coldstart.score(coldstart.index_for(rulebook, lent), text)
+    threshold = lent.triage.min_score
+    if not scored or scored[0].score < threshold:
         return []
     # Categories far behind the first are noise: keep those within a fifth of its score or above the threshold.
-    return [s for s in scored if s.score >= rulebook.triage.min_score or s.score >= scored[0].score / 5][:8]
+    return [s for s in scored if s.score >= threshold or s.score >= scored[0].score / 5][:8]
 
 
 def suggest(text: str, *, user: User | None, channel: str, now: datetime, record: bool = True) -> Suggested:
     """Return the categories suggested for a consumer's words under the rulebook in force at `now`.
 
     Raise InvalidInput for a blank text or one longer than the version's description_max_chars;
-    Refused when the version in force has no [triage] (versions 1 and 2). `record` writes a Suggestion row
-    naming the model (none: the cold start).
+    Refused when neither the version in force nor a later published one has phrases for its categories
+    (versions 1 and 2 borrow version 3's: `coldstart.sources`). `record` writes a Suggestion row naming
+    the model (none: the cold start).
     """
     rulebook = loader.in_force(now)
     text = (text or "").strip()
@@ -79,10 +88,11 @@ def suggest(text: str, *, user: User | None, channel: str, now: datetime, record
             field="text",
             hint=f"Shorten it to {limit} characters.",
         )
-    if rulebook.triage is None:
+    if triage_settings(rulebook) is None:
         raise Refused(
             "no_suggestions",
-            f"Rulebook version {rulebook.version}, in force, suggests no category.",
+            f"Rulebook version {rulebook.version}, in force, suggests no category: "
+            "no version has phrases for its categories.",
             field="text",
             hint="Choose the category yourself.",
         )
@@ -103,6 +113,11 @@ def suggest(text: str, *, user: User | None, channel: str, now: datetime, record
         )
         suggestion_id = row.pk
     return Suggested(ranked, rulebook, model, suggestion_id)
+
+
+def triage_settings(rulebook: Rulebook) -> Triage | None:
+    """Return the [triage] settings a version suggests with: its own, or its nearest lender's; None when none."""
+    return coldstart.sources(rulebook).triage
 
 
 def _record(**fields: object) -> Suggestion:

@@ -69,7 +69,7 @@ def train(now: datetime, *, limit: int = 50000, activate: bool = True, seed: int
         held_out = trained.fit([t for t, _ in train_rows], [c for _, c in train_rows])
         expected = [c for _, c in test_rows]
         metrics["model"] = trained.evaluate(list(held_out.predict([t for t, _ in test_rows])), expected)
-        if rulebook.triage is not None:
+        if coldstart.sources(rulebook).triage is not None:
             index = coldstart.index_for(rulebook)
             guesses = [(coldstart.score(index, t) or [None])[0] for t, _ in test_rows]
             metrics["cold_start"] = trained.evaluate([g.code if g else "" for g in guesses], expected)

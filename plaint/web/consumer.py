@@ -30,7 +30,7 @@ from plaint.errors import DomainError, RateLimited
 from plaint.reporters import misuse
 from plaint.rulebook import loader
 from plaint.rulebook.schema import Rulebook
-from plaint.triage.suggest import suggest
+from plaint.triage.suggest import suggest, triage_settings
 
 from . import appeals
 from .common import (
@@ -119,15 +119,17 @@ class CategoryForm(forms.Form):
 def _suggested(request: HttpRequest, rulebook: Rulebook, text: str, now: Any, *, record: bool) -> dict[str, Any]:
     """Return the category step's suggestion context for the consumer's words ({} when there is nothing to show).
 
-    The version in force suggests only with [triage] (version 3 on); the best `shown` go first.
+    The version in force suggests with its [triage] (version 3 on) or, before, with the phrases it borrows
+    from a later version (`coldstart.sources`); the best `shown` go first.
     """
-    if rulebook.triage is None or not text.strip():
+    triage = triage_settings(rulebook)
+    if triage is None or not text.strip():
         return {}
     try:
         result = suggest(text, user=request.user, channel="web", now=now, record=record)
     except DomainError as exc:
         return {"suggest_error": error_message(exc)}
-    shown = result.ranked[: rulebook.triage.shown]
+    shown = result.ranked[: triage.shown]
     return {
         "suggested": {
             r.code: {"rank": i + 1, "words": list(r.words), "window_days": rulebook.category(r.code).window_days}
@@ -245,7 +247,7 @@ def new_report(request: HttpRequest) -> HttpResponse:
             if category
             else None
         )
-        context |= {"form": form, "preview": preview, "draft": draft, "triage": rulebook.triage is not None}
+        context |= {"form": form, "preview": preview, "draft": draft, "triage": triage_settings(rulebook) is not None}
         return render(request, "web/consumer/new_category.html", context | suggestion)
 
     preview = category_preview(rulebook, category, target, now, request.user.consumer_id, "consumer-case")

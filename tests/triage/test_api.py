@@ -7,6 +7,8 @@ import pytest
 from django.test import Client
 
 from plaint.accounts.models import Role
+from plaint.rulebook import loader
+from plaint.rulebook.models import RulebookVersion
 from plaint.triage.models import Suggestion
 from tests import factories as f
 from tests.api_client import ApiClient
@@ -85,10 +87,27 @@ def test_blank_missing_or_too_long_text_is_422_with_the_field(clients):
     assert wrong.status_code == 422
 
 
-def test_before_version_3_is_in_force_409(clients, time_machine):
+def test_before_version_3_is_in_force_the_categories_in_force_are_suggested_with_version_3s_phrases(
+    clients, time_machine
+):
     time_machine.move_to(datetime(2026, 11, 20, 10, 0, tzinfo=CST))
-    answer = clients["consumer"].post_json("/triage/suggest", {"text": "没收到货"})
-    assert answer.status_code == 409 and answer.json()["code"] == "no_suggestions"
+    answer = clients["consumer"].post_json("/triage/suggest", {"text": "买的是正品，收到的是高仿假货，防伪码查不到"})
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["rulebook_version"] == "1" and body["model"] == {"kind": "cold_start", "version": "1"}
+    assert body["suggestions"][0]["category"] == "counterfeit"
+    assert {s["category"] for s in body["suggestions"]} <= {c.code for c in loader.get("1").categories}
+
+
+def test_409_when_no_published_version_has_phrases_for_the_categories_in_force(clients, time_machine):
+    time_machine.move_to(datetime(2026, 11, 20, 10, 0, tzinfo=CST))
+    RulebookVersion.objects.filter(version__in=["3", "4"]).delete()
+    loader.forget_published()
+    try:
+        answer = clients["consumer"].post_json("/triage/suggest", {"text": "没收到货"})
+        assert answer.status_code == 409 and answer.json()["code"] == "no_suggestions"
+    finally:
+        loader.forget_published()
 
 
 def test_the_openapi_document_describes_it_with_its_errors(clients):

@@ -9,6 +9,7 @@ from plaint.accounts.models import Role
 from plaint.cases.models import Report
 from plaint.errors import InvalidInput, Refused
 from plaint.rulebook import loader
+from plaint.rulebook.models import RulebookVersion
 from plaint.triage import coldstart
 from plaint.triage.models import Suggestion, TriageModel
 from plaint.triage.suggest import suggest
@@ -70,17 +71,60 @@ def test_words_that_name_no_category_get_no_suggestion():
 
 
 @pytest.mark.django_db
-def test_blank_or_too_long_text_is_invalid_and_versions_without_triage_refuse():
+def test_blank_or_too_long_text_is_invalid():
     with pytest.raises(InvalidInput) as blank:
         suggest("   ", user=None, channel="api", now=V3)
     assert blank.value.field == "text"
     limit = loader.get("3").intake.description_max_chars
     with pytest.raises(InvalidInput):
         suggest("货" * (limit + 1), user=None, channel="api", now=V3)
-    with pytest.raises(Refused) as old:
-        suggest("没收到货", user=None, channel="api", now=V1)
-    assert old.value.code == "no_suggestions"
     assert not Suggestion.objects.exists()
+
+
+def test_a_version_without_triage_borrows_the_nearest_later_versions_phrases_for_its_own_categories():
+    v2, v3 = loader.get("2"), loader.get("3")
+    lent = coldstart.sources(v2, [loader.get("1"), v2, v3, loader.get("4")])
+    assert lent.triage == v3.triage
+    assert lent.borrowed == {c.code: "3" for c in v2.categories}
+    assert [c.code for c in lent.categories] == [c.code for c in v2.categories]  # its own nine, not v3's sixteen
+    assert coldstart.sources(v2, [loader.get("1"), v2]).triage is None  # nothing later lends: nothing
+
+
+@pytest.mark.django_db
+def test_before_version_3_the_version_in_force_suggests_only_its_own_categories(time_machine):
+    time_machine.move_to(V1)
+    in_force = {c.code for c in loader.in_force(V1).categories}
+    result = suggest("收到的奶粉已经过期两个月了，生产日期是前年的", user=None, channel="api", now=V1)
+    assert result.rulebook.version == "1" and result.top == "expired_goods" and result.ranked[0].words
+    assert Suggestion.objects.get(pk=result.suggestion_id).rulebook_version == "1"
+    # A parcel signed for and never received is version 3's delivery_failure: version 1 has no such category.
+    lost = suggest("快递显示已签收，我根本没收到，快递员说放驿站了也找不到", user=None, channel="api", now=V1)
+    assert {r.code for r in lost.ranked} <= in_force and "delivery_failure" not in in_force
+
+
+@pytest.mark.django_db
+def test_a_version_no_published_version_lends_phrases_to_refuses(time_machine):
+    RulebookVersion.objects.filter(version__in=["3", "4"]).delete()
+    loader.forget_published()
+    try:
+        with pytest.raises(Refused) as old:
+            suggest("没收到货", user=None, channel="api", now=V1)
+        assert old.value.code == "no_suggestions"
+        assert not Suggestion.objects.exists()
+    finally:
+        loader.forget_published()
+
+
+def test_traditional_characters_and_full_width_digits_are_read_as_simplified_and_half_width():
+    index = coldstart.index_for(loader.get("3"))
+    traditional = coldstart.score(index, "收到的奶粉已經過期兩個月了，生產日期是前年的")
+    simplified = coldstart.score(index, "收到的奶粉已经过期两个月了，生产日期是前年的")
+    assert traditional[0].code == "expired_goods" and "生产日期" in traditional[0].words
+    assert traditional[0] == simplified[0]
+    assert (
+        coldstart.score(index, "ＯＫ，退款１５天了还没到账")[0].score
+        == coldstart.score(index, "ok，退款15天了还没到账")[0].score
+    )
 
 
 TRAINING = {

@@ -50,8 +50,9 @@ class SuggestOut(Schema):
 def suggest_category(request: HttpRequest, data: SuggestIn) -> dict:
     """Rank the categories of the rulebook in force for a description, with the words that weighed most.
 
-    422 for a blank text or one past the rulebook's description_max_chars; 409 while the rulebook in
-    force suggests no category (versions before 3).
+    422 for a blank text or one past the rulebook's description_max_chars. A version without [triage]
+    (before 3) suggests its own categories with the phrases of the nearest later version that has them;
+    409 only when no published version has phrases for the categories in force.
     """
     if request.auth.role not in MAY_ASK:
         raise Forbidden("not_a_reporter", "Suggested categories are for reporters and the platform's staff.")
