@@ -82,7 +82,8 @@ INSTALLED_APPS = [
     "plaint.api",
     "plaint.web",
     # Failed sign-ins per account and per address; the Content-Security-Policy's checks (settings below).
-    "axes",
+    # axes under a translated name in the admin (plaint/accounts/axes_app.py); its label stays "axes".
+    "plaint.accounts.axes_app.AxesConfig",
     "csp",
 ]
 
@@ -122,7 +123,9 @@ LOGIN_REDIRECT_URL = "/"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # First, so that plaint/web/templates/admin/ overrides Django's admin templates (admin/base_site.html):
+        # django.contrib.admin comes before plaint.web in INSTALLED_APPS.
+        "DIRS": [BASE_DIR / "plaint" / "web" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -1,10 +1,12 @@
 from django.apps import AppConfig
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
 
 
 class CasesConfig(AppConfig):
     name = "plaint.cases"
     label = "cases"
+    verbose_name = _("Cases")
 
     def ready(self) -> None:
         from . import actions, clocks  # noqa: F401 - importing the stages registers their clock handlers

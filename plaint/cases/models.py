@@ -3,6 +3,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from .transitions import OPEN_STATES, AppealState, State
 
@@ -101,6 +102,8 @@ class Report(models.Model):
     submitted_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
         constraints = [
             # A retried create with the same key returns the first case instead of making a second.
             models.UniqueConstraint(fields=["filed_by", "idempotency_key"], name="report_idempotency_key")
@@ -162,6 +165,8 @@ class Case(models.Model):
     priority_terms = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         constraints = [
             models.UniqueConstraint(
                 fields=["matter"],
@@ -253,6 +258,8 @@ class CaseEvent(models.Model):
     hash = models.CharField(max_length=64)
 
     class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
         ordering = ["at", "id"]
         constraints = [
             # One event per position: two writers that read the same head cannot both append, so the
@@ -290,6 +297,10 @@ class MerchantResponse(models.Model):
     rectification_plan = models.TextField(blank=True)
     responded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     responded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("merchant's response")
+        verbose_name_plural = _("merchants' responses")
 
 
 class ReporterReply(models.Model):
@@ -342,6 +353,8 @@ class Decision(models.Model):
     )
 
     class Meta:
+        verbose_name = _("decision")
+        verbose_name_plural = _("decisions")
         ordering = ["decided_at", "id"]
         # The automated rules' report: the decisions each live rule took (few; the rest are left out).
         indexes = [
@@ -402,20 +415,33 @@ class StatementTemplate(models.Model):
 
     PLACEHOLDERS = ("order", "category", "rule_version", "merchant", "listing", "delivered", "reference")
 
-    category = models.CharField(max_length=50, help_text="A category code of the rulebook, e.g. expired_goods")
-    language = models.CharField(max_length=10, choices=[("zh-hans", "简体中文"), ("en", "English")])
-    title = models.CharField(max_length=200)
+    # Named in the reader's language: staff edit these in the Django admin.
+    category = models.CharField(
+        _("category"), max_length=50, help_text=_("A category code of the rulebook, e.g. expired_goods")
+    )
+    language = models.CharField(_("language"), max_length=10, choices=[("zh-hans", "简体中文"), ("en", "English")])
+    title = models.CharField(_("title"), max_length=200)
     # The outcome this wording states; empty for one that fits any. The review page offers the chosen
     # outcome's templates, so a template never argues for another outcome than the one picked.
     outcome = models.CharField(
-        max_length=20, blank=True, default="", db_default="", choices=[("", "Any outcome"), *Outcome.choices]
+        _("outcome"),
+        max_length=20,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[("", _("Any outcome")), *Outcome.choices],
     )
     body = models.TextField(
-        help_text="Placeholders: {order}, {category}, {rule_version}, {merchant}, {listing}, {delivered}, {reference}"
+        _("text"),
+        help_text=_(
+            "Placeholders: {order}, {category}, {rule_version}, {merchant}, {listing}, {delivered}, {reference}"
+        ),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("last changed"), auto_now=True)
 
     class Meta:
+        verbose_name = _("statement template")
+        verbose_name_plural = _("statement templates")
         ordering = ["category", "language", "title"]
         indexes = [models.Index(fields=["category", "language"], name="statement_template_lookup")]
 
@@ -462,6 +488,8 @@ class CaseClock(models.Model):
     stopped_by = models.CharField(max_length=40, blank=True, help_text="What stopped the clock")
 
     class Meta:
+        verbose_name = _("case clock")
+        verbose_name_plural = _("case clocks")
         ordering = ["started_at", "id"]
         indexes = [
             # clocks.tick: running clocks whose warning or breach is due. Partial, so stopped,
@@ -559,6 +587,8 @@ class Appeal(models.Model):
     statement = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
         ordering = ["filed_at", "id"]
         constraints = [
             # One appeal per party per decision (and per inadmissible case, which has no decision).
@@ -761,6 +791,8 @@ class AutoRuleSwitch(models.Model):
     replay = models.ForeignKey("AutoRuleReplay", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     class Meta:
+        verbose_name = _("automated rule switch")
+        verbose_name_plural = _("automated rule switches")
         ordering = ["switched_at", "id"]
         indexes = [models.Index(fields=["rulebook_version", "rule", "switched_at"], name="auto_rule_switch_latest")]
 
@@ -783,6 +815,8 @@ class AutoRuleReplay(models.Model):
     agreed = models.PositiveIntegerField()
 
     class Meta:
+        verbose_name = _("automated rule replay")
+        verbose_name_plural = _("automated rule replays")
         ordering = ["ran_at", "id"]
         indexes = [models.Index(fields=["rulebook_version", "rule", "ran_at"], name="auto_rule_replay_latest")]
 
@@ -809,6 +843,8 @@ class AutoRuleShadow(models.Model):
     decided_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("automated rule shadow decision")
+        verbose_name_plural = _("automated rule shadow decisions")
         ordering = ["-decided_at", "-id"]
         constraints = [
             models.UniqueConstraint(fields=["rulebook_version", "rule", "decision"], name="auto_rule_shadow_one")

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from plaint.accounts.models import Role
 
@@ -38,6 +39,8 @@ class CommitteeMember(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("committee member")
+        verbose_name_plural = _("committee members")
         ordering = ["seat", "display_name", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(term_to__gte=models.F("term_from")), name="member_term_in_order"),
@@ -136,6 +139,8 @@ class Panel(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("panel")
+        verbose_name_plural = _("panels")
         ordering = ["-requested_at", "-id"]
         indexes = [
             models.Index(fields=["case"], name="panel_case"),
@@ -209,6 +214,8 @@ class Vote(models.Model):
     voted_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
         ordering = ["voted_at", "id"]
         constraints = [models.UniqueConstraint(fields=["panel", "member"], name="vote_once_per_member")]
 

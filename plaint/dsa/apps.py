@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class DsaConfig(AppConfig):
     name = "plaint.dsa"
     label = "dsa"
-    verbose_name = "DSA statements of reasons"
+    verbose_name = _("DSA statements of reasons")

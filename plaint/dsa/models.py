@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class StatementState(models.TextChoices):
@@ -40,6 +41,8 @@ class DsaStatement(models.Model):
     uuid = models.CharField(max_length=40, blank=True)
 
     class Meta:
+        verbose_name = _("DSA statement of reasons")
+        verbose_name_plural = _("DSA statements of reasons")
         indexes = [
             # submit_due: pending statements due now, oldest first.
             models.Index(fields=["next_attempt_at"], name="dsa_statement_due", condition=models.Q(state="pending")),

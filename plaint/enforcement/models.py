@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PointEntry(models.Model):
@@ -16,6 +17,8 @@ class PointEntry(models.Model):
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("point entry")
+        verbose_name_plural = _("point entries")
         indexes = [models.Index(fields=["merchant", "track", "expires_at"], name="points_standing")]
 
 
@@ -61,6 +64,8 @@ class RemedyInstruction(models.Model):
     failed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("remedy instruction")
+        verbose_name_plural = _("remedy instructions")
         indexes = [
             # clocks.tick: unconfirmed remedies whose confirmation deadline passed, not yet chased.
             models.Index(
@@ -97,6 +102,8 @@ class Measure(models.Model):
     cases = models.JSONField(default=list)
 
     class Meta:
+        verbose_name = _("measure")
+        verbose_name_plural = _("measures")
         indexes = [
             models.Index(fields=["merchant", "-starts_at"], name="measure_merchant"),
             # end_due_measures: timed measures still running.
@@ -155,6 +162,8 @@ class Rectification(models.Model):
     review_reasons = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("rectification")
+        verbose_name_plural = _("rectifications")
         indexes = [
             # The clock: orders whose deadline passed without proof.
             models.Index(fields=["due_at"], name="rectification_due", condition=models.Q(state="ordered")),

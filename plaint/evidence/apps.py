@@ -1,10 +1,12 @@
 from django.apps import AppConfig
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 
 class EvidenceConfig(AppConfig):
     name = "plaint.evidence"
     label = "evidence"
+    verbose_name = _("Evidence")
 
     def ready(self) -> None:
         import pillow_heif

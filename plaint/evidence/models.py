@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from plaint.storage import evidence_storage
 
@@ -59,6 +60,8 @@ class Evidence(models.Model):
     phash_band_3 = models.IntegerField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
         ordering = ["uploaded_at", "id"]
         # forensics.near_copies: one index per band, each asked in one part of a UNION ALL. On PostgreSQL
         # they include what the lookup reads, so each part is an index-only scan (a plain OR of the four

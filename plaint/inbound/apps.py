@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class InboundConfig(AppConfig):
     name = "plaint.inbound"
     label = "inbound"
-    verbose_name = "Inbound e-mail"
+    verbose_name = _("Inbound e-mail")

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from plaint.storage import held_storage
 
@@ -34,6 +35,8 @@ class InboundMail(models.Model):
     detail = models.JSONField(default=dict, blank=True)
 
     class Meta:
+        verbose_name = _("received e-mail")
+        verbose_name_plural = _("received e-mails")
         ordering = ["-received_at", "-id"]
         indexes = [
             # The loop breaker in inbound.actions counts the answers a sender got in the last day.
@@ -59,6 +62,10 @@ class HeldMail(models.Model):
     held_at = models.DateTimeField()
     # The periodic expiry job looks up the rows due.
     expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = _("held report e-mail")
+        verbose_name_plural = _("held report e-mails")
 
     def __str__(self) -> str:
         return f"{self.mail} held until {self.expires_at:%Y-%m-%d %H:%M}"

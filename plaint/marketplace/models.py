@@ -7,6 +7,7 @@ keyed by its own IDs (`external_id`).
 from decimal import Decimal
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class PhoneKey(models.Func):
@@ -52,6 +53,10 @@ class Merchant(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("merchant")
+        verbose_name_plural = _("merchants")
+
     def __str__(self) -> str:
         return f"{self.name} ({self.external_id})"
 
@@ -72,6 +77,8 @@ class Consumer(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        verbose_name = _("consumer")
+        verbose_name_plural = _("consumers")
         # The agent console finds a caller by phone, e-mail or the start of their name
         # (plaint/web/agent.py: exact matches and a name range, each on its own index).
         indexes = [
@@ -102,6 +109,10 @@ class Listing(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("listing")
+        verbose_name_plural = _("listings")
+
     def __str__(self) -> str:
         return self.title
 
@@ -118,6 +129,10 @@ class Order(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("order")
+        verbose_name_plural = _("orders")
 
     def __str__(self) -> str:
         return self.external_id

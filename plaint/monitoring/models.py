@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class MerchantFigures(models.Model):
@@ -16,6 +17,8 @@ class MerchantFigures(models.Model):
     baseline_rate = models.FloatField(null=True, help_text="Mean report rate of the earlier windows")
 
     class Meta:
+        verbose_name = _("merchant figures")
+        verbose_name_plural = _("merchant figures")
         indexes = [models.Index(fields=["merchant", "-computed_at"], name="figures_latest")]
 
 
@@ -42,6 +45,8 @@ class MonitoringFlag(models.Model):
     )
 
     class Meta:
+        verbose_name = _("monitoring flag")
+        verbose_name_plural = _("monitoring flags")
         constraints = [
             # One open flag per merchant and reason: a rerun refreshes nothing twice.
             models.UniqueConstraint(

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class WebhookEndpoint(models.Model):
@@ -18,6 +19,10 @@ class WebhookEndpoint(models.Model):
         "not cover the Idempotency-Key. Turn it off once the receiver checks Plaint-Signature (v2).",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook endpoint")
+        verbose_name_plural = _("webhook endpoints")
 
     def __str__(self) -> str:
         return self.name
@@ -76,6 +81,8 @@ class OutboxMessage(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
         indexes = [
             # The worker's query: pending messages due now, oldest first.
             models.Index(fields=["status", "next_attempt_at"], name="outbox_due"),
@@ -107,6 +114,8 @@ class Notification(models.Model):
     read_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("portal notification")
+        verbose_name_plural = _("portal notifications")
         ordering = ["-created_at", "-id"]
         indexes = [
             # The list a person reads: their notifications, newest first.

@@ -23,6 +23,8 @@ class LegalHold(models.Model):
     lift_reason = models.TextField(blank=True)
 
     class Meta:
+        verbose_name = _("legal hold")
+        verbose_name_plural = _("legal holds")
         ordering = ["set_at", "id"]
         constraints = [
             # One hold in force per case; a lifted one stays as the record of what was held and why.
@@ -57,6 +59,8 @@ class Purge(models.Model):
     at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("purge")
+        verbose_name_plural = _("purges")
         ordering = ["at", "id"]
         constraints = [
             models.UniqueConstraint(
@@ -83,6 +87,8 @@ class ErasureRequest(models.Model):
     language = models.CharField(max_length=10, default="zh-hans")
 
     class Meta:
+        verbose_name = _("erasure request")
+        verbose_name_plural = _("erasure requests")
         ordering = ["-requested_at", "-id"]
 
     def __str__(self) -> str:

@@ -9,6 +9,7 @@ it, and the reporter's appeal against a suspension.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class FlaggerKind(models.TextChoices):
@@ -35,6 +36,10 @@ class TrustedFlagger(models.Model):
     # While set, its accounts cannot file.
     suspended_at = models.DateTimeField(null=True, blank=True)
     note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("trusted flagger")
+        verbose_name_plural = _("trusted flaggers")
 
     def __str__(self) -> str:
         return f"{self.name} ({self.get_kind_display()})"
@@ -79,6 +84,8 @@ class ReporterMeasure(models.Model):
     appeal_decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("reporter measure")
+        verbose_name_plural = _("reporter measures")
         indexes = [
             # Filing asks whether the reporter is suspended now; the misuse rule for the last warning.
             models.Index(fields=["consumer", "kind", "-taken_at"], name="reporter_measure_latest"),

@@ -1,11 +1,13 @@
 from django.apps import AppConfig
 from django.core import checks
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 class RulebookConfig(AppConfig):
     name = "plaint.rulebook"
     label = "rulebook"
+    verbose_name = _("Rulebook")
 
     def ready(self) -> None:
         from . import loader

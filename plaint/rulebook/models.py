@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class RulebookVersion(models.Model):
@@ -12,6 +13,8 @@ class RulebookVersion(models.Model):
     published_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
+        verbose_name = _("rulebook version")
+        verbose_name_plural = _("rulebook versions")
         ordering = ["effective_from"]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ months' rows whatever the number of cases.
 """
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class FigureRow(models.Model):
@@ -51,3 +52,7 @@ class ComputedDay(models.Model):
     day = models.DateField(primary_key=True)
     computed_at = models.DateTimeField()
     rows = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("computed day")
+        verbose_name_plural = _("computed days")

@@ -1,7 +1,8 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class TriageConfig(AppConfig):
     name = "plaint.triage"
     label = "triage"
-    verbose_name = "Screening: the suggested category"
+    verbose_name = _("Screening: the suggested category")

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class TriageModel(models.Model):
@@ -29,6 +30,8 @@ class TriageModel(models.Model):
     active = models.BooleanField(default=False)
 
     class Meta:
+        verbose_name = _("category classifier")
+        verbose_name_plural = _("category classifiers")
         ordering = ["-version"]
         constraints = [
             models.UniqueConstraint(fields=["active"], condition=models.Q(active=True), name="one_active_triage_model")
@@ -57,4 +60,6 @@ class Suggestion(models.Model):
     ranked = models.JSONField(help_text="[{category, score}] best first")
 
     class Meta:
+        verbose_name = _("category suggestion")
+        verbose_name_plural = _("category suggestions")
         indexes = [models.Index(fields=["made_at"], name="triage_suggestion_made_at")]

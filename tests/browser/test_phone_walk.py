@@ -53,8 +53,10 @@ WALKERS = {
     "visitor": None,
 }
 
-# What a person would type into their page's search box.
-SEARCHES = {"agent": ["/agent/?q=13800001001"]}
+# Django's admin is walked at its index and at one change list, the statement templates staff edit there.
+ADMIN_LIST = "/admin/cases/statementtemplate/"
+# What a person would type into their page's search box (the admin: the change list walked).
+SEARCHES = {"agent": ["/agent/?q=13800001001"], "admin": [ADMIN_LIST]}
 # The pages anyone may open, signed in or not.
 PUBLIC = re.compile(
     r"^/($|rules/|enforcement/|transparency/|dossier/(verify/|public-key)|accounts/log(in|out)/|language/)"
@@ -76,9 +78,10 @@ ALLOWED = {
     "marketplace": re.compile(r"^$"),
     "visitor": re.compile(r"^$"),
 }
-# Not pages: files, the API, Django's admin beyond its index, and sign-out (it would end the walk).
+# Not pages: files, the API, the rest of Django's admin, and sign-out (it would end the walk).
 NOT_PAGES = re.compile(
-    r"^/(api|static|media)/|/download|/export|\.(zip|pdf|csv|json|jpg|png)$|^/admin/.|^/accounts/logout/"
+    r"^/(api|static|media)/|/download|/export|\.(zip|pdf|csv|json|jpg|png)$"
+    rf"|^/admin/(?!{re.escape(ADMIN_LIST[7:])}$).|^/accounts/logout/"
 )
 
 # Latin words that may stand in Chinese text: names of things, codes, formats.
@@ -187,8 +190,25 @@ def _data() -> list[str]:
     return sorted((v for v in values if v), key=len, reverse=True)
 
 
+def _admin_data() -> list[str]:
+    """Return the data Django's admin shows besides `_data()`: the statement templates' titles and categories."""
+    from plaint.cases.models import StatementTemplate
+
+    values = set(StatementTemplate.objects.values_list("title", flat=True))
+    values |= set(StatementTemplate.objects.values_list("category", flat=True))  # the rulebook's codes
+    return sorted((v for v in values | set(_data()) if v), key=len, reverse=True)
+
+
 def _walk(
-    page, base: str, start: list[str], who: str, signed_in: bool, language: str, data: list[str], problems: list[str]
+    page,
+    base: str,
+    start: list[str],
+    who: str,
+    signed_in: bool,
+    language: str,
+    data: list[str],
+    problems: list[str],
+    admin_data: list[str],
 ) -> dict:
     """Walk from `start` along every link of the pages reached; return {path: forms} of the pages looked at."""
     seen: dict[str, list[str]] = {}
@@ -217,16 +237,16 @@ def _walk(
         look = page.evaluate(LOOK, CHROME)
         if look["width"] > look["inner"]:
             problems.append(f"{who} {path}: {look['width']}px wide on a {look['inner']}px screen: {look['wide']}")
-        if path.startswith("/admin/"):
-            continue  # Django's own admin: its words and colours are Django's (see the report of this walk)
+        # Django's admin shows more of the data (the objects' names in its tables and labels).
+        page_data = admin_data if path.startswith("/admin/") else data
         for src in look["broken"]:
             problems.append(f"{who} {path}: a picture that does not show: {src}")
         for item in look["unreadable"]:
             problems.append(f"{who} {path}: hard to read: {item}")
         for text in look["words"]:
-            if language == "zh-hans" and (english := _english(text, data)):
+            if language == "zh-hans" and (english := _english(text, page_data)):
                 problems.append(f"{who} {path}: English on a Chinese page: {text[:60]!r} ({' '.join(english[:5])})")
-            if language == "en" and (chinese := _chinese(text, data)):
+            if language == "en" and (chinese := _chinese(text, page_data)):
                 problems.append(f"{who} {path}: Chinese on an English page: {text[:60]!r} ({chinese})")
         seen[path] = [urlsplit(f).path for f in look["forms"] if urlsplit(f).netloc == urlsplit(base).netloc]
         for link in look["links"]:
@@ -273,6 +293,7 @@ def test_every_role_walks_its_pages_on_a_phone_and_is_refused_the_others(
     User.objects.update(language=language)
     walkers = WALKERS | {"committee": PanelSeat.objects.filter(panel__state="voting").first().member.user.username}
     data = _data()
+    admin_data = _admin_data()
     base = live_server.url
     problems: list[str] = []
     reached: dict[str, dict[str, list[str]]] = {}
@@ -286,11 +307,12 @@ def test_every_role_walks_its_pages_on_a_phone_and_is_refused_the_others(
         if username is not None:
             sign_in(page, User.objects.get(username=username), password=demo.PASSWORD)
             start = [urlsplit(page.url).path, *SEARCHES.get(who, []), "/"]
-        reached[who] = _walk(page, base, start, who, username is not None, language, data, problems)
+        reached[who] = _walk(page, base, start, who, username is not None, language, data, problems, admin_data)
         problems += [
             f"{who} reached {p}, not theirs" for p in reached[who] if not (PUBLIC.search(p) or _theirs(who, p))
         ]
     assert len(reached["reviewer"]) > 5 and len(reached["consumer"]) > 5, reached  # the walk went somewhere
+    assert {"/admin/", ADMIN_LIST} <= set(reached["admin"]), reached["admin"]  # the admin's pages were looked at
 
     # Everything somebody reached, tried by everybody who should not use it.
     pages = {path for seen in reached.values() for path in seen if not PUBLIC.search(path)}
