@@ -7,6 +7,7 @@ retried or run by two workers at once never tells anyone twice.
 
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 
 class RunKind(models.TextChoices):
@@ -43,6 +44,8 @@ class PastBuyerRun(models.Model):
     buyers = models.PositiveIntegerField(default=0)
 
     class Meta:
+        verbose_name = _("past buyer run")
+        verbose_name_plural = _("past buyer runs")
         ordering = ["created_at", "id"]
         indexes = [
             # The worker's query (actions.run_due): unfinished runs, oldest first; partial, so finished
@@ -67,6 +70,8 @@ class PastBuyerNotice(models.Model):
     told_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("past buyer notice")
+        verbose_name_plural = _("past buyer notices")
         constraints = [
             # Once per buyer per decision: a retried run inserts nothing new. Its index also serves the
             # run's batches (a decision's buyers in consumer order).
