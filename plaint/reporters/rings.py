@@ -2,25 +2,31 @@
 
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 
+from plaint.db import select_rows
 from plaint.monitoring.models import MonitoringFlag
 from plaint.rulebook.schema import Rulebook
 
 RING_REASON = "reporting_ring"
+# At most this many of the window's cases are read to count a ring's accounts (and listed on its flag).
+RING_CASES = 1000
 
 
 def check_ring(case: object, rulebook: Rulebook, now: datetime) -> list[str]:
     """Flag new accounts' cases against the case's merchant once there are enough; return the references flagged.
 
     New accounts are consumers Plaint first heard of less than account_age_days ago; a trusted flagger
-    is never one. The cases of the window (window_hours before `now`) by new accounts are read on the
-    case_merchant index; when min_accounts distinct reporters are among them, every one of those cases
-    gets `ring_flagged` and the supervisors an open monitoring flag "reporting_ring" on the merchant
-    (one open flag per merchant, its figures refreshed as more cases join). Runs inside the filing's
-    transaction. Versions without [rings] flag nothing.
+    is never one. The new accounts among the window's cases (window_hours before `now`, at most
+    RING_CASES of them, on the case_merchant index) are counted in the database; when there are
+    min_accounts of them, every one of those cases not yet flagged gets `ring_flagged` and the
+    supervisors an open monitoring flag "reporting_ring" on the merchant (one open flag per merchant:
+    its account count refreshed and the newly flagged cases added to its list while it is open). Runs
+    inside the filing's transaction, at every filing by a new account, so the usual answer (no ring)
+    costs one counting statement. Versions without [rings] flag nothing.
     """
     from plaint.cases.models import Case
+    from plaint.marketplace.models import Consumer
 
     rings = rulebook.rings
     if rings is None or getattr(case, "trusted_flagger", False):
@@ -28,20 +34,25 @@ def check_ring(case: object, rulebook: Rulebook, now: datetime) -> list[str]:
     young = now - timedelta(days=rings.account_age_days)
     if case.reporter.created_at <= young:
         return []
-    recent = Case.objects.filter(
-        merchant_id=case.merchant_id,
-        opened_at__gt=now - timedelta(hours=rings.window_hours),
-        reporter__created_at__gt=young,
-        trusted_flagger=False,
-    ).values_list("id", "reference", "reporter_id", "ring_flagged")
-    rows = list(recent[:1000])
-    if len({reporter for _id, _ref, reporter, _f in rows}) < rings.min_accounts:
+    at = connection.ops.adapt_datetimefield_value
+    window = (
+        f"FROM {Case._meta.db_table} c JOIN {Consumer._meta.db_table} r ON r.id = c.reporter_id "
+        "WHERE c.merchant_id = %s AND c.opened_at > %s AND r.created_at > %s AND c.trusted_flagger = %s"
+    )
+    params = [case.merchant_id, at(now - timedelta(hours=rings.window_hours)), at(young), False]
+    counting = f"SELECT COUNT(DISTINCT w.reporter_id) FROM (SELECT c.reporter_id {window} LIMIT {RING_CASES}) w"
+    ((accounts,),) = select_rows(counting, params)
+    if accounts < rings.min_accounts:
         return []
-    fresh = [pk for pk, _ref, _r, flagged in rows if not flagged]
-    Case.objects.filter(pk__in=fresh).update(ring_flagged=True)
+    unflagged = f"SELECT c.id, c.reference {window} AND c.ring_flagged = %s LIMIT {RING_CASES}"
+    fresh = select_rows(unflagged, [*params, False])
+    if not fresh:
+        return []
+    Case.objects.filter(pk__in=[pk for pk, _ref in fresh]).update(ring_flagged=True)
+    references = [ref for _pk, ref in fresh]
     figures = {
-        "accounts": len({reporter for _id, _ref, reporter, _f in rows}),
-        "cases": sorted(ref for _id, ref, _r, _f in rows),
+        "accounts": accounts,
+        "cases": sorted(references),
         "window_hours": rings.window_hours,
         "account_age_days": rings.account_age_days,
         "rulebook_version": rulebook.version,
@@ -54,9 +65,12 @@ def check_ring(case: object, rulebook: Rulebook, now: datetime) -> list[str]:
                 state="open",
                 defaults={"figures": figures, "raised_at": now},
             )
-            if not created and fresh:
-                flag.figures = figures
+            if not created:
+                # The open flag lists every case flagged while it is open, the newest added.
+                listed = list(flag.figures.get("cases", []))
+                added = [ref for ref in sorted(references) if ref not in set(listed)]
+                flag.figures = figures | {"cases": (listed + added)[-RING_CASES:]}
                 flag.save(update_fields=["figures"])
     except IntegrityError:  # another filing raised it at the same moment
         pass
-    return [ref for pk, ref, _r, _f in rows if pk in fresh]
+    return references
