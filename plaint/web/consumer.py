@@ -242,9 +242,12 @@ def new_report(request: HttpRequest) -> HttpResponse:
                     return redirect(_step_url("describe"))
                 form.add_error("category", error_text("duplicate_report", "") % {"case": open_case})
                 context["duplicate"] = {"reference": open_case, "url": reverse("consumer-case", args=[open_case])}
+        # The category checked on the page: the draft's, or the first suggestion just pre-selected, whose
+        # window and evidence are shown beside it as if the consumer had clicked it.
+        checked = category or (rulebook.category(initial["category"]) if asked and initial["category"] else None)
         preview = (
-            category_preview(rulebook, category, target, now, request.user.consumer_id, "consumer-case")
-            if category
+            category_preview(rulebook, checked, target, now, request.user.consumer_id, "consumer-case")
+            if checked
             else None
         )
         context |= {"form": form, "preview": preview, "draft": draft, "triage": triage_settings(rulebook) is not None}

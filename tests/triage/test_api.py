@@ -87,16 +87,42 @@ def test_blank_missing_or_too_long_text_is_422_with_the_field(clients):
     assert wrong.status_code == 422
 
 
+@pytest.mark.parametrize(
+    ("at", "version"),
+    [
+        (datetime(2026, 11, 20, 10, 0, tzinfo=CST), "1"),
+        # Half an hour before version 3 takes effect (7 December 00:00 +08:00): version 2 is in force.
+        (datetime(2026, 12, 6, 23, 30, tzinfo=CST), "2"),
+    ],
+)
 def test_before_version_3_is_in_force_the_categories_in_force_are_suggested_with_version_3s_phrases(
-    clients, time_machine
+    clients, time_machine, at, version
 ):
-    time_machine.move_to(datetime(2026, 11, 20, 10, 0, tzinfo=CST))
+    time_machine.move_to(at)
+    own = {c.code for c in loader.get(version).categories}
+    added_later = {c.code for v in ("3", "4") for c in loader.get(v).categories} - own
+    assert {"delivery_failure", "late_shipment"} <= added_later
     answer = clients["consumer"].post_json("/triage/suggest", {"text": "买的是正品，收到的是高仿假货，防伪码查不到"})
     assert answer.status_code == 200
     body = answer.json()
-    assert body["rulebook_version"] == "1" and body["model"] == {"kind": "cold_start", "version": "1"}
+    assert body["rulebook_version"] == version and body["model"] == {"kind": "cold_start", "version": version}
     assert body["suggestions"][0]["category"] == "counterfeit"
-    assert {s["category"] for s in body["suggestions"]} <= {c.code for c in loader.get("1").categories}
+    assert {s["category"] for s in body["suggestions"]} <= own
+
+    # Words for which version 3 ranks categories it added near the top (delivery_failure first for the one,
+    # second for the other): the version in force suggests only its own, with its own titles and windows.
+    for text in (
+        "The tracking says delivered but I never got the parcel and the seller will not refund",
+        "The parcel arrived crushed and the bottle inside was broken, cream leaking everywhere",
+    ):
+        body = clients["consumer"].post_json("/triage/suggest", {"text": text, "language": "en"}).json()
+        suggested = {s["category"] for s in body["suggestions"]}
+        assert suggested <= own and not suggested & added_later, (text, suggested)
+        row = Suggestion.objects.get(pk=body["suggestion_id"])
+        assert row.rulebook_version == version and {r["category"] for r in row.ranked} <= own
+    first = body["suggestions"][0]
+    assert first["category"] == "damaged_on_arrival"
+    assert first["title"] == "Damaged on arrival" and first["window_days"] == 7
 
 
 def test_409_when_no_published_version_has_phrases_for_the_categories_in_force(clients, time_machine):
