@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from plaint.rulebook.schema import Category, Rulebook, Triage
 
-from .text import HAN, features, grams, phrase_form
+from .text import HAN, features, grams, phrase_form, surface
 
 # BM25's usual constants: term saturation and length normalisation.
 K1 = 1.2
@@ -193,6 +193,7 @@ def score(index: Index, text: str) -> list[Scored]:
     """Return every category of the index scored against `text`, best first; ties by the rulebook's order."""
     query = set(features(text))
     form = phrase_form(text)
+    as_written = surface(text)
     cosines = similarity(index, text)
     results = []
     for order, document in enumerate(index.documents):
@@ -207,7 +208,10 @@ def score(index: Index, text: str) -> list[Scored]:
                 weights[written] = weights.get(written, 0.0) + PHRASE_BONUS * min(size, PHRASE_CAP)
         near = min(1.0, cosines[order] / SIMILARITY_FLOOR)
         total = sum(weights.values()) * near + SIMILARITY_WEIGHT * cosines[order]
-        words = tuple(w for w, _ in sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))[:5])
+        # Shown as she wrote them ("arrived", not the stem "arriv" the scoring compares).
+        ranked = sorted(weights.items(), key=lambda kv: (-kv[1], kv[0]))
+        shown = dict.fromkeys(" ".join(as_written.get(part, part) for part in w.split(" ")) for w, _ in ranked)
+        words = tuple(shown)[:5]
         results.append((total, -order, Scored(document.code, round(total, 3), words)))
     results.sort(key=lambda r: (r[0], r[1]), reverse=True)
     return [r[2] for r in results]

@@ -57,6 +57,14 @@ def stem(word: str) -> str:
     return word
 
 
+def surface(text: str) -> dict[str, str]:
+    """Return each stemmed word of `text` with the word as the consumer wrote it (its first use), to show her."""
+    written: dict[str, str] = {}
+    for word in WORD.findall(HAN.sub(" | ", normalize(text))):
+        written.setdefault(stem(word), word)
+    return written
+
+
 def features(text: str) -> list[str]:
     """Return the text's features in order of appearance (repeats kept)."""
     text = normalize(text)

@@ -115,6 +115,14 @@ def test_a_version_no_published_version_lends_phrases_to_refuses(time_machine):
         loader.forget_published()
 
 
+def test_the_words_shown_are_the_consumers_own_not_the_stems_compared():
+    ranked = coldstart.score(coldstart.index_for(loader.get("3")), "The parcel arrived crushed and it was leaking")
+    assert ranked[0].code == "damaged_on_arrival"
+    words = set(ranked[0].words)
+    assert {"crushed", "leaking"} <= words, words
+    assert not words & {"crush", "leak", "arriv"}, words
+
+
 def test_traditional_characters_and_full_width_digits_are_read_as_simplified_and_half_width():
     index = coldstart.index_for(loader.get("3"))
     traditional = coldstart.score(index, "收到的奶粉已經過期兩個月了，生產日期是前年的")
