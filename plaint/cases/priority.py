@@ -89,8 +89,7 @@ def inputs_of(case: Case, now: datetime, *, cluster_size: int | None = None) -> 
 
     weights = loader.get(case.rulebook_version).priority
     report = case.report
-    # An own-initiative investigation has no reporter, so no record (not the record of every case without one).
-    record = reporter_record(case.reporter_id) if case.reporter_id is not None else {"upheld": 0, "unfounded": 0}
+    record = reporter_record(case.reporter_id)  # an investigation's (no reporter) is empty
     if cluster_size is None:
         cluster_size = case.cluster.size if case.cluster_id else 0
     flags = flag_count(case, weights) if weights is not None else 0

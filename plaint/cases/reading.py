@@ -451,8 +451,11 @@ def cluster_summary(case: Case) -> dict[str, Any] | None:
     }
 
 
-def reporter_record(reporter_id: int) -> dict[str, int]:
+def reporter_record(reporter_id: int | None) -> dict[str, int]:
     """Return a reporter's record: cases filed, open, upheld, not upheld, unfounded, inadmissible, withdrawn.
+
+    None (an own-initiative investigation has no reporter) has an empty record, not that of every case
+    without a reporter.
 
     Upheld counts cases the merchant settled by accepting the remedy and cases whose latest decision
     upheld them, wholly or partly; unfounded is the part of not upheld decided with the reason code
@@ -461,7 +464,7 @@ def reporter_record(reporter_id: int) -> dict[str, int]:
     """
     # Read at every filing (the priority's terms): the count written as SQL, on the case_reporter index.
     sql = f"SELECT state, COUNT(*) FROM {Case._meta.db_table} WHERE reporter_id = %s GROUP BY state"
-    states = dict(select_rows(sql, [reporter_id]))
+    states = dict(select_rows(sql, [reporter_id])) if reporter_id is not None else {}
     latest: dict[int, tuple[str, list]] = {}
     # A reporter with no decided case (most, at their first report) costs one statement.
     if states.get(State.DECIDED):
